@@ -1,0 +1,18 @@
+"""Exit codes shared by every ``gfbench`` verb (DESIGN.md, "Interfaces")."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    CHANGED = 1  # outputs, dtypes or API behaviour changed / verification failed
+    USAGE = 2  # usage error or bad input
+    PERF_REGRESSION = 3
+    INCONCLUSIVE = 4  # too noisy to decide
+    INTERRUPTED = 130
+
+
+class UsageError(ValueError):
+    """Bad input from the user: the CLI prints the message and exits with ``ExitCode.USAGE``."""
