@@ -348,3 +348,19 @@ def test_bad_input_names_the_argument(kwargs, exc, words):
     message = str(info.value)
     for word in words:
         assert word in message, message
+
+
+@pytest.mark.parametrize("out", [None, np.float32, np.uint8, bool])
+@pytest.mark.parametrize(
+    "x", [np.zeros((0,)), np.zeros((3, 0)), np.array(3.0), np.array([True, False, True])]
+)
+def test_degenerate_inputs_follow_scipy(x, out):
+    expected = ndimage.gaussian_filter(x, 1.0, output=out)
+    got = oracle.gaussian_filter(x, 1.0, output=out)
+    assert got.shape == expected.shape
+    if out is None:
+        assert got.dtype == np.float64
+        assert np.allclose(got, ndimage.gaussian_filter(x.astype(float), 1.0), rtol=1e-15)
+    else:
+        assert got.dtype == expected.dtype
+        assert got.tobytes() == expected.tobytes()
