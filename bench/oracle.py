@@ -11,17 +11,18 @@ Two answers are available from one function, :func:`gaussian_filter`:
     Nothing here calls ``scipy.ndimage``.
 
     **Error bound.** For finite input, each axis pass returns a double-double
-    value whose absolute error is below ``2**-68 * S * M`` where ``M`` is the
-    largest magnitude on the (extended) line set of that pass and
-    ``S = sum(|w|)`` over the kernel; the final value is that double-double
-    rounded once to float64. On data whose neighbourhoods are not more than
-    ~2**12 times smaller than the array maximum (images, 0..255 data, random
-    floats) this is below 0.5 ulp + 2**-12 ulp of the result, i.e. the result
-    is correctly rounded except within a hair of a rounding tie, which is
-    smaller than the error of any float64 implementation that rounds every
-    product and sum (SciPy's included). ``tests/test_oracle.py`` checks this
-    against 50-digit mpmath. Non-finite input falls back to plain float64
-    sums (the inf/nan pattern is what is being judged there, not digits).
+    value whose absolute error is below ``K * 2**-(52 + b) * S * M``: ``K`` taps,
+    ``S = sum(|w|)``, ``M`` the largest magnitude on the extended lines of that
+    pass, and ``b`` the bits of the exact split (``b >= 24`` up to ~30 taps,
+    ``b >= 20`` up to ~1000 taps). The final value is that double-double rounded
+    once to float64. So wherever a result is within a factor 2**12 of the
+    array's largest value (images, 0..255 data, random floats), the result is
+    correctly rounded but for a hair (< 2**-12 ulp) around rounding ties: a
+    smaller error than any float64 implementation that rounds its products and
+    sums, SciPy's included. ``tests/test_oracle.py`` checks this against
+    50-digit mpmath, pixel by pixel against SciPy's own error. Non-finite input
+    falls back to plain float64 sums (there the inf/nan pattern is what is
+    judged, not digits).
 
 ``output=<dtype | type | str | array>`` -- SciPy's storage model
     The arithmetic SciPy's C code performs, replayed in numpy: the kernel is
