@@ -1,0 +1,955 @@
+"""Diff runs or verify results across SciPy versions or machines, with a statistical gate.
+
+The first argument is the baseline; every other one is compared against it.
+
+An argument may be:
+  a run folder        (holds run.json + cases.jsonl, from `gfbench sweep`)
+  a verify result     (the JSON file of `gfbench verify --json`)
+  a matrix env folder (holds env.json: its verify.json and one run per round)
+  a matrix folder     (holds matrix.json: expands to each environment, in order)
+
+Correctness, per case: identical output hash? If not, how far did the accuracy
+move (max_abs_error, ulps, grey levels, bias)? Did the output dtype or the status
+change? Do API probes differ (accepted/raised, exception type, message)?
+
+Performance, per case: time ratio B/A of the per-process minimum times, with a
+confidence interval (Welch t on log times, the worker process as the unit), a
+Benjamini-Hochberg q-value across cases, and a verdict: a regression needs
+q < --alpha AND a ratio >= 1 + --threshold; too noisy to decide is "inconclusive".
+
+Exit codes: 0 ok; 1 outputs, dtypes or API behaviour changed; 2 usage error;
+3 performance regression; 4 inconclusive (more than --max-inconclusive of the
+timed cases could not be decided).
+
+Examples:
+  gfbench compare results/run-a results/run-b
+  gfbench compare results/matrix-20260101T000000        # every env vs the first
+  gfbench compare old-verify.json new-verify.json --json
+  gfbench compare A B --threshold 0.05 --out compare-report/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tabulate import tabulate
+
+from bench import gate
+from bench.exitcodes import ExitCode, UsageError
+
+#: accuracy fields whose change is reported when an output hash differs
+ACCURACY_FIELDS = (
+    "max_abs_error",
+    "rmse",
+    "bias",
+    "max_ulp_error",
+    "max_grey_levels",
+    "frac_correctly_rounded",
+    "matches_storage_model",
+    "interior_max_abs_error",
+    "border_max_abs_error",
+)
+
+# correctness change kinds; every one of them except MISSING/NOT_COMPARABLE makes exit 1
+OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC, PROBE, GOLDEN = (
+    "output",
+    "dtype",
+    "status",
+    "error-message",
+    "nondeterministic",
+    "api-probe",
+    "golden",
+)
+MISSING, NOT_COMPARABLE = "missing", "not-comparable"
+CHANGE_KINDS_FAILING = (OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC, PROBE, GOLDEN)
+
+DEFAULT_MAX_INCONCLUSIVE = 0.05
+
+
+# --------------------------------------------------------------------------- inputs
+@dataclass(frozen=True, eq=False)
+class Side:
+    """One thing being compared: a run (possibly several rounds of it) and/or a verify result."""
+
+    label: str
+    path: str
+    frame: pd.DataFrame | None = None  # rows of every round, with a "_round" column
+    metas: tuple[dict, ...] = ()  # run.json of each round
+    verify: dict | None = None
+    env: dict | None = None  # env.json of a matrix environment
+
+    def __post_init__(self) -> None:
+        if self.frame is None and self.verify is None:
+            raise ValueError(f"side {self.label!r} has neither runs nor a verify result")
+
+    @property
+    def versions(self) -> dict[str, Any]:
+        """Package versions: from the matrix env record, else the run, else the verify result."""
+        if self.env and self.env.get("versions"):
+            return dict(self.env["versions"])
+        if self.metas:
+            return dict(self.metas[0].get("versions") or {})
+        if self.verify:
+            return dict(self.verify.get("versions") or {})
+        return {}
+
+    @property
+    def hosts(self) -> list[str]:
+        found = []
+        if self.frame is not None and "host" in self.frame:
+            found = sorted({str(h) for h in self.frame["host"].dropna()})
+        if not found:
+            found = sorted({str(m.get("host")) for m in self.metas if m.get("host")})
+        return found
+
+    @property
+    def cpu_model(self) -> str | None:
+        return (self.metas[0].get("cpu") or {}).get("model") if self.metas else None
+
+
+def _load_run_frame(path: Path) -> tuple[pd.DataFrame, dict]:
+    try:
+        from bench import store
+    except ImportError:  # TEMPORARY until bench.store lands; then this branch goes
+        meta = json.loads((path / "run.json").read_text())
+        lines = (path / "cases.jsonl").read_text().splitlines()
+        return pd.DataFrame.from_records([json.loads(x) for x in lines if x.strip()]), meta
+    return store.load(path), store.load_run_meta(path)
+
+
+def _read_json(path: Path, what: str) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{what} {path}: cannot read JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"{what} {path}: expected a JSON object")
+    return data
+
+
+def _side_from_runs(
+    label: str, path: Path, run_dirs: Sequence[Path], verify: dict | None, env: dict | None
+) -> Side:
+    frames, metas = [], []
+    for index, run_dir in enumerate(run_dirs):
+        frame, meta = _load_run_frame(run_dir)
+        frame = frame.copy()
+        frame["_round"] = index
+        frames.append(frame)
+        metas.append(meta)
+    frame = pd.concat(frames, ignore_index=True) if frames else None
+    return Side(
+        label=label, path=str(path), frame=frame, metas=tuple(metas), verify=verify, env=env
+    )
+
+
+def _env_side(path: Path) -> Side:
+    env = _read_json(path / "env.json", "matrix environment")
+    label = str(env.get("label") or path.name)
+    verify_path = path / "verify.json"
+    verify = _read_json(verify_path, "verify result") if verify_path.is_file() else None
+    runs_root = path / "runs"
+    run_dirs = sorted(p.parent for p in runs_root.glob("*/run.json")) if runs_root.is_dir() else []
+    if not run_dirs and verify is None:
+        raise UsageError(f"matrix environment {path}: has neither verify.json nor runs/*/run.json")
+    return _side_from_runs(label, path, run_dirs, verify, env)
+
+
+def load_sides(paths: Sequence[str | Path]) -> list[Side]:
+    """Load every argument of ``gfbench compare``; a matrix folder expands to its envs.
+
+    Raises
+    ------
+    UsageError
+        A path that does not exist or is none of the accepted kinds.
+    """
+    sides: list[Side] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"compare: {path} does not exist")
+        if path.is_file():
+            data = _read_json(path, "verify result")
+            sides.append(Side(label=path.stem, path=str(path), verify=_check_verify(data, path)))
+        elif (path / "run.json").is_file():
+            sides.append(_side_from_runs(path.name, path, [path], None, None))
+        elif (path / "env.json").is_file():
+            sides.append(_env_side(path))
+        elif (path / "matrix.json").is_file():
+            matrix = _read_json(path / "matrix.json", "matrix")
+            envs = [e for e in matrix.get("environments", []) if e.get("status") == "ok"]
+            if not envs:
+                raise UsageError(f"matrix {path}: no environment completed (see matrix.json)")
+            sides.extend(_env_side(path / e["folder"]) for e in envs)
+        else:
+            raise UsageError(
+                f"compare: {path} is not a run folder (run.json), a matrix folder "
+                "(matrix.json), a matrix environment (env.json) or a verify JSON file"
+            )
+    labels = [s.label for s in sides]
+    if len(set(labels)) != len(labels):  # e.g. two runs with the same folder name
+        sides = [
+            Side(
+                label=f"{s.label}#{i}",
+                path=s.path,
+                frame=s.frame,
+                metas=s.metas,
+                verify=s.verify,
+                env=s.env,
+            )
+            for i, s in enumerate(sides)
+        ]
+    if len(sides) < 2:
+        raise UsageError(f"compare needs at least two runs or verify results, got {len(sides)}")
+    return sides
+
+
+def _check_verify(data: dict, path: Path) -> dict:
+    if "cases" not in data and "probes" not in data:
+        raise UsageError(
+            f"verify result {path}: expected the JSON of `gfbench verify --json` "
+            "(with 'cases' and/or 'probes')"
+        )
+    return data
+
+
+# --------------------------------------------------------------------------- correctness
+def _is_null(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value))
+    except TypeError:
+        return False
+
+
+def _num(value: Any) -> float | None:
+    if _is_null(value) or isinstance(value, (list, dict, str)):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def case_label(row: pd.Series | dict) -> str:
+    """Short human-readable name of a row's case."""
+
+    def get(key: str) -> Any:
+        value = row.get(key) if isinstance(row, dict) else row.get(key, None)
+        return None if _is_null(value) else value
+
+    shape = get("shape")
+    shape_txt = "x".join(str(int(n)) for n in shape) if isinstance(shape, (list, tuple)) else "?"
+    sigma = get("sigma")
+    sigma_txt = (
+        "x".join(f"{float(s):g}" for s in sigma)
+        if isinstance(sigma, (list, tuple))
+        else (f"{float(sigma):g}" if sigma is not None else "?")
+    )
+    extra = ""
+    if get("order"):
+        extra += f" order={int(get('order'))}"
+    if get("cval"):
+        extra += f" cval={float(get('cval')):g}"
+    if get("truncate") not in (None, 4.0):
+        extra += f" truncate={float(get('truncate')):g}"
+    return f"{get('impl')} {get('dtype')} {shape_txt} s={sigma_txt} {get('mode')}{extra}"
+
+
+def _accuracy_delta(a: pd.Series, b: pd.Series) -> dict[str, Any]:
+    delta = {}
+    for name in ACCURACY_FIELDS:
+        va, vb = a.get(name, None), b.get(name, None)
+        if _is_null(va) and _is_null(vb):
+            continue
+        if isinstance(va, (bool, np.bool_)) or isinstance(vb, (bool, np.bool_)):
+            if va != vb:
+                delta[name] = {
+                    "a": None if _is_null(va) else bool(va),
+                    "b": None if _is_null(vb) else bool(vb),
+                }
+            continue
+        fa, fb = _num(va), _num(vb)
+        if fa != fb:
+            delta[name] = {
+                "a": fa,
+                "b": fb,
+                "change": None if fa is None or fb is None else fb - fa,
+            }
+    return delta
+
+
+def _describe_delta(delta: dict[str, Any]) -> str:
+    parts = []
+    for name in (
+        "max_abs_error",
+        "max_ulp_error",
+        "max_grey_levels",
+        "bias",
+        "matches_storage_model",
+    ):
+        if name in delta:
+            d = delta[name]
+            parts.append(f"{name} {_fmt(d['a'])} -> {_fmt(d['b'])}")
+    return "; ".join(parts) if parts else "accuracy vs oracle unchanged"
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def _row_key_columns(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    # Rows from a cluster carry their worker's host; when both sides span several
+    # machines, results are grouped by machine (issue 6) instead of mixed.
+    multi = all("host" in f and f["host"].dropna().nunique() > 1 for f in (a, b))
+    return ["case_id", "host"] if multi else ["case_id"]
+
+
+def compare_run_correctness(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per-case correctness changes between two runs (rounds merged).
+
+    Returns one dict per case that is not identical: ``kind`` (one of output,
+    dtype, status, error-message, nondeterministic, missing, not-comparable),
+    ``case``, ``detail`` and, for output changes, ``accuracy`` deltas.
+    """
+    keys = _row_key_columns(a, b)
+    changes: list[dict[str, Any]] = []
+    groups_a = {k if isinstance(k, tuple) else (k,): g for k, g in a.groupby(keys, sort=False)}
+    groups_b = {k if isinstance(k, tuple) else (k,): g for k, g in b.groupby(keys, sort=False)}
+    for key in list(dict.fromkeys([*groups_a, *groups_b])):
+        ga, gb = groups_a.get(key), groups_b.get(key)
+        base = {"case_id": key[0], "host": key[1] if len(key) > 1 else None}
+        if ga is None or gb is None:
+            present = gb if ga is None else ga
+            base.update(
+                kind=MISSING,
+                case=case_label(present.iloc[0]),
+                detail="only in B" if ga is None else "only in A",
+            )
+            changes.append(base)
+            continue
+        ra, rb = ga.iloc[0], gb.iloc[0]
+        base["case"] = case_label(ra)
+        for side, g in (("A", ga), ("B", gb)):
+            hashes = set(g["output_sha256"].dropna()) if "output_sha256" in g else set()
+            if len(hashes) > 1:
+                changes.append(
+                    {
+                        **base,
+                        "kind": NONDETERMINISTIC,
+                        "detail": f"{len(hashes)} different outputs across the rounds of {side}",
+                    }
+                )
+        status_a, status_b = str(ra.get("status")), str(rb.get("status"))
+        if status_a != status_b:
+            # a missing optional peer says nothing about the subject's behaviour
+            kind = NOT_COMPARABLE if "unavailable" in (status_a, status_b) else STATUS
+            reason = rb.get("reason") if status_b != "ok" else ra.get("reason")
+            detail = f"{status_a} -> {status_b}"
+            if not _is_null(reason):
+                detail += f": {reason}"
+            changes.append({**base, "kind": kind, "detail": detail})
+            continue
+        if status_a == "error":
+            if str(ra.get("reason")) != str(rb.get("reason")):
+                changes.append(
+                    {
+                        **base,
+                        "kind": ERROR,
+                        "detail": f"{ra.get('reason')!s} -> {rb.get('reason')!s}",
+                    }
+                )
+            continue
+        if status_a != "ok":
+            continue
+        dtype_a, dtype_b = ra.get("out_dtype"), rb.get("out_dtype")
+        if str(dtype_a) != str(dtype_b):
+            changes.append({**base, "kind": DTYPE, "detail": f"out_dtype {dtype_a} -> {dtype_b}"})
+        hash_a, hash_b = ra.get("output_sha256"), rb.get("output_sha256")
+        if not (_is_null(hash_a) or _is_null(hash_b)) and hash_a != hash_b:
+            delta = _accuracy_delta(ra, rb)
+            changes.append(
+                {**base, "kind": OUTPUT, "detail": _describe_delta(delta), "accuracy": delta}
+            )
+    return changes
+
+
+# --------------------------------------------------------------------------- verify results
+def _verify_items(data: dict, section: str) -> dict[str, dict]:
+    items = data.get(section) or []
+    if isinstance(items, dict):
+        return {str(k): (v if isinstance(v, dict) else {"value": v}) for k, v in items.items()}
+    out = {}
+    for item in items:
+        if isinstance(item, dict):
+            name = item.get("id") or item.get("name") or item.get("case_id")
+            if name is not None:
+                out[str(name)] = item
+    return out
+
+
+def compare_verify(a: dict, b: dict) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Diff two verify results: golden case hashes and API probe outcomes.
+
+    Returns
+    -------
+    (changes, api_differences)
+        ``changes``: golden cases whose hash or dtype differs (kind ``golden``) and
+        probes whose outcome differs (kind ``api-probe``).
+        ``api_differences``: the probe differences alone, for the "API features
+        differ" table.
+    """
+    changes: list[dict[str, Any]] = []
+    api: list[dict[str, Any]] = []
+    cases_a, cases_b = _verify_items(a, "cases"), _verify_items(b, "cases")
+    for name in dict.fromkeys([*cases_a, *cases_b]):
+        ca, cb = cases_a.get(name), cases_b.get(name)
+        if ca is None or cb is None:
+            changes.append(
+                {
+                    "kind": MISSING,
+                    "case": name,
+                    "detail": "only in B" if ca is None else "only in A",
+                }
+            )
+            continue
+        ha = ca.get("sha256", ca.get("hash"))
+        hb = cb.get("sha256", cb.get("hash"))
+        sa, sb = ca.get("status"), cb.get("status")
+        if sa != sb and "skipped" in (sa, sb):
+            changes.append({"kind": NOT_COMPARABLE, "case": name, "detail": f"{sa} -> {sb}"})
+            continue
+        if str(ca.get("dtype")) != str(cb.get("dtype")):
+            changes.append(
+                {
+                    "kind": DTYPE,
+                    "case": name,
+                    "detail": f"dtype {ca.get('dtype')} -> {cb.get('dtype')}",
+                }
+            )
+        elif ha != hb:
+            detail = f"hash {str(ha)[:12]} -> {str(hb)[:12]}"
+            for metric in ("max_abs_error", "max_ulp_error", "max_abs_diff_vs_golden"):
+                if metric in ca or metric in cb:
+                    detail += (
+                        f"; {metric} {_fmt(_num(ca.get(metric)))} -> {_fmt(_num(cb.get(metric)))}"
+                    )
+            changes.append({"kind": GOLDEN, "case": name, "detail": detail})
+    probes_a, probes_b = _verify_items(a, "probes"), _verify_items(b, "probes")
+    for name in dict.fromkeys([*probes_a, *probes_b]):
+        pa, pb = probes_a.get(name), probes_b.get(name)
+        if pa is None or pb is None:
+            changes.append(
+                {
+                    "kind": MISSING,
+                    "case": f"probe {name}",
+                    "detail": "only in B" if pa is None else "only in A",
+                }
+            )
+            continue
+        outcome_a, outcome_b = _probe_outcome(pa), _probe_outcome(pb)
+        if outcome_a != outcome_b:
+            entry = {
+                "probe": name,
+                "a": outcome_a,
+                "b": outcome_b,
+                "detail": f"{_probe_text(outcome_a)} -> {_probe_text(outcome_b)}",
+            }
+            api.append(entry)
+            changes.append({"kind": PROBE, "case": f"probe {name}", "detail": entry["detail"]})
+    return changes, api
+
+
+def _probe_outcome(probe: dict) -> dict[str, Any]:
+    accepted = probe.get("accepted")
+    if accepted is None and "outcome" in probe:
+        accepted = probe["outcome"] in ("accepted", "ok")
+    return {
+        "accepted": None if accepted is None else bool(accepted),
+        "exception": probe.get("exception") or probe.get("exc_type"),
+        "message": probe.get("message"),
+    }
+
+
+def _probe_text(outcome: dict[str, Any]) -> str:
+    if outcome["accepted"]:
+        return "accepted"
+    text = f"raises {outcome['exception']}"
+    if outcome["message"]:
+        text += f": {str(outcome['message'])[:60]}"
+    return text
+
+
+# --------------------------------------------------------------------------- performance
+def _process_values(row: pd.Series) -> tuple[list[float], list[float]]:
+    """(per-process minima, samples) of one row; minima empty when processes are not known."""
+    samples = row.get("samples_ns", None)
+    if samples is None or (isinstance(samples, float) and math.isnan(samples)):
+        return [], []
+    samples = [float(s) for s in samples]
+    if not samples:
+        return [], []
+    recorded = row.get("process_min_ns", None)
+    if isinstance(recorded, (list, tuple, np.ndarray)) and len(recorded):
+        return [float(m) for m in recorded], samples
+    processes = row.get("processes", None)
+    # processes == 0 means "timed in the sweep's own process": one process all the same
+    processes = 1 if _is_null(processes) else max(1, int(processes))
+    if processes == 1:
+        return [min(samples)], samples
+    if len(samples) % processes == 0:
+        # bench.timing.time_in_processes pools the workers' samples in process order,
+        # `repeats` per process, so consecutive equal chunks are the processes.
+        per = len(samples) // processes
+        return [min(samples[i : i + per]) for i in range(0, len(samples), per)], samples
+    return [], samples  # several processes, grouping unknown: samples only
+
+
+def side_units(group: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """Merge the rounds of one case on one side: (process minima, pooled samples).
+
+    A round whose process grouping is unknown makes the minima unusable, so they
+    are dropped and the comparison falls back to samples for this case.
+    """
+    minima: list[float] = []
+    samples: list[float] = []
+    known = True
+    for _, row in group.iterrows():
+        m, s = _process_values(row)
+        if s and not m:
+            known = False
+        minima.extend(m)
+        samples.extend(s)
+    return (minima if known else []), samples
+
+
+def compare_run_performance(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    *,
+    threshold: float = gate.DEFAULT_THRESHOLD,
+    alpha: float = gate.DEFAULT_ALPHA,
+) -> pd.DataFrame:
+    """One row per case timed OK on both sides: ratio, CI, p, q, verdict.
+
+    The q-values control the false discovery rate across all the cases of this
+    comparison (Benjamini-Hochberg).
+    """
+    keys = _row_key_columns(a, b)
+    ok_a = a[a["status"] == "ok"] if "status" in a else a
+    ok_b = b[b["status"] == "ok"] if "status" in b else b
+    groups_b = {k if isinstance(k, tuple) else (k,): g for k, g in ok_b.groupby(keys, sort=False)}
+    records = []
+    for key, ga in ok_a.groupby(keys, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        gb = groups_b.get(key)
+        if gb is None:
+            continue
+        a_min, a_samples = side_units(ga)
+        b_min, b_samples = side_units(gb)
+        if not a_samples or not b_samples:
+            continue  # --no-timing run
+        units_a, units_b = gate.choose_units(a_min, a_samples, b_min, b_samples)
+        est = gate.estimate_ratio(units_a, units_b, alpha=alpha)
+        row = ga.iloc[0]
+        records.append(
+            {
+                "case_id": key[0],
+                "host": key[1] if len(key) > 1 else None,
+                "case": case_label(row),
+                "family": row.get("family"),
+                "impl": row.get("impl"),
+                "dtype": row.get("dtype"),
+                "best_a_ns": min(a_samples),
+                "best_b_ns": min(b_samples),
+                "ratio": est.ratio,
+                "ci_low": est.ci_low,
+                "ci_high": est.ci_high,
+                "p_value": est.p_value,
+                "n_a": est.n_a,
+                "n_b": est.n_b,
+                "unit": est.unit,
+                "_est": est,
+            }
+        )
+    frame = pd.DataFrame.from_records(records)
+    if frame.empty:
+        return frame
+    frame["q_value"] = gate.fdr_qvalues(frame["p_value"].to_numpy())
+    decided = [
+        gate.verdict(e, q, threshold=threshold, alpha=alpha)
+        for e, q in zip(frame["_est"], frame["q_value"], strict=True)
+    ]
+    frame["verdict"] = [v for v, _ in decided]
+    frame["reason"] = [r for _, r in decided]
+    return frame.drop(columns="_est")
+
+
+# --------------------------------------------------------------------------- the comparison
+@dataclass
+class PairResult:
+    """Baseline vs one other side."""
+
+    baseline: str
+    other: str
+    environment: dict[str, Any]
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    api: list[dict[str, Any]] = field(default_factory=list)
+    perf: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cases_compared: int = 0
+    max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failing_changes(self) -> list[dict[str, Any]]:
+        return [c for c in self.changes if c["kind"] in CHANGE_KINDS_FAILING]
+
+    def verdict_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(gate.VERDICTS, 0)
+        if not self.perf.empty:
+            for name, n in self.perf["verdict"].value_counts().items():
+                counts[str(name)] = int(n)
+        return counts
+
+    @property
+    def inconclusive_fraction(self) -> float:
+        timed = len(self.perf)
+        return self.verdict_counts()[gate.INCONCLUSIVE] / timed if timed else 0.0
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.failing_changes:
+            return ExitCode.CHANGED
+        if self.verdict_counts()[gate.SLOWER]:
+            return ExitCode.PERF_REGRESSION
+        if self.inconclusive_fraction > self.max_inconclusive:
+            return ExitCode.INCONCLUSIVE
+        return ExitCode.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        perf = [] if self.perf.empty else json.loads(self.perf.to_json(orient="records"))
+        return {
+            "baseline": self.baseline,
+            "other": self.other,
+            "environment": self.environment,
+            "cases_compared": self.cases_compared,
+            "changes": self.changes,
+            "api_differences": self.api,
+            "performance": perf,
+            "verdict_counts": self.verdict_counts(),
+            "inconclusive_fraction": self.inconclusive_fraction,
+            "notes": self.notes,
+            "exit_code": int(self.exit_code),
+        }
+
+
+@dataclass
+class Comparison:
+    """All sides and the pairwise results (each side against the first)."""
+
+    sides: list[Side]
+    pairs: list[PairResult]
+    threshold: float
+    alpha: float
+
+    @property
+    def exit_code(self) -> ExitCode:
+        codes = {p.exit_code for p in self.pairs}
+        for code in (ExitCode.CHANGED, ExitCode.PERF_REGRESSION, ExitCode.INCONCLUSIVE):
+            if code in codes:
+                return code
+        return ExitCode.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "alpha": self.alpha,
+            "sides": [
+                {
+                    "label": s.label,
+                    "path": s.path,
+                    "versions": s.versions,
+                    "hosts": s.hosts,
+                    "rounds": len(s.metas),
+                    "has_verify": s.verify is not None,
+                }
+                for s in self.sides
+            ],
+            "comparisons": [p.to_dict() for p in self.pairs],
+            "exit_code": int(self.exit_code),
+            "exit_meaning": self.exit_code.name.lower(),
+        }
+
+
+def _environment_diff(a: Side, b: Side) -> dict[str, Any]:
+    va, vb = a.versions, b.versions
+    versions = {
+        k: {"a": va.get(k), "b": vb.get(k)} for k in sorted({*va, *vb}) if va.get(k) != vb.get(k)
+    }
+    out: dict[str, Any] = {"versions": versions}
+    if a.hosts != b.hosts:
+        out["hosts"] = {"a": a.hosts, "b": b.hosts}
+    if a.cpu_model != b.cpu_model:
+        out["cpu_model"] = {"a": a.cpu_model, "b": b.cpu_model}
+    return out
+
+
+def compare_sides(
+    a: Side,
+    b: Side,
+    *,
+    threshold: float = gate.DEFAULT_THRESHOLD,
+    alpha: float = gate.DEFAULT_ALPHA,
+    max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
+) -> PairResult:
+    """Compare side ``b`` against baseline ``a`` (correctness, API probes, performance)."""
+    result = PairResult(
+        baseline=a.label,
+        other=b.label,
+        environment=_environment_diff(a, b),
+        max_inconclusive=max_inconclusive,
+    )
+    if "cpu_model" in result.environment or "hosts" in result.environment:
+        result.notes.append("different machines: timing ratios mix code and hardware")
+    if a.verify is not None and b.verify is not None:
+        changes, api = compare_verify(a.verify, b.verify)
+        result.changes.extend(changes)
+        result.api.extend(api)
+        result.cases_compared += len(_verify_items(a.verify, "cases"))
+    elif (a.verify is None) != (b.verify is None):
+        result.notes.append(
+            "only one side has a verify result: golden cases and probes not compared"
+        )
+    if a.frame is not None and b.frame is not None:
+        result.changes.extend(compare_run_correctness(a.frame, b.frame))
+        result.cases_compared += int(a.frame["case_id"].nunique())
+        result.perf = compare_run_performance(a.frame, b.frame, threshold=threshold, alpha=alpha)
+        if not result.perf.empty and (result.perf["unit"] == gate.UNIT_SAMPLE).any():
+            result.notes.append(
+                "some cases have fewer than 2 worker processes per side: samples are the "
+                "unit there, so between-process noise is not measured (use --processes >= 3 "
+                "or matrix --rounds >= 3)"
+            )
+    elif (a.frame is None) != (b.frame is None):
+        result.notes.append("only one side has a run: per-case outputs and timing not compared")
+    return result
+
+
+def compare(
+    paths: Sequence[str | Path],
+    *,
+    threshold: float = gate.DEFAULT_THRESHOLD,
+    alpha: float = gate.DEFAULT_ALPHA,
+    max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
+) -> Comparison:
+    """Compare every path against the first one (the Python API of ``gfbench compare``).
+
+    Parameters
+    ----------
+    paths
+        Run folders, verify JSON files, matrix env folders or matrix folders.
+    threshold
+        Smallest slowdown that counts as a regression (0.10 = 10%).
+    alpha
+        False discovery rate across the cases of one comparison.
+    max_inconclusive
+        Fraction of timed cases that may be inconclusive before the verdict is
+        "inconclusive" (exit 4).
+    """
+    gate.validate_gate_options(threshold, alpha)
+    if not 0 <= max_inconclusive <= 1:
+        raise UsageError(f"--max-inconclusive must be a fraction in [0, 1], got {max_inconclusive}")
+    sides = load_sides(paths)
+    pairs = [
+        compare_sides(
+            sides[0], other, threshold=threshold, alpha=alpha, max_inconclusive=max_inconclusive
+        )
+        for other in sides[1:]
+    ]
+    return Comparison(sides=sides, pairs=pairs, threshold=threshold, alpha=alpha)
+
+
+# --------------------------------------------------------------------------- rendering
+def _ratio_text(row: pd.Series) -> str:
+    high = "inf" if not math.isfinite(row["ci_high"]) else f"{row['ci_high']:.2f}"
+    return f"{row['ratio']:.3f} [{row['ci_low']:.2f}, {high}]"
+
+
+def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple") -> str:
+    """Human-readable report: per pair, environment, changes, API differences, timing."""
+    out: list[str] = []
+    for pair in result.pairs:
+        out.append(f"== {pair.baseline}  ->  {pair.other} ==")
+        versions = pair.environment.get("versions", {})
+        if versions:
+            out.append(
+                "environment: "
+                + ", ".join(f"{k} {v['a']} -> {v['b']}" for k, v in versions.items())
+            )
+        for note in pair.notes:
+            out.append(f"note: {note}")
+        if pair.api:
+            out.append("\nAPI features that differ:")
+            out.append(
+                tabulate(
+                    [[d["probe"], _probe_text(d["a"]), _probe_text(d["b"])] for d in pair.api],
+                    headers=["probe", pair.baseline, pair.other],
+                    tablefmt=tablefmt,
+                )
+            )
+        failing = pair.failing_changes
+        other_changes = [c for c in pair.changes if c["kind"] not in CHANGE_KINDS_FAILING]
+        out.append(
+            f"\ncorrectness: {pair.cases_compared} cases compared, "
+            f"{len(failing)} changed, {len(other_changes)} not comparable/missing"
+        )
+        shown = failing + other_changes
+        if shown:
+            out.append(
+                tabulate(
+                    [[c["kind"], c["case"], c["detail"]] for c in shown[:limit]],
+                    headers=["change", "case", "detail"],
+                    tablefmt=tablefmt,
+                )
+            )
+            if len(shown) > limit:
+                out.append(f"... and {len(shown) - limit} more (--limit, or --json for all)")
+        if not pair.perf.empty:
+            counts = pair.verdict_counts()
+            out.append(
+                f"\nperformance ({len(pair.perf)} timed cases, threshold "
+                f"{result.threshold:.0%}, FDR {result.alpha:g}): "
+                + ", ".join(f"{n} {v}" for v, n in counts.items())
+            )
+            by_impl = (
+                pair.perf.assign(log_ratio=np.log(pair.perf["ratio"]))
+                .groupby(["impl", "dtype"], dropna=False)["log_ratio"]
+                .mean()
+            )
+            out.append(
+                tabulate(
+                    [[impl, dtype, f"{math.exp(v):.3f}"] for (impl, dtype), v in by_impl.items()],
+                    headers=["impl", "dtype", "geomean ratio B/A"],
+                    tablefmt=tablefmt,
+                )
+            )
+            notable = pair.perf[pair.perf["verdict"] != gate.SAME].sort_values(
+                "ratio", ascending=False
+            )
+            if not notable.empty:
+                out.append(
+                    tabulate(
+                        [
+                            [
+                                r["verdict"],
+                                r["case"],
+                                f"{r['best_a_ns'] / 1e6:.3f}",
+                                f"{r['best_b_ns'] / 1e6:.3f}",
+                                _ratio_text(r),
+                                f"{r['q_value']:.2g}",
+                                f"{r['n_a']}+{r['n_b']} {r['unit']}",
+                            ]
+                            for _, r in notable.head(limit).iterrows()
+                        ],
+                        headers=[
+                            "verdict",
+                            "case",
+                            "best A ms",
+                            "best B ms",
+                            "ratio [CI]",
+                            "q",
+                            "units",
+                        ],
+                        tablefmt=tablefmt,
+                    )
+                )
+                if len(notable) > limit:
+                    out.append(f"... and {len(notable) - limit} more")
+        code = pair.exit_code
+        out.append(f"\nverdict: {code.name.lower()} (exit {int(code)})\n")
+    code = result.exit_code
+    out.append(f"overall: {code.name.lower()} (exit {int(code)})")
+    return "\n".join(out)
+
+
+def write_outputs(result: Comparison, out_dir: Path) -> list[Path]:
+    """Write compare.json, compare.md and per-family timing plots into ``out_dir``."""
+    from bench import compare_plots
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    json_path = out_dir / "compare.json"
+    json_path.write_text(json.dumps(result.to_dict(), indent=2, default=str))
+    md_path = out_dir / "compare.md"
+    md_path.write_text("# gfbench compare\n\n```\n" + render_text(result, limit=10**6) + "\n```\n")
+    written += [json_path, md_path]
+    written += compare_plots.plot_time_per_version(result.sides, out_dir)
+    return written
+
+
+# --------------------------------------------------------------------------- CLI
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="baseline first, then the runs/verify results to compare with it",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=gate.DEFAULT_THRESHOLD,
+        help="smallest slowdown that counts as a regression (default 0.10 = 10%%)",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=gate.DEFAULT_ALPHA,
+        help="false discovery rate across cases (default 0.05)",
+    )
+    parser.add_argument(
+        "--max-inconclusive",
+        type=float,
+        default=DEFAULT_MAX_INCONCLUSIVE,
+        help="fraction of timed cases that may be inconclusive before exit 4 (default 0.05)",
+    )
+    parser.add_argument("--limit", type=int, default=30, help="rows per table (default 30)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="also write compare.json, compare.md and plots here"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError(f"--limit must be >= 1, got {args.limit}")
+    result = compare(
+        args.paths,
+        threshold=args.threshold,
+        alpha=args.alpha,
+        max_inconclusive=args.max_inconclusive,
+    )
+    if args.out is not None:
+        written = write_outputs(result, args.out)
+        print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        print(render_text(result, limit=args.limit))
+    return int(result.exit_code)

@@ -1,0 +1,301 @@
+"""``gfbench compare`` on synthetic runs that follow ROW_SCHEMA, with the expected exit codes.
+
+The synthetic timings imitate the measured noise of the 2-core VMs (per-process luck of a
+few percent, small within-process noise); see ``synthetic_runs.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from synthetic_runs import case_params, make_rows, write_run
+
+from bench import compare, gate
+from bench.exitcodes import ExitCode, UsageError
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = case_params(40)
+
+
+def _pair(tmp_path: Path, *, a_kwargs=None, b_kwargs=None, edit_b=None) -> tuple[Path, Path]:
+    rows_a = make_rows(CASES, seed=1, **(a_kwargs or {}))
+    rows_b = make_rows(CASES, seed=2, **(b_kwargs or {}))
+    if edit_b is not None:
+        edit_b(rows_b)
+    return (
+        write_run(tmp_path / "run-a", rows_a),
+        write_run(tmp_path / "run-b", rows_b, scipy="1.14.1"),
+    )
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bench", "compare", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("slowdown", "expected", "verdict"),
+    [
+        (1.0, ExitCode.OK, gate.SAME),  # identical code, fresh noise
+        (1.05, ExitCode.OK, gate.SAME),  # real but below the 10% practical threshold
+        (1.20, ExitCode.PERF_REGRESSION, gate.SLOWER),
+        (1.50, ExitCode.PERF_REGRESSION, gate.SLOWER),
+    ],
+)
+def test_slowdowns_get_expected_exit_code(tmp_path, slowdown, expected, verdict):
+    a, b = _pair(tmp_path, b_kwargs={"slowdown": slowdown})
+    result = compare.compare([a, b])
+    assert result.exit_code == expected
+    perf = result.pairs[0].perf
+    assert len(perf) == len(CASES)
+    assert (perf["verdict"] == verdict).all(), perf["verdict"].value_counts()
+    # the ratio estimate brackets the injected slowdown within the simulated noise
+    median_ratio = float(perf["ratio"].median())
+    assert median_ratio == pytest.approx(slowdown, rel=0.03)
+    assert (perf["unit"] == gate.UNIT_PROCESS).all()
+
+
+def test_too_noisy_is_inconclusive_not_flagged(tmp_path):
+    # 30% per-process luck: a 20% slowdown cannot be told from noise with 5 processes
+    noisy = {"process_sd": 0.30}
+    a, b = _pair(tmp_path, a_kwargs=noisy, b_kwargs={**noisy, "slowdown": 1.2})
+    result = compare.compare([a, b])
+    counts = result.pairs[0].verdict_counts()
+    assert counts[gate.SLOWER] == 0
+    assert counts[gate.INCONCLUSIVE] > 0.5 * len(CASES)
+    assert result.exit_code == ExitCode.INCONCLUSIVE
+
+
+def test_one_regressed_case_among_many_is_found_and_named(tmp_path):
+    a, b = _pair(tmp_path, b_kwargs={"slowdown": 1.3, "slow_cases": [7]})
+    result = compare.compare([a, b])
+    perf = result.pairs[0].perf
+    slower = perf[perf["verdict"] == gate.SLOWER]
+    assert list(slower["case_id"]) == [CASES[7]["case_id"]]
+    assert result.exit_code == ExitCode.PERF_REGRESSION
+
+
+def test_improvement_is_not_a_regression(tmp_path):
+    a, b = _pair(tmp_path, b_kwargs={"slowdown": 0.7})
+    result = compare.compare([a, b])
+    assert result.exit_code == ExitCode.OK
+    assert result.pairs[0].verdict_counts()[gate.FASTER] == len(CASES)
+
+
+def test_output_change_exit_1_with_accuracy_delta(tmp_path):
+    target = CASES[2]  # a uint8 case
+
+    def edit(rows):
+        for row in rows:
+            if row["case_id"] == target["case_id"]:
+                row["output_sha256"] = "0" * 64
+                row["bias"] = -0.5
+                row["max_grey_levels"] = 1.0
+
+    a, b = _pair(tmp_path, edit_b=edit)
+    result = compare.compare([a, b])
+    assert result.exit_code == ExitCode.CHANGED
+    changes = result.pairs[0].failing_changes
+    assert [c["case_id"] for c in changes] == [target["case_id"]]
+    assert changes[0]["kind"] == compare.OUTPUT
+    assert changes[0]["accuracy"]["bias"] == {"a": -1.0, "b": -0.5, "change": 0.5}
+    assert "max_grey_levels 2 -> 1" in changes[0]["detail"]
+
+
+def test_dtype_and_status_changes_are_changes_but_unavailable_is_not(tmp_path):
+    def edit(rows):
+        rows[0]["out_dtype"] = "float32"
+        rows[1]["status"], rows[1]["reason"] = "unsupported", "axes= needs SciPy >= 1.11"
+        rows[3]["status"], rows[3]["reason"] = "unavailable", "opencv not installed"
+
+    a, b = _pair(tmp_path, edit_b=edit)
+    pair = compare.compare([a, b]).pairs[0]
+    kinds = {c["case_id"]: c["kind"] for c in pair.changes}
+    assert kinds[CASES[0]["case_id"]] == compare.DTYPE
+    assert kinds[CASES[1]["case_id"]] == compare.STATUS
+    assert kinds[CASES[3]["case_id"]] == compare.NOT_COMPARABLE
+    assert pair.exit_code == ExitCode.CHANGED
+    assert "axes= needs SciPy >= 1.11" in next(
+        c["detail"] for c in pair.changes if c["case_id"] == CASES[1]["case_id"]
+    )
+
+
+def test_samples_grouped_by_process_when_minima_not_recorded(tmp_path):
+    # bench.timing pools worker samples in process order; compare must recover the minima
+    kw = {"with_process_minima": False}
+    a, b = _pair(tmp_path, a_kwargs=kw, b_kwargs={**kw, "slowdown": 1.2})
+    perf = compare.compare([a, b]).pairs[0].perf
+    assert (perf["unit"] == gate.UNIT_PROCESS).all()
+    assert (perf["n_a"] == 5).all()
+    assert (perf["verdict"] == gate.SLOWER).all()
+
+
+def test_single_process_falls_back_to_samples_and_says_so(tmp_path):
+    kw = {"processes": 1, "per_process": 9}
+    a, b = _pair(tmp_path, a_kwargs=kw, b_kwargs=kw)
+    pair = compare.compare([a, b]).pairs[0]
+    assert (pair.perf["unit"] == gate.UNIT_SAMPLE).all()
+    assert any("between-process noise is not measured" in n for n in pair.notes)
+
+
+def test_rounds_of_a_matrix_env_are_process_units(tmp_path):
+    # matrix --rounds 3 with 1 process each: three single-process runs per side
+    def env(name: str, seed0: int, slowdown: float) -> Path:
+        folder = tmp_path / name
+        for k in range(3):
+            rows = make_rows(CASES, seed=seed0 + k, processes=1, per_process=5, slowdown=slowdown)
+            write_run(folder / "runs" / f"run-{k}", rows)
+        (folder / "env.json").write_text(json.dumps({"label": name, "versions": {}}))
+        return folder
+
+    a, b = env("scipy-a", 10, 1.0), env("scipy-b", 20, 1.25)
+    pair = compare.compare([a, b]).pairs[0]
+    assert (pair.perf["unit"] == gate.UNIT_PROCESS).all()
+    assert (pair.perf["n_a"] == 3).all()
+    assert pair.exit_code == ExitCode.PERF_REGRESSION
+
+
+def _verify_json(
+    path: Path,
+    *,
+    radius_ok: bool,
+    message: str = "sigma must be >= 0",
+    golden_hash: str = "ab" * 32,
+) -> Path:
+    data = {
+        "versions": {"scipy": "1.10.1" if not radius_ok else "1.14.1", "numpy": "1.26.4"},
+        "cases": [
+            {"id": "2d/float64-reflect", "dtype": "float64", "sha256": golden_hash},
+            {"id": "2d/uint8-nearest", "dtype": "uint8", "sha256": "cd" * 32},
+        ],
+        "probes": [
+            {
+                "id": "radius=2",
+                "accepted": radius_ok,
+                "exception": None if radius_ok else "TypeError",
+                "message": None if radius_ok else "unexpected keyword argument 'radius'",
+            },
+            {"id": "sigma=-1", "accepted": False, "exception": "ValueError", "message": message},
+        ],
+    }
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_verify_results_identical_exit_0(tmp_path):
+    a = _verify_json(tmp_path / "a.json", radius_ok=True)
+    b = _verify_json(tmp_path / "b.json", radius_ok=True)
+    result = compare.compare([a, b])
+    assert result.exit_code == ExitCode.OK
+    assert result.pairs[0].changes == []
+
+
+def test_verify_results_probe_and_golden_differences(tmp_path):
+    a = _verify_json(tmp_path / "old.json", radius_ok=False)
+    b = _verify_json(
+        tmp_path / "new.json",
+        radius_ok=True,
+        message="sigma must be positive",
+        golden_hash="ef" * 32,
+    )
+    result = compare.compare([a, b])
+    pair = result.pairs[0]
+    assert result.exit_code == ExitCode.CHANGED
+    assert {d["probe"] for d in pair.api} == {"radius=2", "sigma=-1"}
+    radius = next(d for d in pair.api if d["probe"] == "radius=2")
+    assert radius["a"]["accepted"] is False and radius["b"]["accepted"] is True
+    assert any(
+        c["kind"] == compare.GOLDEN and c["case"] == "2d/float64-reflect" for c in pair.changes
+    )
+    text = compare.render_text(result)
+    assert "API features that differ" in text and "radius=2" in text
+
+
+def test_three_sides_each_against_the_first(tmp_path):
+    a, b = _pair(tmp_path)
+    c = write_run(tmp_path / "run-c", make_rows(CASES, seed=3, slowdown=1.3), scipy="1.17.1")
+    result = compare.compare([a, b, c])
+    assert [p.other for p in result.pairs] == ["run-b", "run-c"]
+    assert [p.exit_code for p in result.pairs] == [ExitCode.OK, ExitCode.PERF_REGRESSION]
+    assert result.exit_code == ExitCode.PERF_REGRESSION
+
+
+# ----------------------------------------------------------------- the CLI, as a user runs it
+def test_cli_identical_exit_0_and_json(tmp_path):
+    a, b = _pair(tmp_path)
+    proc = _cli(a, b, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["exit_code"] == 0
+    assert data["comparisons"][0]["verdict_counts"]["same"] == len(CASES)
+    assert data["comparisons"][0]["environment"]["versions"]["scipy"] == {
+        "a": "1.17.1",
+        "b": "1.14.1",
+    }
+
+
+def test_cli_regression_exit_3_table_and_plots(tmp_path):
+    a, b = _pair(tmp_path, b_kwargs={"slowdown": 1.2})
+    out = tmp_path / "cmp"
+    proc = _cli(a, b, "--out", out)
+    assert proc.returncode == 3, proc.stderr
+    assert "slower" in proc.stdout and "overall: perf_regression (exit 3)" in proc.stdout
+    pngs = sorted(out.glob("time_*.png"))
+    assert [p.name for p in pngs] == ["time_2d.png", "time_3d.png"]
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((out / "compare.json").read_text())["exit_code"] == 3
+
+
+def test_cli_output_changed_exit_1_names_case(tmp_path):
+    def edit(rows):
+        rows[5]["output_sha256"] = "f" * 64
+
+    a, b = _pair(tmp_path, edit_b=edit)
+    proc = _cli(a, b)
+    assert proc.returncode == 1
+    assert compare.case_label(make_rows(CASES, seed=0)[5]) in proc.stdout
+
+
+def test_cli_too_noisy_exit_4(tmp_path):
+    noisy = {"process_sd": 0.3}
+    a, b = _pair(tmp_path, a_kwargs=noisy, b_kwargs=noisy)
+    assert _cli(a, b).returncode == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing-a", "missing-b"], "does not exist"),
+        (["--threshold", "-0.1"], "--threshold"),
+        (["--alpha", "0.9"], "--alpha"),
+        ([], "at least two"),
+    ],
+)
+def test_cli_bad_input_exit_2(tmp_path, args, message):
+    a, b = _pair(tmp_path)
+    if args and args[0].startswith("missing"):
+        argv = [tmp_path / x for x in args]
+    elif args:
+        argv = [a, b, *args]
+    else:
+        argv = [a]
+    proc = _cli(*argv)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+
+
+def test_not_a_run_folder_is_usage_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match="not a run folder"):
+        compare.load_sides([tmp_path / "empty", tmp_path / "empty"])
