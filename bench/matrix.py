@@ -278,6 +278,19 @@ class EnvResult:
         return dataclasses.asdict(self)
 
 
+def sweep_order(
+    ready: Sequence[EnvResult], *, rounds: int, interleave: bool
+) -> list[tuple[int, EnvResult]]:
+    """(round, environment) pairs: A B A B ... when ``interleave``, else A A ... B B ...
+
+    Interleaving spreads a slow phase of a shared machine over every version alike
+    (asv #595), instead of charging it to whichever version ran then.
+    """
+    if interleave:
+        return [(r, env) for r in range(rounds) for env in ready]
+    return [(r, env) for env in ready for r in range(rounds)]
+
+
 def _python_tag(python: str) -> str:
     proc = _run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], timeout=60)
     return "py" + proc.stdout.strip()
@@ -540,11 +553,7 @@ def run_matrix(
 
     # 3. sweeps: A B A B ... when interleaved, else A A B B
     if run_sweep:
-        order = (
-            [(r, e) for r in range(rounds) for e in ready]
-            if interleave
-            else [(r, e) for e in ready for r in range(rounds)]
-        )
+        order = sweep_order(ready, rounds=rounds, interleave=interleave)
         for round_index, result in order:
             log(f"matrix: sweep round {round_index + 1}/{rounds} in SciPy {result.version} ...")
             args = ["sweep", "--grid", grid_arg, "--out", str(matrix_dir / result.folder / "runs")]

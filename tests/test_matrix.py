@@ -1,0 +1,272 @@
+"""``gfbench matrix``: version validation, caching, failure reporting, interleaving.
+
+The fast tests use `FakeInstaller`: real venvs (``python -m venv --without-pip``) whose
+"installation" is a ``.pth`` file onto this checkout and the dev environment's
+site-packages, so everything after installing -- the cache, the refresh on a harness
+change, ``bench.envrunner`` inside the env, the version check, matrix.json, the A B A B
+order -- runs the same code as a real build. ``test_matrix_real.py`` builds a real one.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+import scipy
+
+from bench import matrix
+from bench.exitcodes import UsageError
+
+REPO = Path(__file__).resolve().parents[1]
+INSTALLED = scipy.__version__
+
+
+class FakeInstaller(matrix.Installer):
+    """Builds real venvs; "installs" by linking this checkout and the dev site-packages."""
+
+    def __init__(self, log: Path) -> None:
+        object.__setattr__(self, "name", "fake")
+        object.__setattr__(self, "log", log)
+
+    def _note(self, *words: str) -> None:
+        with open(self.log, "a") as fh:
+            fh.write(" ".join(words) + "\n")
+
+    def create(self, python: str, env_dir: Path) -> None:
+        self._note("create", env_dir.name)
+        matrix._run([python, "-m", "venv", "--without-pip", str(env_dir)])
+
+    def install(self, env_dir, requirements, *, no_deps=False, reinstall=False) -> None:
+        self._note(
+            "install",
+            env_dir.name,
+            *(Path(r).name for r in requirements),
+            *(["--no-deps"] if no_deps else []),
+            *(["--reinstall"] if reinstall else []),
+        )
+        for req in requirements:
+            if req.startswith("scipy==") and req != f"scipy=={INSTALLED}":
+                # what pip says for a version without a wheel for this Python
+                raise matrix.InstallError(f"No matching distribution found for {req}")
+        purelib = subprocess.run(
+            [
+                str(self.env_python(env_dir)),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        Path(purelib, "gfbench-fake.pth").write_text(
+            f"{REPO}\n{sysconfig.get_paths()['purelib']}\n"
+        )
+
+    def build_wheel(self, root: Path, out_dir: Path) -> Path:
+        self._note("wheel")
+        wheel = out_dir / "gfbench-0.1.0-py3-none-any.whl"
+        wheel.write_bytes(b"fake")
+        return wheel
+
+    def latest_version(self, python: str, package: str) -> str:
+        return INSTALLED
+
+
+@pytest.fixture
+def fake(tmp_path):
+    return FakeInstaller(tmp_path / "installer.log")
+
+
+def _log_lines(fake: FakeInstaller) -> list[str]:
+    return fake.log.read_text().splitlines() if fake.log.exists() else []
+
+
+@pytest.mark.parametrize("spec", ["1.10.1", "1.14", "1.15.0rc1", "latest", "LATEST"])
+def test_valid_versions(spec):
+    assert matrix.parse_scipy_spec(spec) in (spec, "latest")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "1.10.1; rm -rf /",
+        "1.10.1 --index-url http://x",
+        ">=1.10",
+        "1.10.*",
+        "v1.10",
+        "1",
+        "",
+        "1.9.3",
+        "../1.10.1",
+    ],
+)
+def test_invalid_versions_are_usage_errors(spec):
+    with pytest.raises(UsageError, match="--scipy"):
+        matrix.parse_scipy_spec(spec)
+
+
+def test_cli_bad_version_exit_2_nothing_written(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "matrix",
+            "--scipy",
+            "1.10.1",
+            "--scipy",
+            "one.two",
+            "--out",
+            str(tmp_path / "out"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "--scipy 'one.two' is not a version" in proc.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
+
+
+def test_build_cache_reuse_and_failure_reported(tmp_path, fake):
+    cache = tmp_path / "cache"
+    out = matrix.run_matrix(
+        scipy=[INSTALLED, "1.10.1"],
+        out=tmp_path / "r",
+        cache_dir=cache,
+        installer=fake,
+        run_verify=False,
+        run_sweep=False,
+        log=lambda m: None,
+    )
+    record = json.loads((out / "matrix.json").read_text())
+    good, bad = record["environments"]
+    assert good["status"] == "ok" and good["reused"] is False
+    assert good["versions"]["scipy"] == INSTALLED
+    assert good["versions"]["numpy"] == __import__("numpy").__version__
+    env_json = json.loads((out / good["folder"] / "env.json").read_text())
+    assert env_json["versions"]["scipy"] == INSTALLED and "packages" in env_json
+    # the version that cannot be installed is reported, not fatal, and leaves no broken env
+    assert bad["status"] == "install-failed"
+    assert "No matching distribution found for scipy==1.10.1" in bad["error"]
+    assert not (cache / f"{Path(good['env_path']).name.split('-scipy-')[0]}-scipy-1.10.1").exists()
+
+    # second matrix: the environment is reused, nothing is created or installed again
+    before = len(_log_lines(fake))
+    out2 = matrix.run_matrix(
+        scipy=[INSTALLED],
+        out=tmp_path / "r2",
+        cache_dir=cache,
+        installer=fake,
+        run_verify=False,
+        run_sweep=False,
+        log=lambda m: None,
+    )
+    env = json.loads((out2 / "matrix.json").read_text())["environments"][0]
+    assert env["reused"] is True and env["status"] == "ok"
+    assert _log_lines(fake)[before:] == []
+
+
+def test_harness_change_reinstalls_harness_only(tmp_path, fake, monkeypatch):
+    cache = tmp_path / "cache"
+    common = {
+        "scipy": [INSTALLED],
+        "cache_dir": cache,
+        "installer": fake,
+        "run_verify": False,
+        "run_sweep": False,
+        "log": lambda m: None,
+    }
+    matrix.run_matrix(out=tmp_path / "a", **common)
+    before = len(_log_lines(fake))
+    monkeypatch.setattr(matrix, "harness_fingerprint", lambda root: "changed-code")
+    matrix.run_matrix(out=tmp_path / "b", **common)
+    new = _log_lines(fake)[before:]
+    assert not any(line.startswith("create") for line in new)
+    assert any("--no-deps --reinstall" in line for line in new)
+
+
+def test_latest_resolving_to_a_listed_version_is_not_built_twice(tmp_path, fake):
+    out = matrix.run_matrix(
+        scipy=[INSTALLED, "latest"],
+        out=tmp_path / "r",
+        cache_dir=tmp_path / "c",
+        installer=fake,
+        run_verify=False,
+        run_sweep=False,
+        log=lambda m: None,
+    )
+    envs = json.loads((out / "matrix.json").read_text())["environments"]
+    assert [e["status"] for e in envs] == ["ok", "duplicate"]
+
+
+def test_rounds_interleave_a_b_a_b(tmp_path, fake, monkeypatch):
+    calls: list[str] = []
+    real_run = subprocess.run
+
+    def spy(cmd, *args, **kwargs):
+        if "bench.envrunner" in cmd and "sweep" in cmd:
+            calls.append(Path(kwargs["cwd"]).name)
+            return subprocess.CompletedProcess(cmd, 0)
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(matrix.subprocess, "run", spy)
+    cache = tmp_path / "c"
+    out = matrix.run_matrix(
+        scipy=[INSTALLED],
+        out=tmp_path / "r",
+        cache_dir=cache,
+        installer=fake,
+        run_verify=False,
+        rounds=3,
+        log=lambda m: None,
+    )
+    assert calls == [f"scipy-{INSTALLED}"] * 3
+    record = json.loads((out / "matrix.json").read_text())
+    assert record["interleave"] is True
+    assert record["environments"][0]["sweep_exits"] == [0, 0, 0]
+
+
+def test_interleave_order_with_two_environments():
+    seen: list[str] = []
+    ready = [
+        matrix.EnvResult(spec="a", version="a", folder="A", status="ok", env_path="x"),
+        matrix.EnvResult(spec="b", version="b", folder="B", status="ok", env_path="y"),
+    ]
+    for interleave, expected in ((True, "ABABAB"), (False, "AAABBB")):
+        seen.clear()
+        order = matrix.sweep_order(ready, rounds=3, interleave=interleave)
+        seen.extend(r.folder for _, r in order)
+        assert "".join(seen) == expected
+
+
+def test_envrunner_versions_reports_installed_packages():
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.envrunner", "versions"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    info = json.loads(proc.stdout)
+    assert info["versions"]["scipy"] == INSTALLED
+    assert info["python"] == ".".join(map(str, sys.version_info[:3]))
+
+
+def test_envrunner_bad_usage_exit_2():
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.envrunner", "frobnicate"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert proc.returncode == 2 and "usage" in proc.stderr
