@@ -1,0 +1,63 @@
+"""Implementation adapters: one module per peer, and this registry.
+
+``names()`` lists every implementation the grid may name; ``get(name)`` returns its adapter.
+Adapter modules import their peer package only when a case runs, so a missing package gives
+``unavailable`` rows instead of an ImportError.
+
+=============  ==================================================================
+name           what runs
+=============  ==================================================================
+scipy          scipy.ndimage.gaussian_filter (the subject)
+opencv-1t      cv2.GaussianBlur, SciPy's kernel, cv2.setNumThreads(1)
+opencv         cv2.GaussianBlur, SciPy's kernel, OpenCV's default thread count
+skimage        skimage.filters.gaussian(preserve_range=True)
+pillow         PIL.ImageFilter.GaussianBlur (uint8, approximate)
+fft            scipy.signal.fftconvolve with SciPy's kernel and numpy.pad
+dask-image     dask_image.ndfilters.gaussian_filter on 4 chunks, threaded scheduler
+=============  ==================================================================
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+from bench.impls.base import Adapter
+
+# name -> (module, class, constructor kwargs). Order = report order.
+_REGISTRY: dict[str, tuple[str, str, dict]] = {
+    "scipy": ("bench.impls.scipy_ndimage", "ScipyNdimage", {}),
+    "opencv-1t": ("bench.impls.opencv_blur", "OpenCVBlur", {"name": "opencv-1t", "threads": 1}),
+    "opencv": ("bench.impls.opencv_blur", "OpenCVBlur", {"name": "opencv", "threads": -1}),
+    "skimage": ("bench.impls.skimage_gaussian", "SkimageGaussian", {}),
+    "pillow": ("bench.impls.pillow_blur", "PillowBlur", {}),
+    "fft": ("bench.impls.fft_convolve", "FFTConvolve", {}),
+    "dask-image": ("bench.impls.dask_image_chunked", "DaskImageChunked", {}),
+}
+
+
+def names() -> tuple[str, ...]:
+    """Every implementation name, in report order."""
+    return tuple(_REGISTRY)
+
+
+@functools.cache
+def get(name: str) -> Adapter:
+    """The adapter for ``name``.
+
+    Raises
+    ------
+    KeyError
+        ``name`` is not one of ``names()``.
+    """
+    module_name, class_name, kwargs = _REGISTRY[name]
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(**kwargs)
+
+
+def versions() -> dict[str, str | None]:
+    """Installed version of each implementation's package (``None`` when missing)."""
+    return {name: get(name).version() for name in names()}
+
+
+__all__ = ["Adapter", "get", "names", "versions"]

@@ -1,0 +1,122 @@
+"""What every implementation adapter provides, plus helpers several adapters share.
+
+An adapter turns a ``Case`` and its input array into a zero-argument callable that runs the
+filter once and returns the output array. It also declares what it can do: ``supports(case)``
+returns ``None`` or the reason it cannot, which becomes an ``unsupported`` row.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from collections.abc import Callable
+
+import numpy as np
+
+from bench.cases import MODE_CANONICAL, Case
+
+Call = Callable[[], np.ndarray]
+
+#: SciPy mode -> numpy.pad mode with the same extension (SciPy's names differ from NumPy's:
+#: SciPy "reflect" repeats the edge sample, which NumPy calls "symmetric").
+NP_PAD_MODE: dict[str, str] = {
+    "reflect": "symmetric",
+    "mirror": "reflect",
+    "nearest": "edge",
+    "wrap": "wrap",
+    "constant": "constant",
+}
+
+
+def canonical_mode(mode: str) -> str:
+    """``grid-mirror`` -> ``reflect`` etc.: the filter-equivalent base mode."""
+    return MODE_CANONICAL.get(mode, mode)
+
+
+def pad_for(case: Case, x: np.ndarray) -> np.ndarray:
+    """Pad the filtered axes of ``x`` by the kernel radius the way ``case.mode`` extends it."""
+    widths = [(0, 0)] * x.ndim
+    for axis, r in zip(case.filtered_axes, case.radii, strict=True):
+        widths[axis] = (r, r)
+    mode = NP_PAD_MODE[canonical_mode(case.mode)]
+    if mode == "constant":
+        return np.pad(x, widths, mode="constant", constant_values=case.cval)
+    return np.pad(x, widths, mode=mode)
+
+
+def scipy_kernel1d(sigma: float, order: int, radius: int) -> np.ndarray:
+    """SciPy's 1-D Gaussian (derivative) weights, convolution orientation.
+
+    The same formula as ``scipy.ndimage._filters._gaussian_kernel1d`` (a private function, so
+    it is restated here rather than imported): normalised ``exp(-x^2 / (2 sigma^2))`` times the
+    derivative polynomial. A peer given these weights uses exactly SciPy's kernel.
+    """
+    sigma2 = sigma * sigma
+    x = np.arange(-radius, radius + 1)
+    phi_x = np.exp(-0.5 / sigma2 * x**2)
+    phi_x = phi_x / phi_x.sum()
+    if order == 0:
+        return phi_x
+    exponent_range = np.arange(order + 1)
+    q = np.zeros(order + 1)
+    q[0] = 1
+    d = np.diag(exponent_range[1:], 1)  # d @ q(x) = q'(x)
+    p = np.diag(np.ones(order) / -sigma2, -1)  # p @ q(x) = q(x) * p'(x)
+    q_deriv = d + p
+    for _ in range(order):
+        q = q_deriv.dot(q)
+    q = (x[:, None] ** exponent_range).dot(q)
+    return q * phi_x
+
+
+def cast_output(y: np.ndarray, dtype: str) -> np.ndarray:
+    """Float result -> ``dtype`` as a user would: round to nearest and clip for integers."""
+    dt = np.dtype(dtype)
+    if dt.kind in "ui":
+        info = np.iinfo(dt)
+        return np.clip(np.rint(y), info.min, info.max).astype(dt)
+    return y.astype(dt, copy=False)
+
+
+class Adapter:
+    """Base class of the implementation adapters.
+
+    Subclasses set ``name``, ``module`` (the import needed), ``distribution`` (for the version
+    string), and override ``check(case)`` and ``prepare(case, x)``.
+    """
+
+    name: str = ""
+    module: str = ""
+    distribution: str = ""
+    install_hint: str = ""
+    approximate: bool = False
+
+    def available(self) -> str | None:
+        """``None`` when the package imports, else why not (-> ``unavailable`` rows)."""
+        try:
+            importlib.import_module(self.module)
+        except ImportError as exc:
+            hint = f" (pip install {self.install_hint})" if self.install_hint else ""
+            return f"{self.module} is not importable: {exc}{hint}"
+        return None
+
+    def version(self) -> str | None:
+        try:
+            return importlib.metadata.version(self.distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def supports(self, case: Case) -> str | None:
+        """``None`` when the adapter can run ``case``, else the reason it cannot."""
+        return self.check(case)
+
+    def check(self, case: Case) -> str | None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def prepare(self, case: Case, x: np.ndarray) -> Call:  # pragma: no cover - overridden
+        """Set up (thread counts, kernels) and return the timed zero-argument call."""
+        raise NotImplementedError
+
+    def threads(self) -> int | None:
+        """Threads the call uses (recorded in the row); ``None`` if unknown."""
+        return 1

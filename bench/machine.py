@@ -1,0 +1,170 @@
+"""The machine: environment metadata, pinned thread settings and the roofline probes.
+
+``environment()`` gathers what ``run.json`` records (versions, CPU model and flags, cores,
+thread variables, BLAS via threadpoolctl, git commit, host). ``measure_bandwidth()`` times a
+large ``numpy.copyto`` once per run: the memory bound a filter cannot beat.
+``measure_peak_gflops()`` times a float64 matrix product: the compute bound.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: Thread-count variables of the common runtimes. Pinned (default 1) so a BLAS or OpenMP pool
+#: cannot compete with the measured call for the 2 cores; recorded in run.json.
+THREAD_ENV_VARS: tuple[str, ...] = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def pin_thread_env(value: str = "1") -> dict[str, str]:
+    """Set every thread variable the user has not set to ``value``; return them all.
+
+    Worker processes inherit them. Libraries already loaded in this process are limited with
+    threadpoolctl as well (environment variables are read only at load time).
+    """
+    pinned = {}
+    for var in THREAD_ENV_VARS:
+        os.environ.setdefault(var, value)
+        pinned[var] = os.environ[var]
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(int(pinned["OMP_NUM_THREADS"]))
+    except (ImportError, ValueError):  # pragma: no cover - threadpoolctl is a core dependency
+        pass
+    return pinned
+
+
+def _cpu_info() -> dict[str, Any]:
+    model, flags = platform.processor() or None, []
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "model name" and model in (None, "", platform.machine()):
+                model = value.strip()
+            elif key == "flags" and not flags:
+                flags = value.split()
+    try:
+        import psutil
+
+        physical = psutil.cpu_count(logical=False)
+    except ImportError:  # pragma: no cover
+        physical = None
+    return {
+        "model": model,
+        "flags": flags,
+        "cores_logical": os.cpu_count(),
+        "cores_physical": physical,
+    }
+
+
+def git_commit() -> str | None:
+    """HEAD of the git checkout holding this package (with "-dirty" if modified), or None."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("-dirty" if dirty else "")
+
+
+def _version(module: str) -> str | None:
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), "__version__", None)
+    except ImportError:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    """Environment metadata for ``run.json`` (ROW_SCHEMA / ``bench.store``)."""
+    from bench import __version__
+
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = threadpool_info()
+    except ImportError:  # pragma: no cover
+        blas = []
+    return {
+        "gfbench_version": __version__,
+        "git_commit": git_commit(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "host": socket.gethostname(),
+        "versions": {
+            "numpy": np.__version__,
+            "scipy": _version("scipy"),
+            "opencv": _version("cv2"),
+            "skimage": _version("skimage"),
+            "pillow": _version("PIL"),
+            "dask": _version("dask"),
+            "dask_image": _version("dask_image"),
+        },
+        "cpu": _cpu_info(),
+        "threads": {var: os.environ.get(var) for var in THREAD_ENV_VARS},
+        "blas": blas,
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def measure_bandwidth(nbytes: int = 64 * 2**20, repeats: int = 5) -> float:
+    """Copy bandwidth in GB/s (bytes read + bytes written per second), best of ``repeats``.
+
+    64 MiB per array is well past the last-level cache, so this is the DRAM bound.
+    """
+    src = np.ones(nbytes // 8)
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * src.nbytes / best / 1e9
+
+
+def measure_peak_gflops(n: int = 768, repeats: int = 3) -> float:
+    """float64 GFLOP/s of a matrix product (2 n^3 flops), best of ``repeats``.
+
+    BLAS runs with the pinned thread count, so this is the compute bound of one thread when
+    the variables are pinned to 1: the bound of a single-threaded filter.
+    """
+    a = np.random.default_rng(0).random((n, n))
+    b = a.T.copy()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return 2 * n**3 / best / 1e9
