@@ -1,0 +1,312 @@
+"""Run the reference suite against the installed SciPy and say what changed.
+
+The suite (the ``reference`` package: documented values, golden outputs, API probes, oracle
+agreement, metamorphic properties) runs in a pytest subprocess located from the installed
+package, so this works from any working directory.
+
+examples:
+  gfbench verify                         check everything, print a table
+  gfbench verify --group golden --group probes
+  gfbench verify --json > verify.json    machine-readable (``gfbench compare`` reads it)
+  gfbench verify --update-golden         re-record golden outputs and probes, on purpose
+
+exit codes: 0 nothing changed, 1 something changed or failed, 2 usage error.
+
+A failure names the case and says what changed (bits, dtype, shape, exception, accepted
+arguments) and by how much, against the recorded golden output and against the oracle.
+``GFBENCH_SCIPY_PATCH`` (test-only, see ``reference.patching``) swaps in altered SciPy functions;
+a run under it is flagged in the output and in ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.exitcodes import ExitCode, UsageError
+
+#: Check groups, one test module of the suite each, in the order they are reported.
+GROUPS = ("documented", "golden", "probes", "oracle", "properties")
+SCHEMA_VERSION = 1
+_MAX_LISTED_FAILURES = 40
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupSummary:
+    """Counts of one check group, and what kinds of change its failures were."""
+
+    group: str
+    cases: int
+    passed: int
+    failed: int
+    skipped: int
+    changed: dict[str, int]
+
+    def __post_init__(self) -> None:
+        if self.passed + self.failed + self.skipped != self.cases:
+            raise ValueError(f"{self.group}: passed + failed + skipped must equal cases")
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifyResult:
+    """What ``verify()`` found: the exit code, per-group counts and the full JSON document."""
+
+    exit_code: ExitCode
+    groups: tuple[GroupSummary, ...]
+    failures: tuple[dict[str, Any], ...]
+    document: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        if self.exit_code not in (ExitCode.OK, ExitCode.CHANGED):
+            raise ValueError(f"exit_code must be OK or CHANGED, got {self.exit_code!r}")
+
+
+def suite_dir() -> Path:
+    """Where the installed reference suite lives."""
+    import reference
+
+    return reference.SUITE_DIR
+
+
+def _check_groups(groups: Sequence[str] | None) -> tuple[str, ...]:
+    if not groups:
+        return GROUPS
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        raise UsageError(
+            f"--group: unknown group {', '.join(map(repr, unknown))}; allowed: {', '.join(GROUPS)}"
+        )
+    return tuple(dict.fromkeys(groups))
+
+
+def update_golden() -> Path:
+    """Re-record golden outputs and probes for the installed SciPy; return the record's path.
+
+    Refuses while ``GFBENCH_SCIPY_PATCH`` is set: a record must describe the real SciPy.
+    """
+    from reference import patching
+
+    if os.environ.get(patching.ENV_VAR, "").strip():
+        raise UsageError(
+            f"--update-golden: refusing to record while {patching.ENV_VAR} is set "
+            "(a record must describe the installed SciPy, not a patched one)"
+        )
+    import scipy.ndimage
+
+    from reference.grid import golden_cases
+    from reference.probes import all_probes
+    from reference.records import generate, write
+
+    record, arrays = generate(scipy.ndimage, golden_cases(), all_probes())
+    return write(record, arrays)
+
+
+def _run_suite(groups: tuple[str, ...], results_path: Path) -> subprocess.CompletedProcess:
+    directory = suite_dir()
+    targets = [str(directory / f"test_{group}.py") for group in groups]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *targets,
+        # Our own options only: no ini file of whatever project the user runs this from,
+        # no cache written into the installed package.
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(directory.parent),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-header",
+        "-p",
+        "no:randomly",
+        "--gfbench-results",
+        str(results_path),
+    ]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # The suite imports `reference` and `bench` from where *this* process found them.
+    roots = {str(directory.parent), str(Path(__file__).resolve().parent.parent)}
+    env["PYTHONPATH"] = os.pathsep.join([*sorted(roots), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep
+    )
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def _summarize(tests: list[dict[str, Any]], groups: tuple[str, ...]) -> tuple[GroupSummary, ...]:
+    summaries = []
+    for group in [*groups, *sorted({t["group"] for t in tests} - set(groups))]:
+        members = [t for t in tests if t["group"] == group]
+        failed = [t for t in members if t["outcome"] in ("failed", "error")]
+        changed = collections.Counter(
+            t["details"].get("changed") or ("error" if t["outcome"] == "error" else "failed")
+            for t in failed
+        )
+        summaries.append(
+            GroupSummary(
+                group=group,
+                cases=len(members),
+                passed=sum(t["outcome"] == "passed" for t in members),
+                failed=len(failed),
+                skipped=sum(t["outcome"] == "skipped" for t in members),
+                changed=dict(sorted(changed.items())),
+            )
+        )
+    return tuple(summaries)
+
+
+def verify(*, groups: Sequence[str] | None = None, update: bool = False) -> VerifyResult:
+    """Run the reference suite in a subprocess and collect what changed.
+
+    Parameters
+    ----------
+    groups : sequence of str, optional
+        Check groups to run (``GROUPS``); all of them by default.
+    update : bool
+        Re-record golden outputs and probes first (``--update-golden``).
+
+    Returns
+    -------
+    VerifyResult
+        ``exit_code`` is ``ExitCode.OK`` when every check passed or was skipped for a stated
+        reason, ``ExitCode.CHANGED`` otherwise.
+
+    Raises
+    ------
+    UsageError
+        For an unknown group, or ``update`` under ``GFBENCH_SCIPY_PATCH``.
+    """
+    chosen = _check_groups(groups)
+    written = update_golden() if update else None
+    with tempfile.TemporaryDirectory(prefix="gfbench-verify-") as tmp:
+        results_path = Path(tmp) / "results.json"
+        completed = _run_suite(chosen, results_path)
+        if results_path.exists():
+            document = json.loads(results_path.read_text(encoding="utf-8"))
+        else:  # the suite could not even start: that is a failed verification
+            document = {
+                "tests": [
+                    {
+                        "nodeid": "reference",
+                        "group": "suite",
+                        "case": "startup",
+                        "outcome": "error",
+                        "details": {"changed": "error"},
+                        "message": (completed.stdout + completed.stderr)[-3000:],
+                    }
+                ]
+            }
+    tests = document.get("tests", [])
+    summaries = _summarize(tests, chosen)
+    failures = tuple(t for t in tests if t["outcome"] in ("failed", "error"))
+    exit_code = ExitCode.CHANGED if failures or not tests else ExitCode.OK
+    document = {
+        "schema": SCHEMA_VERSION,
+        "tool": "gfbench verify",
+        "exit_code": int(exit_code),
+        "updated_record": str(written) if written else None,
+        "groups": [dataclasses.asdict(s) for s in summaries],
+        **document,
+    }
+    return VerifyResult(exit_code, summaries, failures, document)
+
+
+def _changed_text(changed: dict[str, int]) -> str:
+    return ", ".join(f"{kind}: {count}" for kind, count in changed.items()) or "-"
+
+
+def _failure_line(test: dict[str, Any]) -> str:
+    details = test.get("details", {})
+    text = details.get("summary") or test.get("message", "").strip().splitlines()[0:1]
+    if isinstance(text, list):
+        text = text[0] if text else test["outcome"]
+    line = f"  {test['group']} {test['case']}: {text}"
+    vs_oracle = details.get("vs_oracle")
+    if vs_oracle:
+        line += f"\n      vs oracle: {vs_oracle.get('summary')}"
+    return line
+
+
+def render(result: VerifyResult) -> str:
+    """The human report: environment, the table, then one line per failure."""
+    from tabulate import tabulate
+
+    doc = result.document
+    env = doc.get("environment", {})
+    lines = []
+    if env:
+        lines.append(
+            f"SciPy {env.get('scipy')}, numpy {env.get('numpy')}, Python {env.get('python')}, "
+            f"{env.get('platform')}"
+        )
+    record = doc.get("record")
+    lines.append("compared with " + (record["description"] if record else "NO RECORD"))
+    if doc.get("patch"):
+        lines.append(
+            f"WARNING: scipy.ndimage patched by GFBENCH_SCIPY_PATCH={doc['patch']}: these "
+            "results describe that variant, not the installed SciPy"
+        )
+    if doc.get("updated_record"):
+        lines.append(f"re-recorded golden outputs and probes: {doc['updated_record']}")
+    rows = [
+        [s.group, s.cases, s.passed, s.failed, s.skipped, _changed_text(s.changed)]
+        for s in result.groups
+    ]
+    lines.append("")
+    lines.append(
+        tabulate(
+            rows, headers=["check group", "cases", "passed", "failed", "skipped", "what changed"]
+        )
+    )
+    if result.failures:
+        lines.append("")
+        lines.append(f"{len(result.failures)} failed:")
+        lines.extend(_failure_line(t) for t in result.failures[:_MAX_LISTED_FAILURES])
+        if len(result.failures) > _MAX_LISTED_FAILURES:
+            lines.append(
+                f"  ... and {len(result.failures) - _MAX_LISTED_FAILURES} more (see --json)"
+            )
+    lines.append("")
+    lines.append(
+        "verify: OK, nothing changed"
+        if result.exit_code == ExitCode.OK
+        else "verify: CHANGED (exit 1)"
+    )
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--group",
+        action="append",
+        choices=GROUPS,
+        metavar="GROUP",
+        help=f"run only this check group (repeatable): {', '.join(GROUPS)}",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--out", type=Path, metavar="PATH", help="also write the JSON to PATH")
+    parser.add_argument(
+        "--update-golden",
+        action="store_true",
+        help="re-record golden outputs and API probes for the installed SciPy, then verify",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"--out: folder {args.out.parent} does not exist")
+    result = verify(groups=args.group, update=args.update_golden)
+    text = json.dumps(result.document, indent=1, default=str)
+    if args.out is not None:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text if args.json else render(result))
+    return int(result.exit_code)

@@ -1,0 +1,34 @@
+"""The reference suite for ``scipy.ndimage.gaussian_filter`` (run it with ``gfbench verify``).
+
+It is a pytest suite that checks whatever SciPy is installed against:
+
+- what is *documented*: docstring examples and facts from SciPy's own tests
+  (``test_documented.py``);
+- what is *pinned*: golden outputs and API probes recorded per SciPy version in
+  ``reference/data/`` (``test_golden.py``, ``test_probes.py``);
+- what is *true*: the independent oracle ``bench.oracle`` (``test_oracle.py``);
+- metamorphic properties checked with hypothesis (``test_properties.py``).
+
+Helper modules, one job each:
+
+- ``reference.grid``      the deterministic golden grid (cases, inputs, how to call SciPy)
+- ``reference.probes``    the API probes (argument forms accepted, exceptions raised)
+- ``reference.records``   reading, choosing and (re)writing the per-version records
+- ``reference.diffing``   "how far did it move": array differences and the oracle bound
+- ``reference.patching``  the test-only ``GFBENCH_SCIPY_PATCH`` hook
+- ``reference.results``   the pytest plugin that collects structured results for ``gfbench verify``
+
+Run it directly with ``pytest reference`` or ``pytest --pyargs reference``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Folder holding the per-version records ``scipy-<version>.json`` and ``golden-arrays.npz``.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: Folder of the suite itself, for running it from any working directory.
+SUITE_DIR = Path(__file__).resolve().parent
+
+__all__ = ["DATA_DIR", "SUITE_DIR"]

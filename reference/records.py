@@ -1,0 +1,259 @@
+"""Per-SciPy-version records of golden outputs and API probes, in ``reference/data/``.
+
+Layout:
+
+- ``scipy-<version>.json``: one record per SciPy version. It holds the generator's environment
+  (SciPy, numpy, Python, platform), the capabilities, and per golden case its parameters, output
+  dtype, shape, SHA-256 and a small summary; per probe its outcome. One case per line, so a
+  regeneration diffs readably.
+- ``golden-arrays.npz``: every distinct golden output, keyed by its SHA-256 and shared by all
+  versions (outputs that did not change between versions are stored once). It is what lets a
+  failure say *how far* a case moved, element by element.
+
+Which record is compared against: the one for the installed SciPy version when it exists;
+otherwise the nearest older one (then every difference is a change between those versions, which
+is exactly the question a maintainer asks about a new release).
+
+Records are written only on purpose, by ``gfbench verify --update-golden``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import platform
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reference import DATA_DIR
+from reference.grid import GoldenCase, sha256_of
+from reference.probes import Probe, capabilities, missing_reason, observe
+
+SCHEMA_VERSION = 1
+ARRAYS_FILE = "golden-arrays.npz"
+_RECORD_RE = re.compile(r"^scipy-(?P<version>[0-9][0-9A-Za-z.+_-]*)\.json$")
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """The leading numeric release of a version string: ``'1.18.0rc1'`` -> ``(1, 18, 0)``."""
+    numbers = []
+    for part in text.split("."):
+        match = re.match(r"\d+", part)
+        if not match:
+            break
+        numbers.append(int(match.group()))
+        if match.group() != part:
+            break
+    return tuple(numbers)
+
+
+def environment() -> dict[str, str]:
+    """Versions and platform that produced (or now check) the outputs."""
+    import scipy
+
+    return {
+        "scipy": scipy.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "byteorder": sys.byteorder,
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """A stored record: what one SciPy version produced for the golden grid and the probes."""
+
+    scipy_version: str
+    path: Path
+    generator: dict[str, Any]
+    capabilities: dict[str, bool]
+    golden: dict[str, dict[str, Any]]
+    probes: dict[str, dict[str, Any]]
+    exact: bool
+
+    def __post_init__(self) -> None:
+        if not self.scipy_version:
+            raise ValueError("scipy_version must be a non-empty version string")
+
+    def describe(self, installed: dict[str, str]) -> str:
+        """Which record is used and how it differs from this environment, in one paragraph."""
+        gen = self.generator
+        text = (
+            f"record {self.path.name} (SciPy {gen.get('scipy')}, numpy {gen.get('numpy')}, "
+            f"{gen.get('machine')}, {gen.get('platform')})"
+        )
+        if not self.exact:
+            text += (
+                f"; no record for SciPy {installed['scipy']}, so differences are changes "
+                f"between SciPy {self.scipy_version} and {installed['scipy']}"
+            )
+        others = [
+            f"{key} {gen.get(key)} -> {installed[key]}"
+            for key in ("numpy", "machine")
+            if gen.get(key) != installed.get(key)
+        ]
+        if others:
+            text += "; environment differs from the record's: " + ", ".join(others)
+        return text
+
+
+def record_files(data_dir: Path = DATA_DIR) -> dict[str, Path]:
+    """``{scipy_version: path}`` for every stored record."""
+    found = {}
+    for path in sorted(Path(data_dir).glob("scipy-*.json")):
+        match = _RECORD_RE.match(path.name)
+        if match:
+            found[match.group("version")] = path
+    return found
+
+
+def load_record(path: Path, *, exact: bool) -> Record:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if data.get("schema") != SCHEMA_VERSION:
+        raise ValueError(
+            f"{path}: schema {data.get('schema')!r} is not {SCHEMA_VERSION}; "
+            "regenerate it with `gfbench verify --update-golden`"
+        )
+    return Record(
+        scipy_version=data["generator"]["scipy"],
+        path=Path(path),
+        generator=data["generator"],
+        capabilities=data["capabilities"],
+        golden=data["golden"],
+        probes=data["probes"],
+        exact=exact,
+    )
+
+
+def select_record(installed_version: str, data_dir: Path = DATA_DIR) -> Record | None:
+    """The record to compare against: the installed version's, else the nearest older one."""
+    files = record_files(data_dir)
+    if not files:
+        return None
+    if installed_version in files:
+        return load_record(files[installed_version], exact=True)
+    wanted = parse_version(installed_version)
+    ordered = sorted(files, key=parse_version)
+    older = [v for v in ordered if parse_version(v) <= wanted]
+    chosen = older[-1] if older else ordered[0]
+    return load_record(files[chosen], exact=False)
+
+
+def load_arrays(data_dir: Path = DATA_DIR) -> dict[str, np.ndarray]:
+    """All stored golden outputs, keyed by SHA-256 (empty if the file is missing)."""
+    path = Path(data_dir) / ARRAYS_FILE
+    if not path.exists():
+        return {}
+    with np.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def summarize(array: np.ndarray) -> dict[str, Any]:
+    """dtype, shape, hash and a few numbers a person can compare by eye."""
+    values = array.view(np.float64) if array.dtype == np.complex128 else array
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return {
+        "dtype": array.dtype.name,
+        "shape": list(array.shape),
+        "sha256": sha256_of(array),
+        "sum": float(finite.sum()) if finite.size else 0.0,
+        "min": float(finite.min()) if finite.size else None,
+        "max": float(finite.max()) if finite.size else None,
+    }
+
+
+def observe_case(
+    case: GoldenCase, gaussian_filter: Any
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    """Run one golden case: ``(summary or exception, output array or None)``."""
+    try:
+        output = case.run(gaussian_filter)
+    except Exception as exc:  # a golden case that raises is recorded as such
+        return {"exception": type(exc).__name__, "message": str(exc)}, None
+    return summarize(output), output
+
+
+def generate(
+    ndimage: Any, cases: Iterable[GoldenCase], probes: Iterable[Probe]
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Observe every golden case and probe with ``ndimage``: ``(record, arrays by sha256)``."""
+    caps = capabilities(ndimage.gaussian_filter)
+    golden: dict[str, dict[str, Any]] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for case in cases:
+        missing = [f for f in case.requires if not caps[f]]
+        if missing:
+            entry: dict[str, Any] = {"unavailable": missing_reason(missing[0])}
+        else:
+            entry, output = observe_case(case, ndimage.gaussian_filter)
+            if output is not None:
+                arrays[entry["sha256"]] = output
+        golden[case.case_id] = {"params": case.params(), **entry}
+    probe_outcomes: dict[str, dict[str, Any]] = {}
+    for probe in probes:
+        missing = [f for f in probe.requires if not caps[f]]
+        if missing:
+            probe_outcomes[probe.name] = {"unavailable": missing_reason(missing[0])}
+        else:
+            probe_outcomes[probe.name] = observe(probe, ndimage)
+    record = {
+        "schema": SCHEMA_VERSION,
+        "generator": {
+            **environment(),
+            "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "capabilities": caps,
+        "golden": golden,
+        "probes": probe_outcomes,
+    }
+    return record, arrays
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    # One case / probe per line: a regenerated record diffs line by line in git.
+    lines = ["{"]
+    keys = list(record)
+    for i, key in enumerate(keys):
+        comma = "," if i < len(keys) - 1 else ""
+        value = record[key]
+        if key in ("golden", "probes"):
+            lines.append(f"  {json.dumps(key)}: {{")
+            items = list(value.items())
+            for j, (name, entry) in enumerate(items):
+                sep = "," if j < len(items) - 1 else ""
+                lines.append(f"    {json.dumps(name)}: {json.dumps(entry, sort_keys=True)}{sep}")
+            lines.append(f"  }}{comma}")
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write(record: dict[str, Any], arrays: dict[str, np.ndarray], data_dir: Path = DATA_DIR) -> Path:
+    """Store ``record`` as ``scipy-<version>.json`` and merge ``arrays`` into the shared npz.
+
+    Arrays no record refers to any more are dropped, so the npz never grows stale.
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"scipy-{record['generator']['scipy']}.json"
+    path.write_text(_dumps(record), encoding="utf-8")
+    referenced: set[str] = set()
+    for other in record_files(data_dir).values():
+        golden = json.loads(other.read_text(encoding="utf-8")).get("golden", {})
+        referenced.update(e["sha256"] for e in golden.values() if "sha256" in e)
+    merged = {k: v for k, v in load_arrays(data_dir).items() if k in referenced}
+    merged.update({k: v for k, v in arrays.items() if k in referenced})
+    tmp = data_dir / (ARRAYS_FILE + ".tmp.npz")
+    np.savez_compressed(tmp, **dict(sorted(merged.items())))
+    tmp.replace(data_dir / ARRAYS_FILE)
+    return path

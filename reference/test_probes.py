@@ -1,0 +1,63 @@
+"""API probes: accepted argument forms and raised exceptions must match the stored record.
+
+A probe difference is a failure that names the probe and says what changed: accepted <->
+rejected, the exception type, the message, or the result's dtype, shape or bits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reference.probes import FEATURES, all_probes, describe_outcome, differences, missing_reason
+from reference.probes import observe as run_probe
+
+PROBES = all_probes()
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_capability(feature: str, caps: dict, record: Any, observe: Any) -> None:
+    """A keyword that appears or disappears (read from the signature) is a change."""
+    observe({"observed": {"available": caps[feature]}, "changed": "none"})
+    if record is None:
+        pytest.skip("no record to compare with")
+    was = record.capabilities.get(feature)
+    if was != caps[feature]:
+        summary = f"{feature}= keyword {'appeared' if caps[feature] else 'disappeared'}"
+        observe({"changed": "capability", "summary": summary})
+        pytest.fail(f"{summary} (record for SciPy {record.scipy_version}: {was})")
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=lambda probe: probe.name)
+def test_probe(probe: Any, ndimage: Any, caps: dict, record: Any, observe: Any) -> None:
+    for feature in probe.requires:
+        if not caps[feature]:
+            pytest.skip(missing_reason(feature))
+    outcome = run_probe(probe, ndimage)
+    details: dict[str, Any] = {"observed": outcome, "changed": "none"}
+    if record is None:
+        observe(details)
+        pytest.fail("no probe record to compare with (see test_golden.py::test_record_exists)")
+    expected = record.probes.get(probe.name)
+    if expected is None:
+        observe(details)
+        pytest.fail(f"{record.path.name} has no outcome for probe {probe.name}")
+    if "unavailable" in expected:
+        observe(details)
+        pytest.skip(
+            f"the record's SciPy {record.scipy_version} could not run it: {expected['unavailable']}"
+        )
+    changes = differences(expected, outcome)
+    if changes:
+        kind = (
+            "accepted"
+            if expected.get("accepted") != outcome.get("accepted")
+            else ("exception" if not outcome.get("accepted") else "result")
+        )
+        details.update(
+            changed=kind, summary="; ".join(changes), expected=describe_outcome(expected)
+        )
+        observe(details)
+        pytest.fail(f"probe {probe.name}: " + "; ".join(changes))
+    observe(details)
