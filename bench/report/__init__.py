@@ -1,0 +1,14 @@
+"""The report of a run (``gfbench report``): tables, plots, HTML/Markdown and the pitfalls.
+
+- ``command``   the verb and :func:`render_report`, its Python API
+- ``document``  assembles the sections from the run's DataFrame and run.json
+- ``frames``    derived columns and selections shared by the parts below
+- ``tables``    summary tables (pandas), formatted with tabulate
+- ``plots``     the PNG plots (matplotlib, Agg canvas)
+- ``pitfalls``  integer-vs-float pitfalls, measured when the report is rendered
+- ``model``     the report as data; ``markdown`` and ``html`` render it
+"""
+
+from bench.report.command import render_report
+
+__all__ = ["render_report"]

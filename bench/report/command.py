@@ -1,0 +1,191 @@
+"""Render a run as a report: Markdown tables, PNG plots and a self-contained HTML page.
+
+Examples:
+  gfbench report results/20261127T093000Z-quick
+  gfbench report results/RUN --out reports/example
+  gfbench report results/RUN --format md
+  gfbench report results/RUN --budget-grey-levels 0.5 --budget-abs 1e-6
+
+The report folder holds report.md, index.html (CSS inline, images embedded, no external
+references) and the PNG plots. A missing or empty run, or one written by an older schema,
+is refused with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.exitcodes import ExitCode, UsageError
+
+FORMATS = ("md", "html")
+PLOT_FILES = (
+    "time_vs_pixels.png",
+    "time_vs_sigma.png",
+    "roofline.png",
+    "error_vs_sigma.png",
+    "integer_errors.png",
+    "border_vs_interior.png",
+    "pareto.png",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the ``gfbench report`` options."""
+    from bench.report.document import BUDGET_ABS, BUDGET_GREY_LEVELS
+
+    parser.add_argument(
+        "run", metavar="RUN", help="a run folder (holding run.json and cases.jsonl)"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="report folder (default: reports/<run-id>)",
+    )
+    parser.add_argument(
+        "--format",
+        default="md,html",
+        help="comma-separated output formats among: md, html (default: md,html)",
+    )
+    parser.add_argument(
+        "--budget-grey-levels",
+        type=float,
+        default=BUDGET_GREY_LEVELS,
+        help="error budget of the recommendation for integer outputs, in grey levels "
+        f"(default {BUDGET_GREY_LEVELS:g})",
+    )
+    parser.add_argument(
+        "--budget-abs",
+        type=float,
+        default=BUDGET_ABS,
+        help=f"error budget for float outputs, absolute on 0..255 data (default {BUDGET_ABS:g})",
+    )
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"md,html"`` -> ``("md", "html")``; anything else is a :class:`UsageError`."""
+    chosen = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if not chosen or unknown:
+        raise UsageError(
+            f"--format: {text!r} is not valid; allowed values: comma-separated {', '.join(FORMATS)}"
+        )
+    return chosen
+
+
+def main(args: argparse.Namespace) -> int:
+    """CLI entry point: render, then print where the report is."""
+    path = render_report(
+        Path(args.run),
+        out_dir=args.out,
+        formats=parse_formats(args.format),
+        budget_grey_levels=args.budget_grey_levels,
+        budget_abs=args.budget_abs,
+    )
+    print(f"report: {path}")
+    return ExitCode.OK
+
+
+def check_run(run_path: Path) -> tuple[Path, dict]:
+    """Refuse what the reporter cannot read, naming the problem; return the run folder and
+    its run.json.
+
+    Raises
+    ------
+    bench.exitcodes.UsageError
+        No run folder, run.json unreadable or of another schema version (from
+        :mod:`bench.store`), or no cases.
+    """
+    from bench import store
+
+    run_dir = store.resolve_run(run_path, option="RUN")
+    meta = store.load_run_meta(run_dir)
+    cases = run_dir / store.CASES_FILE
+    if not cases.is_file() or not cases.read_text(encoding="utf-8").strip():
+        raise UsageError(f"RUN: {run_dir} holds no cases ({cases.name} is missing or empty)")
+    return run_dir, meta
+
+
+def render_report(
+    run_path: Path,
+    *,
+    out_dir: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    budget_grey_levels: float | None = None,
+    budget_abs: float | None = None,
+) -> Path:
+    """Render the report of one run.
+
+    Parameters
+    ----------
+    run_path : pathlib.Path
+        The run folder.
+    out_dir : pathlib.Path, optional
+        The report folder; default ``reports/<run-id>``. Created if missing; the files the
+        report writes are replaced, nothing else in it is touched.
+    formats : sequence of {"md", "html"}
+        What to write besides the PNGs.
+    budget_grey_levels, budget_abs : float, optional
+        Error budgets of the recommendation (integer outputs in grey levels, float outputs
+        absolute); defaults in :mod:`bench.report.document`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``index.html`` when HTML was written, else ``report.md``.
+    """
+    from bench import store
+    from bench.report import document, html, markdown
+
+    formats = parse_formats(",".join(formats))
+    budgets = {
+        "budget_grey_levels": document.BUDGET_GREY_LEVELS
+        if budget_grey_levels is None
+        else budget_grey_levels,
+        "budget_abs": document.BUDGET_ABS if budget_abs is None else budget_abs,
+    }
+    for name, value in budgets.items():
+        if not (math.isfinite(value) and value >= 0):
+            raise UsageError(
+                f"--{name.replace('_', '-')}: must be a finite number >= 0, got {value}"
+            )
+    run_dir, meta = check_run(Path(run_path))
+    frame = store.load(run_dir)
+    if frame.empty:
+        raise UsageError(f"RUN: {run_dir} holds no readable cases")
+    out_dir = Path(out_dir) if out_dir is not None else Path("reports") / str(meta.get("run_id"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Render into a scratch folder beside the target, then move: a failed render leaves the
+    # previous report whole.
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as scratch:
+        scratch_dir = Path(scratch)
+        doc = document.build_document(frame, meta, scratch_dir, **budgets)
+        written = {figure.path.name for figure in doc.figures()}
+        if "md" in formats:
+            (scratch_dir / "report.md").write_text(markdown.render(doc), encoding="utf-8")
+        if "html" in formats:
+            (scratch_dir / "index.html").write_text(html.render(doc), encoding="utf-8")
+        for name in PLOT_FILES:
+            if name not in written:  # a plot this run cannot draw must not linger from before
+                (out_dir / name).unlink(missing_ok=True)
+        for produced in scratch_dir.iterdir():
+            shutil.move(str(produced), str(out_dir / produced.name))
+    _warn_missing(frame)
+    return out_dir / ("index.html" if "html" in formats else "report.md")
+
+
+def _warn_missing(frame) -> None:
+    ok = int((frame["status"] == "ok").sum()) if "status" in frame else 0
+    if ok == 0:
+        print(
+            "gfbench report: warning: no case of this run succeeded; the report lists the "
+            "errors and says what is missing",
+            file=sys.stderr,
+        )

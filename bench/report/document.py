@@ -1,0 +1,175 @@
+"""Assemble the report's sections from a run's DataFrame and run.json metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from bench.report import frames, pitfalls, plots, tables
+from bench.report.model import Document, Paragraph, Section
+
+# Error budgets for the recommendation, on the 0..255 inputs every case uses (DESIGN.md):
+# one grey level is the smallest visible step of an integer image; 1e-3 is a thousandth of a
+# grey level, loose enough for float32 (~1e-5 on this data) and tight enough to exclude
+# approximations such as Pillow's box blurs.
+BUDGET_GREY_LEVELS = 1.0
+BUDGET_ABS = 1e-3
+
+
+def build_document(
+    df: pd.DataFrame,
+    meta: Mapping,
+    out_dir: Path,
+    *,
+    budget_grey_levels: float = BUDGET_GREY_LEVELS,
+    budget_abs: float = BUDGET_ABS,
+) -> Document:
+    """Build every section; plots are written into ``out_dir`` as they are made.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per case, as :func:`bench.store.load` returns it.
+    meta : Mapping
+        The run's ``run.json``.
+    out_dir : pathlib.Path
+        The report folder (must exist).
+    budget_grey_levels, budget_abs : float
+        Error budgets of the recommendation for integer and float outputs.
+    """
+    frame = frames.prepare(df)
+    run_id = str(meta.get("run_id") or "unknown run")
+    return Document(
+        title=f"gfbench report: {run_id}",
+        sections=(
+            _run_section(frame, meta),
+            _speed_section(frame, meta, out_dir),
+            _accuracy_section(
+                frame, out_dir, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs
+            ),
+            _pitfalls_section(frame, out_dir),
+        ),
+    )
+
+
+def _run_section(frame: pd.DataFrame, meta: Mapping) -> Section:
+    grid = meta.get("grid") or {}
+    grid_name = grid.get("name", "unnamed") if isinstance(grid, Mapping) else str(grid)
+    blocks: list = [
+        Paragraph(
+            f"Run {meta.get('run_id')} of grid {grid_name!s}, started {meta.get('started_at')}, "
+            f"finished {meta.get('finished_at') or 'never (still running or interrupted)'}: "
+            f"{len(frame)} rows, {int((frame['status'] == 'ok').sum())} ok."
+        )
+    ]
+    if meta.get("status") != "complete":
+        blocks.append(
+            Paragraph(
+                f"The run's status is {meta.get('status')!s}, not complete: some cases of the grid "
+                f"are missing from this report.",
+                "warning",
+            )
+        )
+    unstable = tables.unstable_table(frame)
+    timed = frames.timed_rows(frame)
+    if len(unstable):
+        blocks.append(
+            Paragraph(
+                f"{len(unstable)} of {len(timed)} timed rows are flagged unstable: treat their "
+                f"times with caution.",
+                "warning",
+            )
+        )
+        blocks.append(tables.to_table(unstable, "Unstable measurements"))
+    if timed.empty:
+        blocks.append(Paragraph("This run holds no timing (no ok rows with times).", "missing"))
+    blocks.append(tables.to_table(tables.environment_table(meta), "Environment"))
+    blocks.append(tables.to_table(tables.grid_table(meta), "Grid"))
+    blocks.append(tables.to_table(tables.status_table(frame), "Rows per implementation and status"))
+    problems = tables.problems_table(frame)
+    if len(problems):
+        blocks.append(tables.to_table(problems, "Cases that did not run, and why"))
+    if (frame["status"] == "ok").sum() == 0:
+        blocks.append(
+            Paragraph(
+                "No case of this run succeeded: there is nothing to time or judge. The speed and "
+                "accuracy sections are empty; the pitfalls below are measured when the report is "
+                "rendered and do not depend on the run.",
+                "missing",
+            )
+        )
+    return Section("Run", tuple(blocks))
+
+
+def _speed_section(frame: pd.DataFrame, meta: Mapping, out_dir: Path) -> Section:
+    speed = tables.speed_table(frame)
+    blocks: list = []
+    if speed.empty:
+        blocks.append(Paragraph("No timed rows: no speed summary.", "missing"))
+    else:
+        blocks.append(
+            Paragraph(
+                "Per implementation and dtype: the median over cases of each case's median time, "
+                "the smallest per-case minimum, the median throughput, the geometric-mean "
+                "speedup over SciPy float64 on the cases both ran, and the median fraction of the "
+                "machine's time bound (1 = as fast as memory bandwidth or compute allows)."
+            )
+        )
+        blocks.append(tables.to_table(speed, "Speed summary"))
+    bandwidth = meta.get("bandwidth_gbs")
+    blocks += [
+        plots.time_vs_pixels(frame, out_dir),
+        plots.time_vs_sigma(frame, out_dir),
+        plots.roofline(frame, out_dir, float(bandwidth) if bandwidth else None),
+    ]
+    return Section("Speed", tuple(blocks))
+
+
+def _accuracy_section(
+    frame: pd.DataFrame, out_dir: Path, *, budget_grey_levels: float, budget_abs: float
+) -> Section:
+    accuracy = tables.accuracy_table(frame)
+    blocks: list = []
+    if accuracy.empty:
+        blocks.append(Paragraph("No rows carry an accuracy measurement.", "missing"))
+    else:
+        blocks.append(tables.to_table(accuracy, "Accuracy against the oracle (worst over cases)"))
+    blocks.append(plots.error_vs_sigma(frame, out_dir))
+    errors, description = pitfalls.integer_error_samples(frame)
+    blocks.append(plots.integer_histograms(errors, frame, out_dir, description))
+    border = tables.border_table(frame)
+    if len(border):
+        blocks.append(tables.to_table(border, "Border vs interior error per mode (worst)"))
+    blocks.append(plots.border_vs_interior(frame, out_dir))
+    blocks.append(
+        plots.pareto(frame, out_dir, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs)
+    )
+    recommendations = tables.recommendation_table(
+        frame, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs
+    )
+    if recommendations.empty:
+        blocks.append(
+            Paragraph("No rows carry both timing and accuracy: no recommendation.", "missing")
+        )
+    else:
+        blocks.append(
+            Paragraph(
+                f"Recommendation: for each dtype, size and sigma, the fastest implementation "
+                f"whose worst error stays within the budget: {budget_grey_levels:g} grey level(s) "
+                f"for integer outputs, {budget_abs:g} (absolute, on 0..255 data) for float "
+                f"outputs. Times are medians over the group's modes; errors the worst of them."
+            )
+        )
+        blocks.append(tables.to_table(recommendations, "Fastest implementation within budget"))
+    return Section("Accuracy", tuple(blocks))
+
+
+def _pitfalls_section(frame: pd.DataFrame, out_dir: Path) -> Section:
+    intro = Paragraph(
+        "Each pitfall below shows a minimal snippet and what it printed when this report was "
+        "rendered, the consequence (measured then, or taken from this run's rows), and the fix."
+    )
+    found = pitfalls.all_pitfalls(frame)
+    return Section("Pitfalls", (intro, *(p.section() for p in found)))

@@ -1,0 +1,150 @@
+"""Derived columns and selections of a run's DataFrame, shared by tables, plots and pitfalls.
+
+The store gives one row per case with list-valued ``shape``, ``sigma`` and ``axes``; the
+report needs hashable labels to group on and a key that says "the same case, another
+implementation or dtype".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+INTEGER_DTYPES = ("uint8", "uint16", "int16", "int32")
+
+# What makes two rows "the same case" apart from implementation and dtype: used to pair a
+# row with SciPy float64 for speedups and with its peers for recommendations.
+CASE_COLUMNS = ("family", "shape", "sigma", "mode", "truncate", "order", "cval", "axes")
+
+
+def _label(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "(" + ", ".join(_label(v) for v in value) + ")"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def shape_label(shape: object) -> str:
+    """``[512, 512]`` -> ``"512x512"``."""
+    if isinstance(shape, (list, tuple, np.ndarray)):
+        return "x".join(str(int(n)) for n in shape)
+    return _label(shape)
+
+
+def _json_key(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, float) and math.isnan(value):
+        value = None
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def prepare(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of ``df`` with the label and key columns the report groups on.
+
+    Columns missing from the frame (an older or partial run) are added as nulls, so that
+    selections yield empty frames instead of ``KeyError``.
+    """
+    frame = df.copy()
+    for column in (
+        *CASE_COLUMNS,
+        "impl",
+        "dtype",
+        "status",
+        "reason",
+        "npix",
+        "median_ns",
+        "min_ns",
+        "max_abs_error",
+        "max_grey_levels",
+        "bias",
+        "unstable",
+        "unstable_reason",
+        "bound_fraction",
+        "gbytes_per_s",
+        "gflops_per_s",
+        "interior_max_abs_error",
+        "border_max_abs_error",
+        "rmse",
+        "max_ulp_error",
+        "frac_correctly_rounded",
+        "matches_storage_model",
+        "approximate",
+        "case_id",
+    ):
+        if column not in frame.columns:
+            frame[column] = None
+    for column in ("median_ns", "min_ns", "npix", "max_abs_error", "max_grey_levels", "bias"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    frame["shape_label"] = [shape_label(s) for s in frame["shape"]]
+    frame["sigma_label"] = [_label(s) for s in frame["sigma"]]
+    frame["case_key"] = [
+        "|".join(_json_key(row[c]) for c in CASE_COLUMNS)
+        for row in frame[list(CASE_COLUMNS)].to_dict("records")
+    ]
+    # Rows without a mode (Pillow has no edge mode) are compared with the others on this key.
+    no_mode = [c for c in CASE_COLUMNS if c != "mode"]
+    frame["case_key_nomode"] = [
+        "|".join(_json_key(row[c]) for c in no_mode) for row in frame[no_mode].to_dict("records")
+    ]
+    # A scalar sigma as a number, for plotting against sigma; per-axis sigmas plot at their max.
+    frame["sigma_value"] = [_sigma_value(s) for s in frame["sigma"]]
+    return frame
+
+
+def _sigma_value(sigma: object) -> float:
+    if isinstance(sigma, (list, tuple, np.ndarray)):
+        values = [float(s) for s in sigma]
+        return max(values) if values else math.nan
+    try:
+        return float(sigma)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def ok_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose call succeeded."""
+    return frame[frame["status"] == "ok"]
+
+
+def timed_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Successful rows that carry timing (``--no-timing`` runs have none)."""
+    ok = ok_rows(frame)
+    return ok[ok["median_ns"].notna() & ok["min_ns"].notna()]
+
+
+def accuracy_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Successful rows that carry an accuracy measurement."""
+    ok = ok_rows(frame)
+    return ok[ok["max_abs_error"].notna()]
+
+
+def is_integer_dtype(label: str) -> bool:
+    """Whether a dtype label names an integer output (``"uint8->float32"`` is a float output)."""
+    return str(label) in INTEGER_DTYPES
+
+
+def error_in_output_units(row: pd.Series) -> float:
+    """The max error a user of this dtype cares about: grey levels for integers, else abs."""
+    if is_integer_dtype(row["dtype"]) and pd.notna(row.get("max_grey_levels")):
+        return float(row["max_grey_levels"])
+    return float(row["max_abs_error"])
+
+
+def reference_times(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
+    """For each row, the reference's median time on the same case (NaN where it has none).
+
+    A row without a mode (Pillow) is matched with the reference's median over modes of the
+    otherwise identical case.
+    """
+    by_key = reference.groupby("case_key")["median_ns"].median()
+    by_nomode = reference.groupby("case_key_nomode")["median_ns"].median()
+    exact = rows["case_key"].map(by_key)
+    loose = rows["case_key_nomode"].map(by_nomode)
+    return exact.where(rows["mode"].notna(), loose)

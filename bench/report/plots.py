@@ -1,0 +1,398 @@
+"""The report's PNG plots, drawn with matplotlib's Agg canvas.
+
+Every function takes the prepared frame (:func:`bench.report.frames.prepare`) and the report
+folder, writes one PNG and returns a :class:`~bench.report.model.Figure` -- or, when the run
+holds no rows for that plot, a ``missing`` :class:`~bench.report.model.Paragraph` that says
+what is absent. The object-oriented API with an explicit ``FigureCanvasAgg`` is used instead of
+pyplot, so that no global backend state is touched and no window can open.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as MplFigure
+
+from bench.report import frames
+from bench.report.model import Figure, Paragraph
+
+DPI = 100
+_MARKERS = "osD^v<>px*h"
+
+
+def _colours(impls: Sequence[str]) -> dict[str, tuple]:
+    """One colour per implementation, the same in every plot of a report."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    return {impl: cmap(i % 10) for i, impl in enumerate(sorted(impls))}
+
+
+def _panels(count: int, *, width: float = 4.2, height: float = 3.4) -> tuple[MplFigure, list]:
+    ncols = min(count, 3)
+    nrows = math.ceil(count / ncols)
+    figure = MplFigure(figsize=(width * ncols, height * nrows), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    for extra in axes[count:]:
+        extra.set_visible(False)
+    return figure, axes[:count]
+
+
+def _save(figure: MplFigure, out_dir: Path, name: str) -> Path:
+    path = out_dir / name
+    # No "Software" metadata: the PNG bytes then depend only on the data.
+    figure.savefig(path, format="png", metadata={"Software": None})
+    return path
+
+
+def _reference_mode(rows: pd.DataFrame) -> str | None:
+    modes = rows["mode"].dropna()
+    if modes.empty:
+        return None
+    return "reflect" if (modes == "reflect").any() else str(modes.value_counts().index[0])
+
+
+def _with_mode(rows: pd.DataFrame, mode: str | None) -> pd.DataFrame:
+    # Rows without a mode (Pillow has no edge mode) are kept: they have nothing to choose.
+    if mode is None:
+        return rows
+    return rows[(rows["mode"] == mode) | rows["mode"].isna()]
+
+
+def _order0(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[pd.to_numeric(rows["order"], errors="coerce").fillna(0) == 0]
+
+
+def _dtype_order(dtypes: Sequence[str]) -> list[str]:
+    preferred = [
+        "float64",
+        "float32",
+        "uint8",
+        "uint16",
+        "int16",
+        "int32",
+        "uint8->float32",
+        "uint8->float64",
+    ]
+    present = set(dtypes)
+    return [d for d in preferred if d in present] + sorted(present - set(preferred))
+
+
+def _log_or_symlog(ax, values: Sequence[float]) -> None:
+    finite = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
+    positive = finite[finite > 0]
+    if len(positive) == len(finite) and len(positive):
+        ax.set_yscale("log")
+    elif len(positive):
+        # Exact zeros (a correctly rounded integer case) cannot sit on a log axis.
+        ax.set_yscale("symlog", linthresh=float(positive.min()))
+
+
+def time_vs_pixels(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
+    """Median time against pixel count, log-log, one line per implementation, per dtype."""
+    rows = _order0(frames.timed_rows(frame))
+    rows = rows[rows["sigma_value"].notna()]
+    if rows.empty or rows["npix"].nunique() < 2:
+        return Paragraph("No timed rows at two or more sizes: no time-vs-size plot.", "missing")
+    # The sigma seen at the most sizes gives the longest lines.
+    sigma = rows.groupby("sigma_label")["npix"].nunique().sort_values(kind="stable").index[-1]
+    mode = _reference_mode(rows)
+    rows = _with_mode(rows[rows["sigma_label"] == sigma], mode)
+    dtypes = _dtype_order(rows["dtype"].unique())
+    colours = _colours(frame["impl"].dropna().unique())
+    figure, axes = _panels(len(dtypes))
+    for ax, dtype in zip(axes, dtypes, strict=True):
+        for impl, group in rows[rows["dtype"] == dtype].groupby("impl"):
+            line = group.groupby("npix")["median_ns"].median().sort_index()
+            ax.plot(line.index, line.values / 1e6, "o-", color=colours[impl], label=impl)
+        ax.set(xscale="log", yscale="log", title=dtype, xlabel="pixels", ylabel="median time (ms)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    path = _save(figure, out_dir, "time_vs_pixels.png")
+    return Figure(
+        "Time vs pixel count",
+        path,
+        f"Median time per call against the number of pixels, log-log, at sigma {sigma}, "
+        f"mode {mode}, order 0 (median over the remaining grid axes).",
+    )
+
+
+def time_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
+    """Median time against sigma at one size, one line per implementation, per dtype."""
+    rows = _order0(frames.timed_rows(frame))
+    rows = rows[rows["sigma"].map(lambda s: not isinstance(s, (list, tuple))).astype(bool)]
+    counts = rows.groupby("shape_label")["sigma_value"].nunique()
+    counts = counts[counts >= 2]
+    if rows.empty or counts.empty:
+        return Paragraph(
+            "No size was timed at two or more sigmas: no time-vs-sigma plot.", "missing"
+        )
+    # The largest size with several sigmas: where the kernel length matters most.
+    npix_of = rows.groupby("shape_label")["npix"].max()
+    shape = max(counts.index, key=lambda label: (npix_of[label], counts[label]))
+    mode = _reference_mode(rows)
+    rows = _with_mode(rows[rows["shape_label"] == shape], mode)
+    dtypes = _dtype_order(rows["dtype"].unique())
+    colours = _colours(frame["impl"].dropna().unique())
+    figure, axes = _panels(len(dtypes))
+    for ax, dtype in zip(axes, dtypes, strict=True):
+        for impl, group in rows[rows["dtype"] == dtype].groupby("impl"):
+            line = group.groupby("sigma_value")["median_ns"].median().sort_index()
+            ax.plot(line.index, line.values / 1e6, "o-", color=colours[impl], label=impl)
+        ax.set(xscale="log", yscale="log", title=dtype, xlabel="sigma", ylabel="median time (ms)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    path = _save(figure, out_dir, "time_vs_sigma.png")
+    return Figure(
+        "Time vs sigma",
+        path,
+        f"Median time per call against sigma for shape {shape}, mode {mode}, order 0.",
+    )
+
+
+def roofline(frame: pd.DataFrame, out_dir: Path, bandwidth_gbs: float | None) -> Figure | Paragraph:
+    """Achieved GFLOP/s against arithmetic intensity, under the measured memory roof."""
+    rows = frames.timed_rows(frame).copy()
+    rows["gflops_per_s"] = pd.to_numeric(rows["gflops_per_s"], errors="coerce")
+    rows["gbytes_per_s"] = pd.to_numeric(rows["gbytes_per_s"], errors="coerce")
+    rows = rows[(rows["gflops_per_s"] > 0) & (rows["gbytes_per_s"] > 0)]
+    if rows.empty:
+        return Paragraph("No rows carry GFLOP/s and GB/s: no roofline plot.", "missing")
+    rows["intensity"] = rows["gflops_per_s"] / rows["gbytes_per_s"]
+    colours = _colours(frame["impl"].dropna().unique())
+    dtypes = _dtype_order(rows["dtype"].unique())
+    markers = {d: _MARKERS[i % len(_MARKERS)] for i, d in enumerate(dtypes)}
+    figure, (ax,) = _panels(1, width=8.0, height=5.0)
+    for (impl, dtype), group in rows.groupby(["impl", "dtype"]):
+        ax.scatter(
+            group["intensity"],
+            group["gflops_per_s"],
+            color=colours[impl],
+            marker=markers[dtype],
+            s=18,
+            alpha=0.8,
+            label=f"{impl} {dtype}",
+        )
+    caption = "Each point is one case: achieved GFLOP/s against FLOP per byte moved."
+    if bandwidth_gbs and bandwidth_gbs > 0:
+        x = np.geomspace(rows["intensity"].min() / 2, rows["intensity"].max() * 2, 50)
+        ax.plot(x, bandwidth_gbs * x, "k--", label=f"memory roof {bandwidth_gbs:.3g} GB/s")
+        caption += (
+            f" The dashed line is the memory roof from the run's measured copy bandwidth "
+            f"({bandwidth_gbs:.3g} GB/s); the run holds no compute peak, so no flat roof is drawn."
+        )
+    else:
+        caption += " The run holds no bandwidth measurement, so no roof is drawn."
+    ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (FLOP/byte)", ylabel="GFLOP/s")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=6, ncol=2)
+    path = _save(figure, out_dir, "roofline.png")
+    return Figure("Roofline", path, caption)
+
+
+def error_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
+    """Worst error against sigma, per dtype (panel) and implementation (line)."""
+    rows = _order0(frames.accuracy_rows(frame)).copy()
+    rows = rows[rows["sigma_value"].notna()]
+    if rows.empty:
+        return Paragraph(
+            "No rows carry an accuracy measurement: no error-vs-sigma plot.", "missing"
+        )
+    rows["error"] = [frames.error_in_output_units(r) for _, r in rows.iterrows()]
+    dtypes = _dtype_order(rows["dtype"].unique())
+    colours = _colours(frame["impl"].dropna().unique())
+    figure, axes = _panels(len(dtypes))
+    for ax, dtype in zip(axes, dtypes, strict=True):
+        subset = rows[rows["dtype"] == dtype]
+        for impl, group in subset.groupby("impl"):
+            line = group.groupby("sigma_value")["error"].max().sort_index()
+            ax.plot(line.index, line.values, "o-", color=colours[impl], label=impl)
+        unit = "grey levels" if frames.is_integer_dtype(dtype) else "abs"
+        ax.set(xscale="log", title=dtype, xlabel="sigma", ylabel=f"max error ({unit})")
+        _log_or_symlog(ax, subset["error"].tolist())
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    path = _save(figure, out_dir, "error_vs_sigma.png")
+    return Figure(
+        "Error vs sigma",
+        path,
+        "Worst error against the oracle over each sigma's cases (order 0): grey levels for "
+        "integer outputs, absolute error on 0..255 data for float outputs.",
+    )
+
+
+def integer_histograms(
+    errors: Mapping[str, np.ndarray], frame: pd.DataFrame, out_dir: Path, description: str
+) -> Figure | Paragraph:
+    """Per-pixel error histograms of integer outputs, next to the run's uint8 bias per impl.
+
+    ``errors`` maps a label ("SciPy uint8", ...) to per-pixel signed errors in grey levels,
+    computed by the caller at render time.
+    """
+    if not errors:
+        return Paragraph("No integer error samples could be computed.", "missing")
+    figure, (left, right) = _panels(2, width=5.5, height=3.8)
+    lowest = min(float(np.min(e)) for e in errors.values())
+    highest = max(float(np.max(e)) for e in errors.values())
+    bins = np.arange(math.floor(lowest) - 0.125, math.ceil(highest) + 0.25, 0.25)
+    for label, values in errors.items():
+        values = np.ravel(values)  # one dataset per label, not one per image column
+        left.hist(
+            values,
+            bins=bins,
+            histtype="step",
+            linewidth=1.5,
+            label=f"{label} (mean {np.mean(values):+.3g})",
+        )
+    left.set(xlabel="output - ideal (grey levels)", ylabel="pixels", title="per-pixel error")
+    left.legend(fontsize=7)
+    rows = frames.accuracy_rows(frame)
+    rows = rows[(rows["dtype"] == "uint8") & rows["bias"].notna()]
+    if rows.empty:
+        right.text(0.5, 0.5, "no uint8 rows with a bias in this run", ha="center", va="center")
+        right.set_axis_off()
+    else:
+        stats = rows.groupby("impl")["bias"].agg(["mean", "min", "max"]).sort_index()
+        positions = np.arange(len(stats))
+        right.bar(positions, stats["mean"], color="0.6")
+        right.errorbar(
+            positions,
+            stats["mean"],
+            yerr=[stats["mean"] - stats["min"], stats["max"] - stats["mean"]],
+            fmt="none",
+            ecolor="k",
+            capsize=4,
+        )
+        right.axhline(0, color="k", linewidth=0.8)
+        right.set_xticks(positions, stats.index, rotation=30, ha="right")
+        right.set(ylabel="bias (grey levels)", title="this run: uint8 bias (mean, min-max)")
+    path = _save(figure, out_dir, "integer_errors.png")
+    return Figure("Integer bias and error histograms", path, description)
+
+
+def border_vs_interior(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
+    """Interior and border max error per mode, per dtype (panel) and implementation."""
+    rows = frames.accuracy_rows(frame).copy()
+    for column in ("interior_max_abs_error", "border_max_abs_error"):
+        rows[column] = pd.to_numeric(rows[column], errors="coerce")
+    rows = rows[rows["interior_max_abs_error"].notna() & rows["border_max_abs_error"].notna()]
+    if rows.empty:
+        return Paragraph("No rows split their error into border and interior.", "missing")
+    rows["mode"] = rows["mode"].fillna("(none)")
+    dtypes = _dtype_order(rows["dtype"].unique())
+    colours = _colours(frame["impl"].dropna().unique())
+    modes = sorted(rows["mode"].unique())
+    figure, axes = _panels(len(dtypes))
+    for ax, dtype in zip(axes, dtypes, strict=True):
+        subset = rows[rows["dtype"] == dtype]
+        impls = sorted(subset["impl"].unique())
+        width = 0.8 / max(len(impls), 1)
+        for i, impl in enumerate(impls):
+            worst = (
+                subset[subset["impl"] == impl]
+                .groupby("mode")[["interior_max_abs_error", "border_max_abs_error"]]
+                .max()
+            )
+            x = np.array([modes.index(m) for m in worst.index]) - 0.4 + (i + 0.5) * width
+            ax.scatter(
+                x,
+                worst["interior_max_abs_error"],
+                marker="o",
+                color=colours[impl],
+                label=f"{impl} interior",
+            )
+            ax.scatter(
+                x,
+                worst["border_max_abs_error"],
+                marker="x",
+                color=colours[impl],
+                label=f"{impl} border",
+            )
+        ax.set_xticks(range(len(modes)), modes, rotation=40, ha="right", fontsize=7)
+        ax.set(title=dtype, ylabel="max abs error")
+        _log_or_symlog(
+            ax,
+            subset["interior_max_abs_error"].tolist() + subset["border_max_abs_error"].tolist(),
+        )
+        ax.grid(True, axis="y", alpha=0.3)
+        ax.legend(fontsize=6)
+    path = _save(figure, out_dir, "border_vs_interior.png")
+    return Figure(
+        "Border vs interior error",
+        path,
+        "Worst absolute error in the interior (o) and within the kernel radius of an edge (x), "
+        "per mode.",
+    )
+
+
+def pareto(
+    frame: pd.DataFrame, out_dir: Path, *, budget_grey_levels: float, budget_abs: float
+) -> Figure | Paragraph:
+    """Speed against accuracy per dtype: speedup vs SciPy (same dtype, same cases) against the
+    worst error, with the Pareto front and the error budget."""
+    rows = _order0(frames.timed_rows(frame))
+    rows = rows[rows["max_abs_error"].notna()].copy()
+    if rows.empty:
+        return Paragraph("No rows carry both timing and accuracy: no Pareto chart.", "missing")
+    rows["error"] = [frames.error_in_output_units(r) for _, r in rows.iterrows()]
+    scipy_ns = rows[rows["impl"] == "scipy"].groupby(["dtype", "case_key"])["median_ns"].median()
+    keys = list(zip(rows["dtype"], rows["case_key"], strict=True))
+    rows["speedup"] = [scipy_ns.get(key, math.nan) for key in keys] / rows["median_ns"]
+    rows = rows[rows["speedup"].notna()]
+    if rows.empty:
+        return Paragraph("No case was run by SciPy and a peer alike: no Pareto chart.", "missing")
+    dtypes = _dtype_order(rows["dtype"].unique())
+    colours = _colours(frame["impl"].dropna().unique())
+    figure, axes = _panels(len(dtypes))
+    for ax, dtype in zip(axes, dtypes, strict=True):
+        per_impl = (
+            rows[rows["dtype"] == dtype]
+            .groupby("impl")
+            .agg(
+                speedup=("speedup", lambda s: float(np.exp(np.log(s).mean()))),
+                error=("error", "max"),
+            )
+        )
+        for impl, point in per_impl.iterrows():
+            ax.scatter(point["speedup"], point["error"], color=colours[impl], s=40, label=impl)
+        front = pareto_front(per_impl)
+        ax.plot(front["speedup"], front["error"], "k:", linewidth=1)
+        integer = frames.is_integer_dtype(dtype)
+        budget = budget_grey_levels if integer else budget_abs
+        ax.axhline(budget, color="r", linestyle="--", linewidth=1, label=f"budget {budget:g}")
+        unit = "grey levels" if integer else "abs"
+        ax.set(
+            xscale="log",
+            title=dtype,
+            xlabel="speedup vs SciPy (geo. mean)",
+            ylabel=f"max error ({unit})",
+        )
+        _log_or_symlog(ax, [*per_impl["error"].tolist(), budget])
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    path = _save(figure, out_dir, "pareto.png")
+    return Figure(
+        "Speed vs accuracy",
+        path,
+        "Each point is one implementation: geometric-mean speedup over SciPy on the cases both "
+        "ran, against its worst error. The dotted line joins the Pareto front (no other point is "
+        "both faster and more accurate); the red line is the error budget.",
+    )
+
+
+def pareto_front(points: pd.DataFrame) -> pd.DataFrame:
+    """The points no other point beats on both ``speedup`` (higher) and ``error`` (lower)."""
+    ordered = points.sort_values(["speedup", "error"], ascending=[False, True])
+    front = []
+    best_error = math.inf
+    for impl, point in ordered.iterrows():
+        if point["error"] < best_error:
+            front.append(impl)
+            best_error = point["error"]
+    return points.loc[front].sort_values("speedup")

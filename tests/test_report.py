@@ -1,0 +1,297 @@
+"""`gfbench report`: the report says what the run's rows say, as a self-contained page.
+
+A small synthetic run (tests/report_runs.py, following ROW_SCHEMA.md) is rendered once; the
+tables are checked against numbers recomputed here from the raw JSON rows, not through the
+report's own code.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import statistics
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import report_runs
+
+from bench.report import render_report
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    base = tmp_path_factory.mktemp("report")
+    run = report_runs.write_run(base / "run")
+    out = base / "out"
+    index = render_report(run, out_dir=out, formats=("md", "html"))
+    rows = [json.loads(line) for line in (run / "cases.jsonl").read_text().splitlines()]
+    return {"run": run, "out": out, "index": index, "rows": rows}
+
+
+def markdown_table(md: str, caption: str) -> list[dict[str, str]]:
+    """The rows of the GitHub table printed under ``**caption**``."""
+    lines = md.split(f"**{caption}**\n\n", 1)[1].splitlines()
+    table = []
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        table.append([cell.strip() for cell in line.strip("|").split("|")])
+    headers, body = table[0], table[2:]
+    return [dict(zip(headers, row, strict=True)) for row in body]
+
+
+def close(cell: str, expected: float) -> bool:
+    """A 4-significant-digit cell equals ``expected``."""
+    if math.isnan(expected):
+        return cell == "-"
+    return math.isclose(float(cell), expected, rel_tol=6e-4, abs_tol=0)
+
+
+def test_render_returns_index_and_writes_everything(rendered):
+    out = rendered["out"]
+    assert rendered["index"] == out / "index.html"
+    assert (out / "report.md").is_file()
+    assert sorted(p.name for p in out.glob("*.png")) == sorted(
+        [
+            "border_vs_interior.png",
+            "error_vs_sigma.png",
+            "integer_errors.png",
+            "pareto.png",
+            "roofline.png",
+            "time_vs_pixels.png",
+            "time_vs_sigma.png",
+        ]
+    )
+    assert not list(out.glob(".render-*")), "the scratch folder must be gone"
+
+
+def test_speed_table_equals_the_rows(rendered):
+    md = (rendered["out"] / "report.md").read_text()
+    table = markdown_table(md, "Speed summary")
+    ok = [r for r in rendered["rows"] if r["status"] == "ok"]
+    reference = {}
+    for r in ok:
+        if r["impl"] == "scipy" and r["dtype"] == "float64":
+            reference[(tuple(r["shape"]), r["sigma"], r["mode"])] = r["median_ns"]
+    assert {(t["impl"], t["dtype"]) for t in table} == {(r["impl"], r["dtype"]) for r in ok}
+    for line in table:
+        group = [r for r in ok if r["impl"] == line["impl"] and r["dtype"] == line["dtype"]]
+        assert int(line["cases"]) == len(group)
+        assert close(line["median_ms"], statistics.median(r["median_ns"] for r in group) / 1e6)
+        assert close(line["min_ms"], min(r["min_ns"] for r in group) / 1e6)
+        mpix = statistics.median(r["npix"] * 1e3 / r["median_ns"] for r in group)
+        assert close(line["mpix_per_s"], mpix)
+        assert close(line["bound_fraction"], statistics.median(r["bound_fraction"] for r in group))
+        ratios = []
+        for r in group:
+            key = (tuple(r["shape"]), r["sigma"])
+            if r["mode"] is None:  # Pillow: against SciPy's median over modes
+                same = [v for (s, g, _), v in reference.items() if (s, g) == key]
+                ratios.append(statistics.median(same) / r["median_ns"])
+            else:
+                ratios.append(reference[(*key, r["mode"])] / r["median_ns"])
+        geomean = math.exp(statistics.fmean(math.log(x) for x in ratios))
+        assert close(line["speedup_vs_scipy_f64"], geomean)
+
+
+def test_accuracy_table_equals_the_rows(rendered):
+    md = (rendered["out"] / "report.md").read_text()
+    table = markdown_table(md, "Accuracy against the oracle (worst over cases)")
+    ok = [r for r in rendered["rows"] if r["status"] == "ok"]
+    assert len(table) == len({(r["impl"], r["dtype"]) for r in ok})
+    for line in table:
+        group = [r for r in ok if r["impl"] == line["impl"] and r["dtype"] == line["dtype"]]
+        assert close(line["max_abs_error"], max(r["max_abs_error"] for r in group))
+        assert close(line["mean_bias"], statistics.fmean(r["bias"] for r in group))
+        grey = [r["max_grey_levels"] for r in group if r["max_grey_levels"] is not None]
+        assert close(line["max_grey_levels"], max(grey) if grey else math.nan)
+
+
+def test_recommendation_is_the_fastest_within_budget(rendered):
+    md = (rendered["out"] / "report.md").read_text()
+    table = markdown_table(md, "Fastest implementation within budget")
+    ok = [r for r in rendered["rows"] if r["status"] == "ok"]
+    assert table
+    for line in table:
+        budget = 1.0 if line["dtype"] == "uint8" else 1e-3
+        assert close(line["budget"], budget)
+        group = [
+            r
+            for r in ok
+            if r["dtype"] == line["dtype"]
+            and "x".join(map(str, r["shape"])) == line["shape"]
+            and f"{r['sigma']:g}" == line["sigma"]
+        ]
+        per_impl = {}
+        for impl in {r["impl"] for r in group}:
+            mine = [r for r in group if r["impl"] == impl]
+            error = max(
+                r["max_grey_levels"] if line["dtype"] == "uint8" else r["max_abs_error"]
+                for r in mine
+            )
+            per_impl[impl] = (statistics.median(r["median_ns"] for r in mine), error)
+        within = {i: v for i, v in per_impl.items() if v[1] <= budget}
+        best = min(within, key=lambda i: within[i][0])
+        assert line["recommended"] == best
+        assert close(line["median_ms"], within[best][0] / 1e6)
+        assert line["within_budget"] == f"{len(within)}/{len(per_impl)}"
+    # The synthetic run makes Pillow the fastest uint8 implementation but 5 grey levels off.
+    uint8 = [line for line in table if line["dtype"] == "uint8"]
+    assert uint8 and all(line["fastest_overall"] == "pillow" for line in uint8)
+    assert all(line["recommended"] == "opencv-1t" for line in uint8)
+
+
+def test_header_shows_environment_and_unstable_rows(rendered):
+    md = (rendered["out"] / "report.md").read_text()
+    env = {row["item"]: row["value"] for row in markdown_table(md, "Environment")}
+    meta = json.loads((rendered["run"] / "run.json").read_text())
+    assert env["scipy"] == meta["versions"]["scipy"]
+    assert env["dask"] == "unavailable"
+    assert close(env["copy bandwidth (GB/s)"], meta["bandwidth_gbs"])
+    assert env["CPU"] == meta["cpu"]["model"]
+    unstable = [r for r in rendered["rows"] if r.get("unstable")]
+    timed = [r for r in rendered["rows"] if r["status"] == "ok"]
+    assert f"{len(unstable)} of {len(timed)} timed rows are flagged unstable" in md
+    reasons = [row["reason"] for row in markdown_table(md, "Unstable measurements")]
+    assert reasons == [r["unstable_reason"] for r in unstable]
+    problems = markdown_table(md, "Cases that did not run, and why")
+    assert {(p["impl"], p["status"]) for p in problems} == {
+        (r["impl"], r["status"]) for r in rendered["rows"] if r["status"] != "ok"
+    }
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def parse(page: str) -> list[tuple[str, dict]]:
+    collector = _Collector()
+    collector.feed(page)
+    return collector.tags
+
+
+def test_every_image_is_a_valid_png_embedded_in_the_page(rendered):
+    from PIL import Image
+
+    out = rendered["out"]
+    files = {p.read_bytes() for p in out.glob("*.png")}
+    for path in out.glob("*.png"):
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n"), path
+        with Image.open(path) as image:
+            image.verify()
+        with Image.open(path) as image:
+            assert image.size[0] > 100 and image.size[1] > 100
+    page = (out / "index.html").read_text()
+    images = [attrs for tag, attrs in parse(page) if tag == "img"]
+    assert len(images) == len(files)
+    for attrs in images:
+        prefix = "data:image/png;base64,"
+        assert attrs["src"].startswith(prefix)
+        assert base64.b64decode(attrs["src"][len(prefix) :]) in files
+    md = (out / "report.md").read_text()
+    for path in out.glob("*.png"):
+        assert f"]({path.name})" in md
+
+
+def test_html_has_no_external_references(rendered):
+    page = rendered["index"].read_text()
+    assert "://" not in page
+    assert "@import" not in page and "url(" not in page
+    for tag, attrs in parse(page):
+        assert tag not in {"script", "link", "iframe", "object", "embed", "base", "frame"}
+        for name in ("src", "href", "action", "poster", "data", "srcset", "background"):
+            if name in attrs:
+                assert attrs[name].startswith(("data:", "#")), (tag, name, attrs[name][:60])
+
+
+def test_hostile_text_is_escaped(tmp_path):
+    script = "<script>alert(1)</script>"
+    rows = [
+        report_runs.make_row("scipy", "float64", (64, 64), 1.0, "reflect", seed=1),
+        report_runs.make_row(script, "float64", (64, 64), 1.0, "reflect", seed=2),
+        report_runs.make_row(
+            "opencv-1t",
+            "float64",
+            (64, 64),
+            2.5,
+            "reflect",
+            status="error",
+            reason='<img src=x onerror="alert(2)"> & </table>',
+        ),
+    ]
+    meta = report_runs.run_meta(host="<b>evil</b>", platform="</style><script>x()</script>")
+    meta["cpu"]["model"] = "<iframe src=//evil>"
+    run = report_runs.write_run(tmp_path / "run", rows, meta)
+    index = render_report(run, out_dir=tmp_path / "out", formats=("md", "html"))
+    page = index.read_text()
+    tags = parse(page)
+    assert [t for t, _ in tags if t in {"script", "iframe", "b"}] == []
+    assert all(a["src"].startswith("data:") for t, a in tags if t == "img")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;iframe src=//evil&gt;" in page
+    assert "&lt;img src=x onerror=" in page
+    assert page.count("<table>") == page.count("</table>")
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert script not in md and "&lt;script&gt;" in md
+
+
+def gfbench(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bench", "report", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_cli_refuses_missing_empty_and_old_runs(tmp_path):
+    missing = gfbench(str(tmp_path / "nope"), "--out", str(tmp_path / "o1"))
+    assert missing.returncode == 2
+    assert "RUN" in missing.stderr and "not a run folder" in missing.stderr
+
+    empty = report_runs.write_run(tmp_path / "empty", rows=[])
+    result = gfbench(str(empty), "--out", str(tmp_path / "o2"))
+    assert result.returncode == 2 and "no cases" in result.stderr
+
+    old = report_runs.write_run(tmp_path / "old", meta=report_runs.run_meta(schema_version=0))
+    result = gfbench(str(old), "--out", str(tmp_path / "o3"))
+    assert result.returncode == 2 and "schema_version 0" in result.stderr
+
+    result = gfbench(str(old), "--format", "md,pdf", "--out", str(tmp_path / "o4"))
+    assert result.returncode == 2
+    assert "--format" in result.stderr and "md, html" in result.stderr
+    for name in ("o1", "o2", "o3", "o4"):
+        assert not (tmp_path / name).exists(), "nothing may be written on bad input"
+
+
+def test_cli_run_with_only_error_rows_says_what_is_missing(tmp_path):
+    rows = [
+        report_runs.make_row(
+            "scipy", "float64", (64, 64), s, "reflect", status="error", reason=f"boom {s}"
+        )
+        for s in (1.0, 2.5)
+    ]
+    run = report_runs.write_run(tmp_path / "run", rows)
+    result = gfbench(str(run), "--out", str(tmp_path / "out"), "--format", "md")
+    assert result.returncode == 0, result.stderr
+    assert "no case of this run succeeded" in result.stderr
+    assert result.stdout.strip() == f"report: {tmp_path / 'out' / 'report.md'}"
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "No case of this run succeeded" in md
+    assert "No timed rows: no speed summary." in md
+    assert "boom 1" in md and "boom 2.5" in md
+    assert not (tmp_path / "out" / "index.html").exists()
+    assert "### Integer outputs are truncated after each pass" in md
