@@ -60,17 +60,18 @@ ACCURACY_FIELDS = (
 )
 
 # correctness change kinds; every one of them except MISSING/NOT_COMPARABLE makes exit 1
-OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC, PROBE, GOLDEN = (
+OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC = (
     "output",
     "dtype",
     "status",
     "error-message",
     "nondeterministic",
-    "api-probe",
-    "golden",
 )
+PROBE, GOLDEN, VERIFY_CHECK = "api-probe", "golden", "verify-check"
 MISSING, NOT_COMPARABLE = "missing", "not-comparable"
-CHANGE_KINDS_FAILING = (OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC, PROBE, GOLDEN)
+CHANGE_KINDS_FAILING = (
+    OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC, PROBE, GOLDEN, VERIFY_CHECK,
+)  # fmt: skip
 
 DEFAULT_MAX_INCONCLUSIVE = 0.05
 
@@ -97,9 +98,10 @@ class Side:
         if self.env and self.env.get("versions"):
             return dict(self.env["versions"])
         if self.metas:
-            return dict(self.metas[0].get("versions") or {})
+            return {"python": self.metas[0].get("python"), **(self.metas[0].get("versions") or {})}
         if self.verify:
-            return dict(self.verify.get("versions") or {})
+            env = self.verify.get("environment") or {}
+            return {k: env.get(k) for k in ("scipy", "numpy", "python") if k in env}
         return {}
 
     @property
@@ -117,12 +119,8 @@ class Side:
 
 
 def _load_run_frame(path: Path) -> tuple[pd.DataFrame, dict]:
-    try:
-        from bench import store
-    except ImportError:  # TEMPORARY until bench.store lands; then this branch goes
-        meta = json.loads((path / "run.json").read_text())
-        lines = (path / "cases.jsonl").read_text().splitlines()
-        return pd.DataFrame.from_records([json.loads(x) for x in lines if x.strip()]), meta
+    from bench import store
+
     return store.load(path), store.load_run_meta(path)
 
 
@@ -214,10 +212,10 @@ def load_sides(paths: Sequence[str | Path]) -> list[Side]:
 
 
 def _check_verify(data: dict, path: Path) -> dict:
-    if "cases" not in data and "probes" not in data:
+    if data.get("tool") != "gfbench verify" or not isinstance(data.get("tests"), list):
         raise UsageError(
             f"verify result {path}: expected the JSON of `gfbench verify --json` "
-            "(with 'cases' and/or 'probes')"
+            '(with "tool": "gfbench verify" and a "tests" list)'
         )
     return data
 
@@ -391,109 +389,164 @@ def compare_run_correctness(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, 
 
 
 # --------------------------------------------------------------------------- verify results
-def _verify_items(data: dict, section: str) -> dict[str, dict]:
-    items = data.get(section) or []
-    if isinstance(items, dict):
-        return {str(k): (v if isinstance(v, dict) else {"value": v}) for k, v in items.items()}
+# The JSON of `gfbench verify --json` (bench/verify.py + reference/results.py): a header with
+# "environment" (versions) and "capabilities" ({"radius": bool, "axes": bool}), and "tests",
+# one entry per reference test with "group", "case", "outcome" and "details": {"observed": ...}
+# (a golden case's dtype/shape/sha256 or exception, a probe's accepted/exception/message).
+GOLDEN_TEST = "::test_golden["
+PROBE_TEST = "::test_probe["
+
+
+def _verify_tests(data: dict, marker: str | None) -> dict[str, dict]:
     out = {}
-    for item in items:
-        if isinstance(item, dict):
-            name = item.get("id") or item.get("name") or item.get("case_id")
-            if name is not None:
-                out[str(name)] = item
+    for test in data.get("tests") or []:
+        nodeid = str(test.get("nodeid", ""))
+        if marker is None or marker in nodeid:
+            out[str(test.get("case") if marker else nodeid)] = test
     return out
 
 
+def _observed(test: dict) -> dict[str, Any]:
+    observed = (test.get("details") or {}).get("observed")
+    return observed if isinstance(observed, dict) else {}
+
+
+def _outcome_text(observed: dict[str, Any]) -> str:
+    if not observed:
+        return "not run"
+    if observed.get("accepted") is False or "exception" in observed:
+        return f"raises {observed.get('exception')}: {str(observed.get('message'))[:70]}"
+    shape = "x".join(map(str, observed.get("shape") or []))
+    text = f"accepted -> {observed.get('dtype')} {shape}".rstrip()
+    if observed.get("warnings"):
+        text += f" (warns {', '.join(observed['warnings'])})"
+    return text
+
+
+def _observation_change(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, str] | None:
+    """(kind, detail) when two observations of the same call differ, else None."""
+    raised_a = a.get("accepted") is False or "exception" in a
+    raised_b = b.get("accepted") is False or "exception" in b
+    if raised_a != raised_b:
+        return "accepted", f"{_outcome_text(a)} -> {_outcome_text(b)}"
+    if raised_a:
+        if (a.get("exception"), a.get("message")) != (b.get("exception"), b.get("message")):
+            kind = "exception" if a.get("exception") != b.get("exception") else "message"
+            return kind, f"{_outcome_text(a)} -> {_outcome_text(b)}"
+        return None
+    if a.get("dtype") != b.get("dtype"):
+        return "dtype", f"dtype {a.get('dtype')} -> {b.get('dtype')}"
+    if a.get("shape") != b.get("shape"):
+        return "shape", f"shape {a.get('shape')} -> {b.get('shape')}"
+    if a.get("sha256") != b.get("sha256"):
+        detail = f"bits {str(a.get('sha256'))[:10]} -> {str(b.get('sha256'))[:10]}"
+        if _num(a.get("sum")) is not None and _num(b.get("sum")) is not None:
+            detail += f"; sum {a['sum']:.10g} -> {b['sum']:.10g}"
+        if a.get("max") is not None and b.get("max") is not None:
+            detail += f"; max {a['max']:.10g} -> {b['max']:.10g}"
+        return "bits", detail
+    if a.get("warnings") != b.get("warnings"):
+        return "warnings", f"warnings {a.get('warnings')} -> {b.get('warnings')}"
+    return None
+
+
 def compare_verify(a: dict, b: dict) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Diff two verify results: golden case hashes and API probe outcomes.
+    """Diff two verify results: capabilities, probe outcomes, golden outputs, other checks.
 
     Returns
     -------
     (changes, api_differences)
-        ``changes``: golden cases whose hash or dtype differs (kind ``golden``) and
-        probes whose outcome differs (kind ``api-probe``).
-        ``api_differences``: the probe differences alone, for the "API features
-        differ" table.
+        ``changes``: one dict per golden case, probe or check that differs (kinds
+        ``golden``, ``api-probe``, ``verify-check``; ``not-comparable`` when one side
+        skipped it for a missing feature, ``missing`` when only one side has it).
+        ``api_differences``: keyword capabilities and probes whose outcome differs --
+        the "API features that differ" table.
     """
     changes: list[dict[str, Any]] = []
     api: list[dict[str, Any]] = []
-    cases_a, cases_b = _verify_items(a, "cases"), _verify_items(b, "cases")
-    for name in dict.fromkeys([*cases_a, *cases_b]):
-        ca, cb = cases_a.get(name), cases_b.get(name)
-        if ca is None or cb is None:
-            changes.append(
-                {
-                    "kind": MISSING,
-                    "case": name,
-                    "detail": "only in B" if ca is None else "only in A",
-                }
-            )
-            continue
-        ha = ca.get("sha256", ca.get("hash"))
-        hb = cb.get("sha256", cb.get("hash"))
-        sa, sb = ca.get("status"), cb.get("status")
-        if sa != sb and "skipped" in (sa, sb):
-            changes.append({"kind": NOT_COMPARABLE, "case": name, "detail": f"{sa} -> {sb}"})
-            continue
-        if str(ca.get("dtype")) != str(cb.get("dtype")):
-            changes.append(
-                {
-                    "kind": DTYPE,
-                    "case": name,
-                    "detail": f"dtype {ca.get('dtype')} -> {cb.get('dtype')}",
-                }
-            )
-        elif ha != hb:
-            detail = f"hash {str(ha)[:12]} -> {str(hb)[:12]}"
-            for metric in ("max_abs_error", "max_ulp_error", "max_abs_diff_vs_golden"):
-                if metric in ca or metric in cb:
-                    detail += (
-                        f"; {metric} {_fmt(_num(ca.get(metric)))} -> {_fmt(_num(cb.get(metric)))}"
-                    )
-            changes.append({"kind": GOLDEN, "case": name, "detail": detail})
-    probes_a, probes_b = _verify_items(a, "probes"), _verify_items(b, "probes")
-    for name in dict.fromkeys([*probes_a, *probes_b]):
-        pa, pb = probes_a.get(name), probes_b.get(name)
-        if pa is None or pb is None:
-            changes.append(
-                {
-                    "kind": MISSING,
-                    "case": f"probe {name}",
-                    "detail": "only in B" if pa is None else "only in A",
-                }
-            )
-            continue
-        outcome_a, outcome_b = _probe_outcome(pa), _probe_outcome(pb)
-        if outcome_a != outcome_b:
+    caps_a, caps_b = a.get("capabilities") or {}, b.get("capabilities") or {}
+    for feature in sorted({*caps_a, *caps_b}):
+        if caps_a.get(feature) != caps_b.get(feature):
             entry = {
-                "probe": name,
-                "a": outcome_a,
-                "b": outcome_b,
-                "detail": f"{_probe_text(outcome_a)} -> {_probe_text(outcome_b)}",
+                "probe": f"{feature}= keyword",
+                "a": _cap_text(caps_a.get(feature)),
+                "b": _cap_text(caps_b.get(feature)),
             }
             api.append(entry)
-            changes.append({"kind": PROBE, "case": f"probe {name}", "detail": entry["detail"]})
+            changes.append(
+                {
+                    "kind": PROBE,
+                    "case": f"capability {feature}=",
+                    "change": "capability",
+                    "detail": f"{entry['a']} -> {entry['b']}",
+                }
+            )
+    sections = ((GOLDEN, GOLDEN_TEST, "golden "), (PROBE, PROBE_TEST, "probe "))
+    for kind, marker, prefix in sections:
+        tests_a, tests_b = _verify_tests(a, marker), _verify_tests(b, marker)
+        for name in dict.fromkeys([*tests_a, *tests_b]):
+            ta, tb = tests_a.get(name), tests_b.get(name)
+            label = prefix + name
+            if ta is None or tb is None:
+                changes.append(
+                    {
+                        "kind": MISSING,
+                        "case": label,
+                        "detail": "only in B" if ta is None else "only in A",
+                    }
+                )
+                continue
+            if "skipped" in (ta.get("outcome"), tb.get("outcome")):
+                if ta.get("outcome") != tb.get("outcome"):
+                    reason = ta.get("message") or tb.get("message") or ""
+                    changes.append(
+                        {
+                            "kind": NOT_COMPARABLE,
+                            "case": label,
+                            "detail": f"{ta.get('outcome')} -> {tb.get('outcome')}: {reason[:80]}",
+                        }
+                    )
+                continue
+            change = _observation_change(_observed(ta), _observed(tb))
+            if change is None:
+                continue
+            what, detail = change
+            entry = {"kind": kind, "case": label, "change": what, "detail": detail}
+            changes.append(entry)
+            if kind == PROBE:
+                api.append(
+                    {
+                        "probe": name,
+                        "a": _outcome_text(_observed(ta)),
+                        "b": _outcome_text(_observed(tb)),
+                    }
+                )
+    # every other check of the suite: a pass that became a failure (or back) is a change
+    others_a = {
+        k: t
+        for k, t in _verify_tests(a, None).items()
+        if GOLDEN_TEST not in k and PROBE_TEST not in k
+    }
+    others_b = _verify_tests(b, None)
+    for nodeid, ta in others_a.items():
+        tb = others_b.get(nodeid)
+        if tb is None:
+            continue
+        oa, ob = ta.get("outcome"), tb.get("outcome")
+        if oa != ob and "skipped" not in (oa, ob):
+            message = tb.get("message") or ta.get("message") or ""
+            changes.append(
+                {
+                    "kind": VERIFY_CHECK,
+                    "case": nodeid,
+                    "detail": f"{oa} -> {ob}: {message[:100]}",
+                }
+            )
     return changes, api
 
 
-def _probe_outcome(probe: dict) -> dict[str, Any]:
-    accepted = probe.get("accepted")
-    if accepted is None and "outcome" in probe:
-        accepted = probe["outcome"] in ("accepted", "ok")
-    return {
-        "accepted": None if accepted is None else bool(accepted),
-        "exception": probe.get("exception") or probe.get("exc_type"),
-        "message": probe.get("message"),
-    }
-
-
-def _probe_text(outcome: dict[str, Any]) -> str:
-    if outcome["accepted"]:
-        return "accepted"
-    text = f"raises {outcome['exception']}"
-    if outcome["message"]:
-        text += f": {str(outcome['message'])[:60]}"
-    return text
+def _cap_text(available: Any) -> str:
+    return "unknown" if available is None else ("accepted" if available else "not available")
 
 
 # --------------------------------------------------------------------------- performance
@@ -731,7 +784,7 @@ def compare_sides(
         changes, api = compare_verify(a.verify, b.verify)
         result.changes.extend(changes)
         result.api.extend(api)
-        result.cases_compared += len(_verify_items(a.verify, "cases"))
+        result.cases_compared += len(_verify_tests(a.verify, None))
     elif (a.verify is None) != (b.verify is None):
         result.notes.append(
             "only one side has a verify result: golden cases and probes not compared"
@@ -808,7 +861,7 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
             out.append("\nAPI features that differ:")
             out.append(
                 tabulate(
-                    [[d["probe"], _probe_text(d["a"]), _probe_text(d["b"])] for d in pair.api],
+                    [[d["probe"], d["a"], d["b"]] for d in pair.api],
                     headers=["probe", pair.baseline, pair.other],
                     tablefmt=tablefmt,
                 )

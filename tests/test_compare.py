@@ -6,6 +6,7 @@ few percent, small within-process noise); see ``synthetic_runs.py``.
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -165,60 +166,77 @@ def test_rounds_of_a_matrix_env_are_process_units(tmp_path):
     assert pair.exit_code == ExitCode.PERF_REGRESSION
 
 
-def _verify_json(
-    path: Path,
-    *,
-    radius_ok: bool,
-    message: str = "sigma must be >= 0",
-    golden_hash: str = "ab" * 32,
-) -> Path:
-    data = {
-        "versions": {"scipy": "1.10.1" if not radius_ok else "1.14.1", "numpy": "1.26.4"},
-        "cases": [
-            {"id": "2d/float64-reflect", "dtype": "float64", "sha256": golden_hash},
-            {"id": "2d/uint8-nearest", "dtype": "uint8", "sha256": "cd" * 32},
-        ],
-        "probes": [
-            {
-                "id": "radius=2",
-                "accepted": radius_ok,
-                "exception": None if radius_ok else "TypeError",
-                "message": None if radius_ok else "unexpected keyword argument 'radius'",
-            },
-            {"id": "sigma=-1", "accepted": False, "exception": "ValueError", "message": message},
-        ],
-    }
-    path.write_text(json.dumps(data))
-    return path
+@pytest.fixture(scope="module")
+def verify_doc() -> dict:
+    """A real `gfbench verify --json` document (golden and probe groups: a few seconds)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "verify", "--json", "--group", "golden",
+         "--group", "probes"],
+        capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
 
 
-def test_verify_results_identical_exit_0(tmp_path):
-    a = _verify_json(tmp_path / "a.json", radius_ok=True)
-    b = _verify_json(tmp_path / "b.json", radius_ok=True)
+def _tests(doc: dict, marker: str) -> list[dict]:
+    return [t for t in doc["tests"] if marker in t["nodeid"]]
+
+
+def test_verify_results_identical_exit_0(tmp_path, verify_doc):
+    a = tmp_path / "a.json"
+    b = tmp_path / "b.json"
+    a.write_text(json.dumps(verify_doc))
+    b.write_text(json.dumps(verify_doc))
     result = compare.compare([a, b])
     assert result.exit_code == ExitCode.OK
     assert result.pairs[0].changes == []
+    assert result.pairs[0].cases_compared == len(verify_doc["tests"])
 
 
-def test_verify_results_probe_and_golden_differences(tmp_path):
-    a = _verify_json(tmp_path / "old.json", radius_ok=False)
-    b = _verify_json(
-        tmp_path / "new.json",
-        radius_ok=True,
-        message="sigma must be positive",
-        golden_hash="ef" * 32,
+def test_verify_results_probe_capability_and_golden_differences(tmp_path, verify_doc):
+    old = copy.deepcopy(verify_doc)
+    # what SciPy < 1.10 looks like: no radius= keyword, so a radius probe raises TypeError
+    old["capabilities"]["radius"] = False
+    accepted = next(
+        t for t in _tests(old, "::test_probe[") if t["details"]["observed"].get("accepted")
     )
+    accepted["details"]["observed"] = {
+        "accepted": False,
+        "exception": "TypeError",
+        "message": "gaussian_filter() got an unexpected keyword argument 'radius'",
+    }
+    raising = next(
+        t for t in _tests(old, "::test_probe[") if t["details"]["observed"].get("accepted") is False
+    )
+    raising["details"]["observed"]["message"] = "an older message"
+    golden = next(t for t in _tests(old, "::test_golden[") if t["outcome"] == "passed")
+    golden["details"]["observed"]["sha256"] = "0" * 64
+    golden["details"]["observed"]["sum"] += 1.0
+    a, b = tmp_path / "old.json", tmp_path / "new.json"
+    a.write_text(json.dumps(old))
+    b.write_text(json.dumps(verify_doc))
+
     result = compare.compare([a, b])
     pair = result.pairs[0]
     assert result.exit_code == ExitCode.CHANGED
-    assert {d["probe"] for d in pair.api} == {"radius=2", "sigma=-1"}
-    radius = next(d for d in pair.api if d["probe"] == "radius=2")
-    assert radius["a"]["accepted"] is False and radius["b"]["accepted"] is True
-    assert any(
-        c["kind"] == compare.GOLDEN and c["case"] == "2d/float64-reflect" for c in pair.changes
-    )
+    api = {d["probe"]: d for d in pair.api}
+    assert api["radius= keyword"]["a"] == "not available"
+    assert api["radius= keyword"]["b"] == "accepted"
+    assert api[accepted["case"]]["a"].startswith("raises TypeError")
+    assert api[accepted["case"]]["b"].startswith("accepted ->")
+    kinds = {c["case"]: (c["kind"], c.get("change")) for c in pair.changes}
+    assert kinds[f"probe {raising['case']}"] == (compare.PROBE, "message")
+    assert kinds[f"golden {golden['case']}"] == (compare.GOLDEN, "bits")
+    assert len(pair.failing_changes) == 4  # capability, 2 probes, 1 golden case
     text = compare.render_text(result)
-    assert "API features that differ" in text and "radius=2" in text
+    assert "API features that differ" in text and "radius= keyword" in text
+
+
+def test_not_a_verify_json_is_usage_error(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(UsageError, match="gfbench verify --json"):
+        compare.load_sides([bad, bad])
 
 
 def test_three_sides_each_against_the_first(tmp_path):
