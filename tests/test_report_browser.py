@@ -1,0 +1,102 @@
+"""The report opens in a real browser: Debian's chromium, headless.
+
+A test-only copy of index.html gets a tiny script that writes, once the page has loaded,
+how many <img> elements there are and how many failed to decode (naturalWidth == 0) into
+document.title; ``--dump-dom`` prints the DOM after the load, title included. A screenshot of
+the unmodified page must not be blank. Skipped, with the reason, when chromium is absent
+(`.ci/run` installs it: apt-get install -y chromium).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import report_runs
+
+from bench.report import render_report
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium is not installed (Debian: apt-get install -y chromium); "
+    "the browser check of the HTML report is skipped",
+)
+
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+PROBE = """<script>
+window.addEventListener("load", function () {
+  var images = Array.prototype.slice.call(document.images);
+  var broken = images.filter(function (i) { return !(i.complete && i.naturalWidth > 0); });
+  document.title = "IMGCHECK " + images.length + " " + broken.length;
+});
+</script>"""
+
+
+def chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    base = tmp_path_factory.mktemp("browser")
+    run = report_runs.write_run(base / "run")
+    return render_report(run, out_dir=base / "out", formats=("html",))
+
+
+def test_every_image_loads(index, tmp_path):
+    page = index.read_text()
+    expected = page.count("<img ")
+    assert expected == 7
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", PROBE + "\n</body>"))
+    result = chromium(tmp_path, "--virtual-time-budget=15000", "--dump-dom", probe.as_uri())
+    found = re.search(r"<title>IMGCHECK (\d+) (\d+)</title>", result.stdout)
+    assert found, f"the probe did not run; chromium said: {result.stderr[-2000:]}"
+    assert (int(found.group(1)), int(found.group(2))) == (expected, 0)
+
+
+def test_the_probe_sees_a_broken_image(index, tmp_path):
+    """The check can fail: an image whose bytes are not a PNG counts as broken."""
+    page = index.read_text().replace("data:image/png;base64,", "data:image/png;base64,AAAA", 1)
+    probe = tmp_path / "broken.html"
+    probe.write_text(page.replace("</body>", PROBE + "\n</body>"))
+    result = chromium(tmp_path, "--virtual-time-budget=15000", "--dump-dom", probe.as_uri())
+    found = re.search(r"<title>IMGCHECK (\d+) (\d+)</title>", result.stdout)
+    assert found, f"the probe did not run; chromium said: {result.stderr[-2000:]}"
+    assert int(found.group(2)) == 1
+
+
+def test_screenshot_is_not_blank(index, tmp_path):
+    from PIL import Image, ImageStat
+
+    shot = tmp_path / "shot.png"
+    result = chromium(tmp_path, "--window-size=1280,2400", f"--screenshot={shot}", index.as_uri())
+    assert shot.is_file(), f"no screenshot; chromium said: {result.stderr[-2000:]}"
+    with Image.open(shot) as image:
+        grey = image.convert("L")
+        assert grey.size == (1280, 2400)
+        low, high = grey.getextrema()
+        assert high - low > 100  # dark text on a light page
+        assert ImageStat.Stat(grey).stddev[0] > 5
+        histogram = grey.histogram()
+        non_white = sum(histogram[:200]) / sum(histogram)
+        assert non_white > 0.01, f"only {non_white:.2%} of the page is not white"
