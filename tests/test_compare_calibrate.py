@@ -1,0 +1,76 @@
+"""``gfbench calibrate``: A/A false positives and injected-slowdown power, on synthetic runs.
+
+The runs are four independent draws of the same simulated machine (per-process luck of
+2%, as measured on the 2-core VMs), so every A/A pair is a true null and every injected
+20% slowdown is a true effect.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from synthetic_runs import case_params, make_rows, write_run
+
+from bench import calibrate, compare, gate
+from bench.exitcodes import UsageError
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = case_params(30)
+
+
+@pytest.fixture
+def runs(tmp_path) -> list[Path]:
+    return [write_run(tmp_path / f"run-{k}", make_rows(CASES, seed=100 + k)) for k in range(4)]
+
+
+def test_aa_pairs_do_not_flag_and_injection_is_detected(runs):
+    result = calibrate.calibrate(runs=runs, log=lambda m: None)
+    assert len(result["pairs"]) == 6
+    assert result["disjoint_pairs"]["pairs"] == 2
+    summary = result["all_pairs"]
+    assert summary["aa_pairs_flagging_regression"] == 0
+    assert summary["aa_case_false_positive_rate"] == 0.0
+    assert summary["injected_pairs_flagged"] == 6
+    assert summary["injected_case_detection_rate"] == 1.0
+    assert all(p["aa_max_ratio"] < 1.10 for p in result["pairs"])
+
+
+def test_injection_scales_only_the_chosen_impl(runs):
+    side = compare.load_sides(runs[:2])[1]
+    slowed = calibrate.inject_slowdown(side, impl="scipy", factor=1.25)
+    before = side.frame["samples_ns"].iloc[0]
+    after = slowed.frame["samples_ns"].iloc[0]
+    assert after == pytest.approx([s * 1.25 for s in before])
+    assert side.frame["samples_ns"].iloc[0] == before  # the original is untouched
+    pair = compare.compare_sides(compare.load_sides(runs[:2])[0], slowed)
+    assert (pair.perf["verdict"] == gate.SLOWER).all()
+
+
+def test_cli_from_runs_json(runs):
+    argv = [sys.executable, "-m", "bench", "calibrate", "--json"]
+    for run in runs[:3]:
+        argv += ["--from", str(run)]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=120,
+                          check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["all_pairs"]["pairs"] == 3
+    assert data["all_pairs"]["aa_pairs_flagging_regression"] == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"inject": -0.2}, "--inject"),
+        ({"threshold": 0}, "--threshold"),
+        ({"n_runs": 1}, "--runs"),
+        ({"processes": 1}, "--processes"),
+    ],
+)
+def test_bad_options_are_usage_errors(tmp_path, kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        calibrate.calibrate(out=tmp_path / "o", log=lambda m: None, **kwargs)
