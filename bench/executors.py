@@ -7,17 +7,8 @@ cases, so Ctrl-C stops after the current case(s) and nothing finished is lost.
 ``SerialExecutor`` runs the cases one by one in this process: the right choice for timing on a
 small machine, where two cases timed at once would disturb each other.
 
-A Dask executor implements the same interface (sketch)::
-
-    class DaskExecutor(Executor):
-        def __init__(self, client): self.client = client
-        def run(self, cases, settings, should_stop):
-            pending = {self.client.submit(run_case, c, settings, pure=False) for c in cases[:k]}
-            for future in distributed.as_completed(pending):
-                yield future.result()          # the driver writes it
-                if should_stop(): cancel the rest and return
-                submit the next case
-
+``bench.executors_dask.DaskExecutor`` implements the same interface on a dask.distributed
+cluster (a LocalCluster, or ``--scheduler ADDRESS``); ``make_executor`` picks one by name.
 ``run_case`` and ``Case``/``CaseSettings`` are picklable top-level objects for that purpose;
 each worker keeps its own oracle cache.
 """
@@ -28,6 +19,7 @@ import abc
 from collections.abc import Callable, Iterator, Sequence
 
 from bench.cases import Case
+from bench.exitcodes import UsageError
 from bench.measure import CaseSettings, run_case
 from bench.store import Row
 
@@ -51,7 +43,15 @@ class Executor(abc.ABC):
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook, most executors hold nothing
-        """Release workers; the default has none."""
+        """Release workers; the default has none. Must be safe to call twice."""
+
+    def describe(self) -> dict:
+        """What run.json records about the executor (dask adds scheduler and workers)."""
+        return {"name": self.name}
+
+    def machines(self) -> dict[str, dict]:
+        """Host -> machine metadata of the workers that ran cases; {} when that is this host."""
+        return {}
 
 
 class SerialExecutor(Executor):
@@ -75,3 +75,40 @@ class SerialExecutor(Executor):
 
 
 EXECUTORS: dict[str, type[Executor]] = {"serial": SerialExecutor}
+#: Every ``--executor`` choice; "dask" is imported only when chosen (an optional extra).
+EXECUTOR_NAMES: tuple[str, ...] = ("serial", "dask")
+
+
+def make_executor(
+    name: str = "serial",
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    timing: bool = True,
+) -> Executor:
+    """The executor ``gfbench sweep --executor NAME [--scheduler ADDRESS] [--workers N]`` means.
+
+    Build it before the run folder is created: ``dask`` with a ``scheduler`` address connects
+    now, so an unreachable scheduler is a ``UsageError`` (exit 2) with nothing written.
+
+    Raises
+    ------
+    bench.exitcodes.UsageError
+        Unknown name, options that do not apply to it, or an unreachable scheduler.
+    """
+    if name == "serial":
+        if scheduler is not None or workers is not None:
+            raise UsageError("--scheduler/--workers: only with --executor dask")
+        return SerialExecutor()
+    if name == "dask":
+        try:
+            import distributed  # noqa: F401 - dask is an optional extra
+        except ImportError as exc:
+            raise UsageError(
+                f"--executor dask: dask.distributed is unavailable ({exc}); "
+                "pip install 'gfbench[dask]'"
+            ) from None
+        from bench.executors_dask import DaskExecutor
+
+        return DaskExecutor(scheduler=scheduler, workers=workers, timing=timing)
+    raise UsageError(f"--executor: unknown value {name!r}; allowed: {', '.join(EXECUTOR_NAMES)}")
