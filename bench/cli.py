@@ -24,6 +24,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "report": ("bench.report.command", "render tables, plots and the pitfalls of a run"),
     "compare": ("bench.compare", "diff runs or verify results, with a statistical gate"),
     "matrix": ("bench.matrix", "run verify and sweep in one environment per SciPy version"),
+    "bigarray": ("bench.bigarray", "dask-image on a chunked big array, checked per mode vs SciPy"),
     "calibrate": ("bench.calibrate", "measure the compare gate's false-positive rate (A/A)"),
 }
 
