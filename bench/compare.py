@@ -141,6 +141,7 @@ def _side_from_runs(
     for index, run_dir in enumerate(run_dirs):
         frame, meta = _load_run_frame(run_dir)
         frame = frame.copy()
+        frame.attrs = {}  # run.json is kept in Side.metas; pandas would deep-copy it per op
         frame["_round"] = index
         frames.append(frame)
         metas.append(meta)
@@ -239,7 +240,7 @@ def _num(value: Any) -> float | None:
         return None
 
 
-def case_label(row: pd.Series | dict) -> str:
+def case_label(row: dict[str, Any] | pd.Series) -> str:
     """Short human-readable name of a row's case."""
 
     def get(key: str) -> Any:
@@ -264,10 +265,10 @@ def case_label(row: pd.Series | dict) -> str:
     return f"{get('impl')} {get('dtype')} {shape_txt} s={sigma_txt} {get('mode')}{extra}"
 
 
-def _accuracy_delta(a: pd.Series, b: pd.Series) -> dict[str, Any]:
+def _accuracy_delta(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     delta = {}
     for name in ACCURACY_FIELDS:
-        va, vb = a.get(name, None), b.get(name, None)
+        va, vb = a.get(name), b.get(name)
         if _is_null(va) and _is_null(vb):
             continue
         if isinstance(va, (bool, np.bool_)) or isinstance(vb, (bool, np.bool_)):
@@ -319,6 +320,19 @@ def _row_key_columns(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
     return ["case_id", "host"] if multi else ["case_id"]
 
 
+def _groups(frame: pd.DataFrame, keys: Sequence[str]) -> dict[tuple, list[dict[str, Any]]]:
+    """Rows as plain dicts grouped by key (one per round), in first-seen order.
+
+    Plain dicts, because pandas copies ``attrs`` on every row access and the cases of
+    a sweep number in the hundreds.
+    """
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in frame.to_dict("records"):
+        key = tuple(None if _is_null(row.get(k)) else row.get(k) for k in keys)
+        groups.setdefault(key, []).append(row)
+    return groups
+
+
 def compare_run_correctness(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, Any]]:
     """Per-case correctness changes between two runs (rounds merged).
 
@@ -328,8 +342,7 @@ def compare_run_correctness(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, 
     """
     keys = _row_key_columns(a, b)
     changes: list[dict[str, Any]] = []
-    groups_a = {k if isinstance(k, tuple) else (k,): g for k, g in a.groupby(keys, sort=False)}
-    groups_b = {k if isinstance(k, tuple) else (k,): g for k, g in b.groupby(keys, sort=False)}
+    groups_a, groups_b = _groups(a, keys), _groups(b, keys)
     for key in list(dict.fromkeys([*groups_a, *groups_b])):
         ga, gb = groups_a.get(key), groups_b.get(key)
         base = {"case_id": key[0], "host": key[1] if len(key) > 1 else None}
@@ -337,15 +350,15 @@ def compare_run_correctness(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, 
             present = gb if ga is None else ga
             base.update(
                 kind=MISSING,
-                case=case_label(present.iloc[0]),
+                case=case_label(present[0]),
                 detail="only in B" if ga is None else "only in A",
             )
             changes.append(base)
             continue
-        ra, rb = ga.iloc[0], gb.iloc[0]
+        ra, rb = ga[0], gb[0]
         base["case"] = case_label(ra)
         for side, g in (("A", ga), ("B", gb)):
-            hashes = set(g["output_sha256"].dropna()) if "output_sha256" in g else set()
+            hashes = {r.get("output_sha256") for r in g} - {None}
             if len(hashes) > 1:
                 changes.append(
                     {
@@ -550,18 +563,18 @@ def _cap_text(available: Any) -> str:
 
 
 # --------------------------------------------------------------------------- performance
-def _process_values(row: pd.Series) -> tuple[list[float], list[float]]:
+def _process_values(row: dict[str, Any]) -> tuple[list[float], list[float]]:
     """(per-process minima, samples) of one row; minima empty when processes are not known."""
-    samples = row.get("samples_ns", None)
+    samples = row.get("samples_ns")
     if samples is None or (isinstance(samples, float) and math.isnan(samples)):
         return [], []
     samples = [float(s) for s in samples]
     if not samples:
         return [], []
-    recorded = row.get("process_min_ns", None)
+    recorded = row.get("process_min_ns")
     if isinstance(recorded, (list, tuple, np.ndarray)) and len(recorded):
         return [float(m) for m in recorded], samples
-    processes = row.get("processes", None)
+    processes = row.get("processes")
     # processes == 0 means "timed in the sweep's own process": one process all the same
     processes = 1 if _is_null(processes) else max(1, int(processes))
     if processes == 1:
@@ -574,7 +587,7 @@ def _process_values(row: pd.Series) -> tuple[list[float], list[float]]:
     return [], samples  # several processes, grouping unknown: samples only
 
 
-def side_units(group: pd.DataFrame) -> tuple[list[float], list[float]]:
+def side_units(group: Sequence[dict[str, Any]]) -> tuple[list[float], list[float]]:
     """Merge the rounds of one case on one side: (process minima, pooled samples).
 
     A round whose process grouping is unknown makes the minima unusable, so they
@@ -583,7 +596,7 @@ def side_units(group: pd.DataFrame) -> tuple[list[float], list[float]]:
     minima: list[float] = []
     samples: list[float] = []
     known = True
-    for _, row in group.iterrows():
+    for row in group:
         m, s = _process_values(row)
         if s and not m:
             known = False
@@ -607,10 +620,9 @@ def compare_run_performance(
     keys = _row_key_columns(a, b)
     ok_a = a[a["status"] == "ok"] if "status" in a else a
     ok_b = b[b["status"] == "ok"] if "status" in b else b
-    groups_b = {k if isinstance(k, tuple) else (k,): g for k, g in ok_b.groupby(keys, sort=False)}
+    groups_b = _groups(ok_b, keys)
     records = []
-    for key, ga in ok_a.groupby(keys, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
+    for key, ga in _groups(ok_a, keys).items():
         gb = groups_b.get(key)
         if gb is None:
             continue
@@ -620,7 +632,7 @@ def compare_run_performance(
             continue  # --no-timing run
         units_a, units_b = gate.choose_units(a_min, a_samples, b_min, b_samples)
         est = gate.estimate_ratio(units_a, units_b, alpha=alpha)
-        row = ga.iloc[0]
+        row = ga[0]
         records.append(
             {
                 "case_id": key[0],
