@@ -88,6 +88,15 @@ def _check_groups(groups: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(groups))
 
 
+def _check_patch_spec() -> None:
+    from reference import patching
+
+    try:
+        patching.parse_spec(os.environ.get(patching.ENV_VAR, ""))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def update_golden() -> Path:
     """Re-record golden outputs and probes for the installed SciPy; return the record's path.
 
@@ -113,27 +122,20 @@ def update_golden() -> Path:
 def _run_suite(groups: tuple[str, ...], results_path: Path) -> subprocess.CompletedProcess:
     directory = suite_dir()
     targets = [str(directory / f"test_{group}.py") for group in groups]
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *targets,
-        # Our own options only: no ini file of whatever project the user runs this from,
-        # no cache written into the installed package.
-        "-c",
-        os.devnull,
-        "--rootdir",
-        str(directory.parent),
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--no-header",
-        "-p",
-        "no:randomly",
-        "--gfbench-results",
-        str(results_path),
-    ]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # Our own options only: no ini file of whatever project the user runs this from, no
+    # cache written into the installed package, no plugins that write into the working
+    # directory (pytest-benchmark's .benchmarks) or reorder tests (pytest-randomly).
+    options = ["-c", os.devnull, "--rootdir", str(directory.parent), "-q", "--no-header"]
+    for plugin in ("cacheprovider", "benchmark", "randomly"):
+        options += ["-p", f"no:{plugin}"]
+    command = [sys.executable, "-m", "pytest", *targets, *options]
+    command += ["--gfbench-results", str(results_path)]
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        # hypothesis keeps its files beside the results, in a private temporary folder
+        "HYPOTHESIS_STORAGE_DIRECTORY": str(results_path.parent / "hypothesis"),
+    }
     # The suite imports `reference` and `bench` from where *this* process found them.
     roots = {str(directory.parent), str(Path(__file__).resolve().parent.parent)}
     env["PYTHONPATH"] = os.pathsep.join([*sorted(roots), env.get("PYTHONPATH", "")]).rstrip(
@@ -148,7 +150,7 @@ def _summarize(tests: list[dict[str, Any]], groups: tuple[str, ...]) -> tuple[Gr
         members = [t for t in tests if t["group"] == group]
         failed = [t for t in members if t["outcome"] in ("failed", "error")]
         changed = collections.Counter(
-            t["details"].get("changed") or ("error" if t["outcome"] == "error" else "failed")
+            t["details"].get("changed") or ("error" if t["outcome"] == "error" else "assertion")
             for t in failed
         )
         summaries.append(
@@ -186,6 +188,7 @@ def verify(*, groups: Sequence[str] | None = None, update: bool = False) -> Veri
         For an unknown group, or ``update`` under ``GFBENCH_SCIPY_PATCH``.
     """
     chosen = _check_groups(groups)
+    _check_patch_spec()
     written = update_golden() if update else None
     with tempfile.TemporaryDirectory(prefix="gfbench-verify-") as tmp:
         results_path = Path(tmp) / "results.json"
@@ -226,9 +229,13 @@ def _changed_text(changed: dict[str, int]) -> str:
 
 def _failure_line(test: dict[str, Any]) -> str:
     details = test.get("details", {})
-    text = details.get("summary") or test.get("message", "").strip().splitlines()[0:1]
-    if isinstance(text, list):
-        text = text[0] if text else test["outcome"]
+    message = [m for m in test.get("message", "").strip().splitlines() if m.strip()]
+    if details.get("summary"):
+        text = details["summary"]
+    elif test["outcome"] == "error":  # the suite itself broke: show the end of its traceback
+        text = "\n      ".join(message[-8:]) or "error"
+    else:
+        text = message[0] if message else test["outcome"]
     line = f"  {test['group']} {test['case']}: {text}"
     vs_oracle = details.get("vs_oracle")
     if vs_oracle:
@@ -249,7 +256,10 @@ def render(result: VerifyResult) -> str:
             f"{env.get('platform')}"
         )
     record = doc.get("record")
-    lines.append("compared with " + (record["description"] if record else "NO RECORD"))
+    if env:
+        lines.append("compared with " + (record["description"] if record else "NO RECORD"))
+    else:
+        lines.append("the reference suite did not start; nothing was compared")
     if doc.get("patch"):
         lines.append(
             f"WARNING: scipy.ndimage patched by GFBENCH_SCIPY_PATCH={doc['patch']}: these "

@@ -87,9 +87,13 @@ def float64_bound(
 
 
 def _ulps(observed: np.ndarray, golden: np.ndarray) -> float:
-    spacing = np.spacing(np.abs(golden.astype(observed.dtype)))
-    spacing = np.where(spacing > 0, spacing, np.finfo(observed.dtype).smallest_subnormal)
-    return float(np.max(np.abs(observed - golden) / spacing))
+    # ulp of the larger magnitude of the two: a value moving away from 0.0 is counted in
+    # the ulp of where it went, not in subnormal steps.
+    wide = np.float64
+    magnitude = np.maximum(np.abs(golden), np.abs(observed)).astype(observed.dtype)
+    spacing = np.spacing(magnitude).astype(wide)
+    diff = np.abs(observed.astype(wide) - golden.astype(wide))
+    return float(np.max(diff / spacing)) if diff.size else 0.0
 
 
 def array_change(observed: np.ndarray, golden: np.ndarray) -> dict[str, Any]:

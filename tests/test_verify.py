@@ -1,0 +1,178 @@
+"""``gfbench verify`` as a user runs it: in a subprocess, from another working directory.
+
+The acceptance check of issue 2: the suite catches changes. Each altered variant of
+``scipy.ndimage.gaussian_filter`` in ``tests/scipy_variants.py`` is swapped in with the test-only
+``GFBENCH_SCIPY_PATCH`` hook; ``gfbench verify`` must exit 1 and name the affected case, and an
+unaltered wrapper around the real function must pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def gfbench(*args: str, cwd: Path, patch: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "GFBENCH_SCIPY_PATCH"}
+    if patch is not None:
+        env["GFBENCH_SCIPY_PATCH"] = patch
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_verify_passes_from_any_directory(tmp_path: Path) -> None:
+    done = gfbench("verify", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for group in ("documented", "golden", "probes", "oracle", "properties"):
+        assert group in done.stdout
+    assert "verify: OK, nothing changed" in done.stdout
+    assert "compared with record scipy-" in done.stdout
+    assert list(tmp_path.iterdir()) == []  # nothing written into the user's directory
+
+
+def test_unaltered_wrapper_passes(tmp_path: Path) -> None:
+    done = gfbench("verify", cwd=tmp_path, patch="scipy_variants:unaltered")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # a patched run is never silent about it
+    assert "WARNING: scipy.ndimage patched by GFBENCH_SCIPY_PATCH=scipy_variants:unaltered" in (
+        done.stdout
+    )
+
+
+# variant -> (groups to run, lines the report must contain)
+ALTERED = {
+    "ulp_one_pixel": (
+        ["golden"],
+        ["golden modes/float64/mirror: 1 of 99 elements differ", "(1 ulp)", "vs oracle:",
+         "is within the float64 bound"],
+    ),
+    "uint8_returns_uint16": (
+        ["golden"],
+        ["golden modes/uint8/reflect: dtype uint8 -> uint16"],
+    ),
+    "mirror_as_reflect": (
+        ["golden", "oracle"],
+        ["golden modes/float64/mirror: 99 of 99 elements differ", "is OUTSIDE the float64 bound",
+         "oracle short-line/len3/mirror"],
+    ),
+    "accepts_float16": (
+        ["probes", "documented"],
+        ["probes dtype/float16: now accepted: was RuntimeError",
+         "documented test_float16_raises_runtime_error"],
+    ),
+    "unknown_mode_value_error": (
+        ["probes"],
+        ["probes mode/unknown: exception type RuntimeError -> ValueError"],
+    ),
+    "radius_ceil": (
+        ["golden"],
+        ["golden radius-rule/2.4/float64/1d: 7 of 15 elements differ",
+         "golden radius-rule/2.2/float64/1d"],
+    ),
+    "float32_single_rounding": (
+        ["golden", "oracle"],
+        ["golden modes/float32/reflect:", "oracle modes/float32/reflect:",
+         "differ from the oracle's float32 storage model"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", sorted(ALTERED))
+def test_altered_variant_is_caught(variant: str, tmp_path: Path) -> None:
+    groups, expected_lines = ALTERED[variant]
+    args = ["verify"] + [arg for group in groups for arg in ("--group", group)]
+    done = gfbench(*args, cwd=tmp_path, patch=f"scipy_variants:{variant}")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "verify: CHANGED (exit 1)" in done.stdout
+    for line in expected_lines:
+        assert line in done.stdout, f"{line!r} not in:\n{done.stdout}"
+
+
+def test_json_names_the_case_and_both_distances(tmp_path: Path) -> None:
+    out = tmp_path / "verify.json"
+    done = gfbench(
+        "verify", "--group", "golden", "--json", "--out", str(out), cwd=tmp_path,
+        patch="scipy_variants:ulp_one_pixel",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert document == json.loads(out.read_text())
+    assert document["schema"] == 1 and document["exit_code"] == 1
+    assert document["patch"] == "scipy_variants:ulp_one_pixel"
+    assert document["environment"]["scipy"]
+    [golden] = document["groups"]
+    assert golden["group"] == "golden" and golden["failed"] == 1
+    assert golden["changed"] == {"bits": 1}
+    [failure] = [t for t in document["tests"] if t["outcome"] == "failed"]
+    assert failure["case"] == "modes/float64/mirror"
+    details = failure["details"]
+    assert details["changed"] == "bits"
+    assert details["vs_golden"]["elements_differing"] == 1
+    assert details["vs_golden"]["max_ulp_diff"] == 1.0
+    assert details["vs_oracle"]["rule"] == "float64-bound" and details["vs_oracle"]["agrees"]
+    # every passing golden case carries its observed hash, for `gfbench compare`
+    passing = [t for t in document["tests"] if t["outcome"] == "passed" and "[" in t["nodeid"]]
+    assert passing and all(len(t["details"]["observed"]["sha256"]) == 64 for t in passing)
+
+
+def test_unknown_group_is_a_usage_error(tmp_path: Path) -> None:
+    done = gfbench("verify", "--group", "nope", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--group" in done.stderr and "golden" in done.stderr
+
+
+def test_update_golden_refuses_a_patched_scipy(tmp_path: Path) -> None:
+    done = gfbench("verify", "--update-golden", cwd=tmp_path, patch="scipy_variants:unaltered")
+    assert done.returncode == 2
+    assert "refusing to record while GFBENCH_SCIPY_PATCH is set" in done.stderr
+
+
+def test_bad_patch_spec_is_a_usage_error(tmp_path: Path) -> None:
+    done = gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_colon_here")
+    assert done.returncode == 2
+    assert "GFBENCH_SCIPY_PATCH: bad entry 'no_colon_here'" in done.stderr
+
+
+def test_broken_suite_is_reported_not_crashed(tmp_path: Path) -> None:
+    # a patch module that cannot be imported breaks the suite's conftest: exit 1, with the cause
+    done = gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_such_module:f")
+    assert done.returncode == 1
+    assert "the reference suite did not start" in done.stdout
+    assert "No module named 'no_such_module'" in done.stdout
+
+
+def test_run_prints_verify_table_and_where_things_are(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    # in-process with a canned verify result: the real suite already runs in the tests above
+    import bench.run
+    from bench.exitcodes import ExitCode
+    from bench.verify import GroupSummary, VerifyResult
+
+    canned = VerifyResult(
+        ExitCode.CHANGED,
+        (GroupSummary("golden", 2, 1, 1, 0, {"bits": 1}),),
+        ({"group": "golden", "case": "modes/x", "outcome": "failed",
+          "details": {"summary": "1 of 4 elements differ"}, "message": ""},),
+        {"record": None},
+    )  # fmt: skip
+    monkeypatch.setattr(bench.run, "verify", lambda: canned)
+    assert bench.run.run() == 1
+    out = capsys.readouterr().out
+    assert "golden modes/x: 1 of 4 elements differ" in out
+    assert "bits: 1" in out and "golden records:" in out and "reference suite:" in out
