@@ -76,9 +76,12 @@ def test_snippets_run_on_their_own_and_print_what_the_report_shows(found, tmp_pa
 def test_truncation_numbers_are_scipys_and_the_runs(found, frame):
     p = pitfall(found, "Integer outputs")
     sigma = p.numbers["sigma"]
-    uint8 = frame[frame["dtype"] == "uint8"]
-    counts = uint8["sigma_value"].value_counts()
-    assert counts[sigma] == counts.max()  # the run's most used uint8 sigma
+    tried = sorted({float(s) for s in frame["sigma"]} | {2.5})
+    darkest = {
+        s: int(ndimage.gaussian_filter(np.full((64, 64), 100, np.uint8), s).min()) for s in tried
+    }
+    assert sigma == min(tried, key=lambda s: (darkest[s], s))  # the largest drift shown
+    assert list(p.numbers["drift"]["min"]) == [darkest[s] for s in tried]
     flat = ndimage.gaussian_filter(np.full((64, 64), 100, np.uint8), sigma)
     assert p.numbers["constant_100"] == [int(v) for v in np.unique(flat)]
     assert f"comes back as {int(flat[0, 0])}" in p.consequence
@@ -110,7 +113,7 @@ def test_run_bias_in_the_text_follows_the_data(tmp_path):
     assert "-0.777" not in texts[-1.234]
     no_uint8 = [r for r in report_runs.make_rows() if r["dtype"] != "uint8"]
     text = pitfalls.integer_truncation(load_frame(tmp_path, no_uint8, "none")).consequence
-    assert "holds no uint8 rows" in text
+    assert "holds no order-0 uint8 rows" in text
 
 
 def test_float32_speed_comes_from_the_runs_timing_rows(tmp_path):
@@ -143,8 +146,12 @@ def test_opencv_float32_speedup_is_the_runs(found, frame):
     assert f"opencv-1t float32 was {ratio:.2f}x as fast" in p.fix
 
 
-def test_unsigned_wrap(found):
+def test_unsigned_wrap(found, frame):
     p = pitfall(found, "Unsigned outputs")
+    derivative = frame[(frame["dtype"] == "uint8") & (frame["order"].map(lambda o: o != 0))]
+    worst = float(derivative[derivative["impl"] == "scipy"]["max_grey_levels"].max())
+    assert p.numbers["run_worst"] == {("scipy", "uint8"): worst}
+    assert f"scipy uint8: {worst:.4g} grey levels" in p.consequence
     assert p.numbers["ideal"] < 0
     # the stored value is the negative result wrapped modulo 256 (after per-pass truncation)
     assert p.numbers["stored"] > 128

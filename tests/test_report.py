@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import report_runs
 
+from bench.exitcodes import UsageError
 from bench.report import render_report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +79,7 @@ def test_speed_table_equals_the_rows(rendered):
     reference = {}
     for r in ok:
         if r["impl"] == "scipy" and r["dtype"] == "float64":
-            reference[(tuple(r["shape"]), r["sigma"], r["mode"])] = r["median_ns"]
+            reference[(tuple(r["shape"]), r["sigma"], str(r["order"]), r["mode"])] = r["median_ns"]
     assert {(t["impl"], t["dtype"]) for t in table} == {(r["impl"], r["dtype"]) for r in ok}
     for line in table:
         group = [r for r in ok if r["impl"] == line["impl"] and r["dtype"] == line["dtype"]]
@@ -90,33 +91,45 @@ def test_speed_table_equals_the_rows(rendered):
         assert close(line["bound_fraction"], statistics.median(r["bound_fraction"] for r in group))
         ratios = []
         for r in group:
-            key = (tuple(r["shape"]), r["sigma"])
+            key = (tuple(r["shape"]), r["sigma"], str(r["order"]))
             if r["mode"] is None:  # Pillow: against SciPy's median over modes
-                same = [v for (s, g, _), v in reference.items() if (s, g) == key]
+                same = [v for (s, g, o, _), v in reference.items() if (s, g, o) == key]
                 ratios.append(statistics.median(same) / r["median_ns"])
-            else:
+            elif (*key, r["mode"]) in reference:  # SciPy float64 ran the same case
                 ratios.append(reference[(*key, r["mode"])] / r["median_ns"])
+        assert ratios
         geomean = math.exp(statistics.fmean(math.log(x) for x in ratios))
         assert close(line["speedup_vs_scipy_f64"], geomean)
 
 
 def test_accuracy_table_equals_the_rows(rendered):
     md = (rendered["out"] / "report.md").read_text()
-    table = markdown_table(md, "Accuracy against the oracle (worst over cases)")
     ok = [r for r in rendered["rows"] if r["status"] == "ok"]
-    assert len(table) == len({(r["impl"], r["dtype"]) for r in ok})
-    for line in table:
-        group = [r for r in ok if r["impl"] == line["impl"] and r["dtype"] == line["dtype"]]
-        assert close(line["max_abs_error"], max(r["max_abs_error"] for r in group))
-        assert close(line["mean_bias"], statistics.fmean(r["bias"] for r in group))
-        grey = [r["max_grey_levels"] for r in group if r["max_grey_levels"] is not None]
-        assert close(line["max_grey_levels"], max(grey) if grey else math.nan)
+    for caption, derivative in (
+        ("Accuracy against the oracle (order 0, worst over cases)", False),
+        ("Accuracy of derivative orders (order > 0, worst over cases)", True),
+    ):
+        table = markdown_table(md, caption)
+        rows = [r for r in ok if (r["order"] != 0) == derivative]
+        assert len(table) == len({(r["impl"], r["dtype"]) for r in rows})
+        for line in table:
+            group = [r for r in rows if (r["impl"], r["dtype"]) == (line["impl"], line["dtype"])]
+            assert int(line["cases"]) == len(group)
+            assert close(line["max_abs_error"], max(r["max_abs_error"] for r in group))
+            assert close(line["mean_bias"], statistics.fmean(r["bias"] for r in group))
+            grey = [r["max_grey_levels"] for r in group if r["max_grey_levels"] is not None]
+            assert close(line["max_grey_levels"], max(grey) if grey else math.nan)
 
 
 def test_recommendation_is_the_fastest_within_budget(rendered):
     md = (rendered["out"] / "report.md").read_text()
     table = markdown_table(md, "Fastest implementation within budget")
-    ok = [r for r in rendered["rows"] if r["status"] == "ok"]
+    # derivatives and outputs of another dtype than asked for are not candidates
+    ok = [
+        r
+        for r in rendered["rows"]
+        if r["status"] == "ok" and r["order"] == 0 and r["out_dtype"] == r["dtype"]
+    ]
     assert table
     for line in table:
         budget = 1.0 if line["dtype"] == "uint8" else 1e-3
@@ -145,6 +158,7 @@ def test_recommendation_is_the_fastest_within_budget(rendered):
     uint8 = [line for line in table if line["dtype"] == "uint8"]
     assert uint8 and all(line["fastest_overall"] == "pillow" for line in uint8)
     assert all(line["recommended"] == "opencv-1t" for line in uint8)
+    assert "Not recommended for their dtype, because they return another one: skimage uint8 " in md
 
 
 def test_header_shows_environment_and_unstable_rows(rendered):
@@ -158,8 +172,10 @@ def test_header_shows_environment_and_unstable_rows(rendered):
     unstable = [r for r in rendered["rows"] if r.get("unstable")]
     timed = [r for r in rendered["rows"] if r["status"] == "ok"]
     assert f"{len(unstable)} of {len(timed)} timed rows are flagged unstable" in md
-    reasons = [row["reason"] for row in markdown_table(md, "Unstable measurements")]
-    assert reasons == [r["unstable_reason"] for r in unstable]
+    table = markdown_table(md, "Unstable measurements per implementation")
+    assert [(t["impl"], int(t["unstable"])) for t in table] == [(unstable[0]["impl"], 1)]
+    assert table[0]["example_reason"] == unstable[0]["unstable_reason"]
+    assert int(table[0]["timed"]) == len([r for r in timed if r["impl"] == unstable[0]["impl"]])
     problems = markdown_table(md, "Cases that did not run, and why")
     assert {(p["impl"], p["status"]) for p in problems} == {
         (r["impl"], r["status"]) for r in rendered["rows"] if r["status"] != "ok"
@@ -244,7 +260,7 @@ def test_hostile_text_is_escaped(tmp_path):
     assert "&lt;img src=x onerror=" in page
     assert page.count("<table>") == page.count("</table>")
     md = (tmp_path / "out" / "report.md").read_text()
-    assert script not in md and "&lt;script&gt;" in md
+    assert script not in md and "&lt;script>alert(1)&lt;/script>" in md
 
 
 def gfbench(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -257,23 +273,30 @@ def gfbench(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     )
 
 
-def test_cli_refuses_missing_empty_and_old_runs(tmp_path):
+def test_cli_refuses_a_missing_run_and_an_unknown_format(tmp_path):
     missing = gfbench(str(tmp_path / "nope"), "--out", str(tmp_path / "o1"))
     assert missing.returncode == 2
     assert "RUN" in missing.stderr and "not a run folder" in missing.stderr
-
-    empty = report_runs.write_run(tmp_path / "empty", rows=[])
-    result = gfbench(str(empty), "--out", str(tmp_path / "o2"))
-    assert result.returncode == 2 and "no cases" in result.stderr
-
-    old = report_runs.write_run(tmp_path / "old", meta=report_runs.run_meta(schema_version=0))
-    result = gfbench(str(old), "--out", str(tmp_path / "o3"))
-    assert result.returncode == 2 and "schema_version 0" in result.stderr
-
-    result = gfbench(str(old), "--format", "md,pdf", "--out", str(tmp_path / "o4"))
+    run = report_runs.write_run(tmp_path / "run")
+    result = gfbench(str(run), "--format", "md,pdf", "--out", str(tmp_path / "o2"))
     assert result.returncode == 2
     assert "--format" in result.stderr and "md, html" in result.stderr
-    for name in ("o1", "o2", "o3", "o4"):
+    for name in ("o1", "o2"):
+        assert not (tmp_path / name).exists(), "nothing may be written on bad input"
+
+
+def test_empty_and_older_runs_are_refused_by_name(tmp_path):
+    # the same UsageError the CLI turns into exit 2 (checked above through a subprocess)
+    empty = report_runs.write_run(tmp_path / "empty", rows=[])
+    with pytest.raises(UsageError, match=r"RUN: .* holds no cases"):
+        render_report(empty, out_dir=tmp_path / "o1")
+    old = report_runs.write_run(tmp_path / "old", meta=report_runs.run_meta(schema_version=0))
+    with pytest.raises(UsageError, match="schema_version 0"):
+        render_report(old, out_dir=tmp_path / "o2")
+    run = report_runs.write_run(tmp_path / "run")
+    with pytest.raises(UsageError, match="--budget-abs"):
+        render_report(run, out_dir=tmp_path / "o3", budget_abs=-1.0)
+    for name in ("o1", "o2", "o3"):
         assert not (tmp_path / name).exists(), "nothing may be written on bad input"
 
 

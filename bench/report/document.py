@@ -49,7 +49,7 @@ def build_document(
             _accuracy_section(
                 frame, out_dir, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs
             ),
-            _pitfalls_section(frame, out_dir),
+            _pitfalls_section(frame),
         ),
     )
 
@@ -77,16 +77,19 @@ def _run_section(frame: pd.DataFrame, meta: Mapping) -> Section:
     if len(unstable):
         blocks.append(
             Paragraph(
-                f"{len(unstable)} of {len(timed)} timed rows are flagged unstable: treat their "
-                f"times with caution.",
+                f"{int(unstable['unstable'].sum())} of {len(timed)} timed rows are flagged "
+                f"unstable by the sweep: treat their times with caution.",
                 "warning",
             )
         )
-        blocks.append(tables.to_table(unstable, "Unstable measurements"))
+        blocks.append(tables.to_table(unstable, "Unstable measurements per implementation"))
     if timed.empty:
         blocks.append(Paragraph("This run holds no timing (no ok rows with times).", "missing"))
     blocks.append(tables.to_table(tables.environment_table(meta), "Environment"))
     blocks.append(tables.to_table(tables.grid_table(meta), "Grid"))
+    groups = tables.grid_groups_table(meta, frame)
+    if len(groups):
+        blocks.append(tables.to_table(groups, "Grid groups"))
     blocks.append(tables.to_table(tables.status_table(frame), "Rows per implementation and status"))
     problems = tables.problems_table(frame)
     if len(problems):
@@ -119,10 +122,16 @@ def _speed_section(frame: pd.DataFrame, meta: Mapping, out_dir: Path) -> Section
         )
         blocks.append(tables.to_table(speed, "Speed summary"))
     bandwidth = meta.get("bandwidth_gbs")
+    peak = meta.get("peak_gflops")
     blocks += [
         plots.time_vs_pixels(frame, out_dir),
         plots.time_vs_sigma(frame, out_dir),
-        plots.roofline(frame, out_dir, float(bandwidth) if bandwidth else None),
+        plots.roofline(
+            frame,
+            out_dir,
+            float(bandwidth) if bandwidth else None,
+            float(peak) if peak else None,
+        ),
     ]
     return Section("Speed", tuple(blocks))
 
@@ -135,13 +144,24 @@ def _accuracy_section(
     if accuracy.empty:
         blocks.append(Paragraph("No rows carry an accuracy measurement.", "missing"))
     else:
-        blocks.append(tables.to_table(accuracy, "Accuracy against the oracle (worst over cases)"))
+        blocks.append(
+            tables.to_table(accuracy, "Accuracy against the oracle (order 0, worst over cases)")
+        )
+    derivatives = tables.accuracy_table(frame, derivatives=True)
+    if len(derivatives):
+        blocks.append(
+            tables.to_table(
+                derivatives, "Accuracy of derivative orders (order > 0, worst over cases)"
+            )
+        )
     blocks.append(plots.error_vs_sigma(frame, out_dir))
     errors, description = pitfalls.integer_error_samples(frame)
     blocks.append(plots.integer_histograms(errors, frame, out_dir, description))
     border = tables.border_table(frame)
     if len(border):
-        blocks.append(tables.to_table(border, "Border vs interior error per mode (worst)"))
+        blocks.append(
+            tables.to_table(border, "Interior error and border error per mode (worst, order 0)")
+        )
     blocks.append(plots.border_vs_interior(frame, out_dir))
     blocks.append(
         plots.pareto(frame, out_dir, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs)
@@ -163,10 +183,21 @@ def _accuracy_section(
             )
         )
         blocks.append(tables.to_table(recommendations, "Fastest implementation within budget"))
+    other = frames.accuracy_rows(frame)
+    other = other[frames.output_dtype_differs(other)]
+    if len(other):
+        pairs = sorted({f"{r.impl} {r.dtype} (returns {r.out_dtype})" for r in other.itertuples()})
+        blocks.append(
+            Paragraph(
+                "Not recommended for their dtype, because they return another one: "
+                + "; ".join(pairs)
+                + "."
+            )
+        )
     return Section("Accuracy", tuple(blocks))
 
 
-def _pitfalls_section(frame: pd.DataFrame, out_dir: Path) -> Section:
+def _pitfalls_section(frame: pd.DataFrame) -> Section:
     intro = Paragraph(
         "Each pitfall below shows a minimal snippet and what it printed when this report was "
         "rendered, the consequence (measured then, or taken from this run's rows), and the fix."

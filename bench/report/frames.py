@@ -77,6 +77,8 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
         "matches_storage_model",
         "approximate",
         "case_id",
+        "out_dtype",
+        "dtype_out",
     ):
         if column not in frame.columns:
             frame[column] = None
@@ -148,3 +150,25 @@ def reference_times(rows: pd.DataFrame, reference: pd.DataFrame) -> pd.Series:
     exact = rows["case_key"].map(by_key)
     loose = rows["case_key_nomode"].map(by_nomode)
     return exact.where(rows["mode"].notna(), loose)
+
+
+def derivative_mask(rows: pd.DataFrame) -> pd.Series:
+    """True for rows with a derivative order > 0 on some axis."""
+
+    def is_derivative(order: object) -> bool:
+        if isinstance(order, (list, tuple, np.ndarray)):
+            return any(int(o) > 0 for o in order)
+        try:
+            return int(order) > 0  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+
+    return rows["order"].map(is_derivative).astype(bool)
+
+
+def output_dtype_differs(rows: pd.DataFrame) -> pd.Series:
+    """True where the implementation returned another dtype than the case asked for."""
+    if "out_dtype" not in rows.columns or "dtype_out" not in rows.columns:
+        return pd.Series(False, index=rows.index)
+    known = rows["out_dtype"].notna() & rows["dtype_out"].notna()
+    return (known & (rows["out_dtype"].astype(str) != rows["dtype_out"].astype(str))).astype(bool)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import html
-
 from bench.report.model import Code, Document, Figure, Paragraph, Section, Table
 from bench.report.tables import render_markdown
 
 
 def _text(value: str) -> str:
-    # GitHub renders inline HTML; text from a results file must stay text.
-    return html.escape(value, quote=False)
+    # GitHub renders inline HTML; text from a results file must stay text. Escaping "&" and
+    # "<" is enough to stop tags and entities, and leaves "uint8->float32" readable.
+    return value.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def _block(block: object) -> str:

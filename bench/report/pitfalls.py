@@ -119,9 +119,20 @@ print(f"mean error {{error.mean():+.3f}} grey levels, worst {{np.abs(error).max(
 """
 
 
+def constant_drift(sigmas: list[float]) -> pd.DataFrame:
+    """What a constant uint8 image of 100 becomes at each sigma (min and max of the output)."""
+    records = []
+    for s in sigmas:
+        out = ndimage.gaussian_filter(np.full((64, 64), 100, dtype=np.uint8), s)
+        records.append({"sigma": s, "min": int(out.min()), "max": int(out.max())})
+    return pd.DataFrame(records)
+
+
 def integer_truncation(frame: pd.DataFrame) -> Pitfall:
     """Integer outputs are truncated toward zero after every axis pass."""
-    sigma = _representative_sigma(frame)
+    drift = constant_drift(sorted(set(_run_sigmas(frame, ())) | {DEFAULT_SIGMA}))
+    # Demonstrate at the sigma that drifts most (ties: the first, i.e. the smallest sigma).
+    sigma = float(drift.loc[drift["min"].idxmin(), "sigma"])
     ns, code = run_snippet(TRUNCATION.format(sigma=sigma))
     fix_ns, fix_code = run_snippet(TRUNCATION_FIX.format(sigma=sigma))
     flat_values = [int(v) for v in np.unique(ns["blurred"])]
@@ -129,11 +140,22 @@ def integer_truncation(frame: pd.DataFrame) -> Pitfall:
     worst = float(np.abs(ns["error"]).max())
     fixed_bias = float(fix_ns["error"].mean())
     fixed_worst = float(np.abs(fix_ns["error"]).max())
+    if min(flat_values) < 100:
+        flat_text = (
+            f"at sigma {sigma:g} a constant uint8 image of 100 comes back as "
+            f"{', '.join(map(str, flat_values))}: each of the two passes stores its result in "
+            f"uint8 and truncates toward zero, so the image darkens"
+        )
+    else:
+        flat_text = (
+            f"a constant uint8 image of 100 stays {', '.join(map(str, flat_values))} at every "
+            f"sigma tried (the table), because these kernels' weights happen to round well"
+        )
+    drifting = drift[drift["min"] < 100]
     consequence = (
-        f"at sigma {sigma:g} a constant uint8 image of 100 comes back as "
-        f"{', '.join(map(str, flat_values))}: each of the two passes stores its result in uint8 "
-        f"and truncates toward zero, so the image darkens. On random 0..255 data the mean error is "
-        f"{bias:+.3f} grey levels and the worst {worst:.3f}. {_run_bias_sentence(frame)}"
+        f"{flat_text}; {len(drifting)} of the {len(drift)} sigmas in the table darken it. "
+        f"On random 0..255 data at sigma {sigma:g} the mean error is {bias:+.3f} grey levels "
+        f"and the worst {worst:.3f}. {_run_bias_sentence(frame)}"
     )
     fix = (
         f"filter into a floating-point output and round once: the mean error becomes "
@@ -146,7 +168,15 @@ def integer_truncation(frame: pd.DataFrame) -> Pitfall:
         consequence,
         fix,
         fix_code,
+        tables=(
+            to_table(
+                drift.rename(columns={"min": "darkest pixel", "max": "brightest pixel"}),
+                "A constant uint8 image of 100 after gaussian_filter, per sigma (this run's "
+                "sigmas and the default)",
+            ),
+        ),
         numbers={
+            "drift": drift,
             "sigma": sigma,
             "constant_100": flat_values,
             "bias": bias,
@@ -159,8 +189,9 @@ def integer_truncation(frame: pd.DataFrame) -> Pitfall:
 
 
 def run_integer_bias(frame: pd.DataFrame) -> dict[str, float]:
-    """The run's uint8 bias per implementation: mean, min, max and worst grey levels."""
+    """The run's uint8 bias per implementation (order 0): mean, min, max and worst grey levels."""
     rows = frames.accuracy_rows(frame)
+    rows = rows[~frames.derivative_mask(rows)]
     rows = rows[(rows["dtype"] == "uint8") & rows["bias"].notna()]
     found: dict[str, float] = {}
     for impl, group in rows.groupby("impl"):
@@ -176,7 +207,7 @@ def _run_bias_sentence(frame: pd.DataFrame) -> str:
     numbers = run_integer_bias(frame)
     impls = sorted({key[key.index("[") + 1 : -1] for key in numbers})
     if not impls:
-        return "This run holds no uint8 rows with an accuracy measurement to compare with."
+        return "This run holds no order-0 uint8 rows with an accuracy measurement to compare with."
     parts = []
     for impl in impls:
         parts.append(
@@ -185,7 +216,7 @@ def _run_bias_sentence(frame: pd.DataFrame) -> str:
             f"{numbers[f'run_bias_max[{impl}]']:+.3f} over {numbers[f'run_cases[{impl}]']} cases), "
             f"worst {format_number(numbers[f'run_worst_grey[{impl}]'])} grey levels"
         )
-    return "In this run's uint8 rows, " + "; ".join(parts) + "."
+    return "In this run's uint8 blur rows (order 0), " + "; ".join(parts) + "."
 
 
 def integer_error_samples(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], str]:
@@ -249,16 +280,39 @@ def unsigned_wrap(frame: pd.DataFrame) -> Pitfall:
     ideal = float(ns["ideal"][ns["where"]])
     stored = int(ns["wrapped"][ns["where"]])
     fixed = float(fix_ns["derivative"].min())
+    run_worst = run_unsigned_derivative_errors(frame)
+    if run_worst:
+        run_text = (
+            "In this run's derivative rows with an unsigned output, the worst error is "
+            + (
+                "; ".join(
+                    f"{impl} {dtype}: {value:.4g} grey levels"
+                    for (impl, dtype), value in run_worst.items()
+                )
+            )
+            + "."
+        )
+    else:
+        run_text = "This run holds no derivative rows with an unsigned output."
     return Pitfall(
         "Unsigned outputs wrap around with derivative orders",
         code,
         f"on the falling edge the derivative is {ideal:.2f}, but the uint8 output holds {stored}: "
-        f"a steep falling edge looks like the steepest rising one.",
+        f"a steep falling edge looks like the steepest rising one. {run_text}",
         f"ask for a signed or floating-point output: with output=np.float32 the most negative "
         f"slope is {fixed:.2f}.",
         fix_code,
-        numbers={"ideal": ideal, "stored": stored, "fixed": fixed},
+        numbers={"ideal": ideal, "stored": stored, "fixed": fixed, "run_worst": run_worst},
     )
+
+
+def run_unsigned_derivative_errors(frame: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """Worst error (grey levels) per (impl, dtype) of the run's unsigned derivative rows."""
+    rows = frames.accuracy_rows(frame)
+    rows = rows[frames.derivative_mask(rows) & rows["dtype"].isin(["uint8", "uint16"])]
+    rows = rows[rows["max_grey_levels"].notna()]
+    worst = rows.groupby(["impl", "dtype"])["max_grey_levels"].max()
+    return {key: float(value) for key, value in worst.items()}
 
 
 # --- 3. axis order -----------------------------------------------------------------------
@@ -417,10 +471,12 @@ def float32_speed(frame: pd.DataFrame) -> Pitfall:
         ratios = speed_ratios(frame, impl, "float32")
         if len(ratios):
             numbers[f"peer_median[{impl}]"] = float(ratios.median())
-            peers.append(
-                f"{impl} float32 was {ratios.median():.2f}x as fast as SciPy float64 (median over "
-                f"{len(ratios)} cases)"
-            )
+            if ratios.median() > 1:
+                peers.append((float(ratios.median()), impl, len(ratios)))
+    peers = [
+        f"{impl} float32 was {ratio:.2f}x as fast as SciPy float64 (median over {n} cases)"
+        for ratio, impl, n in sorted(peers, reverse=True)
+    ]
     if peers:
         fix = (
             "when float32 speed matters, use a float32-native implementation: "
@@ -430,7 +486,7 @@ def float32_speed(frame: pd.DataFrame) -> Pitfall:
     else:
         fix = (
             "when float32 speed matters, use a float32-native implementation such as OpenCV; "
-            "this run timed no peer in float32, so it cannot say by how much."
+            "in this run no peer's float32 beat SciPy float64, so it cannot say by how much."
         )
     return Pitfall(
         "In SciPy, float32 is barely faster than float64", code, consequence, fix, numbers=numbers
@@ -736,8 +792,6 @@ def radius_rule(frame: pd.DataFrame) -> Pitfall:
             "OpenCV is unavailable here, so its automatic kernel size could not be measured.",
             "pass OpenCV an explicit ksize of 2*int(truncate*sigma + 0.5) + 1.",
         )
-    ns, code = run_snippet(RADIUS.format(sigma=sigma))
-    fix_ns, fix_code = run_snippet(RADIUS_FIX.format(sigma=sigma))
     rng = np.random.default_rng(0)
     img64 = rng.random((64, 64))
     img8 = rng.integers(0, 256, size=(64, 64)).astype(np.uint8)
@@ -771,11 +825,12 @@ def radius_rule(frame: pd.DataFrame) -> Pitfall:
             }
         )
     table = pd.DataFrame(records)
-    at = (
-        table.loc[table["sigma"] == sigma].iloc[0]
-        if (table["sigma"] == sigma).any()
-        else table.iloc[-1]
-    )
+    # Speak about the sigma where OpenCV's shorter uint8 kernel changes the most pixels.
+    changed = table["uint8 auto vs SciPy length, pixels differing (%)"]
+    at = table.loc[changed.idxmax()] if changed.max() > 0 else table.iloc[-1]
+    sigma = float(at["sigma"])
+    ns, code = run_snippet(RADIUS.format(sigma=sigma))
+    fix_ns, fix_code = run_snippet(RADIUS_FIX.format(sigma=sigma))
     fixed = float(
         fix_ns["matched"].size
         and np.abs(fix_ns["matched"] - ndimage.gaussian_filter(fix_ns["img"], sigma)).max()

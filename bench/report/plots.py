@@ -51,22 +51,43 @@ def _save(figure: MplFigure, out_dir: Path, name: str) -> Path:
     return path
 
 
-def _reference_mode(rows: pd.DataFrame) -> str | None:
-    modes = rows["mode"].dropna()
-    if modes.empty:
+def _scalar_sigma(rows: pd.DataFrame) -> pd.DataFrame:
+    scalar = rows["sigma"].map(lambda v: not isinstance(v, (list, tuple, np.ndarray)))
+    return rows[scalar.astype(bool) & rows["sigma_value"].notna()]
+
+
+def _best_slice(
+    rows: pd.DataFrame, keys: list[str], varying: str
+) -> tuple[tuple, pd.DataFrame] | None:
+    """The slice of ``rows`` (one value per column of ``keys``) where ``varying`` takes the
+    most distinct values (at least 2); ties go to the slice with more pixels, then more rows.
+
+    Rows whose ``mode`` is null (Pillow has no edge mode) join every slice.
+    """
+    if rows.empty:
         return None
-    return "reflect" if (modes == "reflect").any() else str(modes.value_counts().index[0])
-
-
-def _with_mode(rows: pd.DataFrame, mode: str | None) -> pd.DataFrame:
-    # Rows without a mode (Pillow has no edge mode) are kept: they have nothing to choose.
-    if mode is None:
-        return rows
-    return rows[(rows["mode"] == mode) | rows["mode"].isna()]
+    moded = rows[rows["mode"].notna()] if "mode" in keys else rows
+    if moded.empty:
+        return None
+    stats = moded.groupby(keys, dropna=False).agg(
+        distinct=(varying, "nunique"), npix=("npix", "max"), count=(varying, "size")
+    )
+    stats = stats[stats["distinct"] >= 2]
+    if stats.empty:
+        return None
+    best = stats.sort_values(["distinct", "npix", "count"], kind="stable").index[-1]
+    best = best if isinstance(best, tuple) else (best,)
+    mask = np.ones(len(rows), dtype=bool)
+    for key, value in zip(keys, best, strict=True):
+        matches = (rows[key] == value).to_numpy().copy()
+        if key == "mode":
+            matches |= rows["mode"].isna().to_numpy()
+        mask &= matches
+    return best, rows[mask]
 
 
 def _order0(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows[pd.to_numeric(rows["order"], errors="coerce").fillna(0) == 0]
+    return rows[~frames.derivative_mask(rows)]
 
 
 def _dtype_order(dtypes: Sequence[str]) -> list[str]:
@@ -96,14 +117,11 @@ def _log_or_symlog(ax, values: Sequence[float]) -> None:
 
 def time_vs_pixels(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
     """Median time against pixel count, log-log, one line per implementation, per dtype."""
-    rows = _order0(frames.timed_rows(frame))
-    rows = rows[rows["sigma_value"].notna()]
-    if rows.empty or rows["npix"].nunique() < 2:
+    rows = _scalar_sigma(_order0(frames.timed_rows(frame)))
+    chosen = _best_slice(rows, ["family", "sigma_label", "mode"], "npix")
+    if chosen is None:
         return Paragraph("No timed rows at two or more sizes: no time-vs-size plot.", "missing")
-    # The sigma seen at the most sizes gives the longest lines.
-    sigma = rows.groupby("sigma_label")["npix"].nunique().sort_values(kind="stable").index[-1]
-    mode = _reference_mode(rows)
-    rows = _with_mode(rows[rows["sigma_label"] == sigma], mode)
+    (family, sigma, mode), rows = chosen
     dtypes = _dtype_order(rows["dtype"].unique())
     colours = _colours(frame["impl"].dropna().unique())
     figure, axes = _panels(len(dtypes))
@@ -118,26 +136,21 @@ def time_vs_pixels(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
     return Figure(
         "Time vs pixel count",
         path,
-        f"Median time per call against the number of pixels, log-log, at sigma {sigma}, "
-        f"mode {mode}, order 0 (median over the remaining grid axes).",
+        f"Median time per call against the number of pixels, log-log: {family} images, sigma "
+        f"{sigma}, mode {mode}, order 0 (the slice of the grid with the most sizes; rows "
+        f"without a mode, such as Pillow's, included).",
     )
 
 
 def time_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
     """Median time against sigma at one size, one line per implementation, per dtype."""
-    rows = _order0(frames.timed_rows(frame))
-    rows = rows[rows["sigma"].map(lambda s: not isinstance(s, (list, tuple))).astype(bool)]
-    counts = rows.groupby("shape_label")["sigma_value"].nunique()
-    counts = counts[counts >= 2]
-    if rows.empty or counts.empty:
+    rows = _scalar_sigma(_order0(frames.timed_rows(frame)))
+    chosen = _best_slice(rows, ["family", "shape_label", "mode"], "sigma_value")
+    if chosen is None:
         return Paragraph(
             "No size was timed at two or more sigmas: no time-vs-sigma plot.", "missing"
         )
-    # The largest size with several sigmas: where the kernel length matters most.
-    npix_of = rows.groupby("shape_label")["npix"].max()
-    shape = max(counts.index, key=lambda label: (npix_of[label], counts[label]))
-    mode = _reference_mode(rows)
-    rows = _with_mode(rows[rows["shape_label"] == shape], mode)
+    (family, shape, mode), rows = chosen
     dtypes = _dtype_order(rows["dtype"].unique())
     colours = _colours(frame["impl"].dropna().unique())
     figure, axes = _panels(len(dtypes))
@@ -152,11 +165,17 @@ def time_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
     return Figure(
         "Time vs sigma",
         path,
-        f"Median time per call against sigma for shape {shape}, mode {mode}, order 0.",
+        f"Median time per call against sigma: {family} images of shape {shape}, mode {mode}, "
+        f"order 0 (the slice of the grid with the most sigmas).",
     )
 
 
-def roofline(frame: pd.DataFrame, out_dir: Path, bandwidth_gbs: float | None) -> Figure | Paragraph:
+def roofline(
+    frame: pd.DataFrame,
+    out_dir: Path,
+    bandwidth_gbs: float | None,
+    peak_gflops: float | None = None,
+) -> Figure | Paragraph:
     """Achieved GFLOP/s against arithmetic intensity, under the measured memory roof."""
     rows = frames.timed_rows(frame).copy()
     rows["gflops_per_s"] = pd.to_numeric(rows["gflops_per_s"], errors="coerce")
@@ -185,10 +204,19 @@ def roofline(frame: pd.DataFrame, out_dir: Path, bandwidth_gbs: float | None) ->
         ax.plot(x, bandwidth_gbs * x, "k--", label=f"memory roof {bandwidth_gbs:.3g} GB/s")
         caption += (
             f" The dashed line is the memory roof from the run's measured copy bandwidth "
-            f"({bandwidth_gbs:.3g} GB/s); the run holds no compute peak, so no flat roof is drawn."
+            f"({bandwidth_gbs:.3g} GB/s)."
         )
     else:
         caption += " The run holds no bandwidth measurement, so no roof is drawn."
+    if peak_gflops and peak_gflops > 0:
+        ax.axhline(
+            peak_gflops, color="k", linestyle=":", label=f"compute roof {peak_gflops:.3g} GFLOP/s"
+        )
+        caption += (
+            f" The dotted line is the run's measured compute peak ({peak_gflops:.3g} GFLOP/s)."
+        )
+    else:
+        caption += " The run holds no compute peak, so no flat roof is drawn."
     ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (FLOP/byte)", ylabel="GFLOP/s")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=6, ncol=2)
@@ -252,7 +280,7 @@ def integer_histograms(
         )
     left.set(xlabel="output - ideal (grey levels)", ylabel="pixels", title="per-pixel error")
     left.legend(fontsize=7)
-    rows = frames.accuracy_rows(frame)
+    rows = _order0(frames.accuracy_rows(frame))
     rows = rows[(rows["dtype"] == "uint8") & rows["bias"].notna()]
     if rows.empty:
         right.text(0.5, 0.5, "no uint8 rows with a bias in this run", ha="center", va="center")
@@ -278,7 +306,7 @@ def integer_histograms(
 
 def border_vs_interior(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
     """Interior and border max error per mode, per dtype (panel) and implementation."""
-    rows = frames.accuracy_rows(frame).copy()
+    rows = _order0(frames.accuracy_rows(frame)).copy()
     for column in ("interior_max_abs_error", "border_max_abs_error"):
         rows[column] = pd.to_numeric(rows[column], errors="coerce")
     rows = rows[rows["interior_max_abs_error"].notna() & rows["border_max_abs_error"].notna()]
@@ -337,7 +365,7 @@ def pareto(
     """Speed against accuracy per dtype: speedup vs SciPy (same dtype, same cases) against the
     worst error, with the Pareto front and the error budget."""
     rows = _order0(frames.timed_rows(frame))
-    rows = rows[rows["max_abs_error"].notna()].copy()
+    rows = rows[rows["max_abs_error"].notna() & ~frames.output_dtype_differs(rows)].copy()
     if rows.empty:
         return Paragraph("No rows carry both timing and accuracy: no Pareto chart.", "missing")
     rows["error"] = [frames.error_in_output_units(r) for _, r in rows.iterrows()]

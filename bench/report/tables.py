@@ -96,12 +96,16 @@ def environment_table(meta: Mapping) -> pd.DataFrame:
     ]
     for package, version in (meta.get("versions") or {}).items():
         items.append((package, version if version is not None else "unavailable"))
+    for impl, version in (meta.get("impl_versions") or {}).items():
+        items.append((f"implementation {impl}", version if version is not None else "unavailable"))
     items += [
         ("CPU", cpu.get("model")),
         ("cores (logical / physical)", f"{cpu.get('cores_logical')} / {cpu.get('cores_physical')}"),
         ("CPU flags (SIMD)", _simd_flags(cpu.get("flags") or [])),
         ("copy bandwidth (GB/s)", meta.get("bandwidth_gbs")),
     ]
+    if meta.get("peak_gflops") is not None:
+        items.append(("compute peak (GFLOP/s)", meta.get("peak_gflops")))
     for variable, value in (meta.get("threads") or {}).items():
         items.append((variable, value))
     for entry in meta.get("blas") or []:
@@ -125,18 +129,64 @@ def _simd_flags(flags: list) -> str:
 
 
 def grid_table(meta: Mapping) -> pd.DataFrame:
-    """The expanded grid as ``axis`` -> ``values`` rows."""
+    """The grid's identity (name, file, hash, case count, filters) as ``item`` -> ``value``."""
     grid = meta.get("grid") or {}
     if not isinstance(grid, Mapping):
-        return pd.DataFrame([("grid", grid)], columns=["axis", "values"])
+        return pd.DataFrame([("grid", str(grid))], columns=["item", "value"])
     items = []
     for key, value in grid.items():
+        if key == "spec":
+            continue  # drawn by grid_groups_table
         if isinstance(value, Mapping):
-            for sub_key, sub_value in value.items():
-                items.append((f"{key}.{sub_key}", format_number(sub_value)))
-        else:
-            items.append((key, format_number(value)))
-    return pd.DataFrame(items, columns=["axis", "values"])
+            value = ", ".join(
+                f"{k}={'all' if v is None else format_number(v)}" for k, v in value.items()
+            )
+        items.append((key, format_number(value)))
+    return pd.DataFrame(items, columns=["item", "value"])
+
+
+GRID_AXES = ("impl", "dtype", "shape", "sigma", "mode", "truncate", "order", "cval")
+
+
+def grid_groups_table(meta: Mapping, frame: pd.DataFrame) -> pd.DataFrame:
+    """One line per group of the grid's spec: its axes' values (defaults filled in), the rows
+    of this run that belong to it, and the grid file's one-line reason."""
+    grid = meta.get("grid") or {}
+    spec = grid.get("spec") if isinstance(grid, Mapping) else None
+    groups = spec.get("group") if isinstance(spec, Mapping) else None
+    if not groups:
+        return pd.DataFrame()
+    defaults = spec.get("defaults") or {}
+    per_group = frame["group"].value_counts() if "group" in frame.columns else pd.Series(dtype=int)
+    records = []
+    for group in groups:
+        if not isinstance(group, Mapping):
+            continue
+        record: dict[str, object] = {
+            "group": group.get("name"),
+            "rows": int(per_group.get(group.get("name"), 0)),
+        }
+        for axis in GRID_AXES:
+            record[axis] = _axis_values(group.get(axis, defaults.get(axis)))
+        others = [
+            f"{k}={_axis_values(v)}"
+            for k, v in group.items()
+            if k not in (*GRID_AXES, "name", "why")
+        ]
+        record["other"] = "; ".join(others) or "-"
+        record["why"] = str(group.get("why", ""))
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def _axis_values(axis: object) -> str:
+    if isinstance(axis, Mapping):
+        axis = axis.get("values", axis.get("value"))
+    if axis is None:
+        return NULL
+    if isinstance(axis, list):
+        return " ".join(format_number(v) if not isinstance(v, str) else v for v in axis)
+    return format_number(axis)
 
 
 # --- outcome -----------------------------------------------------------------------------
@@ -166,14 +216,28 @@ def problems_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def unstable_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Timed rows flagged unstable by the sweep."""
+    """Per implementation: how many timed rows the sweep flagged unstable, and one reason."""
     timed = frames.timed_rows(frame)
-    flagged = timed[timed["unstable"].fillna(False).astype(bool)]
-    columns = ["impl", "dtype", "shape_label", "sigma_label", "mode", "unstable_reason"]
-    out = flagged[columns].rename(
-        columns={"shape_label": "shape", "sigma_label": "sigma", "unstable_reason": "reason"}
-    )
-    return out.reset_index(drop=True)
+    flagged = timed["unstable"].fillna(False).astype(bool)
+    columns = ["unstable", "timed", "example_case", "example_reason"]
+    if not flagged.any():
+        return pd.DataFrame(columns=columns)
+    out = {}
+    for impl, group in timed.groupby("impl"):
+        bad = group[flagged[group.index]]
+        if bad.empty:
+            continue
+        first = bad.iloc[0]
+        out[impl] = {
+            "unstable": len(bad),
+            "timed": len(group),
+            "example_case": f"{first['dtype']} {first['shape_label']} sigma {first['sigma_label']} "
+            f"{first['mode'] if first['mode'] is not None else ''}".strip(),
+            "example_reason": first["unstable_reason"],
+        }
+    table = pd.DataFrame.from_dict(out, orient="index")[columns]
+    table.index.name = "impl"
+    return table
 
 
 # --- speed -------------------------------------------------------------------------------
@@ -231,9 +295,15 @@ def speed_table(frame: pd.DataFrame) -> pd.DataFrame:
 # --- accuracy ----------------------------------------------------------------------------
 
 
-def accuracy_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per implementation x dtype, the worst error over the run's cases and the mean bias."""
+def accuracy_table(frame: pd.DataFrame, *, derivatives: bool = False) -> pd.DataFrame:
+    """Per implementation x dtype, the worst error over the run's cases and the mean bias.
+
+    Plain blurs (order 0) by default; ``derivatives=True`` gives the rows with an order > 0
+    instead, whose errors (unsigned wrap-around) would otherwise swamp the blurs'.
+    """
     rows = frames.accuracy_rows(frame).copy()
+    is_derivative = frames.derivative_mask(rows)
+    rows = rows[is_derivative if derivatives else ~is_derivative]
     columns = [
         "cases",
         "max_abs_error",
@@ -270,19 +340,23 @@ def accuracy_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def border_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per mode, implementation and dtype: the worst interior and border errors."""
+    """Per implementation and dtype: the worst interior error over all modes, then the worst
+    border error of each mode (order-0 rows)."""
     rows = frames.accuracy_rows(frame).copy()
+    rows = rows[~frames.derivative_mask(rows)]
     for column in ("interior_max_abs_error", "border_max_abs_error"):
         rows[column] = pd.to_numeric(rows[column], errors="coerce")
-    rows = rows[rows["interior_max_abs_error"].notna() | rows["border_max_abs_error"].notna()]
-    columns = ["interior_max_abs_error", "border_max_abs_error"]
+    rows = rows[rows["interior_max_abs_error"].notna() & rows["border_max_abs_error"].notna()]
     if rows.empty:
-        return pd.DataFrame(
-            columns=columns,
-            index=pd.MultiIndex.from_tuples([], names=["mode", "impl", "dtype"]),
-        )
-    rows["mode"] = rows["mode"].fillna("-")
-    return rows.groupby(["mode", "impl", "dtype"])[columns].max()
+        return pd.DataFrame()
+    rows["mode"] = rows["mode"].fillna("(none)")
+    keys = ["impl", "dtype"]
+    interior = rows.groupby(keys)["interior_max_abs_error"].max().rename("interior (all modes)")
+    border = rows.pivot_table(
+        index=keys, columns="mode", values="border_max_abs_error", aggfunc="max"
+    )
+    border.columns = [f"border {mode}" for mode in border.columns]
+    return pd.concat([interior, border], axis=1)
 
 
 # --- recommendation ----------------------------------------------------------------------
@@ -293,13 +367,16 @@ def recommendation_table(
 ) -> pd.DataFrame:
     """For each (dtype, shape, sigma): the fastest implementation within the error budget.
 
-    Only order-0 rows with both timing and accuracy count. Per implementation the time is the
+    Only order-0 rows with both timing and accuracy count, and only rows whose output has the
+    dtype asked for (scikit-image returns float64 for integer input: not an integer output).
+    Per implementation the time is the
     median over the group's rows (modes, truncate, cval) and the error the worst of them, in
     grey levels for integer outputs and absolute units otherwise.
     """
     timed = frames.timed_rows(frame)
     rows = timed[timed["max_abs_error"].notna()].copy()
-    rows = rows[pd.to_numeric(rows["order"], errors="coerce").fillna(0) == 0]
+    rows = rows[~frames.derivative_mask(rows)]
+    rows = rows[~frames.output_dtype_differs(rows)]
     columns = [
         "dtype",
         "shape",
