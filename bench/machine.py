@@ -8,12 +8,14 @@ large ``numpy.copyto`` once per run: the memory bound a filter cannot beat.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,23 +33,41 @@ THREAD_ENV_VARS: tuple[str, ...] = (
 )
 
 
-def pin_thread_env(value: str = "1") -> dict[str, str]:
-    """Set every thread variable the user has not set to ``value``; return them all.
+@contextlib.contextmanager
+def pinned_threads(
+    value: str = "1", *, exact: Mapping[str, str | None] | None = None
+) -> Iterator[dict[str, str]]:
+    """Set every thread variable the user has not set to ``value``, for the ``with`` block.
 
     Worker processes inherit them. Libraries already loaded in this process are limited with
-    threadpoolctl as well (environment variables are read only at load time).
+    threadpoolctl as well (environment variables are read only at load time). Everything is
+    restored on exit, so calling the sweep from Python leaves the caller's process as it was.
+    ``exact`` (a resumed run's recorded values) overrides both the environment and ``value``.
     """
+    saved = {var: os.environ.get(var) for var in THREAD_ENV_VARS}
     pinned = {}
     for var in THREAD_ENV_VARS:
+        if exact is not None and exact.get(var) is not None:
+            os.environ[var] = str(exact[var])
         os.environ.setdefault(var, value)
         pinned[var] = os.environ[var]
+    limiter = None
     try:
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(int(pinned["OMP_NUM_THREADS"]))
-    except (ImportError, ValueError):  # pragma: no cover - threadpoolctl is a core dependency
-        pass
-    return pinned
+        limiter = threadpool_limits(int(pinned["OMP_NUM_THREADS"]))
+    except (ImportError, ValueError):  # not an int: leave the pools alone
+        limiter = None
+    try:
+        yield pinned
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
+        for var, old in saved.items():
+            if old is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = old
 
 
 def _cpu_info() -> dict[str, Any]:

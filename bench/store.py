@@ -245,7 +245,7 @@ class RunStore:
     @classmethod
     def create(cls, out: str | Path, run_id: str, meta: Mapping[str, Any]) -> RunStore:
         out = check_writable(out)
-        run_dir = out / run_id
+        run_dir = out.resolve() / run_id
         try:
             run_dir.mkdir(parents=True, exist_ok=False)
         except FileExistsError:
@@ -260,7 +260,7 @@ class RunStore:
     @classmethod
     def reopen(cls, run_dir: str | Path) -> RunStore:
         """Open an existing run for appending; drops a truncated last line (with a warning)."""
-        run_dir = resolve_run(run_dir, option="--resume")
+        run_dir = resolve_run(run_dir, option="--resume").resolve()
         meta = load_run_meta(run_dir)
         rows, good_bytes = _read_rows(run_dir / CASES_FILE, repair=True)
         cases = run_dir / CASES_FILE

@@ -44,6 +44,9 @@ from bench.store import RUN_FILE, RunStore, check_writable, resolve_run, utc_now
 from bench.timing import TimingSettings
 
 DEFAULT_OUT = "results"
+# Unstable cases are flagged on the terminal as they happen, up to this many lines (a noisy
+# machine can flag most cases); the summary counts all of them and every row carries the flag.
+_UNSTABLE_LINES = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -242,6 +245,20 @@ def _print_summary(console, result: SweepResult) -> None:
         "speed vs scipy (cases)",
     ]
     console.print(tabulate(rows, headers=headers), markup=False, highlight=False, soft_wrap=True)
+    if len(result.unstable) > _UNSTABLE_LINES:
+        console.print(
+            f"[yellow]unstable[/] ... and {len(result.unstable) - _UNSTABLE_LINES} more "
+            "(column `unstable` / `unstable_reason` of the run)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if result.unstable:
+        console.print(
+            f"{len(result.unstable)} case(s) unstable: compare min_ns, or rerun them with "
+            "--processes 3 on a quieter machine",
+            highlight=False,
+            soft_wrap=True,
+        )
     frac = result.accuracy_seconds / result.wall_seconds if result.wall_seconds else 0.0
     console.print(
         f"{result.status}: {sum(result.counts.values())}/{result.n_cases} cases in "
@@ -352,6 +369,46 @@ def run_sweep(
         if fmt not in ("csv", "parquet"):
             raise UsageError(f"--export: unknown format {fmt!r}; allowed: csv, parquet")
 
+    with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
+        return _start(
+            cleanup,
+            grid=grid,
+            impls=impls,
+            dtypes=dtypes,
+            out=out,
+            resume=resume,
+            timing=timing,
+            min_sample_s=min_sample_s,
+            repeats=repeats,
+            warmup=warmup,
+            processes=processes,
+            export=export,
+            dry_run=dry_run,
+            progress=progress,
+            executor=executor,
+            console=console,
+        )
+
+
+def _start(
+    cleanup: contextlib.ExitStack,
+    *,
+    grid: str | Path,
+    impls: list[str] | None,
+    dtypes: list[str] | None,
+    out: str | Path,
+    resume: str | Path | None,
+    timing: bool,
+    min_sample_s: float,
+    repeats: int,
+    warmup: int,
+    processes: int,
+    export: Sequence[str],
+    dry_run: bool,
+    progress: bool,
+    executor: Executor | None,
+    console,
+) -> SweepResult:
     if resume is not None:
         run_dir = _resume_dir(resume, out)
         store = RunStore.reopen(run_dir)
@@ -373,13 +430,10 @@ def run_sweep(
             else None
         )
         bandwidth, peak = meta.get("bandwidth_gbs"), meta.get("peak_gflops")
-        threads_env = meta.get("threads") or {}
-        for var, value in threads_env.items():
-            if value is not None:
-                os.environ[var] = str(value)
-        from bench.machine import git_commit, pin_thread_env
+        from bench.machine import git_commit, pinned_threads
 
-        pin_thread_env()
+        # the run's recorded thread settings, so both halves of the run are timed alike
+        cleanup.enter_context(pinned_threads(exact=meta.get("threads") or {}))
         import socket
 
         store.update_meta(
@@ -413,10 +467,10 @@ def run_sweep(
             environment,
             measure_bandwidth,
             measure_peak_gflops,
-            pin_thread_env,
+            pinned_threads,
         )
 
-        pin_thread_env()
+        cleanup.enter_context(pinned_threads())
         bandwidth, peak = measure_bandwidth(), measure_peak_gflops()
         env = environment()
         spec_text = json.dumps(the_grid.spec, sort_keys=True)
@@ -531,6 +585,7 @@ def _drive(
                     )
                 if row.unstable:
                     unstable.append(label)
+                if row.unstable and len(unstable) <= _UNSTABLE_LINES:
                     console.print(
                         f"[yellow]unstable[/] {label}: {row.unstable_reason}",
                         highlight=False,
