@@ -605,6 +605,8 @@ def _drive(
             accuracy_fraction=acc / wall if wall else None,
             counts=counts,
             pid=None,
+            # the conditions the timings were taken under (other jobs on a shared machine)
+            load_average_end=list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         )
     exported: list[Path] = []
     if export:
