@@ -30,7 +30,7 @@ def _header() -> dict[str, Any]:
     import scipy.ndimage
 
     env = environment()
-    record = select_record(env["scipy"])
+    record = select_record(env["scipy"], env["numpy"])
     return {
         "environment": env,
         "patch": PATCH,
@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     env = environment()
-    record = select_record(env["scipy"])
+    record = select_record(env["scipy"], env["numpy"])
     lines = [f"gfbench reference suite: SciPy {env['scipy']}, numpy {env['numpy']}"]
     lines.append("compared with " + (record.describe(env) if record else "NO RECORD"))
     if PATCH:
@@ -80,7 +80,8 @@ def caps(ndimage: Any) -> dict[str, bool]:
 
 @pytest.fixture(scope="session")
 def record() -> Record | None:
-    return select_record(environment()["scipy"])
+    env = environment()
+    return select_record(env["scipy"], env["numpy"])
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,10 @@
 
 Layout:
 
-- ``scipy-<version>.json``: one record per SciPy version. It holds the generator's environment
+- ``scipy-<version>_numpy-<major.minor>.json``: one record per SciPy version and numpy feature
+  release. (numpy matters: SciPy computes the kernel weights with ``numpy.exp``, and float64
+  outputs of SciPy 1.13.1 differ by up to ~100 ulp between numpy 1.26 and 2.x.) It holds the
+  generator's environment
   (SciPy, numpy, Python, platform), the capabilities, and per golden case its parameters, output
   dtype, shape, SHA-256 and a small summary; per probe its outcome. One case per line, so a
   regeneration diffs readably.
@@ -10,9 +13,10 @@ Layout:
   versions (outputs that did not change between versions are stored once). It is what lets a
   failure say *how far* a case moved, element by element.
 
-Which record is compared against: the one for the installed SciPy version when it exists;
-otherwise the nearest older one (then every difference is a change between those versions, which
-is exactly the question a maintainer asks about a new release).
+Which record is compared against: the one for the installed SciPy and numpy when it exists;
+else the installed SciPy's record for the nearest numpy; else the nearest older SciPy's (then
+every difference is a change between those versions, which is exactly the question a maintainer
+asks about a new release). The report always says which record it used and what differs.
 
 Records are written only on purpose, by ``gfbench verify --update-golden``.
 """
@@ -37,7 +41,9 @@ from reference.probes import Probe, capabilities, missing_reason, observe
 
 SCHEMA_VERSION = 1
 ARRAYS_FILE = "golden-arrays.npz"
-_RECORD_RE = re.compile(r"^scipy-(?P<version>[0-9][0-9A-Za-z.+_-]*)\.json$")
+_RECORD_RE = re.compile(
+    r"^scipy-(?P<scipy>[0-9][0-9A-Za-z.+-]*)_numpy-(?P<numpy>[0-9]+\.[0-9]+)\.json$"
+)
 
 
 def parse_version(text: str) -> tuple[int, ...]:
@@ -90,10 +96,15 @@ class Record:
             f"record {self.path.name} (SciPy {gen.get('scipy')}, numpy {gen.get('numpy')}, "
             f"{gen.get('machine')}, {gen.get('platform')})"
         )
-        if not self.exact:
+        if not self.exact and self.scipy_version != installed["scipy"]:
             text += (
                 f"; no record for SciPy {installed['scipy']}, so differences are changes "
                 f"between SciPy {self.scipy_version} and {installed['scipy']}"
+            )
+        elif not self.exact:
+            text += (
+                f"; no record for numpy {numpy_release(installed['numpy'])} with this SciPy, "
+                "so differences may come from numpy (SciPy computes its weights with numpy.exp)"
             )
         others = [
             f"{key} {gen.get(key)} -> {installed[key]}"
@@ -105,13 +116,22 @@ class Record:
         return text
 
 
-def record_files(data_dir: Path = DATA_DIR) -> dict[str, Path]:
-    """``{scipy_version: path}`` for every stored record."""
+def numpy_release(version: str) -> str:
+    """``'2.4.6'`` -> ``'2.4'``: the part of numpy's version a record is keyed by."""
+    return ".".join(str(n) for n in parse_version(version)[:2])
+
+
+def record_name(scipy_version: str, numpy_version: str) -> str:
+    return f"scipy-{scipy_version}_numpy-{numpy_release(numpy_version)}.json"
+
+
+def record_files(data_dir: Path = DATA_DIR) -> dict[tuple[str, str], Path]:
+    """``{(scipy_version, numpy_release): path}`` for every stored record."""
     found = {}
     for path in sorted(Path(data_dir).glob("scipy-*.json")):
         match = _RECORD_RE.match(path.name)
         if match:
-            found[match.group("version")] = path
+            found[(match.group("scipy"), match.group("numpy"))] = path
     return found
 
 
@@ -133,18 +153,30 @@ def load_record(path: Path, *, exact: bool) -> Record:
     )
 
 
-def select_record(installed_version: str, data_dir: Path = DATA_DIR) -> Record | None:
-    """The record to compare against: the installed version's, else the nearest older one."""
+def select_record(
+    scipy_version: str, numpy_version: str, data_dir: Path = DATA_DIR
+) -> Record | None:
+    """The record to compare against (see the module docstring for the order of preference)."""
     files = record_files(data_dir)
     if not files:
         return None
-    if installed_version in files:
-        return load_record(files[installed_version], exact=True)
-    wanted = parse_version(installed_version)
-    ordered = sorted(files, key=parse_version)
-    older = [v for v in ordered if parse_version(v) <= wanted]
-    chosen = older[-1] if older else ordered[0]
-    return load_record(files[chosen], exact=False)
+    wanted_np = parse_version(numpy_release(numpy_version))
+    if (scipy_version, numpy_release(numpy_version)) in files:
+        return load_record(files[(scipy_version, numpy_release(numpy_version))], exact=True)
+
+    def numpy_distance(key: tuple[str, str]) -> tuple[int, ...]:
+        have = parse_version(key[1])
+        return tuple(abs(a - b) for a, b in zip(have, wanted_np, strict=False))
+
+    same_scipy = [key for key in files if key[0] == scipy_version]
+    if same_scipy:
+        return load_record(files[min(same_scipy, key=numpy_distance)], exact=False)
+    wanted = parse_version(scipy_version)
+    versions = sorted({key[0] for key in files}, key=parse_version)
+    older = [v for v in versions if parse_version(v) <= wanted]
+    chosen = older[-1] if older else versions[0]
+    candidates = [key for key in files if key[0] == chosen]
+    return load_record(files[min(candidates, key=numpy_distance)], exact=False)
 
 
 def load_arrays(data_dir: Path = DATA_DIR) -> dict[str, np.ndarray]:
@@ -245,7 +277,7 @@ def write(record: dict[str, Any], arrays: dict[str, np.ndarray], data_dir: Path 
     """
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / f"scipy-{record['generator']['scipy']}.json"
+    path = data_dir / record_name(record["generator"]["scipy"], record["generator"]["numpy"])
     path.write_text(_dumps(record), encoding="utf-8")
     referenced: set[str] = set()
     for other in record_files(data_dir).values():

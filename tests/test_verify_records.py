@@ -19,6 +19,7 @@ from reference.records import (
     load_arrays,
     parse_version,
     record_files,
+    record_name,
     select_record,
     write,
 )
@@ -69,30 +70,34 @@ def test_parse_version(text: str, expected: tuple[int, ...]) -> None:
     assert parse_version(text) == expected
 
 
-def _fake_record(directory: Path, version: str) -> None:
-    record = {"schema": 1, "generator": {"scipy": version, "numpy": "x", "machine": "m",
+def _fake_record(directory: Path, version: str, numpy: str = "2.4.1") -> None:
+    record = {"schema": 1, "generator": {"scipy": version, "numpy": numpy, "machine": "m",
               "platform": "p"}, "capabilities": {}, "golden": {}, "probes": {}}  # fmt: skip
-    (directory / f"scipy-{version}.json").write_text(json.dumps(record))
+    (directory / record_name(version, numpy)).write_text(json.dumps(record))
 
 
-def test_select_record_exact_then_nearest_older(tmp_path: Path) -> None:
-    for version in ("1.10.1", "1.12.0", "1.17.1"):
-        _fake_record(tmp_path, version)
-    assert select_record("1.12.0", tmp_path).exact
-    nearest = select_record("1.13.1", tmp_path)
-    assert nearest.scipy_version == "1.12.0" and not nearest.exact
-    assert "no record for SciPy 1.13.1" in nearest.describe(
-        {"scipy": "1.13.1", "numpy": "x", "machine": "m"}
-    )
-    assert select_record("1.99.0", tmp_path).scipy_version == "1.17.1"
-    assert select_record("1.9.3", tmp_path).scipy_version == "1.10.1"  # older than all
-    assert select_record("1.17.1", tmp_path / "empty") is None
+def test_select_record_exact_then_nearest_numpy_then_nearest_older_scipy(tmp_path: Path) -> None:
+    for version, numpy in (("1.10.1", "1.26.4"), ("1.12.0", "1.26.4"), ("1.13.1", "1.26.4"),
+                           ("1.13.1", "2.2.6"), ("1.17.1", "2.4.6")):  # fmt: skip
+        _fake_record(tmp_path, version, numpy)
+    env = {"scipy": "1.13.1", "numpy": "2.3.0", "machine": "m"}
+    assert select_record("1.12.0", "1.26.0", tmp_path).exact
+    assert select_record("1.13.1", "1.26.4", tmp_path).generator["numpy"] == "1.26.4"
+    same_scipy = select_record("1.13.1", "2.3.0", tmp_path)
+    assert not same_scipy.exact and same_scipy.generator["numpy"] == "2.2.6"
+    assert "no record for numpy 2.3 with this SciPy" in same_scipy.describe(env)
+    nearest = select_record("1.14.1", "2.2.6", tmp_path)
+    assert nearest.scipy_version == "1.13.1" and nearest.generator["numpy"] == "2.2.6"
+    assert "no record for SciPy 1.14.1" in nearest.describe({**env, "scipy": "1.14.1"})
+    assert select_record("1.99.0", "3.0.0", tmp_path).scipy_version == "1.17.1"
+    assert select_record("1.9.3", "1.26.4", tmp_path).scipy_version == "1.10.1"  # older than all
+    assert select_record("1.17.1", "2.4.6", tmp_path / "empty") is None
 
 
 def test_shipped_records_cover_scipy_1_10_to_installed() -> None:
-    versions = sorted(record_files(DATA_DIR), key=parse_version)
-    assert versions[0] == "1.10.1"
-    assert parse_version(versions[-1]) >= (1, 17)
+    keys = sorted(record_files(DATA_DIR), key=lambda key: parse_version(key[0]))
+    assert keys[0][0] == "1.10.1"
+    assert parse_version(keys[-1][0]) >= (1, 17)
     arrays = load_arrays(DATA_DIR)
     for path in record_files(DATA_DIR).values():
         golden = json.loads(path.read_text())["golden"]
@@ -104,8 +109,8 @@ def test_generate_and_write_round_trip(tmp_path: Path) -> None:
     cases = [c for c in golden_cases() if c.family == "modes"][:5]
     record, arrays = generate(scipy.ndimage, cases, all_probes()[:3])
     path = write(record, arrays, tmp_path)
-    assert path.name == f"scipy-{scipy.__version__}.json"
-    loaded = select_record(scipy.__version__, tmp_path)
+    assert path.name == record_name(scipy.__version__, np.__version__)
+    loaded = select_record(scipy.__version__, np.__version__, tmp_path)
     assert loaded.exact and set(loaded.golden) == {c.case_id for c in cases}
     stored = load_arrays(tmp_path)
     for case in cases:
