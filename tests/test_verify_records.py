@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -182,3 +183,15 @@ def test_patch_spec_parsing() -> None:
         with pytest.raises(ValueError, match="GFBENCH_SCIPY_PATCH"):
             patching.parse_spec(bad)
     assert patching.apply_from_environment({}) is None
+
+
+def test_description_names_a_numpy_exp_difference(tmp_path: Path) -> None:
+    from reference.records import environment, exp_fingerprint
+
+    env = environment()
+    assert env["numpy_exp"] == exp_fingerprint() and len(env["numpy_exp"]) == 16
+    _fake_record(tmp_path, env["scipy"], env["numpy"])
+    record = select_record(env["scipy"], env["numpy"], tmp_path)
+    assert "numpy.exp" not in record.describe(env)  # the fake record has no fingerprint
+    other = dataclasses.replace(record, generator={**record.generator, "numpy_exp": "0" * 16})
+    assert "numpy.exp gives other bits here" in other.describe(env)
