@@ -105,6 +105,27 @@ def _dtype_order(dtypes: Sequence[str]) -> list[str]:
     return [d for d in preferred if d in present] + sorted(present - set(preferred))
 
 
+def _tidy(ax) -> None:
+    """No labels on minor log ticks: they collide (3x10^-1 4x10^-1 ...) and say little."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _sigma_ticks(ax, sigmas: Sequence[float]) -> None:
+    """Label the sigmas the run used: a log axis over 0.7..5.3 has one decade tick at best."""
+    values = sorted({float(v) for v in sigmas if np.isfinite(v)})
+    ax.set_xticks(values, [f"{v:g}" for v in values])
+
+
+def _dtypes_varying(rows: pd.DataFrame, column: str) -> list[str]:
+    """The dtypes for which ``column`` takes at least two values: a one-point panel says
+    nothing about a trend."""
+    counts = rows.groupby("dtype")[column].nunique()
+    return _dtype_order([d for d, n in counts.items() if n >= 2])
+
+
 def _log_or_symlog(ax, values: Sequence[float]) -> None:
     finite = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
     positive = finite[finite > 0]
@@ -122,7 +143,7 @@ def time_vs_pixels(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
     if chosen is None:
         return Paragraph("No timed rows at two or more sizes: no time-vs-size plot.", "missing")
     (family, sigma, mode), rows = chosen
-    dtypes = _dtype_order(rows["dtype"].unique())
+    dtypes = _dtypes_varying(rows, "npix")
     colours = _colours(frame["impl"].dropna().unique())
     figure, axes = _panels(len(dtypes))
     for ax, dtype in zip(axes, dtypes, strict=True):
@@ -130,6 +151,7 @@ def time_vs_pixels(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
             line = group.groupby("npix")["median_ns"].median().sort_index()
             ax.plot(line.index, line.values / 1e6, "o-", color=colours[impl], label=impl)
         ax.set(xscale="log", yscale="log", title=dtype, xlabel="pixels", ylabel="median time (ms)")
+        _tidy(ax)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     path = _save(figure, out_dir, "time_vs_pixels.png")
@@ -151,7 +173,7 @@ def time_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
             "No size was timed at two or more sigmas: no time-vs-sigma plot.", "missing"
         )
     (family, shape, mode), rows = chosen
-    dtypes = _dtype_order(rows["dtype"].unique())
+    dtypes = _dtypes_varying(rows, "sigma_value")
     colours = _colours(frame["impl"].dropna().unique())
     figure, axes = _panels(len(dtypes))
     for ax, dtype in zip(axes, dtypes, strict=True):
@@ -159,6 +181,8 @@ def time_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
             line = group.groupby("sigma_value")["median_ns"].median().sort_index()
             ax.plot(line.index, line.values / 1e6, "o-", color=colours[impl], label=impl)
         ax.set(xscale="log", yscale="log", title=dtype, xlabel="sigma", ylabel="median time (ms)")
+        _tidy(ax)
+        _sigma_ticks(ax, rows.loc[rows["dtype"] == dtype, "sigma_value"])
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     path = _save(figure, out_dir, "time_vs_sigma.png")
@@ -196,7 +220,6 @@ def roofline(
             marker=markers[dtype],
             s=18,
             alpha=0.8,
-            label=f"{impl} {dtype}",
         )
     caption = "Each point is one case: achieved GFLOP/s against FLOP per byte moved."
     if bandwidth_gbs and bandwidth_gbs > 0:
@@ -218,8 +241,23 @@ def roofline(
     else:
         caption += " The run holds no compute peak, so no flat roof is drawn."
     ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (FLOP/byte)", ylabel="GFLOP/s")
+    _tidy(ax)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=6, ncol=2)
+    # Two legends: colour says the implementation, marker the dtype.
+    from matplotlib.lines import Line2D
+
+    impl_handles = [
+        Line2D([], [], color=colours[i], marker="o", linestyle="", label=i)
+        for i in sorted(rows["impl"].unique())
+    ]
+    dtype_handles = [
+        Line2D([], [], color="0.4", marker=markers[d], linestyle="", label=d) for d in dtypes
+    ]
+    if ax.get_legend_handles_labels()[0]:  # the roofs, when the run measured them
+        ax.add_artist(ax.legend(fontsize=7, loc="upper left"))
+    impl_legend = ax.legend(handles=impl_handles, fontsize=7, loc="lower right", title="impl")
+    ax.add_artist(impl_legend)
+    ax.legend(handles=dtype_handles, fontsize=7, loc="upper right", title="dtype")
     path = _save(figure, out_dir, "roofline.png")
     return Figure("Roofline", path, caption)
 
@@ -244,6 +282,8 @@ def error_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
         unit = "grey levels" if frames.is_integer_dtype(dtype) else "abs"
         ax.set(xscale="log", title=dtype, xlabel="sigma", ylabel=f"max error ({unit})")
         _log_or_symlog(ax, subset["error"].tolist())
+        _tidy(ax)
+        _sigma_ticks(ax, subset["sigma_value"])
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     path = _save(figure, out_dir, "error_vs_sigma.png")
@@ -251,7 +291,8 @@ def error_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
         "Error vs sigma",
         path,
         "Worst error against the oracle over each sigma's cases (order 0): grey levels for "
-        "integer outputs, absolute error on 0..255 data for float outputs.",
+        "integer outputs, absolute error on 0..255 data for float outputs. Rows whose output "
+        "has another dtype than asked for are left out.",
     )
 
 
@@ -310,15 +351,19 @@ def border_vs_interior(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph
     for column in ("interior_max_abs_error", "border_max_abs_error"):
         rows[column] = pd.to_numeric(rows[column], errors="coerce")
     rows = rows[rows["interior_max_abs_error"].notna() & rows["border_max_abs_error"].notna()]
-    if rows.empty:
-        return Paragraph("No rows split their error into border and interior.", "missing")
+    rows = rows[~frames.output_dtype_differs(rows)]
     rows["mode"] = rows["mode"].fillna("(none)")
-    dtypes = _dtype_order(rows["dtype"].unique())
+    dtypes = _dtypes_varying(rows, "mode") if len(rows) else []
+    if not dtypes:
+        return Paragraph(
+            "No dtype has rows with a border/interior error split in two or more modes.",
+            "missing",
+        )
     colours = _colours(frame["impl"].dropna().unique())
-    modes = sorted(rows["mode"].unique())
     figure, axes = _panels(len(dtypes))
     for ax, dtype in zip(axes, dtypes, strict=True):
         subset = rows[rows["dtype"] == dtype]
+        modes = sorted(subset["mode"].unique())
         impls = sorted(subset["impl"].unique())
         width = 0.8 / max(len(impls), 1)
         for i, impl in enumerate(impls):
@@ -355,7 +400,7 @@ def border_vs_interior(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph
         "Border vs interior error",
         path,
         "Worst absolute error in the interior (o) and within the kernel radius of an edge (x), "
-        "per mode.",
+        "per mode, for the dtypes this run measured in two or more modes.",
     )
 
 
@@ -402,6 +447,7 @@ def pareto(
             ylabel=f"max error ({unit})",
         )
         _log_or_symlog(ax, [*per_impl["error"].tolist(), budget])
+        _tidy(ax)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     path = _save(figure, out_dir, "pareto.png")
