@@ -12,6 +12,10 @@ examples:
 
 exit codes: 0 nothing changed, 1 something changed or failed, 2 usage error.
 
+Records live in the installed ``reference/data/``: ``scipy-<version>_numpy-<x.y>.json`` (hashes,
+probe outcomes) and ``golden-arrays.npz`` (the outputs). The installed SciPy and numpy are
+compared with their own record, else with the nearest one, and the report says which.
+
 A failure names the case and says what changed (bits, dtype, shape, exception, accepted
 arguments) and by how much, against the recorded golden output and against the oracle.
 ``GFBENCH_SCIPY_PATCH`` (test-only, see ``reference.patching``) swaps in altered SciPy functions;
