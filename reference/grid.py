@@ -37,10 +37,6 @@ PATTERNS = ("noise", "impulse", "ramp")
 OUTPUT_FORMS = ("dtype", "type", "str", "array")
 
 
-def _as_tuple_or_scalar(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
 @dataclasses.dataclass(frozen=True)
 class GoldenCase:
     """One pinned call ``gaussian_filter(input, sigma, ...)``.
@@ -108,10 +104,6 @@ class GoldenCase:
         data = dataclasses.asdict(self)
         del data["case_id"]
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in data.items()}
-
-    @classmethod
-    def from_params(cls, case_id: str, params: dict[str, Any]) -> GoldenCase:
-        return cls(case_id=case_id, **{k: _as_tuple_or_scalar(v) for k, v in params.items()})
 
     def make_input(self) -> np.ndarray:
         """The input array: identical on every platform and numpy version."""
