@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 
@@ -243,3 +244,50 @@ def test_silent_noops(found):
     # radius int(4*sigma + 0.5) is 0 exactly while sigma < 0.125
     assert p.numbers["threshold"] == pytest.approx(0.125, abs=2e-6)
     assert f"{p.numbers['threshold']:.4f}" in p.consequence
+
+
+NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def _evidence(p: pitfalls.Pitfall) -> set[str]:
+    """Every number printed by the pitfall's snippets, written in their source, in its tables,
+    or formatted from a value it computed."""
+    texts = [p.snippet.source, p.snippet.output]
+    if p.fix_snippet is not None:
+        texts += [p.fix_snippet.source, p.fix_snippet.output]
+    for table in p.tables:
+        texts += [cell for row in table.rows for cell in row]
+    values: list[object] = []
+    for value in p.numbers.values():
+        if isinstance(value, dict):
+            values += list(value.values())
+        elif isinstance(value, (list, tuple)):
+            values += list(value)
+        elif hasattr(value, "to_numpy"):
+            values += list(value.to_numpy().ravel())
+        else:
+            values.append(value)
+    for value in values:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            texts.append(str(value))
+            continue
+        for spec in ("", ".0f", ".1f", ".2f", ".3f", "+.3f", ".4f", ".3g", ".4g", "g", ".1e"):
+            texts.append(format(value, spec))
+        if isinstance(value, float) and value != 0:
+            texts.append(format(100 * value, ".0f"))
+    found: set[str] = set()
+    for text in texts:
+        found.update(m.lstrip("+") for m in NUMBER.findall(str(text)))
+    return found
+
+
+def test_no_number_in_the_prose_is_typed_in(found):
+    """Each number in a pitfall's consequence and fix comes from a snippet, a table or a value
+    computed at render time (the run's rows included); none is written into the prose."""
+    from bench.report.pitfalls import _version
+
+    for p in found.values():
+        evidence = _evidence(p) | set(NUMBER.findall(_version("scipy")))
+        for text in (p.consequence, p.fix):
+            for number in NUMBER.findall(text):
+                assert number.lstrip("+") in evidence, (p.title, number, text)

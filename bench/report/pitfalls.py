@@ -831,6 +831,9 @@ def radius_rule(frame: pd.DataFrame) -> Pitfall:
     sigma = float(at["sigma"])
     ns, code = run_snippet(RADIUS.format(sigma=sigma))
     fix_ns, fix_code = run_snippet(RADIUS_FIX.format(sigma=sigma))
+    # How many sigmas OpenCV's kernel reaches either side, from its measured length.
+    reach64 = (float(at["OpenCV float64 ksize (measured)"]) - 1) / 2 / sigma
+    reach8 = (float(at["OpenCV uint8 ksize (source rule)"]) - 1) / 2 / sigma
     fixed = float(
         fix_ns["matched"].size
         and np.abs(fix_ns["matched"] - ndimage.gaussian_filter(fix_ns["img"], sigma)).max()
@@ -838,9 +841,11 @@ def radius_rule(frame: pd.DataFrame) -> Pitfall:
     return Pitfall(
         "SciPy's radius rule vs OpenCV's automatic ksize",
         code,
-        f"SciPy keeps int(truncate*sigma + 0.5) samples either side (round half up; truncate=4). "
-        f"OpenCV with ksize=(0, 0) keeps 4 sigma for float images and 3 sigma for uint8. At sigma "
-        f"{format_number(at['sigma'])} SciPy uses {at['SciPy taps (truncate 4)']} taps, OpenCV "
+        f"SciPy keeps int(truncate*sigma + 0.5) samples either side (round half up; "
+        f"truncate=4). OpenCV with ksize=(0, 0) reaches {reach64:.3g} sigma either side for "
+        f"float64 (measured) and {reach8:.3g} sigma for uint8 (its source's rule, which "
+        f"reproduces its results). At sigma {format_number(at['sigma'])} SciPy uses "
+        f"{at['SciPy taps (truncate 4)']} taps, OpenCV "
         f"{format_number(at['OpenCV float64 ksize (measured)'])} for float64 and "
         f"{at['OpenCV uint8 ksize (source rule)']} for uint8; the float64 results differ by "
         f"{format_number(at['float64 auto vs SciPy, interior max diff'])} in the interior, and "
@@ -850,7 +855,13 @@ def radius_rule(frame: pd.DataFrame) -> Pitfall:
         f"agree to {fixed:.1e}.",
         fix_code,
         tables=(to_table(table, "Kernel length per sigma of this run"),),
-        numbers={"table": table, "fixed": fixed, "snippet_taps": int(ns["taps"])},
+        numbers={
+            "table": table,
+            "fixed": fixed,
+            "snippet_taps": int(ns["taps"]),
+            "reach64": reach64,
+            "reach8": reach8,
+        },
     )
 
 
@@ -949,6 +960,8 @@ for kwargs in ({"sigma": 0}, {"sigma": -1}, {"sigma": 1, "truncate": 0}, {"sigma
         except Exception as exc:
             same, said = None, type(exc).__name__
     print(kwargs, "returns the input unchanged:", same, "-", said)
+truncate = 4.0  # SciPy's default
+print("radius at sigma=0.1:", int(truncate * 0.1 + 0.5))  # SciPy's rule: 0 samples either side
 """
 
 
@@ -969,19 +982,26 @@ def silent_noops(frame: pd.DataFrame) -> Pitfall:
     silent = [label for label, flag in outcomes.items() if flag]
     loud = [label for label, flag in outcomes.items() if not flag]
     threshold = _largest_noop_sigma()
+    truncate = float(inspect.signature(ndimage.gaussian_filter).parameters["truncate"].default)
+    radius = int(truncate * threshold + 0.5)
     consequence = (
         f"{', '.join(silent) or 'none of them'} return the input unchanged with no error and no "
         f"warning"
         + (f"; {', '.join(loud)} do not" if loud else "")
-        + f". Any sigma up to {threshold:.4f} is a no-op at truncate 4, because the radius "
-        f"int(4*sigma + 0.5) is then 0."
+        + f". Any sigma up to {threshold:.4f} is a no-op at the default truncate {truncate:g}, "
+        f"because the radius int(truncate*sigma + 0.5) is then {radius}."
     )
     return Pitfall(
         "Silent no-ops: sigma=0, negative sigma, truncate=0",
         code,
         consequence,
         "validate the arguments yourself: require sigma > 0 and int(truncate*sigma + 0.5) >= 1.",
-        numbers={"outcomes": outcomes, "threshold": threshold},
+        numbers={
+            "outcomes": outcomes,
+            "threshold": threshold,
+            "truncate": truncate,
+            "radius": radius,
+        },
     )
 
 
