@@ -96,7 +96,7 @@ class Side:
     def versions(self) -> dict[str, Any]:
         """Package versions: from the matrix env record, else the run, else the verify result."""
         if self.env and self.env.get("versions"):
-            return dict(self.env["versions"])
+            return {"python": self.env.get("python"), **self.env["versions"]}
         if self.metas:
             return {"python": self.metas[0].get("python"), **(self.metas[0].get("versions") or {})}
         if self.verify:
@@ -764,8 +764,12 @@ class Comparison:
 
 def _environment_diff(a: Side, b: Side) -> dict[str, Any]:
     va, vb = a.versions, b.versions
+    # only what both sides record: a matrix env lists the harness' dependencies, a run the
+    # peers; a package missing on one side is not a version change
     versions = {
-        k: {"a": va.get(k), "b": vb.get(k)} for k in sorted({*va, *vb}) if va.get(k) != vb.get(k)
+        k: {"a": va[k], "b": vb[k]}
+        for k in sorted({*va} & {*vb})
+        if va[k] is not None and vb[k] is not None and va[k] != vb[k]
     }
     out: dict[str, Any] = {"versions": versions}
     if a.hosts != b.hosts:

@@ -23,7 +23,9 @@ across several processes is stable within about 5%. So
   AND a practically relevant size (ratio >= 1 + threshold, default 10%);
 - a case is *inconclusive* instead of flagged when the effect looks practically
   relevant but is not established, or when its confidence interval is wider than
-  the threshold itself, i.e. the measurement cannot resolve the change asked about.
+  the threshold itself, i.e. the measurement cannot resolve the change asked about,
+  or when each side comes from a single process: its samples cannot show the
+  between-process swing, so they can support "same" but never "slower".
 """
 
 from __future__ import annotations
@@ -219,13 +221,22 @@ def verdict(
 ) -> tuple[str, str]:
     """Decide one case: (verdict, reason).
 
-    ``slower``/``faster`` need q < alpha AND a ratio beyond ``1 +/- threshold``;
-    ``inconclusive`` when the ratio is beyond the threshold without evidence, or
-    when the CI is wider than the threshold; otherwise ``same``.
+    ``slower``/``faster`` need q < alpha AND a ratio beyond ``1 +/- threshold`` AND
+    process units (with samples of a single process as units, a change beyond the
+    threshold is ``inconclusive``); ``inconclusive`` also when the ratio is beyond the
+    threshold without evidence, or when the CI is wider than the threshold; otherwise
+    ``same``.
     """
     limit = math.log1p(threshold)
     log_ratio = math.log(est.ratio)
     significant = q_value < alpha
+    if est.unit == UNIT_SAMPLE and abs(log_ratio) >= limit:
+        # Samples of one process share that process's luck: the evidence above says
+        # nothing about the between-process swing (up to 1.7x here), so no verdict.
+        return INCONCLUSIVE, (
+            f"ratio {est.ratio:.2f}, but one worker process per side: between-process noise "
+            "is unmeasured (sweep --processes 3, or matrix --rounds 3)"
+        )
     if significant and log_ratio >= limit:
         return SLOWER, f"{est.ratio:.2f}x slower (q={q_value:.2g})"
     if significant and log_ratio <= -limit:

@@ -8,9 +8,10 @@ another. Environments are cached (default ~/.cache/gfbench/envs/<python>-scipy-<
 or $GFBENCH_CACHE_DIR) and reused; a harness change only reinstalls the harness.
 A version that cannot be installed is reported in matrix.json, not fatal.
 
-With --rounds N the sweep runs N times per environment; --interleave (the default
-when N > 1) runs them A B A B ..., so slow phases of a shared machine hit every
-version alike. compare treats every round as one worker process.
+The sweep runs --rounds N times per environment (default 3); --interleave (the
+default when N > 1) runs them A B A B ..., so slow phases of a shared machine hit
+every version alike. compare treats every round as one worker process, its unit of
+replication: with a single round it can say "same" but never "slower".
 
 Output: DIR/matrix-<timestamp>/matrix.json and one folder per environment
 (env.json with the resolved package versions, verify.json, runs/<run_id>/).
@@ -388,7 +389,7 @@ def run_matrix(
     scipy: Sequence[str],
     grid: str = "quick",
     out: Path = Path("results"),
-    rounds: int = 1,
+    rounds: int = 3,
     interleave: bool | None = None,
     processes: int | None = None,
     impl: Sequence[str] = ("scipy",),
@@ -624,8 +625,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=1,
-        help="sweep rounds per environment; compare uses each as a process unit",
+        default=3,
+        help="sweep rounds per environment (default 3); compare uses each round as one "
+        "process unit, so >= 2 are needed for a performance verdict",
     )
     parser.add_argument(
         "--interleave",

@@ -146,7 +146,17 @@ def test_single_process_falls_back_to_samples_and_says_so(tmp_path):
     a, b = _pair(tmp_path, a_kwargs=kw, b_kwargs=kw)
     pair = compare.compare([a, b]).pairs[0]
     assert (pair.perf["unit"] == gate.UNIT_SAMPLE).all()
+    assert (pair.perf["verdict"] == gate.SAME).all()
     assert any("between-process noise is not measured" in n for n in pair.notes)
+
+
+def test_single_process_slowdown_is_inconclusive_not_a_regression(tmp_path):
+    # one process per side cannot tell a slow process (1.7x swings here) from slow code
+    kw = {"processes": 1, "per_process": 9}
+    a, b = _pair(tmp_path, a_kwargs=kw, b_kwargs={**kw, "slowdown": 1.3})
+    result = compare.compare([a, b])
+    assert (result.pairs[0].perf["verdict"] == gate.INCONCLUSIVE).all()
+    assert result.exit_code == ExitCode.INCONCLUSIVE
 
 
 def test_rounds_of_a_matrix_env_are_process_units(tmp_path):
