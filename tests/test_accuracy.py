@@ -24,12 +24,12 @@ def test_inputs_are_integers_0_255_identical_in_every_dtype():
     assert not x.flags.writeable
     # structure: a 0..255 ramp, a 0/255 step and a checkerboard, then hash noise
     assert x[0, 0] == 0 and x[0, -1] == 255
-    assert set(np.unique(x[10:20])) == {0, 255}
+    assert set(np.unique(x[2:6])) == {0, 255}  # bands of 40 // 16 = 2 rows
 
 
 def test_scipy_uint8_is_biased_about_minus_one_grey_level():
     m = scipy_metrics("uint8", sigma=2.0, mode="reflect")
-    assert -1.2 < m["bias"] < -0.6  # truncation toward zero after each axis pass
+    assert -1.1 < m["bias"] < -0.85  # truncation toward zero after each axis pass
     assert 1.0 < m["max_grey_levels"] < 2.0
     assert m["frac_correctly_rounded"] < 0.9
     assert m["matches_storage_model"] is True

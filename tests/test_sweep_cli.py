@@ -78,7 +78,7 @@ def test_a_sweep_produces_a_complete_run(tiny_run):
     statuses = set(frame.status)
     assert {"ok", "unsupported"} <= statuses and "error" not in statuses
     scipy_u8 = frame[(frame.impl == "scipy") & (frame.dtype == "uint8")]
-    assert scipy_u8.bias.between(-1.2, -0.5).all()
+    assert scipy_u8.bias.between(-1.1, -0.85).all()  # about -1 grey level
     assert scipy_u8.matches_storage_model.all()
     f32 = frame[(frame.impl == "scipy") & (frame.dtype == "float32")]
     assert f32.max_abs_error.between(1e-7, 1e-4).all()
