@@ -308,10 +308,14 @@ def test_cli_run_with_only_error_rows_says_what_is_missing(tmp_path):
         for s in (1.0, 2.5)
     ]
     run = report_runs.write_run(tmp_path / "run", rows)
-    result = gfbench(str(run), "--out", str(tmp_path / "out"), "--format", "md")
+    result = gfbench(str(run), "--out", str(tmp_path / "out"), "--format", "md", "--json")
     assert result.returncode == 0, result.stderr
     assert "no case of this run succeeded" in result.stderr
-    assert result.stdout.strip() == f"report: {tmp_path / 'out' / 'report.md'}"
+    answer = json.loads(result.stdout)
+    assert answer["report"] == str(tmp_path / "out" / "report.md")
+    assert "report.md" in answer["files"] and "index.html" not in answer["files"]
+    assert "No timed rows: no speed summary." in answer["missing"]
+    assert any("No case of this run succeeded" in text for text in answer["missing"])
     md = (tmp_path / "out" / "report.md").read_text()
     assert "No case of this run succeeded" in md
     assert "No timed rows: no speed summary." in md

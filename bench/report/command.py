@@ -4,6 +4,7 @@ Examples:
   gfbench report results/20261127T093000Z-quick
   gfbench report results/RUN --out reports/example
   gfbench report results/RUN --format md
+  gfbench report results/RUN --json            # paths, files, warnings, what is missing
   gfbench report results/RUN --budget-grey-levels 0.5 --budget-abs 1e-6
 
 The report folder holds report.md, index.html (CSS inline, images embedded, no external
@@ -14,11 +15,13 @@ is refused with exit code 2.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.exitcodes import ExitCode, UsageError
@@ -55,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated output formats among: md, html (default: md,html)",
     )
     parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print where the report is, its files, warnings and what is missing, as JSON",
+    )
+    parser.add_argument(
         "--budget-grey-levels",
         type=float,
         default=BUDGET_GREY_LEVELS,
@@ -80,16 +88,40 @@ def parse_formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """What one rendering wrote: the main page, the folder, the files, and what the report
+    warns about or could not show."""
+
+    path: Path
+    out_dir: Path
+    files: tuple[str, ...]
+    warnings: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "report": str(self.path),
+            "out_dir": str(self.out_dir),
+            "files": list(self.files),
+            "warnings": list(self.warnings),
+            "missing": list(self.missing),
+        }
+
+
 def main(args: argparse.Namespace) -> int:
     """CLI entry point: render, then print where the report is."""
-    path = render_report(
+    rendered = render(
         Path(args.run),
         out_dir=args.out,
         formats=parse_formats(args.format),
         budget_grey_levels=args.budget_grey_levels,
         budget_abs=args.budget_abs,
     )
-    print(f"report: {path}")
+    if args.json:
+        print(json.dumps(rendered.to_json(), indent=1))
+    else:
+        print(f"report: {rendered.path}")
     return ExitCode.OK
 
 
@@ -121,6 +153,27 @@ def render_report(
     budget_grey_levels: float | None = None,
     budget_abs: float | None = None,
 ) -> Path:
+    """Render the report of one run; return ``index.html`` (``report.md`` without HTML).
+
+    The Python API of ``gfbench report``; see :func:`render` for the parameters.
+    """
+    return render(
+        run_path,
+        out_dir=out_dir,
+        formats=formats,
+        budget_grey_levels=budget_grey_levels,
+        budget_abs=budget_abs,
+    ).path
+
+
+def render(
+    run_path: Path,
+    *,
+    out_dir: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    budget_grey_levels: float | None = None,
+    budget_abs: float | None = None,
+) -> Rendered:
     """Render the report of one run.
 
     Parameters
@@ -138,8 +191,8 @@ def render_report(
 
     Returns
     -------
-    pathlib.Path
-        ``index.html`` when HTML was written, else ``report.md``.
+    Rendered
+        ``path`` is ``index.html`` when HTML was written, else ``report.md``.
     """
     from bench import store
     from bench.report import document, html, markdown
@@ -175,10 +228,17 @@ def render_report(
         for name in PLOT_FILES:
             if name not in written:  # a plot this run cannot draw must not linger from before
                 (out_dir / name).unlink(missing_ok=True)
-        for produced in scratch_dir.iterdir():
-            shutil.move(str(produced), str(out_dir / produced.name))
+        files = sorted(p.name for p in scratch_dir.iterdir())
+        for name in files:
+            shutil.move(str(scratch_dir / name), str(out_dir / name))
     _warn_missing(frame)
-    return out_dir / ("index.html" if "html" in formats else "report.md")
+    return Rendered(
+        path=out_dir / ("index.html" if "html" in formats else "report.md"),
+        out_dir=out_dir,
+        files=tuple(files),
+        warnings=tuple(doc.paragraphs("warning")),
+        missing=tuple(doc.paragraphs("missing")),
+    )
 
 
 def _warn_missing(frame) -> None:

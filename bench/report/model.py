@@ -85,6 +85,20 @@ class Document:
     title: str
     sections: tuple[Section, ...]
 
+    def paragraphs(self, kind: str) -> list[str]:
+        """The text of every paragraph of ``kind`` ("warning", "missing"), in order."""
+        found: list[str] = []
+
+        def walk(blocks: tuple) -> None:
+            for block in blocks:
+                if isinstance(block, Paragraph) and block.kind == kind:
+                    found.append(block.text)
+                elif isinstance(block, Section):
+                    walk(block.blocks)
+
+        walk(self.sections)
+        return found
+
     def figures(self) -> list[Figure]:
         """Every figure, in document order."""
         found: list[Figure] = []
