@@ -322,3 +322,55 @@ def test_cli_run_with_only_error_rows_says_what_is_missing(tmp_path):
     assert "boom 1" in md and "boom 2.5" in md
     assert not (tmp_path / "out" / "index.html").exists()
     assert "### Integer outputs are truncated after each pass" in md
+
+
+class _Tables(HTMLParser):
+    """Caption -> rows of cell texts, for the report's <div class="caption"> + <table> pairs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._caption: str | None = None
+        self._in_caption = False
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "div" and ("class", "caption") in attrs:
+            self._in_caption, self._caption = True, ""
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._in_caption:
+            self._in_caption = False
+            self.tables[self._caption] = []
+        elif tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[self._caption].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._in_caption:
+            self._caption += data
+        elif self._cell is not None:
+            self._cell.append(data)
+
+
+def test_html_tables_hold_the_same_cells_as_the_markdown(rendered):
+    md = (rendered["out"] / "report.md").read_text()
+    parser = _Tables()
+    parser.feed(rendered["index"].read_text())
+    for caption in (
+        "Speed summary",
+        "Accuracy against the oracle (order 0, worst over cases)",
+        "Fastest implementation within budget",
+    ):
+        html_rows = parser.tables[caption]
+        md_rows = markdown_table(md, caption)
+        assert html_rows[0] == list(md_rows[0].keys())
+        assert html_rows[1:] == [list(row.values()) for row in md_rows]
