@@ -291,3 +291,19 @@ def test_no_number_in_the_prose_is_typed_in(found):
         for text in (p.consequence, p.fix):
             for number in NUMBER.findall(text):
                 assert number.lstrip("+") in evidence, (p.title, number, text)
+
+
+def test_missing_peers_are_reported_unavailable_not_a_crash(frame, monkeypatch):
+    real = pitfalls._optional
+    missing = ("cv2", "skimage.filters", "PIL.ImageFilter")
+    monkeypatch.setattr(pitfalls, "_optional", lambda name: None if name in missing else real(name))
+    found = {p.title: p for p in pitfalls.all_pitfalls(frame)}
+    assert len(found) == 10
+    radius = pitfall(found, "SciPy's radius rule")
+    assert "OpenCV is unavailable" in radius.consequence
+    table = pitfall(found, "Mode names").numbers["table"]
+    assert set(table["OpenCV borderType"]) == {"unavailable"}
+    assert set(table["scikit-image"]) == {"unavailable"} and set(table["Pillow"]) == {"unavailable"}
+    errors, description = pitfalls.integer_error_samples(frame)
+    assert set(errors) == {"SciPy uint8", "correctly rounded"}
+    assert "OpenCV is unavailable" in description
