@@ -374,3 +374,24 @@ def test_html_tables_hold_the_same_cells_as_the_markdown(rendered):
         md_rows = markdown_table(md, caption)
         assert html_rows[0] == list(md_rows[0].keys())
         assert html_rows[1:] == [list(row.values()) for row in md_rows]
+
+
+def test_a_run_without_timing_reports_accuracy_and_says_speed_is_missing(tmp_path):
+    timing = ("samples_ns", "min_ns", "median_ns", "mean_ns", "stdev_ns", "iqr_ns")
+    timing += ("ci_low_ns", "ci_high_ns", "gbytes_per_s", "gflops_per_s", "bound_fraction")
+    rows = report_runs.make_rows()
+    for row in rows:
+        row.update(dict.fromkeys(timing))
+    run = report_runs.write_run(tmp_path / "run", rows)
+    md = render_report(run, out_dir=tmp_path / "out", formats=("md",)).read_text()
+    for text in (
+        "This run holds no timing",
+        "No timed rows: no speed summary.",
+        "No rows carry GFLOP/s and GB/s: no roofline plot.",
+        "No rows carry both timing and accuracy: no Pareto chart.",
+        "this run holds no timed SciPy float32 and float64 rows",
+    ):
+        assert text in md
+    assert markdown_table(md, "Accuracy against the oracle (order 0, worst over cases)")
+    assert not (tmp_path / "out" / "roofline.png").exists()
+    assert (tmp_path / "out" / "error_vs_sigma.png").is_file()
