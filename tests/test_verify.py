@@ -154,25 +154,3 @@ def test_broken_suite_is_reported_not_crashed(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "the reference suite did not start" in done.stdout
     assert "No module named 'no_such_module'" in done.stdout
-
-
-def test_run_prints_verify_table_and_where_things_are(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
-    # in-process with a canned verify result: the real suite already runs in the tests above
-    import bench.run
-    from bench.exitcodes import ExitCode
-    from bench.verify import GroupSummary, VerifyResult
-
-    canned = VerifyResult(
-        ExitCode.CHANGED,
-        (GroupSummary("golden", 2, 1, 1, 0, {"bits": 1}),),
-        ({"group": "golden", "case": "modes/x", "outcome": "failed",
-          "details": {"summary": "1 of 4 elements differ"}, "message": ""},),
-        {"record": None},
-    )  # fmt: skip
-    monkeypatch.setattr(bench.run, "verify", lambda: canned)
-    assert bench.run.run() == 1
-    out = capsys.readouterr().out
-    assert "golden modes/x: 1 of 4 elements differ" in out
-    assert "bits: 1" in out and "golden records:" in out and "reference suite:" in out
