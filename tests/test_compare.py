@@ -295,32 +295,31 @@ def test_cli_output_changed_exit_1_names_case(tmp_path):
     assert compare.case_label(make_rows(CASES, seed=0)[5]) in proc.stdout
 
 
-def test_cli_too_noisy_exit_4(tmp_path):
-    noisy = {"process_sd": 0.3}
-    a, b = _pair(tmp_path, a_kwargs=noisy, b_kwargs=noisy)
-    assert _cli(a, b).returncode == 4
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
-    [
-        (["missing-a", "missing-b"], "does not exist"),
-        (["--threshold", "-0.1"], "--threshold"),
-        (["--alpha", "0.9"], "--alpha"),
-        ([], "at least two"),
-    ],
+    [(["missing-a", "missing-b"], "does not exist"), ([], "at least two")],
 )
 def test_cli_bad_input_exit_2(tmp_path, args, message):
-    a, b = _pair(tmp_path)
-    if args and args[0].startswith("missing"):
-        argv = [tmp_path / x for x in args]
-    elif args:
-        argv = [a, b, *args]
-    else:
-        argv = [a]
+    a, _ = _pair(tmp_path)
+    argv = [tmp_path / x for x in args] if args else [a]
     proc = _cli(*argv)
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"threshold": -0.1}, "--threshold"),
+        ({"threshold": float("nan")}, "--threshold"),
+        ({"alpha": 0.9}, "--alpha"),
+        ({"max_inconclusive": 2.0}, "--max-inconclusive"),
+    ],
+)
+def test_bad_gate_options_are_usage_errors(tmp_path, options, message):
+    a, b = _pair(tmp_path)
+    with pytest.raises(UsageError, match=message):
+        compare.compare([a, b], **options)
 
 
 def test_not_a_run_folder_is_usage_error(tmp_path):
