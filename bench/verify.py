@@ -120,7 +120,13 @@ def update_golden() -> Path:
     from reference.records import generate, write
 
     record, arrays = generate(scipy.ndimage, golden_cases(), all_probes())
-    return write(record, arrays)
+    try:
+        return write(record, arrays)
+    except OSError as exc:  # e.g. a read-only site-packages: say where to do it instead
+        raise UsageError(
+            f"--update-golden: cannot write the records ({exc}); re-record from a source "
+            "checkout installed with `pip install -e .`"
+        ) from None
 
 
 def _run_suite(groups: tuple[str, ...], results_path: Path) -> subprocess.CompletedProcess:
