@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -29,58 +28,65 @@ VERBS: dict[str, tuple[str, str]] = {
 }
 
 
-def _available_verbs() -> dict[str, tuple[str, str]]:
-    available = {}
-    for verb, spec in VERBS.items():
-        try:
-            found = importlib.util.find_spec(spec[0]) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            available[verb] = spec
-    return available
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="gfbench",
-        description="Benchmark and verify scipy.ndimage.gaussian_filter.",
-        epilog="Exit codes: 0 ok, 1 changed/failed, 2 usage error, "
-        "3 performance regression, 4 inconclusive, 130 interrupted.",
-    )
+def _top_parser() -> argparse.ArgumentParser:
     from bench import __version__
 
+    verbs = "\n".join(f"  {verb:<10} {help_text}" for verb, (_, help_text) in VERBS.items())
+    parser = argparse.ArgumentParser(
+        prog="gfbench",
+        usage="gfbench [-h] [--version] VERB [options]",
+        description="Benchmark and verify scipy.ndimage.gaussian_filter.\n\nverbs:\n" + verbs,
+        epilog="Run `gfbench VERB --help` for a verb's options and examples.\n"
+        "Exit codes: 0 ok, 1 changed/failed, 2 usage error, "
+        "3 performance regression, 4 inconclusive, 130 interrupted.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"gfbench {__version__}")
-    sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for verb, (module_name, help_text) in _available_verbs().items():
-        module = importlib.import_module(module_name)
-        verb_parser = sub.add_parser(
-            verb,
-            help=help_text,
-            description=(module.__doc__ or help_text).strip(),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        module.add_arguments(verb_parser)
-        verb_parser.set_defaults(_main=module.main)
+    return parser
+
+
+def build_parser(verb: str) -> argparse.ArgumentParser:
+    """The parser of one verb; only that verb's module is imported."""
+    module_name, help_text = VERBS[verb]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(
+        prog=f"gfbench {verb}",
+        description=(module.__doc__ or help_text).strip(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    module.add_arguments(parser)
+    parser.set_defaults(_main=module.main, verb=verb)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    top = _top_parser()
+    if not args_list or args_list[0].startswith("-"):
+        try:
+            top.parse_args(args_list)  # handles --help and --version (SystemExit 0)
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        top.print_help(sys.stderr)
+        return ExitCode.USAGE
+    verb = args_list[0]
+    if verb not in VERBS:
+        print(
+            f"gfbench: error: unknown verb {verb!r}; allowed: {', '.join(VERBS)}",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
     try:
-        args = parser.parse_args(argv)
+        args = build_parser(verb).parse_args(args_list[1:])
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    if args.verb is None:
-        parser.print_help()
-        return ExitCode.USAGE
     try:
         return int(args._main(args))
     except UsageError as exc:
-        print(f"gfbench {args.verb}: error: {exc}", file=sys.stderr)
+        print(f"gfbench {verb}: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except KeyboardInterrupt:
-        print(f"gfbench {args.verb}: interrupted", file=sys.stderr)
+        print(f"gfbench {verb}: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
 
 
