@@ -115,6 +115,7 @@ def test_accuracy_table_equals_the_rows(rendered):
         for line in table:
             group = [r for r in rows if (r["impl"], r["dtype"]) == (line["impl"], line["dtype"])]
             assert int(line["cases"]) == len(group)
+            assert line["out_dtype"] == " ".join(sorted({r["out_dtype"] for r in group}))
             assert close(line["max_abs_error"], max(r["max_abs_error"] for r in group))
             assert close(line["mean_bias"], statistics.fmean(r["bias"] for r in group))
             grey = [r["max_grey_levels"] for r in group if r["max_grey_levels"] is not None]

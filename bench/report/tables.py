@@ -306,6 +306,7 @@ def accuracy_table(frame: pd.DataFrame, *, derivatives: bool = False) -> pd.Data
     rows = rows[is_derivative if derivatives else ~is_derivative]
     columns = [
         "cases",
+        "out_dtype",
         "max_abs_error",
         "max_rmse",
         "mean_bias",
@@ -325,6 +326,8 @@ def accuracy_table(frame: pd.DataFrame, *, derivatives: bool = False) -> pd.Data
         storage = group["matches_storage_model"].dropna()
         out[(impl, dtype)] = {
             "cases": len(group),
+            # what the implementation actually returned (scikit-image: float64 for integers)
+            "out_dtype": " ".join(sorted({str(d) for d in group["out_dtype"].dropna()})) or None,
             "max_abs_error": float(group["max_abs_error"].max()),
             "max_rmse": float(group["rmse"].max()),
             "mean_bias": float(group["bias"].mean()),
@@ -341,9 +344,9 @@ def accuracy_table(frame: pd.DataFrame, *, derivatives: bool = False) -> pd.Data
 
 def border_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Per implementation and dtype: the worst interior error over all modes, then the worst
-    border error of each mode (order-0 rows)."""
+    border error of each mode (order-0 rows whose output has the dtype asked for)."""
     rows = frames.accuracy_rows(frame).copy()
-    rows = rows[~frames.derivative_mask(rows)]
+    rows = rows[~frames.derivative_mask(rows) & ~frames.output_dtype_differs(rows)]
     for column in ("interior_max_abs_error", "border_max_abs_error"):
         rows[column] = pd.to_numeric(rows[column], errors="coerce")
     rows = rows[rows["interior_max_abs_error"].notna() & rows["border_max_abs_error"].notna()]
