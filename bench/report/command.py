@@ -2,6 +2,7 @@
 
 Examples:
   gfbench report results/20261127T093000Z-quick
+  gfbench report results                       # the latest run in results/
   gfbench report results/RUN --out reports/example
   gfbench report results/RUN --format md
   gfbench report results/RUN --json            # paths, files, warnings, what is missing
@@ -64,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--budget-grey-levels",
+        metavar="LEVELS",
         type=float,
         default=BUDGET_GREY_LEVELS,
         help="error budget of the recommendation for integer outputs, in grey levels "
@@ -71,6 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--budget-abs",
+        metavar="ERROR",
         type=float,
         default=BUDGET_ABS,
         help=f"error budget for float outputs, absolute on 0..255 data (default {BUDGET_ABS:g})",
