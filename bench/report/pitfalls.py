@@ -84,7 +84,9 @@ def _representative_sigma(frame: pd.DataFrame) -> float:
 
 
 def _is_scalar(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # pandas hands back numpy scalars when a column is all numbers
+    numeric = isinstance(value, (int, float, np.integer, np.floating))
+    return numeric and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
 
 
 # --- 1. integer truncation ---------------------------------------------------------------
