@@ -37,7 +37,7 @@ from typing import Any
 
 from bench import impls as impl_registry
 from bench.cases import DTYPES, Case, Grid, load_grid
-from bench.executors import EXECUTORS, Executor, SerialExecutor
+from bench.executors import EXECUTOR_NAMES, EXECUTORS, Executor, SerialExecutor, make_executor
 from bench.exitcodes import ExitCode, UsageError
 from bench.measure import PEAK_MEM_METHOD, CaseSettings
 from bench.store import RUN_FILE, RunStore, check_writable, resolve_run, utc_now
@@ -496,7 +496,7 @@ def _start(
                 **(tsettings or TimingSettings()).to_dict(),
             },
             "peak_mem_method": PEAK_MEM_METHOD,
-            "executor": (executor or SerialExecutor()).name,
+            "executor": (executor or SerialExecutor()).describe(),
             "pid": os.getpid(),
             "resumes": [],
             "wall_seconds": 0.0,
@@ -593,6 +593,7 @@ def _drive(
                     )
             status = "interrupted" if stop.requested else "complete"
     finally:
+        machines = executor.machines()  # per-host metadata when workers ran elsewhere
         executor.close()
         rows = list(store.done.values())
         wall = previous_wall + (time.perf_counter() - t0)
@@ -607,6 +608,7 @@ def _drive(
             pid=None,
             # the conditions the timings were taken under (other jobs on a shared machine)
             load_average_end=list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+            **({"machines": machines} if machines else {}),
         )
     exported: list[Path] = []
     if export:
@@ -698,6 +700,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="validate and list the cases; measure and write nothing",
     )
+    parser.add_argument(
+        "--executor",
+        default="serial",
+        metavar="NAME",
+        help=f"where cases run: {', '.join(EXECUTOR_NAMES)} (default serial: one at a time here)",
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="dask scheduler address (with --executor dask)"
+    )
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="local dask workers (with --executor dask)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
@@ -714,11 +728,11 @@ def main(args: argparse.Namespace) -> int:
         )
     export = [f.strip() for f in args.export.split(",") if f.strip()]
     if args.dry_run:
+        _check_choices("--impl", _split(args.impl), impl_registry.names())
+        _check_choices("--dtype", _split(args.dtype), tuple(DTYPES))
         grid = load_grid(args.grid or "quick").filtered(
             impls=_split(args.impl), dtypes=_split(args.dtype)
         )
-        _check_choices("--impl", _split(args.impl), impl_registry.names())
-        _check_choices("--dtype", _split(args.dtype), tuple(DTYPES))
         listing = [{"case_id": c.case_id, "group": c.group, **c.params()} for c in grid.cases]
         if args.json:
             print(json.dumps({"grid": grid.name, "n_cases": len(listing), "cases": listing}))
@@ -727,7 +741,23 @@ def main(args: argparse.Namespace) -> int:
                 print(c.case_id, c.group, c.label())
             print(f"{len(listing)} cases in grid {grid.name!r} ({grid.excluded} excluded)")
         return ExitCode.OK
-    result = run_sweep(
+    # Built before the run folder exists: an unreachable scheduler is exit 2, nothing written.
+    executor = make_executor(
+        args.executor, scheduler=args.scheduler, workers=args.workers, timing=not args.no_timing
+    )
+    try:
+        result = _run_from_args(args, export, executor, console)
+    finally:
+        executor.close()
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        _print_summary(console, result)
+    return ExitCode.INTERRUPTED if result.status == "interrupted" else ExitCode.OK
+
+
+def _run_from_args(args, export, executor, console) -> SweepResult:
+    return run_sweep(
         grid=args.grid or "quick",
         impls=args.impl,
         dtypes=args.dtype,
@@ -741,12 +771,8 @@ def main(args: argparse.Namespace) -> int:
         export=export,
         progress=not args.no_progress,
         console=console,
+        executor=executor,
     )
-    if args.json:
-        print(json.dumps(result.to_json()))
-    else:
-        _print_summary(console, result)
-    return ExitCode.INTERRUPTED if result.status == "interrupted" else ExitCode.OK
 
 
 __all__ = ["EXECUTORS", "SweepResult", "add_arguments", "main", "run_sweep", "summarize_rows"]
