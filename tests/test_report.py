@@ -299,6 +299,11 @@ def test_empty_and_older_runs_are_refused_by_name(tmp_path):
         render_report(run, out_dir=tmp_path / "o3", budget_abs=-1.0)
     for name in ("o1", "o2", "o3"):
         assert not (tmp_path / name).exists(), "nothing may be written on bad input"
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    with pytest.raises(UsageError, match="--out: cannot write the report into"):
+        render_report(run, out_dir=a_file)
+    assert a_file.read_text() == "keep me"
 
 
 def test_cli_run_with_only_error_rows_says_what_is_missing(tmp_path):

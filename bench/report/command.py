@@ -217,10 +217,14 @@ def render(
     if frame.empty:
         raise UsageError(f"RUN: {run_dir} holds no readable cases")
     out_dir = Path(out_dir) if out_dir is not None else Path("reports") / str(meta.get("run_id"))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-")
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write the report into {out_dir}: {exc}") from None
     # Render into a scratch folder beside the target, then move: a failed render leaves the
     # previous report whole.
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as scratch:
+    with probe as scratch:
         scratch_dir = Path(scratch)
         doc = document.build_document(frame, meta, scratch_dir, **budgets)
         written = {figure.path.name for figure in doc.figures()}
