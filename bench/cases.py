@@ -429,7 +429,8 @@ def _read_spec(name_or_path: str | Path) -> tuple[dict, str, str]:
     """Return (parsed TOML, source label, grid name fallback)."""
     text_name = str(name_or_path)
     if text_name in GRID_NAMES and not Path(text_name).exists():
-        resource = resources.files("bench.grids").joinpath(f"{text_name}.toml")
+        # files("bench") rather than files("bench.grids"): grids/ is package data, not a package
+        resource = resources.files("bench").joinpath("grids", f"{text_name}.toml")
         source = str(resource)
         data = resource.read_text(encoding="utf-8")
     else:
