@@ -12,9 +12,16 @@ Examples::
     gfbench sweep --grid my_grid.toml --no-timing   # accuracy only
     gfbench sweep --resume results/20261127T100000Z-quick-1a2b   # finish an interrupted run
     gfbench sweep --dry-run --json                  # list the cases, measure nothing
+    gfbench sweep --executor dask --workers 2 --no-timing   # accuracy fanned out over workers
+    gfbench sweep --export csv,parquet              # also cases.csv / cases.parquet
 
 Ctrl-C stops after the current case: the run stays valid (status "interrupted") and the
-command exits 130; ``--resume`` finishes it without redoing finished cases.
+command exits 130; ``--resume`` finishes it without redoing finished cases. Exit codes: 0 done,
+2 bad input (nothing written), 130 interrupted.
+
+Python: ``bench.sweep.run_sweep(grid="quick", impls=["scipy"], out="results")`` does the same
+and returns a ``SweepResult``; ``bench.store.load(result.run_dir)`` gives the DataFrame.
+Timings are noisy on shared machines: every row carries ``unstable``; compare ``min_ns``.
 """
 
 from __future__ import annotations
@@ -231,7 +238,7 @@ def _print_summary(console, result: SweepResult) -> None:
             s["unavailable"],
             s["error"],
             s["unstable"],
-            "-" if s["speed_vs_scipy"] is None else f"{s['speed_vs_scipy']:.2f}x ({s['matched']})",
+            "-" if s["speed_vs_scipy"] is None else f"{s['speed_vs_scipy']:.3g}x ({s['matched']})",
         ]
         for s in result.summary
     ]
