@@ -187,12 +187,25 @@ def test_bad_options_exit_2(tmp_path, args, needle, capsys, monkeypatch):
 def test_unwritable_out_fails_before_measuring(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    started = time.perf_counter()
     proc = gfbench("--grid", str(TINY), "--out", str(blocker / "results"), cwd=tmp_path)
     assert proc.returncode == 2
     assert "--out: cannot write results under" in proc.stderr
     assert "unstable" not in proc.stderr and "speed vs scipy" not in proc.stderr
-    assert time.perf_counter() - started < 60  # sanity: it did not run the grid
+
+
+def test_unwritable_out_is_refused_before_any_measurement(tmp_path, monkeypatch):
+    from bench import machine, measure
+    from bench.exitcodes import UsageError
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("measured before checking --out")
+
+    monkeypatch.setattr(machine, "measure_bandwidth", must_not_run)
+    monkeypatch.setattr(measure, "run_case", must_not_run)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(UsageError, match="--out"):
+        run_sweep(grid=TINY, out=blocker / "results", progress=False)
 
 
 def test_dry_run_lists_cases_and_writes_nothing(tmp_path, capsys, monkeypatch):
