@@ -160,6 +160,22 @@ def test_recommendation_is_the_fastest_within_budget(rendered):
     assert uint8 and all(line["fastest_overall"] == "pillow" for line in uint8)
     assert all(line["recommended"] == "opencv-1t" for line in uint8)
     assert "Not recommended for their dtype, because they return another one: skimage uint8 " in md
+    # the summary at the top says the same, per dtype
+    summary = md.split("## Summary\n\n", 1)[1].split("\n## ", 1)[0]
+    for dtype in {line["dtype"] for line in table}:
+        lines = [line for line in table if line["dtype"] == dtype]
+        winners = [line["recommended"] for line in lines]
+        best = max(set(winners), key=winners.count)
+        speedup = statistics.median(
+            float(line["speedup_vs_scipy"]) for line in lines if line["recommended"] == best
+        )
+        expected = f"{dtype}: {best} is the fastest within "
+        expected_count = f"in {winners.count(best)} of {len(lines)} size/sigma groups"
+        (sentence,) = [s for s in summary.splitlines() if s.startswith(expected)]
+        assert expected_count in sentence
+        assert math.isclose(
+            float(sentence.split("(median ")[1].split("x")[0]), speedup, rel_tol=6e-3
+        )
 
 
 def test_header_shows_environment_and_unstable_rows(rendered):

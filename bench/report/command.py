@@ -101,6 +101,7 @@ class Rendered:
     files: tuple[str, ...]
     warnings: tuple[str, ...]
     missing: tuple[str, ...]
+    findings: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -109,6 +110,7 @@ class Rendered:
             "files": list(self.files),
             "warnings": list(self.warnings),
             "missing": list(self.missing),
+            "findings": list(self.findings),
         }
 
 
@@ -245,6 +247,7 @@ def render(
         files=tuple(files),
         warnings=tuple(doc.paragraphs("warning")),
         missing=tuple(doc.paragraphs("missing")),
+        findings=tuple(b.text for b in doc.section(document.SUMMARY).blocks),
     )
 
 

@@ -41,9 +41,11 @@ def build_document(
     """
     frame = frames.prepare(df)
     run_id = str(meta.get("run_id") or "unknown run")
+    budgets = {"budget_grey_levels": budget_grey_levels, "budget_abs": budget_abs}
     return Document(
         title=f"gfbench report: {run_id}",
         sections=(
+            Section(SUMMARY, tuple(Paragraph(text) for text in findings(frame, **budgets))),
             _run_section(frame, meta),
             _speed_section(frame, meta, out_dir),
             _accuracy_section(
@@ -52,6 +54,59 @@ def build_document(
             _pitfalls_section(frame),
         ),
     )
+
+
+SUMMARY = "Summary"
+
+
+def findings(frame: pd.DataFrame, *, budget_grey_levels: float, budget_abs: float) -> list[str]:
+    """The report's headline sentences, each computed from the prepared frame.
+
+    Per output dtype: which implementation is most often the fastest within the error budget;
+    then SciPy's uint8 bias, SciPy's float32-vs-float64 speed, and how many rows were unstable.
+    """
+    lines = []
+    recommended = tables.recommendation_table(
+        frame, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs
+    )
+    for dtype in plots._dtype_order(recommended["dtype"].unique()):
+        groups = recommended[recommended["dtype"] == dtype]
+        counts = groups["recommended"].value_counts()
+        best = str(counts.index[0])
+        budget = budget_grey_levels if frames.is_integer_dtype(dtype) else budget_abs
+        unit = "grey level(s)" if frames.is_integer_dtype(dtype) else "(absolute error)"
+        if best == "none within budget":
+            lines.append(
+                f"{dtype}: no implementation stays within {budget:g} {unit} in "
+                f"{counts.iloc[0]} of {len(groups)} size/sigma groups."
+            )
+            continue
+        speedup = groups.loc[groups["recommended"] == best, "speedup_vs_scipy"].median()
+        lines.append(
+            f"{dtype}: {best} is the fastest within {budget:g} {unit} in {counts.iloc[0]} of "
+            f"{len(groups)} size/sigma groups (median {speedup:.3g}x SciPy's speed)."
+        )
+    bias = pitfalls.run_integer_bias(frame)
+    if "run_bias_mean[scipy]" in bias:
+        lines.append(
+            f"SciPy uint8 blurs (order 0) are biased by {bias['run_bias_mean[scipy]']:+.3f} grey "
+            f"levels on average over {bias['run_cases[scipy]']} cases (truncation toward zero)."
+        )
+    ratios = pitfalls.speed_ratios(frame, "scipy", "float32")
+    if len(ratios):
+        lines.append(
+            f"SciPy float32 runs {ratios.median():.2f}x as fast as float64 (median over "
+            f"{len(ratios)} cases)."
+        )
+    unstable = tables.unstable_table(frame)
+    if len(unstable):
+        lines.append(
+            f"{int(unstable['unstable'].sum())} of {len(frames.timed_rows(frame))} timed rows "
+            f"are flagged unstable: compare minimum times, or rerun on a quieter machine."
+        )
+    if not lines:
+        lines.append("This run holds no successful rows to summarise.")
+    return lines
 
 
 def _run_section(frame: pd.DataFrame, meta: Mapping) -> Section:

@@ -99,6 +99,13 @@ class Document:
         walk(self.sections)
         return found
 
+    def section(self, title: str) -> Section:
+        """The top section called ``title``."""
+        for section in self.sections:
+            if section.title == title:
+                return section
+        raise KeyError(title)
+
     def figures(self) -> list[Figure]:
         """Every figure, in document order."""
         found: list[Figure] = []
