@@ -44,7 +44,7 @@ def run(
 ) -> int:
     """Run the main job and print its summary; return the exit code."""
     from bench.exitcodes import ExitCode
-    from bench.report import render_report
+    from bench.report.command import render as render_report
     from bench.sweep import run_sweep
 
     result = verify()
@@ -56,7 +56,8 @@ def run(
         print("details:         gfbench verify --json   (re-record on purpose: --update-golden)")
         print()
     sweep = run_sweep(grid=grid, out=results, progress=not as_json)
-    index = render_report(sweep.run_dir, out_dir=Path(reports) / sweep.run_dir.name)
+    rendered = render_report(sweep.run_dir, out_dir=Path(reports) / sweep.run_dir.name)
+    index = rendered.path
     code = int(result.exit_code)
     if sweep.status == "interrupted":
         code = int(ExitCode.INTERRUPTED)
@@ -65,11 +66,16 @@ def run(
             "verify": result.document,
             "sweep": sweep.to_json(),
             "report": str(index),
+            "findings": list(rendered.findings),
             "exit_code": code,
         }
         print(json.dumps(document, indent=1, default=str))
         return code
     _print_summary(sweep)
+    print()
+    for line in rendered.findings:
+        print(f"- {line}")
+    print()
     print(f"verify: exit code {int(result.exit_code)}; sweep: {sweep.status}, run {sweep.run_dir}")
     print(f"report: {index}")
     return code
