@@ -47,7 +47,14 @@ from bench.cases import DTYPES, Case, Grid, load_grid
 from bench.executors import EXECUTOR_NAMES, EXECUTORS, Executor, SerialExecutor, make_executor
 from bench.exitcodes import ExitCode, UsageError
 from bench.measure import PEAK_MEM_METHOD, CaseSettings
-from bench.store import RUN_FILE, RunStore, check_writable, resolve_run, utc_now
+from bench.store import (
+    RUN_FILE,
+    RunStore,
+    check_writable,
+    load_run_meta,
+    resolve_run,
+    utc_now,
+)
 from bench.timing import TimingSettings
 
 DEFAULT_OUT = "results"
@@ -418,9 +425,12 @@ def _start(
 ) -> SweepResult:
     if resume is not None:
         run_dir = _resume_dir(resume, out)
+        # before reopening: reopening repairs a cut last line, which must not happen to a
+        # file another live sweep is still appending to
+        _check_not_running(load_run_meta(run_dir), run_dir)
         store = RunStore.reopen(run_dir)
+        cleanup.callback(store.close)
         meta = store.meta
-        _check_not_running(meta, run_dir)
         stored = meta["grid"]
         the_grid = load_grid(stored["spec"]).filtered(
             impls=stored["filters"]["impl"], dtypes=stored["filters"]["dtype"]
@@ -510,6 +520,7 @@ def _start(
             "accuracy_seconds": 0.0,
         }
         store = RunStore.create(out, _new_run_id(the_grid.name), meta)
+        cleanup.callback(store.close)
 
     return _drive(
         store,

@@ -322,3 +322,21 @@ def test_processes_option_and_pinned_thread_variables(tmp_path):
     threads = store.load_run_meta(tmp_path)["threads"]
     assert threads["OMP_NUM_THREADS"] == "2"  # the user's choice is kept
     assert threads["OPENBLAS_NUM_THREADS"] == "1"  # unset ones are pinned to 1
+
+
+def test_resume_refuses_a_run_another_live_sweep_is_writing(tmp_path):
+    import socket
+
+    from bench.exitcodes import UsageError
+
+    result = run_sweep(grid=TINY, impls=["pillow"], timing=False, progress=False, out=tmp_path)
+    run_json = result.run_dir / "run.json"
+    meta = json.loads(run_json.read_text())
+    meta.update(status="running", pid=os.getppid(), host=socket.gethostname())
+    run_json.write_text(json.dumps(meta))
+    cases = result.run_dir / "cases.jsonl"
+    cut = cases.read_bytes()[:-10]
+    cases.write_bytes(cut)  # as if the other sweep were mid-write
+    with pytest.raises(UsageError, match="still being written by process"):
+        run_sweep(resume=result.run_dir, progress=False)
+    assert cases.read_bytes() == cut  # its file is left alone
