@@ -69,7 +69,7 @@ def findings(frame: pd.DataFrame, *, budget_grey_levels: float, budget_abs: floa
     recommended = tables.recommendation_table(
         frame, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs
     )
-    for dtype in plots._dtype_order(recommended["dtype"].unique()):
+    for dtype in frames.dtype_order(recommended["dtype"].unique()):
         groups = recommended[recommended["dtype"] == dtype]
         counts = groups["recommended"].value_counts()
         best = str(counts.index[0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -172,3 +173,19 @@ def output_dtype_differs(rows: pd.DataFrame) -> pd.Series:
         return pd.Series(False, index=rows.index)
     known = rows["out_dtype"].notna() & rows["dtype_out"].notna()
     return (known & (rows["out_dtype"].astype(str) != rows["dtype_out"].astype(str))).astype(bool)
+
+
+def dtype_order(dtypes: Iterable[str]) -> list[str]:
+    """Dtype labels in the order the report shows them: floats, integers, mixed, others."""
+    preferred = [
+        "float64",
+        "float32",
+        "uint8",
+        "uint16",
+        "int16",
+        "int32",
+        "uint8->float32",
+        "uint8->float64",
+    ]
+    present = set(dtypes)
+    return [d for d in preferred if d in present] + sorted(present - set(preferred))

@@ -93,21 +93,6 @@ def _order0(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[~frames.derivative_mask(rows)]
 
 
-def _dtype_order(dtypes: Sequence[str]) -> list[str]:
-    preferred = [
-        "float64",
-        "float32",
-        "uint8",
-        "uint16",
-        "int16",
-        "int32",
-        "uint8->float32",
-        "uint8->float64",
-    ]
-    present = set(dtypes)
-    return [d for d in preferred if d in present] + sorted(present - set(preferred))
-
-
 def _tidy(ax) -> None:
     """No labels on minor log ticks: they collide (3x10^-1 4x10^-1 ...) and say little."""
     from matplotlib.ticker import NullFormatter
@@ -126,7 +111,7 @@ def _dtypes_varying(rows: pd.DataFrame, column: str) -> list[str]:
     """The dtypes for which ``column`` takes at least two values: a one-point panel says
     nothing about a trend."""
     counts = rows.groupby("dtype")[column].nunique()
-    return _dtype_order([d for d, n in counts.items() if n >= 2])
+    return frames.dtype_order([d for d, n in counts.items() if n >= 2])
 
 
 def _log_or_symlog(ax, values: Sequence[float]) -> None:
@@ -212,7 +197,7 @@ def roofline(
         return Paragraph("No rows carry GFLOP/s and GB/s: no roofline plot.", "missing")
     rows["intensity"] = rows["gflops_per_s"] / rows["gbytes_per_s"]
     colours = _colours(frame["impl"].dropna().unique())
-    dtypes = _dtype_order(rows["dtype"].unique())
+    dtypes = frames.dtype_order(rows["dtype"].unique())
     markers = {d: _MARKERS[i % len(_MARKERS)] for i, d in enumerate(dtypes)}
     figure, (ax,) = _panels(1, width=8.0, height=5.0)
     for (impl, dtype), group in rows.groupby(["impl", "dtype"]):
@@ -274,7 +259,7 @@ def error_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
             "No rows carry an accuracy measurement: no error-vs-sigma plot.", "missing"
         )
     rows["error"] = [frames.error_in_output_units(r) for _, r in rows.iterrows()]
-    dtypes = _dtype_order(rows["dtype"].unique())
+    dtypes = frames.dtype_order(rows["dtype"].unique())
     colours = _colours(frame["impl"].dropna().unique())
     figure, axes = _panels(len(dtypes))
     for ax, dtype in zip(axes, dtypes, strict=True):
@@ -423,7 +408,7 @@ def pareto(
     rows = rows[rows["speedup"].notna()]
     if rows.empty:
         return Paragraph("No case was run by SciPy and a peer alike: no Pareto chart.", "missing")
-    dtypes = _dtype_order(rows["dtype"].unique())
+    dtypes = frames.dtype_order(rows["dtype"].unique())
     colours = _colours(frame["impl"].dropna().unique())
     figure, axes = _panels(len(dtypes))
     for ax, dtype in zip(axes, dtypes, strict=True):
