@@ -92,7 +92,35 @@ def _cpu_info() -> dict[str, Any]:
         "flags": flags,
         "cores_logical": os.cpu_count(),
         "cores_physical": physical,
+        "governor": _read_first("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+        "boost": _read_first("/sys/devices/system/cpu/cpufreq/boost"),
     }
+
+
+def _read_first(path: str) -> str | None:
+    """First line of a sysfs file, or None (VMs often expose no cpufreq at all)."""
+    try:
+        return Path(path).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def busy_warning(threshold: float = 0.5) -> str | None:
+    """A warning when other processes already load the machine (pyperf checks the system too).
+
+    Load average over the last minute above ``threshold`` x cores means the timings will be
+    shared with other work: minima stay usable, medians and the repeatability target do not.
+    """
+    if not hasattr(os, "getloadavg"):
+        return None
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    if load <= threshold * cores:
+        return None
+    return (
+        f"the machine is busy (load average {load:.1f} on {cores} cores): timings will be "
+        "noisy; compare min_ns, use --processes N, or rerun on a quiet machine"
+    )
 
 
 def git_commit() -> str | None:

@@ -481,6 +481,7 @@ def _start(
             return SweepResult(None, "dry-run", {}, len(the_grid.cases), 0, 0.0, 0.0, [], [], [])
         check_writable(out)  # before any measurement
         from bench.machine import (
+            busy_warning,
             environment,
             measure_bandwidth,
             measure_peak_gflops,
@@ -488,6 +489,8 @@ def _start(
         )
 
         cleanup.enter_context(pinned_threads())
+        if tsettings is not None and (warning := busy_warning()):
+            console.print(f"[yellow]warning[/] {warning}", highlight=False, soft_wrap=True)
         bandwidth, peak = measure_bandwidth(), measure_peak_gflops()
         env = environment()
         spec_text = json.dumps(the_grid.spec, sort_keys=True)
