@@ -52,6 +52,8 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from distributed.diagnostics.plugin import WorkerPlugin
+
 from bench.cases import Case
 from bench.executors import Executor
 from bench.exitcodes import UsageError
@@ -117,12 +119,14 @@ def probe_scheduler(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) 
             await comm.close()
 
     try:
-        identity = asyncio.run(handshake())
+        identity = asyncio.run(asyncio.wait_for(handshake(), timeout_s))
     except RuntimeError as exc:  # already inside an event loop: the TCP check has to do
         if "running event loop" not in str(exc):
             raise fail(str(exc)) from None
         return {"type": "Scheduler", "address": full}
-    except (OSError, asyncio.TimeoutError, ValueError, TypeError) as exc:
+    except asyncio.TimeoutError:
+        raise fail(f"no answer to dask's handshake within {timeout_s:g} s") from None
+    except (OSError, ValueError, TypeError) as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from None
     if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
         kind = identity.get("type") if isinstance(identity, dict) else identity
@@ -152,16 +156,21 @@ def connect(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S):
 
 _worker_ready = threading.Lock()
 _worker_env: tuple[tuple[str, str], ...] | None = None
+_worker_pins = contextlib.ExitStack()  # entered once per worker process, never left
 
 
 def _prepare_worker() -> tuple[tuple[str, str], ...]:
-    """Pin this worker process's thread variables once; return its environment for timers."""
+    """Pin this worker process's thread variables once; return its environment for timers.
+
+    Workers of our LocalCluster inherit the driver's pinned values; workers of an external
+    cluster get the defaults (1 thread) unless their own environment sets them.
+    """
     global _worker_env
     with _worker_ready:
         if _worker_env is None:
-            from bench.machine import pin_thread_env
+            from bench.machine import pinned_threads
 
-            pin_thread_env()
+            _worker_pins.enter_context(pinned_threads())
             _worker_env = tuple(sorted(os.environ.items()))
     return _worker_env
 
@@ -193,6 +202,34 @@ def _run_case_on_worker(
     if host in bounds:
         changes["bandwidth_gbs"], changes["peak_gflops"] = bounds[host]
     return run_case(case, dataclasses.replace(settings, **changes))
+
+
+class _LocalWorkerSetup(WorkerPlugin):
+    """For the workers of our own LocalCluster (restarted ones too): ignore SIGINT.
+
+    A terminal's Ctrl-C reaches the whole process group; the driver decides what it means
+    (finish the running cases, then stop), so its workers must not die of it.
+    """
+
+    name = "gfbench-local-worker"
+
+    def setup(self, worker: Any) -> None:
+        import signal
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _warm_worker() -> None:
+    """Import what every case needs (peers included), so the first cases do not pay for it."""
+    _prepare_worker()
+    import bench.accuracy
+    import bench.measure  # noqa: F401
+    from bench import impls
+
+    for name in impls.names():
+        with contextlib.suppress(Exception):
+            impls.get(name).available()
 
 
 def _host_metadata() -> dict[str, Any]:
@@ -261,6 +298,8 @@ class DaskExecutor(Executor):
         self._local = scheduler is None and client is None
         self._cluster = None
         self._machines: dict[str, dict[str, Any]] = {}
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
         self.client = client
         if scheduler:
             self.client = connect(scheduler, self.connect_timeout_s)
@@ -270,6 +309,14 @@ class DaskExecutor(Executor):
                 self.close()
                 raise
         self.scheduler = None if self.client is None else self.client.scheduler.address
+        if self._local and not timing:
+            # Accuracy only: start the LocalCluster and warm its workers (imports) now, in the
+            # background, while the driver measures the machine and opens the run. Not when
+            # timing: that start-up would disturb the driver's bandwidth probe.
+            self._starting = threading.Thread(
+                target=self._start_local, name="gfbench-dask-start", daemon=True
+            )
+            self._starting.start()
 
     # -- cluster ---------------------------------------------------------------------------
 
@@ -299,11 +346,11 @@ class DaskExecutor(Executor):
                 stacklevel=3,
             )
 
-    def _ensure_client(self) -> Any:
-        if self.client is None:
+    def _start_local(self) -> None:
+        try:
             from distributed import Client, LocalCluster
 
-            self._cluster = LocalCluster(
+            cluster = LocalCluster(
                 n_workers=self.n_workers,
                 threads_per_worker=1,
                 processes=True,
@@ -312,8 +359,24 @@ class DaskExecutor(Executor):
                 resources={TIMING_RESOURCE: 1},
                 silence_logs=logging.ERROR,
             )
-            self.client = Client(self._cluster, set_as_default=False)
-            self.scheduler = self._cluster.scheduler_address
+            self._cluster = cluster
+            self.client = Client(cluster, set_as_default=False)
+            self.scheduler = cluster.scheduler_address
+            self.client.register_plugin(_LocalWorkerSetup())
+            self.client.run(_warm_worker)
+        except BaseException as exc:  # re-raised in the driver's thread by _ensure_client
+            self._start_error = exc
+
+    def _ensure_client(self) -> Any:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        elif self.client is None and self._start_error is None:
+            self._start_local()
+        if self._start_error is not None:
+            raise RuntimeError(f"could not start the LocalCluster: {self._start_error}") from (
+                self._start_error
+            )
         return self.client
 
     def _survey(self, client: Any, settings: CaseSettings) -> dict[str, tuple]:
@@ -369,8 +432,9 @@ class DaskExecutor(Executor):
         if not cases:
             return
         client = self._ensure_client()
-        bounds = self._survey(client, settings)
         timed = settings.timing is not None
+        # Timed: bounds per host first, on an idle cluster. Accuracy only: after submitting.
+        bounds = self._survey(client, settings) if timed else {}
         resources = {TIMING_RESOURCE: 1} if timed else None
         token = secrets.token_hex(4)
         ideals: dict[tuple, Any] = {}
@@ -396,6 +460,8 @@ class DaskExecutor(Executor):
                 resources=resources,
             )
             futures[future] = case
+        if not timed:
+            self._survey(client, settings)
         order = list(futures.values())
         finished: set[str] = set()
 
@@ -409,27 +475,25 @@ class DaskExecutor(Executor):
 
         announce_next()
         try:
-            remaining = as_completed(list(futures), loop=client.loop)
-            for future in remaining:
-                row = self._collect(future, futures, finished)
-                if row is None:
-                    continue
+            stream = as_completed(list(futures), loop=client.loop)
+            for row in self._rows(stream, futures, finished):
                 yield row
                 announce_next()
                 if should_stop():
                     break
             else:
                 return
-            # Stop requested: cases not started yet are cancelled (``--resume`` runs them);
-            # the ones running finish, and their rows are written like any other.
+            # Stop requested: the cases not started yet are cancelled (``--resume`` runs them);
+            # the running ones finish and their rows are written like any other. The ideals
+            # are released, not cancelled: cancelling would cancel the running cases too.
             running = _running_keys(client)
-            client.cancel([f for f in futures if f.key not in running] + list(ideals.values()))
-            for future in as_completed(
-                [f for f in futures if f.key in running], loop=client.loop
-            ):
-                row = self._collect(future, futures, finished)
-                if row is not None:
-                    yield row
+            client.cancel([f for f in futures if f.key not in running])
+            for future in [f for f in futures if f.key not in running]:
+                futures.pop(future)
+            for ideal in ideals.values():
+                ideal.release()
+            ideals.clear()
+            yield from self._rows(as_completed(list(futures), loop=client.loop), futures, finished)
         finally:
             leftover = list(futures) + list(ideals.values())
             if leftover:
@@ -437,13 +501,29 @@ class DaskExecutor(Executor):
                     client.cancel(leftover)
 
     @staticmethod
-    def _collect(future: Any, futures: dict[Any, Case], finished: set[str]) -> Row | None:
-        case = futures.pop(future)
-        row = _row_of(future, case)
-        future.release()
-        if row is not None:
-            finished.add(case.case_id)
-        return row
+    def _rows(stream: Any, futures: dict[Any, Case], finished: set[str]) -> Iterator[Row]:
+        """Rows of the futures ``stream`` (a ``distributed.as_completed``) yields.
+
+        A future can come back "finished" while its result sits on a worker that has just
+        died; the scheduler then recomputes it, so it goes back into the stream.
+        """
+        for future in stream:
+            if future not in futures:
+                continue
+            try:
+                row = _row_of(future, futures[future])
+            except Exception:
+                if future.status in ("finished", "error", "cancelled"):
+                    raise
+                row = None
+            if row is None and future.status not in ("finished", "error", "cancelled"):
+                stream.add(future)  # lost with its worker: wait for the recomputed result
+                continue
+            case = futures.pop(future)
+            future.release()
+            if row is not None:
+                finished.add(case.case_id)
+                yield row
 
     def describe(self) -> dict[str, Any]:
         """What run.json records about the executor."""
@@ -461,6 +541,9 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         """Disconnect, and shut down the LocalCluster if this executor started it (idempotent)."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         client, cluster = self.client, self._cluster
         self._cluster = None
         if self._own_client:
@@ -491,11 +574,15 @@ def _running_keys(client: Any) -> set[str]:
 
 
 def _row_of(future: Any, case: Case) -> Row | None:
-    """The row a finished future carries; an ``error`` row if the task failed; None if cancelled."""
-    if future.status == "cancelled":
-        return None
-    if future.status == "finished":
+    """The row of a done future: its result, or an ``error`` row if the task failed.
+
+    None when it was cancelled, or when it is not done any more (its worker died holding it).
+    """
+    status = future.status
+    if status == "finished":
         return future.result()
+    if status != "error":
+        return None
     exc = future.exception()
     from distributed.scheduler import KilledWorker
 

@@ -1,0 +1,412 @@
+"""The Dask executor (issue 6): a LocalCluster, a separately started scheduler, crashes, resume.
+
+Every cluster and subprocess is torn down by a fixture finalizer or a ``finally``, also when a
+test fails. The grid (``tests/data/dask_grid.toml``) has 44 small cases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed")
+psutil = pytest.importorskip("psutil")
+
+from bench import store  # noqa: E402
+from bench.cases import load_grid  # noqa: E402
+from bench.executors import Executor, make_executor  # noqa: E402
+from bench.executors_dask import TIMING_RESOURCE, DaskExecutor, probe_scheduler  # noqa: E402
+from bench.exitcodes import UsageError  # noqa: E402
+from bench.sweep import run_sweep  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+GRID = Path(__file__).parent / "data" / "dask_grid.toml"
+N_CASES = len(load_grid(GRID).cases)
+FAST_TIMING = ["--min-sample-ms", "2", "--repeats", "2", "--warmup", "0"]
+#: Fields that must not depend on where a case ran.
+ACCURACY_FIELDS = (
+    "status",
+    "reason",
+    "out_dtype",
+    "output_sha256",
+    "max_abs_error",
+    "rmse",
+    "bias",
+    "max_ulp_error",
+    "max_grey_levels",
+    "frac_correctly_rounded",
+    "matches_storage_model",
+    "interior_max_abs_error",
+    "border_max_abs_error",
+    "approximate",
+    "accuracy_error",
+)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def gfbench(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bench", "sweep", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def rows_of(run_dir: Path) -> list[dict]:
+    lines = (run_dir / "cases.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def accuracy_view(rows: list[dict]) -> dict[str, tuple]:
+    return {r["case_id"]: tuple(r.get(f) for f in ACCURACY_FIELDS) for r in rows}
+
+
+def run_dirs(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if (p / "run.json").exists()) if out.exists() else []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kill_tree(proc: subprocess.Popen | psutil.Process, sig: int = signal.SIGKILL) -> None:
+    """Kill a process and every descendant (dask workers are grandchildren)."""
+    try:
+        parent = psutil.Process(proc.pid)
+        family = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for p in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.send_signal(sig)
+    psutil.wait_procs(family, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def serial_rows(tmp_path_factory) -> dict[str, tuple]:
+    """The reference: the same grid through the serial executor, accuracy only."""
+    out = tmp_path_factory.mktemp("serial")
+    result = run_sweep(grid=GRID, out=out, timing=False, progress=False)
+    assert result.status == "complete"
+    rows = rows_of(result.run_dir)
+    assert len(rows) == N_CASES
+    return accuracy_view(rows)
+
+
+# -- a LocalCluster -----------------------------------------------------------------------------
+
+
+def test_local_cluster_cli_gives_the_serial_accuracy_rows(tmp_path, serial_rows):
+    proc = gfbench(
+        "--grid", str(GRID), "--no-timing", "--executor", "dask", "--workers", "2",
+        "--out", str(tmp_path), "--json", "--no-progress", cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["status"] == "complete"
+    rows = rows_of(Path(result["run_dir"]))
+    assert len(rows) == N_CASES == len({r["case_id"] for r in rows})
+    assert accuracy_view(rows) == serial_rows
+    assert all(r["min_ns"] is None for r in rows)  # --no-timing: no timings
+    assert {r["host"] for r in rows if r["status"] == "ok"} == {socket.gethostname()}
+    meta = store.load_run_meta(result["run_dir"])
+    executor = meta["executor"]
+    assert (executor["name"] if isinstance(executor, dict) else executor) == "dask"
+
+
+class KillOneWorker(Executor):
+    """Wraps a DaskExecutor; after ``after`` rows it SIGKILLs a worker that is running a case."""
+
+    name = "dask"
+
+    def __init__(self, inner: DaskExecutor, after: int) -> None:
+        self.inner = inner
+        self.after = after
+        self.killed_pid: int | None = None
+        self.rows_before_kill: list[str] = []
+
+    def run(self, cases, settings, should_stop, on_start=None) -> Iterator:
+        for i, row in enumerate(self.inner.run(cases, settings, should_stop, on_start), 1):
+            yield row
+            if i <= self.after:
+                self.rows_before_kill.append(row.case_id)
+            if i == self.after:
+                client = self.inner.client
+                busy = [w for w, keys in client.processing().items() if keys]
+                pids = client.run(os.getpid)
+                victim = (busy or sorted(pids))[0]
+                self.killed_pid = pids[victim]
+                os.kill(self.killed_pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_worker_killed_mid_sweep_loses_no_row_and_the_sweep_completes(tmp_path, serial_rows):
+    executor = KillOneWorker(DaskExecutor(workers=2, timing=False), after=3)
+    try:
+        result = run_sweep(grid=GRID, out=tmp_path, timing=False, progress=False, executor=executor)
+    finally:
+        executor.close()
+    assert executor.killed_pid is not None
+    assert not psutil.pid_exists(executor.killed_pid) or (
+        psutil.Process(executor.killed_pid).status() == psutil.STATUS_ZOMBIE
+    )
+    assert result.status == "complete"
+    rows = rows_of(result.run_dir)
+    # the rows written before the kill are still the first lines, untouched
+    assert [r["case_id"] for r in rows[: executor.after]] == executor.rows_before_kill
+    # distributed reran the dead worker's case(s): every case exactly once, as serial
+    assert len(rows) == N_CASES == len({r["case_id"] for r in rows})
+    assert accuracy_view(rows) == serial_rows
+
+
+def test_timed_cases_record_the_worker_host_and_its_machine(tmp_path):
+    executor = DaskExecutor(workers=2, timing=True)
+    try:
+        with pytest.warns(UserWarning, match="disturb each other"):
+            result = run_sweep(
+                grid=GRID,
+                out=tmp_path,
+                impls=["scipy"],
+                min_sample_s=0.002,
+                repeats=2,
+                warmup=0,
+                progress=False,
+                executor=executor,
+            )
+        machines = executor.machines()
+    finally:
+        executor.close()
+    assert result.status == "complete"
+    rows = rows_of(result.run_dir)
+    assert rows and all(r["status"] == "ok" for r in rows)
+    host = socket.gethostname()
+    assert {r["host"] for r in rows} == {host}
+    assert all(r["min_ns"] > 0 and r["n_samples"] == 2 for r in rows)
+    assert all(r["bound_fraction"] is not None for r in rows)
+    assert set(machines) == {host}
+    machine = machines[host]
+    assert machine["cpu"]["cores_logical"] == os.cpu_count()
+    assert machine["bandwidth_gbs"] > 0 and machine["peak_gflops"] > 0
+    assert len(machine["workers"]) == 2
+    assert all(w["resources"] == {TIMING_RESOURCE: 1} for w in machine["workers"])
+    assert all(w["nthreads"] == 1 for w in machine["workers"])
+
+
+# -- a scheduler started separately -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def external_cluster(tmp_path_factory) -> Iterator[str]:
+    """`dask scheduler` and one `dask worker` (2 threads, timing=1) as separate processes."""
+    from distributed import Client
+
+    cwd = tmp_path_factory.mktemp("cluster")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    common = {"cwd": cwd, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = []
+    try:
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
+                 "--port", str(port), "--no-dashboard"],
+                **common,
+            )
+        )  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "dask", "worker", address, "--nthreads", "2",
+                 "--resources", f"{TIMING_RESOURCE}=1", "--no-dashboard"],
+                **common,
+            )
+        )  # fmt: skip
+        with Client(address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(1, timeout=30)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            kill_tree(proc, signal.SIGTERM)
+            kill_tree(proc)
+
+
+def test_sweep_against_a_separately_started_scheduler(tmp_path, external_cluster):
+    from distributed import Client, get_task_stream
+
+    with (
+        Client(external_cluster, set_as_default=False) as watcher,
+        get_task_stream(client=watcher) as stream,
+    ):
+        proc = gfbench(
+            "--grid", str(GRID), "--impl", "scipy,fft", *FAST_TIMING,
+            "--executor", "dask", "--scheduler", external_cluster,
+            "--out", str(tmp_path), "--json", "--no-progress", cwd=tmp_path,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    rows = rows_of(Path(result["run_dir"]))
+    assert result["status"] == "complete" and len(rows) == result["n_cases"] > 10
+    assert all(r["status"] == "ok" and r["min_ns"] > 0 for r in rows)
+    assert {r["host"] for r in rows} == {socket.gethostname()}
+    # The worker has 2 threads but one timing resource: its timed cases never overlapped.
+    # (The task stream stamps "stop" after dask's own bookkeeping: a few ms of slop, where
+    # two cases running together would overlap by the length of a case, tens of ms or more.)
+    spans = sorted(
+        (s["start"], s["stop"])
+        for task in stream.data
+        if str(task["key"]).startswith("gfbench-case-")
+        for s in task["startstops"]
+        if s["action"] == "compute"
+    )
+    assert len(spans) == len(rows)
+    overlaps = [earlier[1] - later[0] for earlier, later in itertools.pairwise(spans)]
+    assert max(overlaps) < 0.025, sorted(overlaps)[-3:]
+
+
+def test_external_workers_without_the_timing_resource_are_refused_for_timing(tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        with pytest.raises(UsageError, match="--resources timing=1"):
+            DaskExecutor(scheduler=cluster.scheduler_address, timing=True)
+        accuracy_only = DaskExecutor(scheduler=cluster.scheduler_address, timing=False)
+        accuracy_only.close()
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+def test_an_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "results"
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    proc = gfbench(
+        "--grid", str(GRID), "--no-timing", "--executor", "dask", "--scheduler", address,
+        "--out", str(out), cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "--scheduler" in proc.stderr and address in proc.stderr
+    assert "dask scheduler" in proc.stderr  # says how to start one
+    assert run_dirs(out) == []
+
+
+def test_a_listener_that_is_not_a_scheduler_is_refused():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with pytest.raises(UsageError, match="--scheduler"):
+            # accepted by the kernel backlog, but nobody answers the handshake
+            probe_scheduler(f"tcp://127.0.0.1:{port}", timeout_s=1.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "dask", "workers": 0}, "--workers"),
+        ({"name": "dask", "workers": 2, "scheduler": "tcp://127.0.0.1:1"}, "--workers"),
+        ({"name": "serial", "scheduler": "tcp://127.0.0.1:8786"}, "--executor dask"),
+        ({"name": "cluster"}, "allowed: serial, dask"),
+        ({"name": "dask", "scheduler": "no-port-here"}, "--scheduler"),
+    ],
+)
+def test_bad_executor_options_are_usage_errors(kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        make_executor(**kwargs)
+
+
+def test_bad_executor_options_exit_2_through_the_cli(tmp_path):
+    proc = gfbench("--executor", "dask", "--workers", "0", "--out", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--workers" in proc.stderr
+    assert run_dirs(tmp_path) == []
+
+
+# -- the driver dies or is interrupted ----------------------------------------------------------
+
+
+def _wait_for_rows(run_parent: Path, n: int, proc: subprocess.Popen, timeout: float = 90) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for run_dir in run_dirs(run_parent):
+            cases = run_dir / "cases.jsonl"
+            if cases.exists() and cases.read_text().count("\n") >= n:
+                return run_dir
+        if proc.poll() is not None:
+            pytest.fail(f"the sweep ended (exit {proc.returncode}) before {n} rows")
+        time.sleep(0.05)
+    pytest.fail(f"no {n} rows within {timeout} s")
+
+
+def _stop_midway(args: list[str], cwd: Path, how: int, after_rows: int) -> tuple[Path, int, str]:
+    """Start ``gfbench sweep ARGS``, send ``how`` once the run has ``after_rows`` rows."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench", "sweep", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        run_dir = _wait_for_rows(cwd / "results", after_rows, proc)
+        family = psutil.Process(proc.pid).children(recursive=True)
+        os.kill(proc.pid, how)
+        _, stderr = proc.communicate(timeout=60)
+        # also after SIGKILL: the LocalCluster's worker processes exit with their parent
+        _, alive = psutil.wait_procs(family, timeout=15)
+        assert not alive, f"orphaned workers: {alive}"
+    finally:
+        kill_tree(proc)
+    return run_dir, proc.returncode, stderr
+
+
+def test_driver_interrupted_then_killed_keeps_its_rows_and_resume_finishes(tmp_path, serial_rows):
+    dask = ["--executor", "dask", "--workers", "2", "--no-progress"]
+    # 1. Ctrl-C: the running cases finish, the rest are cancelled, exit 130
+    run_dir, code, stderr = _stop_midway(
+        ["--grid", str(GRID), "--no-timing", *dask], tmp_path, signal.SIGINT, 3
+    )
+    assert code == 130, stderr
+    assert store.load_run_meta(run_dir)["status"] == "interrupted"
+    interrupted = rows_of(run_dir)
+    assert 3 <= len(interrupted) < N_CASES, "the sweep should have stopped midway"
+
+    # 2. resumed, then the driver crashes (SIGKILL): nothing written so far is lost
+    _, code, _ = _stop_midway(
+        ["--resume", str(run_dir), *dask], tmp_path, signal.SIGKILL, len(interrupted) + 2
+    )
+    assert code == -signal.SIGKILL
+    assert store.load_run_meta(run_dir)["status"] == "running"  # what a crash leaves behind
+    crashed = rows_of(run_dir)
+    assert crashed[: len(interrupted)] == interrupted
+    assert len(interrupted) + 2 <= len(crashed) < N_CASES, "the crash should come midway"
+
+    # 3. resumed again: complete, every case exactly once, the serial executor's accuracy
+    resumed = gfbench("--resume", str(run_dir), *dask, "--json", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["status"] == "complete"
+    rows = rows_of(run_dir)
+    assert rows[: len(crashed)] == crashed
+    assert len(rows) == N_CASES == len({r["case_id"] for r in rows})
+    assert accuracy_view(rows) == serial_rows
