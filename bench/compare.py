@@ -567,46 +567,66 @@ def _cap_text(available: Any) -> str:
 
 
 # --------------------------------------------------------------------------- performance
-def _process_values(row: dict[str, Any]) -> tuple[list[float], list[float]]:
-    """(per-process minima, samples) of one row; minima empty when processes are not known."""
+def _process_groups(row: dict[str, Any]) -> tuple[list[list[float]] | None, list[float]]:
+    """(samples grouped by worker process or None when unknown, all samples) of one row."""
     samples = row.get("samples_ns")
     if samples is None or (isinstance(samples, float) and math.isnan(samples)):
-        return [], []
+        return None, []
     samples = [float(s) for s in samples]
     if not samples:
-        return [], []
-    recorded = row.get("process_min_ns")
-    if isinstance(recorded, (list, tuple, np.ndarray)) and len(recorded):
-        return [float(m) for m in recorded], samples
+        return None, []
     processes = row.get("processes")
     # processes == 0 means "timed in the sweep's own process": one process all the same
     processes = 1 if _is_null(processes) else max(1, int(processes))
     if processes == 1:
-        return [min(samples)], samples
+        return [samples], samples
     if len(samples) % processes == 0:
         # bench.timing.time_in_processes pools the workers' samples in process order,
         # `repeats` per process, so consecutive equal chunks are the processes.
         per = len(samples) // processes
-        return [min(samples[i : i + per]) for i in range(0, len(samples), per)], samples
-    return [], samples  # several processes, grouping unknown: samples only
+        return [samples[i : i + per] for i in range(0, len(samples), per)], samples
+    return None, samples  # several processes, grouping unknown: samples only
 
 
-def side_units(group: Sequence[dict[str, Any]]) -> tuple[list[float], list[float]]:
-    """Merge the rounds of one case on one side: (process minima, pooled samples).
+def _worst(*values: Any) -> float | None:
+    found = [float(v) for v in values if not _is_null(v)]
+    return max(found) if found else None
+
+
+@dataclass(frozen=True)
+class SideTiming:
+    """The timing of one case on one side, all rounds merged."""
+
+    minima: tuple[float, ...]  # one per worker process; empty when grouping is unknown
+    samples: tuple[float, ...]
+    within_cv: float | None  # largest stdev/mean of the samples of one process
+
+
+def side_units(group: Sequence[dict[str, Any]]) -> SideTiming:
+    """Merge the rounds of one case on one side.
 
     A round whose process grouping is unknown makes the minima unusable, so they
     are dropped and the comparison falls back to samples for this case.
     """
     minima: list[float] = []
     samples: list[float] = []
+    cvs: list[float] = []
     known = True
     for row in group:
-        m, s = _process_values(row)
-        if s and not m:
+        groups, pooled = _process_groups(row)
+        samples.extend(pooled)
+        if pooled and groups is None:
             known = False
-        minima.extend(m)
-        samples.extend(s)
-    return (minima if known else []), samples
+            groups = [pooled]  # one noise estimate from the pool is all there is
+        for g in groups or []:
+            minima.append(min(g))
+            if len(g) >= 2:
+                cvs.append(float(np.std(g, ddof=1) / np.mean(g)))
+    return SideTiming(
+        minima=tuple(minima) if known else (),
+        samples=tuple(samples),
+        within_cv=max(cvs) if cvs else None,
+    )
 
 
 def compare_run_performance(
@@ -630,11 +650,12 @@ def compare_run_performance(
         gb = groups_b.get(key)
         if gb is None:
             continue
-        a_min, a_samples = side_units(ga)
-        b_min, b_samples = side_units(gb)
-        if not a_samples or not b_samples:
+        side_a, side_b = side_units(ga), side_units(gb)
+        if not side_a.samples or not side_b.samples:
             continue  # --no-timing run
-        units_a, units_b = gate.choose_units(a_min, a_samples, b_min, b_samples)
+        units_a, units_b = gate.choose_units(
+            side_a.minima, side_a.samples, side_b.minima, side_b.samples
+        )
         est = gate.estimate_ratio(units_a, units_b, alpha=alpha)
         row = ga[0]
         records.append(
@@ -645,8 +666,10 @@ def compare_run_performance(
                 "family": row.get("family"),
                 "impl": row.get("impl"),
                 "dtype": row.get("dtype"),
-                "best_a_ns": min(a_samples),
-                "best_b_ns": min(b_samples),
+                "best_a_ns": min(side_a.samples),
+                "best_b_ns": min(side_b.samples),
+                "within_cv_a": side_a.within_cv,
+                "within_cv_b": side_b.within_cv,
                 "ratio": est.ratio,
                 "ci_low": est.ci_low,
                 "ci_high": est.ci_high,
@@ -662,8 +685,14 @@ def compare_run_performance(
         return frame
     frame["q_value"] = gate.fdr_qvalues(frame["p_value"].to_numpy())
     decided = [
-        gate.verdict(e, q, threshold=threshold, alpha=alpha)
-        for e, q in zip(frame["_est"], frame["q_value"], strict=True)
+        gate.verdict(e, q, threshold=threshold, alpha=alpha, within_cv=_worst(cv_a, cv_b))
+        for e, q, cv_a, cv_b in zip(
+            frame["_est"],
+            frame["q_value"],
+            frame["within_cv_a"],
+            frame["within_cv_b"],
+            strict=True,
+        )
     ]
     frame["verdict"] = [v for v, _ in decided]
     frame["reason"] = [r for _, r in decided]

@@ -53,6 +53,8 @@ UNIT_SAMPLE = "sample"
 
 DEFAULT_THRESHOLD = 0.10
 DEFAULT_ALPHA = 0.05
+#: pyperf's rule: samples whose stdev is >= 10% of their mean are not to be trusted
+UNSTEADY_CV = 0.10
 
 
 def validate_gate_options(threshold: float, alpha: float) -> None:
@@ -218,6 +220,7 @@ def verdict(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     alpha: float = DEFAULT_ALPHA,
+    within_cv: float | None = None,
 ) -> tuple[str, str]:
     """Decide one case: (verdict, reason).
 
@@ -225,7 +228,9 @@ def verdict(
     process units (with samples of a single process as units, a change beyond the
     threshold is ``inconclusive``); ``inconclusive`` also when the ratio is beyond the
     threshold without evidence, or when the CI is wider than the threshold; otherwise
-    ``same``.
+    ``same``. ``within_cv`` is the largest stdev/mean of the samples of one worker
+    process on either side; at >= `UNSTEADY_CV` the machine was busy while that case
+    ran, and a change beyond the threshold is ``inconclusive`` too.
     """
     limit = math.log1p(threshold)
     log_ratio = math.log(est.ratio)
@@ -236,6 +241,14 @@ def verdict(
         return INCONCLUSIVE, (
             f"ratio {est.ratio:.2f}, but one worker process per side: between-process noise "
             "is unmeasured (sweep --processes 3, or matrix --rounds 3)"
+        )
+    if within_cv is not None and within_cv >= UNSTEADY_CV and abs(log_ratio) >= limit:
+        # A/A runs on the loaded 2-core VM: every false "3x slower" had samples of one
+        # process varying by 10-100%; a load phase that covers all the processes of a
+        # case looks like slow code, and only its unsteadiness gives it away.
+        return INCONCLUSIVE, (
+            f"ratio {est.ratio:.2f}, but unsteady: samples of one process vary by "
+            f"{within_cv:.0%} (>= {UNSTEADY_CV:.0%}); the machine was busy"
         )
     if significant and log_ratio >= limit:
         return SLOWER, f"{est.ratio:.2f}x slower (q={q_value:.2g})"

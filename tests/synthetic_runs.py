@@ -55,17 +55,14 @@ def timing_fields(
     per_process: int,
     process_sd: float,
     sample_sd: float = 0.03,
-    with_process_minima: bool = True,
 ) -> dict[str, Any]:
     """Simulated timing columns of one row."""
     samples: list[int] = []
-    minima: list[int] = []
     for _ in range(processes):
         luck = float(np.exp(rng.normal(0.0, process_sd)))
         group = base_ns * luck * np.exp(np.abs(rng.normal(0.0, sample_sd, per_process)))
         group = [int(x) for x in group]
         samples.extend(group)
-        minima.append(min(group))
     arr = np.asarray(samples, dtype=float)
     q1, q3 = np.percentile(arr, [25, 75])
     fields = {
@@ -83,8 +80,6 @@ def timing_fields(
         "unstable": False,
         "unstable_reason": None,
     }
-    if with_process_minima:
-        fields["process_min_ns"] = minima
     return fields
 
 
@@ -97,7 +92,7 @@ def make_rows(
     processes: int = 5,
     per_process: int = 5,
     process_sd: float = 0.02,
-    with_process_minima: bool = True,
+    sample_sd: float = 0.03,
 ) -> list[dict[str, Any]]:
     """Rows for ``cases``; ``slowdown`` multiplies the time of ``slow_cases`` (default all)."""
     rng = np.random.default_rng(seed)
@@ -153,7 +148,7 @@ def make_rows(
                 processes=processes,
                 per_process=per_process,
                 process_sd=process_sd,
-                with_process_minima=with_process_minima,
+                sample_sd=sample_sd,
             )
         )
         rows.append(row)

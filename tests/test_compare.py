@@ -77,6 +77,19 @@ def test_too_noisy_is_inconclusive_not_flagged(tmp_path):
     assert result.exit_code == ExitCode.INCONCLUSIVE
 
 
+def test_busy_machine_is_inconclusive_not_flagged(tmp_path):
+    # samples inside each process vary by ~30%: a load phase, which can cover all the
+    # processes of a case and fake a slowdown, so a 50% "slowdown" is not trusted
+    busy = {"sample_sd": 0.4}
+    a, b = _pair(tmp_path, a_kwargs=busy, b_kwargs={**busy, "slowdown": 1.5})
+    result = compare.compare([a, b])
+    perf = result.pairs[0].perf
+    assert (perf["within_cv_b"] >= gate.UNSTEADY_CV).all()
+    assert (perf["verdict"] == gate.INCONCLUSIVE).all()
+    assert perf["reason"].str.contains("unsteady").all()
+    assert result.exit_code == ExitCode.INCONCLUSIVE
+
+
 def test_one_regressed_case_among_many_is_found_and_named(tmp_path):
     a, b = _pair(tmp_path, b_kwargs={"slowdown": 1.3, "slow_cases": [7]})
     result = compare.compare([a, b])
@@ -131,14 +144,20 @@ def test_dtype_and_status_changes_are_changes_but_unavailable_is_not(tmp_path):
     )
 
 
-def test_samples_grouped_by_process_when_minima_not_recorded(tmp_path):
-    # bench.timing pools worker samples in process order; compare must recover the minima
-    kw = {"with_process_minima": False}
-    a, b = _pair(tmp_path, a_kwargs=kw, b_kwargs={**kw, "slowdown": 1.2})
-    perf = compare.compare([a, b]).pairs[0].perf
-    assert (perf["unit"] == gate.UNIT_PROCESS).all()
-    assert (perf["n_a"] == 5).all()
-    assert (perf["verdict"] == gate.SLOWER).all()
+def test_samples_are_split_into_their_worker_processes():
+    # bench.timing pools worker samples in process order, `repeats` per process
+    rows = [
+        {"samples_ns": [30.0, 20.0, 25.0, 10.0, 11.0, 12.0], "processes": 2},
+        {"samples_ns": [40.0, 44.0], "processes": 0},  # a second round, in-process
+    ]
+    timing = compare.side_units(rows)
+    assert timing.minima == (20.0, 10.0, 40.0)
+    assert len(timing.samples) == 8
+    # the noisiest process: stdev/mean of 30, 20, 25
+    assert timing.within_cv == pytest.approx(5.0 / 25.0)
+    # a row whose samples cannot be split evenly: no process units for this case
+    odd = compare.side_units([{"samples_ns": [1.0, 2.0, 3.0], "processes": 2}])
+    assert odd.minima == () and len(odd.samples) == 3
 
 
 def test_single_process_falls_back_to_samples_and_says_so(tmp_path):
