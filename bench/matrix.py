@@ -8,10 +8,13 @@ another. Environments are cached (default ~/.cache/gfbench/envs/<python>-scipy-<
 or $GFBENCH_CACHE_DIR) and reused; a harness change only reinstalls the harness.
 A version that cannot be installed is reported in matrix.json, not fatal.
 
-The sweep runs --rounds N times per environment (default 3); --interleave (the
-default when N > 1) runs them A B A B ..., so slow phases of a shared machine hit
-every version alike. compare treats every round as one worker process, its unit of
-replication: with a single round it can say "same" but never "slower".
+Timing (--timing cases, the default): each environment runs one untimed sweep
+(outputs, dtypes, accuracy), then every case is timed in --rounds N (default 3)
+fresh worker processes per environment, alternating A B, B A, ... case by case, so
+a busy phase of a shared machine hits every version alike (asv #595). With
+--timing sweeps, whole timed sweeps run N times per environment instead, A B A B
+with --interleave (default when N > 1). compare treats every round as one worker
+process, its unit of replication: with one round it can say "same", never "slower".
 
 Output: DIR/matrix-<timestamp>/matrix.json and one folder per environment
 (env.json with the resolved package versions, verify.json, runs/<run_id>/).
@@ -42,6 +45,8 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from bench.exitcodes import ExitCode, UsageError
+from bench.interleave import EnvUnderTest, interleaved_timing
+from bench.machine import THREAD_ENV_VARS
 
 #: the oldest SciPy the harness supports (pyproject: scipy>=1.10; `radius=` arrived in 1.10)
 MIN_SCIPY = Version("1.10")
@@ -391,6 +396,7 @@ def run_matrix(
     out: Path = Path("results"),
     rounds: int = 3,
     interleave: bool | None = None,
+    timing: str = "cases",
     processes: int | None = None,
     impl: Sequence[str] = ("scipy",),
     python: str | None = None,
@@ -410,8 +416,10 @@ def run_matrix(
         Grid name or TOML path for the sweep.
     out
         Parent folder; the matrix goes into ``out/matrix-<timestamp>/``.
-    rounds, interleave
-        Sweep rounds per environment, A B A B ordered when ``interleave`` (default: rounds > 1).
+    rounds, timing, interleave
+        Worker processes per case and environment (``timing="cases"``: alternating, case by
+        case) or whole timed sweeps per environment (``timing="sweeps"``, A B A B ordered
+        when ``interleave``, default: rounds > 1).
     processes
         Passed to ``gfbench sweep --processes`` when given.
     impl
@@ -428,6 +436,8 @@ def run_matrix(
     specs = list(dict.fromkeys(parse_scipy_spec(s) for s in scipy))
     if not specs:
         raise UsageError("matrix needs at least one --scipy VERSION (e.g. --scipy 1.10.1)")
+    if timing not in ("cases", "sweeps"):
+        raise UsageError(f"--timing must be 'cases' or 'sweeps', got {timing!r}")
     if int(rounds) != rounds or rounds < 1:
         raise UsageError(f"--rounds must be an int >= 1, got {rounds!r}")
     if processes is not None and processes < 0:
@@ -459,6 +469,7 @@ def run_matrix(
         "cache_dir": str(cache_dir),
         "grid": grid_arg,
         "rounds": rounds,
+        "timing": timing,
         "interleave": interleave,
         "impl": list(impl),
         "harness": builder.fingerprint,
@@ -552,17 +563,44 @@ def run_matrix(
             )
             save()
 
-    # 3. sweeps: A B A B ... when interleaved, else A A B B
-    if run_sweep:
-        order = sweep_order(ready, rounds=rounds, interleave=interleave)
-        for round_index, result in order:
+    # 3. sweeps. "cases": one untimed sweep per environment, then every case timed in
+    # alternating worker processes of the environments (bench.interleave). "sweeps": whole
+    # timed sweeps, A B A B ... when interleaved, else A A B B.
+    def sweep_args(result: EnvResult, *extra: str) -> list[str]:
+        args = ["sweep", "--grid", grid_arg, "--out", str(matrix_dir / result.folder / "runs"),
+                "--no-progress", *extra]  # fmt: skip
+        for name in impl:
+            args += ["--impl", name]
+        return args
+
+    if run_sweep and timing == "cases":
+        untimed = []
+        for result in ready:
+            log(f"matrix: untimed sweep (outputs, accuracy) in SciPy {result.version} ...")
+            runs_dir = matrix_dir / result.folder / "runs"
+            before = set(runs_dir.iterdir())
+            code = in_env(result, sweep_args(result, "--no-timing"))
+            result.sweep_exits.append(code)
+            new = [p for p in runs_dir.iterdir() if p not in before and (p / "run.json").is_file()]
+            if code == 0 and len(new) == 1:
+                untimed.append(EnvUnderTest(
+                    label=result.label, python=installer.env_python(Path(result.env_path)),
+                    untimed_run=new[0], runs_dir=runs_dir))  # fmt: skip
+            save()
+        if untimed:
+            log(f"matrix: timing every case in {rounds} alternating rounds of worker processes"
+                f" across {len(untimed)} environments ...")  # fmt: skip
+            child = _child_env()
+            for var in THREAD_ENV_VARS:  # as gfbench sweep does: 1 thread unless the user says
+                child.setdefault(var, "1")
+            timed = interleaved_timing(untimed, rounds=rounds, child_env=child, log=log)
+            record["interleaved_runs"] = {k: str(v) for k, v in timed.items()}
+            save()
+    elif run_sweep:
+        for round_index, result in sweep_order(ready, rounds=rounds, interleave=interleave):
             log(f"matrix: sweep round {round_index + 1}/{rounds} in SciPy {result.version} ...")
-            args = ["sweep", "--grid", grid_arg, "--out", str(matrix_dir / result.folder / "runs")]
-            for name in impl:
-                args += ["--impl", name]
-            if processes is not None:
-                args += ["--processes", str(processes)]
-            result.sweep_exits.append(in_env(result, args))
+            extra = [] if processes is None else ["--processes", str(processes)]
+            result.sweep_exits.append(in_env(result, sweep_args(result, *extra)))
             save()
 
     record["finished_at"] = _now()
@@ -626,8 +664,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rounds",
         type=int,
         default=3,
-        help="sweep rounds per environment (default 3); compare uses each round as one "
-        "process unit, so >= 2 are needed for a performance verdict",
+        help="worker processes per case and environment (default 3; with --timing sweeps: "
+        "timed sweeps); compare needs >= 2 for a performance verdict",
+    )
+    parser.add_argument(
+        "--timing",
+        choices=("cases", "sweeps"),
+        default="cases",
+        help="cases: untimed sweeps, then each case timed in alternating worker processes of "
+        "the environments (default); sweeps: whole timed sweeps per round",
     )
     parser.add_argument(
         "--interleave",
@@ -639,7 +684,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--processes",
         type=int,
         default=None,
-        help="worker processes per case, passed to gfbench sweep",
+        help="with --timing sweeps: worker processes per case, passed to gfbench sweep",
     )
     parser.add_argument(
         "--impl", action="append", default=None, help="implementations to sweep (default scipy)"
@@ -679,6 +724,7 @@ def main(args: argparse.Namespace) -> int:
         out=args.out,
         rounds=args.rounds,
         interleave=args.interleave,
+        timing=args.timing,
         processes=args.processes,
         impl=args.impl or ["scipy"],
         python=args.python,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import scipy
 
-from bench import matrix
+from bench import compare, matrix
 from bench.exitcodes import UsageError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -227,6 +227,7 @@ def test_rounds_interleave_a_b_a_b(tmp_path, fake, monkeypatch):
         installer=fake,
         run_verify=False,
         rounds=3,
+        timing="sweeps",
         log=lambda m: None,
     )
     assert calls == [f"scipy-{INSTALLED}"] * 3
@@ -270,3 +271,41 @@ def test_envrunner_bad_usage_exit_2():
         cwd=REPO,
     )
     assert proc.returncode == 2 and "usage" in proc.stderr
+
+
+def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
+    """Two environments (here: two caches of the installed SciPy), untimed sweeps, then
+    every case timed in alternating worker processes; compare reads the result."""
+    runs = []
+    for name in ("one", "two"):
+        out = matrix.run_matrix(
+            scipy=[INSTALLED], grid=str(REPO / "tests" / "data" / "matrix_grid.toml"),
+            out=tmp_path / name, cache_dir=tmp_path / f"cache-{name}", installer=fake,
+            run_verify=False, rounds=2, log=lambda m: None,
+        )  # fmt: skip
+        record = json.loads((out / "matrix.json").read_text())
+        env = record["environments"][0]
+        assert env["status"] == "ok" and env["sweep_exits"] == [0]
+        assert record["timing"] == "cases"
+        timed = Path(record["interleaved_runs"][env["label"]])
+        rows = [json.loads(line) for line in (timed / "cases.jsonl").read_text().splitlines()]
+        assert len(rows) == 2
+        for row in rows:
+            assert row["processes"] == 2 and row["n_samples"] == 2 * 5  # 2 rounds x 5 repeats
+            assert row["output_sha256"] and row["min_ns"] > 0
+        runs.append(out / env["folder"])
+    pair = compare.compare(runs).pairs[0]
+    assert pair.failing_changes == []  # same SciPy: identical outputs
+    assert len(pair.perf) == 2
+    assert (pair.perf["unit"] == "process").all() and (pair.perf["n_a"] == 2).all()
+
+
+def test_rebuild_case_round_trips_and_refuses_mismatches():
+    from bench.cases import Case
+    from bench.interleave import rebuild_case
+
+    case = Case(impl="scipy", dtype="uint8", shape=(16, 12, 3), sigma=(1.0, 2.0),
+                channel_axis=2, group="rgb")  # fmt: skip
+    row = {**case.params(), "case_id": case.case_id, "ndim": 3, "group": "rgb"}
+    assert rebuild_case(row) == case
+    assert rebuild_case({**row, "case_id": "0" * 12}) is None
