@@ -67,10 +67,24 @@ def test_cli_from_runs_json(runs):
     [
         ({"inject": -0.2}, "--inject"),
         ({"threshold": 0}, "--threshold"),
-        ({"n_runs": 1}, "--runs"),
+        ({"n_runs": 0}, "--runs"),
+        ({"n_runs": 1, "mode": "sweeps"}, "--runs"),
+        ({"mode": "other"}, "--mode"),
         ({"processes": 1}, "--processes"),
     ],
 )
 def test_bad_options_are_usage_errors(tmp_path, kwargs, message):
     with pytest.raises(UsageError, match=message):
         calibrate.calibrate(out=tmp_path / "o", log=lambda m: None, **kwargs)
+
+
+def test_interleaved_mode_times_aa_pairs_like_the_matrix(tmp_path):
+    grid = str(REPO / "tests" / "data" / "matrix_grid.toml")
+    result = calibrate.calibrate(mode="interleaved", n_runs=1, grid=grid, processes=2,
+                                 out=tmp_path / "cal", log=lambda m: None)  # fmt: skip
+    assert result["mode"] == "interleaved"
+    (pair,) = result["pairs"]
+    assert pair["aa_cases"] == 2  # both cases timed on both sides
+    assert pair["aa_changes"] == 0  # the same environment: identical outputs
+    assert pair["injected_cases"] == 2
+    assert "mode interleaved" in calibrate.render(result)
