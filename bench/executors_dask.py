@@ -1,7 +1,7 @@
 """Run sweep cases on a dask.distributed cluster; the sweep driver stays the single writer.
 
-``DaskExecutor`` implements ``bench.executors.Executor``: one dask task per case, rows streamed
-back with ``distributed.as_completed`` and handed to the driver, which appends each to
+``DaskExecutor`` implements ``bench.executors.Executor``: cases become dask tasks, rows stream
+back with ``distributed.as_completed`` to the driver, which appends each row to
 ``cases.jsonl`` as it arrives. So:
 
 - **a worker crash** loses nothing: rows already received are on disk, and the scheduler
@@ -30,12 +30,20 @@ for run.json, so compare and the report can group by machine. Several workers on
 concurrently and disturb each other: use one worker per host for timings you publish
 (``--workers 1`` locally); ``--no-timing`` sweeps fan out over every worker.
 
-The oracle is computed once per distinct ideal (``Case.oracle_key``) as its own task, and the
-cases that share it depend on that task, so dask runs them where the ideal is already cached
-(``bench.accuracy``'s per-process cache) and different ideals are computed in parallel.
+Tasks. A timed case is one task. Accuracy-only cases go in small batches of cases sharing one
+oracle result (``units``: at most 8 cases, 2 Mpix): one task per case cost a third more CPU
+than the work itself on this project's 2-core machines. Rows still stream back task by task.
+A batch whose worker keeps dying is split into single cases, so only the case at fault ends
+as an ``error`` row.
 
-Public API: ``DaskExecutor``, ``probe_scheduler``, ``connect``, ``DEFAULT_CONNECT_TIMEOUT_S``,
-``TIMING_RESOURCE``.
+Worker processes run cases as the serial executor would: our LocalCluster turns off
+distributed's statistical profiler (it interrupts the running task every 10 ms) and the
+nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` (which made allocation-heavy calls 35% slower); on an
+external cluster the profiler is paused while the sweep runs, and each host's
+``MALLOC_TRIM_THRESHOLD_`` is recorded in ``machines()``.
+
+Public API: ``DaskExecutor``, ``units``, ``probe_scheduler``, ``connect``,
+``DEFAULT_CONNECT_TIMEOUT_S``, ``TIMING_RESOURCE``.
 """
 
 from __future__ import annotations
@@ -175,49 +183,53 @@ def _prepare_worker() -> tuple[tuple[str, str], ...]:
     return _worker_env
 
 
-def _compute_ideal(case: Case) -> str:
-    """Fill this worker's oracle cache for ``case``; return a small token (the data stays here).
-
-    Never raises: if the oracle fails, ``run_case`` meets the same failure and records it in
-    the row's ``accuracy_error``, exactly as the serial executor does.
-    """
-    _prepare_worker()
-    from bench import accuracy
-
-    with contextlib.suppress(Exception):
-        accuracy.ideal_for(case)
-    return socket.gethostname()
-
-
-def _run_case_on_worker(
-    case: Case,
+def _run_cases_on_worker(
+    unit: Sequence[Case],
     settings: CaseSettings,
     bounds: dict[str, tuple[float | None, float | None]],
-    _ideal_token: str | None = None,
-) -> Row:
-    """``bench.measure.run_case`` with this host's bounds and this worker's environment."""
+) -> list[Row]:
+    """``bench.measure.run_case`` for each case, with this host's bounds and environment."""
     env = _prepare_worker()
     host = socket.gethostname()
     changes: dict[str, Any] = {"worker_env": env}
     if host in bounds:
         changes["bandwidth_gbs"], changes["peak_gflops"] = bounds[host]
-    return run_case(case, dataclasses.replace(settings, **changes))
+    local = dataclasses.replace(settings, **changes)
+    return [run_case(case, local) for case in unit]
 
 
-class _LocalWorkerSetup(WorkerPlugin):
-    """For the workers of our own LocalCluster (restarted ones too): ignore SIGINT.
+class _QuietWorker(WorkerPlugin):
+    """Stop the worker's statistical profiler while gfbench uses it; restore it afterwards.
 
-    A terminal's Ctrl-C reaches the whole process group; the driver decides what it means
-    (finish the running cases, then stop), so its workers must not die of it.
+    distributed samples every running task's stack every 10 ms from the worker's event loop,
+    taking the GIL: that disturbs a timed call and slowed Python-heavy cases (dask-image's
+    graph building) by about 2x in our measurements. On our own LocalCluster the workers also
+    ignore SIGINT: a terminal's Ctrl-C reaches the whole process group, and the driver decides
+    what it means (finish the running cases, then stop), so its workers must not die of it.
     """
 
-    name = "gfbench-local-worker"
+    name = "gfbench-quiet-worker"
+
+    def __init__(self, ignore_sigint: bool = False) -> None:
+        self.ignore_sigint = ignore_sigint
+        self._stopped: list[str] = []
 
     def setup(self, worker: Any) -> None:
-        import signal
+        for name in ("profile", "profile-cycle"):
+            callback = worker.periodic_callbacks.get(name)
+            if callback is not None and callback.is_running():
+                callback.stop()
+                self._stopped.append(name)
+        if self.ignore_sigint and threading.current_thread() is threading.main_thread():
+            import signal
 
-        if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def teardown(self, worker: Any) -> None:
+        for name in self._stopped:
+            callback = worker.periodic_callbacks.get(name)
+            if callback is not None and worker.status.name == "running":
+                callback.start()
 
 
 def _warm_worker() -> None:
@@ -238,6 +250,8 @@ def _host_metadata() -> dict[str, Any]:
     _prepare_worker()
     env = environment()
     env["pid"] = os.getpid()
+    # a nanny's default environment for its worker; it changes how fast allocations are
+    env["malloc_trim_threshold"] = os.environ.get("MALLOC_TRIM_THRESHOLD_")
     return env
 
 
@@ -250,6 +264,37 @@ def _host_bounds() -> tuple[float, float]:
 
 # ---------------------------------------------------------------------------------------------
 # the executor
+
+#: Accuracy-only cases go to workers in small batches of cases sharing one oracle result.
+#: Measured on the quick grid (2 workers): one task per case cost 10.4 s of CPU for 7.5 s of
+#: work (distributed's per-task overhead, and each worker recomputing ideals the other had);
+#: batches of up to 8 cost 7.6 s. A batch is also cut at ``BATCH_PIXELS`` so that a batch of
+#: large images does not hold rows back for long. Timed cases always go one per task.
+BATCH_CASES = 8
+BATCH_PIXELS = 2**21
+
+
+def units(cases: Sequence[Case], *, timed: bool) -> list[tuple[Case, ...]]:
+    """Cases grouped into tasks: one per task when timed, else small batches in grid order.
+
+    A batch holds adjacent cases with the same ``oracle_key`` (the grid puts them together),
+    at most ``BATCH_CASES`` of them and at most ``BATCH_PIXELS`` pixels in all.
+    """
+    if timed:
+        return [(case,) for case in cases]
+    batches: list[list[Case]] = []
+    for case in cases:
+        last = batches[-1] if batches else None
+        if (
+            last is not None
+            and last[0].oracle_key == case.oracle_key
+            and len(last) < BATCH_CASES
+            and sum(c.npix for c in last) + case.npix <= BATCH_PIXELS
+        ):
+            last.append(case)
+        else:
+            batches.append([case])
+    return [tuple(batch) for batch in batches]
 
 
 class DaskExecutor(Executor):
@@ -300,6 +345,7 @@ class DaskExecutor(Executor):
         self._machines: dict[str, dict[str, Any]] = {}
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
+        self._quieted = False
         self.client = client
         if scheduler:
             self.client = connect(scheduler, self.connect_timeout_s)
@@ -348,21 +394,33 @@ class DaskExecutor(Executor):
 
     def _start_local(self) -> None:
         try:
+            import dask
             from distributed import Client, LocalCluster
 
-            cluster = LocalCluster(
-                n_workers=self.n_workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                resources={TIMING_RESOURCE: 1},
-                silence_logs=logging.ERROR,
-            )
+            # Workers that run cases as the serial executor would: no statistical profiler (see
+            # _QuietWorker), and the driver's environment as it is. The nanny's default
+            # pre-spawn environment sets MALLOC_TRIM_THRESHOLD_=65536, which makes glibc hand
+            # freed memory back at once: every large array allocation then faults its pages
+            # in again, measured at +35% CPU on the quick grid. Thread variables are pinned by
+            # the sweep (bench.machine.pinned_threads) and inherited.
+            quiet = {
+                "distributed.worker.profile.enabled": False,
+                "distributed.nanny.pre-spawn-environ": {},
+            }
+            with dask.config.set(quiet):
+                cluster = LocalCluster(
+                    n_workers=self.n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    resources={TIMING_RESOURCE: 1},
+                    silence_logs=logging.ERROR,
+                )
             self._cluster = cluster
             self.client = Client(cluster, set_as_default=False)
             self.scheduler = cluster.scheduler_address
-            self.client.register_plugin(_LocalWorkerSetup())
+            self.client.register_plugin(_QuietWorker(ignore_sigint=True))
             self.client.run(_warm_worker)
         except BaseException as exc:  # re-raised in the driver's thread by _ensure_client
             self._start_error = exc
@@ -425,104 +483,121 @@ class DaskExecutor(Executor):
         should_stop: Callable[[], bool],
         on_start: Callable[[Case], None] | None = None,
     ) -> Iterator[Row]:
-        """Submit every case, yield rows as they complete; on ``should_stop()`` cancel what has
-        not started, let the running cases finish and yield them too."""
+        """Submit every case, yield rows as their tasks complete.
+
+        On ``should_stop()`` the tasks not started are cancelled (``--resume`` runs them) and
+        the running ones finish; their rows are yielded like any other.
+        """
         from distributed import as_completed
 
         if not cases:
             return
         client = self._ensure_client()
         timed = settings.timing is not None
+        if not self._local and not self._quieted:
+            client.register_plugin(_QuietWorker())  # undone by close()
+            self._quieted = True
         # Timed: bounds per host first, on an idle cluster. Accuracy only: after submitting.
         bounds = self._survey(client, settings) if timed else {}
-        resources = {TIMING_RESOURCE: 1} if timed else None
-        token = secrets.token_hex(4)
-        ideals: dict[tuple, Any] = {}
-        futures: dict[Any, Case] = {}
-        for case in cases:
-            ideal = None
-            if _needs_ideal(case):
-                ideal = ideals.get(case.oracle_key)
-                if ideal is None:
-                    ideal = ideals[case.oracle_key] = client.submit(
-                        _compute_ideal,
-                        case,
-                        key=f"gfbench-ideal-{token}-{len(ideals)}",
-                        resources=resources,
-                    )
-            future = client.submit(
-                _run_case_on_worker,
-                case,
-                settings,
-                bounds,
-                ideal,
-                key=f"gfbench-case-{token}-{case.case_id}",
-                resources=resources,
-            )
-            futures[future] = case
+        self._token = secrets.token_hex(4)
+        self._resources = {TIMING_RESOURCE: 1} if timed else None
+        futures: dict[Any, tuple[Case, ...]] = {}
+        for unit in units(cases, timed=timed):
+            futures[self._submit(client, unit, settings, bounds)] = unit
         if not timed:
             self._survey(client, settings)
-        order = list(futures.values())
         finished: set[str] = set()
 
         def announce_next() -> None:
-            if on_start is None:
-                return
-            for case in order:
-                if case.case_id not in finished:
-                    on_start(case)
-                    return
+            if on_start is not None:
+                upcoming = next((c for c in cases if c.case_id not in finished), None)
+                if upcoming is not None:
+                    on_start(upcoming)
 
         announce_next()
+        stream = as_completed(list(futures), loop=client.loop)
         try:
-            stream = as_completed(list(futures), loop=client.loop)
-            for row in self._rows(stream, futures, finished):
+            for row in self._rows(client, stream, futures, settings, bounds, finished):
                 yield row
                 announce_next()
                 if should_stop():
                     break
             else:
                 return
-            # Stop requested: the cases not started yet are cancelled (``--resume`` runs them);
-            # the running ones finish and their rows are written like any other. The ideals
-            # are released, not cancelled: cancelling would cancel the running cases too.
             running = _running_keys(client)
-            client.cancel([f for f in futures if f.key not in running])
-            for future in [f for f in futures if f.key not in running]:
+            waiting = [f for f in futures if f.key not in running]
+            client.cancel(waiting)
+            for future in waiting:
                 futures.pop(future)
-            for ideal in ideals.values():
-                ideal.release()
-            ideals.clear()
-            yield from self._rows(as_completed(list(futures), loop=client.loop), futures, finished)
+            stream = as_completed(list(futures), loop=client.loop)
+            yield from self._rows(client, stream, futures, settings, bounds, finished)
         finally:
-            leftover = list(futures) + list(ideals.values())
-            if leftover:
+            if futures:
                 with contextlib.suppress(Exception):
-                    client.cancel(leftover)
+                    client.cancel(list(futures))
 
-    @staticmethod
-    def _rows(stream: Any, futures: dict[Any, Case], finished: set[str]) -> Iterator[Row]:
-        """Rows of the futures ``stream`` (a ``distributed.as_completed``) yields.
+    def _submit(
+        self, client: Any, unit: tuple[Case, ...], settings: CaseSettings, bounds: dict
+    ) -> Any:
+        name = unit[0].case_id if len(unit) == 1 else f"{unit[0].case_id}+{len(unit) - 1}"
+        return client.submit(
+            _run_cases_on_worker,
+            unit,
+            settings,
+            bounds,
+            key=f"gfbench-case-{self._token}-{name}",
+            resources=self._resources,
+        )
 
-        A future can come back "finished" while its result sits on a worker that has just
-        died; the scheduler then recomputes it, so it goes back into the stream.
+    def _rows(
+        self,
+        client: Any,
+        stream: Any,
+        futures: dict[Any, tuple[Case, ...]],
+        settings: CaseSettings,
+        bounds: dict,
+        finished: set[str],
+    ) -> Iterator[Row]:
+        """The rows of the tasks ``stream`` (a ``distributed.as_completed``) hands back.
+
+        - A task can come back "finished" while its result sits on a worker that has just
+          died; the scheduler recomputes it, so it goes back into the stream.
+        - A batch whose worker died on every retry is split into single cases and resubmitted,
+          so only the case that kills workers ends as an ``error`` row.
         """
         for future in stream:
-            if future not in futures:
+            unit = futures.get(future)
+            if unit is None:
                 continue
-            try:
-                row = _row_of(future, futures[future])
-            except Exception:
-                if future.status in ("finished", "error", "cancelled"):
-                    raise
-                row = None
-            if row is None and future.status not in ("finished", "error", "cancelled"):
+            status = future.status
+            if status not in ("finished", "error", "cancelled"):
                 stream.add(future)  # lost with its worker: wait for the recomputed result
                 continue
-            case = futures.pop(future)
+            futures.pop(future)
+            if status == "cancelled":
+                continue
+            if status == "finished":
+                try:
+                    rows = future.result()
+                except Exception:
+                    if future.status == "finished":
+                        raise
+                    futures[future] = unit  # lost between the check and the read
+                    stream.add(future)
+                    continue
+            else:
+                exc = future.exception()
+                if _is_killed_worker(exc) and len(unit) > 1:
+                    for case in unit:
+                        single = self._submit(client, (case,), settings, bounds)
+                        futures[single] = (case,)
+                        stream.add(single)
+                    future.release()
+                    continue
+                rows = [_error_row(case, exc) for case in unit]
             future.release()
-            if row is not None:
-                finished.add(case.case_id)
+            for row in rows:
+                finished.add(row.case_id)
                 yield row
 
     def describe(self) -> dict[str, Any]:
@@ -546,6 +621,10 @@ class DaskExecutor(Executor):
             self._starting = None
         client, cluster = self.client, self._cluster
         self._cluster = None
+        if self._quieted and client is not None:
+            self._quieted = False
+            with contextlib.suppress(Exception):
+                client.unregister_worker_plugin(_QuietWorker.name)
         if self._own_client:
             self.client = None
             if client is not None:
@@ -556,16 +635,6 @@ class DaskExecutor(Executor):
                 cluster.close(timeout=10)
 
 
-def _needs_ideal(case: Case) -> bool:
-    """Whether the case will reach the accuracy step (an unsupported case never does)."""
-    from bench import impls
-
-    try:
-        return impls.get(case.impl).supports(case) is None
-    except Exception:
-        return False
-
-
 def _running_keys(client: Any) -> set[str]:
     try:
         return {key for keys in client.processing().values() for key in keys}
@@ -573,29 +642,19 @@ def _running_keys(client: Any) -> set[str]:
         return set()
 
 
-def _row_of(future: Any, case: Case) -> Row | None:
-    """The row of a done future: its result, or an ``error`` row if the task failed.
-
-    None when it was cancelled, or when it is not done any more (its worker died holding it).
-    """
-    status = future.status
-    if status == "finished":
-        return future.result()
-    if status != "error":
-        return None
-    exc = future.exception()
+def _is_killed_worker(exc: BaseException | None) -> bool:
     from distributed.scheduler import KilledWorker
 
-    if isinstance(exc, KilledWorker):
+    return isinstance(exc, KilledWorker)
+
+
+def _error_row(case: Case, exc: BaseException | None) -> Row:
+    """The ``error`` row of a case whose task failed (one bad case never stops the sweep)."""
+    if _is_killed_worker(exc):
         reason = (
             "dask: the worker running this case died, and so did every retry "
             f"(distributed gave up: {exc})"
         )
     else:
         reason = f"dask: {type(exc).__name__}: {exc}"
-    return Row(
-        **identity_fields(case),
-        status="error",
-        reason=reason[:500],
-        finished_at=utc_now(),
-    )
+    return Row(**identity_fields(case), status="error", reason=reason[:500], finished_at=utc_now())
