@@ -4,9 +4,9 @@ A user with an image too big for one ``scipy.ndimage.gaussian_filter`` call reac
 ``dask_image.ndfilters.gaussian_filter`` on a chunked dask array. Does that give SciPy's answer?
 This module answers it per boundary mode, without ever holding the whole input or output:
 
-1. The input is built chunk by chunk from coordinates only (``input_block``): the same values
-   ``bench.inputs.input_for`` gives for that shape, so the big subject filters the same pattern
-   as the sweep, yet nothing of the full array exists in memory.
+1. The input is built chunk by chunk from coordinates only (``input_block``: the recipe of
+   ``bench.inputs``, hash noise plus a ramp, a step edge and a checkerboard), so nothing of
+   the full array exists in memory and any worker can build any block.
 2. dask-image filters it (``map_overlap`` with depth ``ceil(truncate * sigma)``; SciPy on each
    block).
 3. Each output block is checked inside the graph against SciPy run on the *overlapping tile*:
@@ -53,7 +53,7 @@ DTYPES: tuple[str, ...] = ("float32", "float64", "uint8", "uint16", "int16", "in
 #: Summary numbers per block (the last axis of the in-graph check).
 _STATS = ("max_abs_diff", "n_diff", "n_diff_interior", "max_abs_error_vs_oracle")
 
-# The splitmix64 constants of bench.inputs: input_block reproduces its pattern from coordinates.
+# splitmix64 constants (as in bench.inputs): input_block hashes flat indices from coordinates.
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -230,18 +230,21 @@ class BigArrayResult:
 def input_block(
     shape: Sequence[int], index: Sequence[np.ndarray | range | slice], dtype: str
 ) -> np.ndarray:
-    """The sweep's input pattern at the given coordinates, without building the whole array.
+    """The big subject's input at the given coordinates, without building the whole array.
 
-    Equal to ``bench.inputs.input_for(shape, dtype)[numpy.ix_(*index)]``: a splitmix64 hash of
-    the flat index with a ramp, a step edge and a checkerboard in the first three quarters of
-    axis 0 (see ``bench.inputs``). ``tests/test_dask_bigarray.py`` checks the equality.
+    The recipe of ``bench.inputs`` (integers 0..255, exact in every dtype), computed from
+    coordinates alone: a splitmix64 hash of the flat index (salted with the shape), and in the
+    first three sixteenths of axis 0 a ramp, a 0/255 step edge and a 0/255 checkerboard along
+    axis 1. Any block of the array can be produced on its own, by any worker, and two calls
+    for overlapping coordinates agree (``tests/test_dask_bigarray.py``).
 
     Parameters
     ----------
     shape : sequence of int
         Shape of the whole (virtual) array.
     index : sequence
-        One 1-D integer array (or range/slice) of coordinates per axis.
+        One 1-D integer array (or range/slice) of coordinates per axis; the result is
+        ``whole[numpy.ix_(*index)]``.
     dtype : str
         Output dtype; the values 0..255 are exact in all of them.
     """
@@ -272,14 +275,14 @@ def input_block(
         z = (z ^ (z >> np.uint64(27))) * _M2
         z = z ^ (z >> np.uint64(31))
     x = (z >> np.uint64(56)).astype(np.uint8)
-    if ndim >= 2 and shape[0] >= 4:
-        q, cols = shape[0] // 4, shape[1]
+    if ndim >= 2 and shape[0] >= 16:
+        band, cols = shape[0] // 16, shape[1]
         rows, col = along(0, idx[0]), along(1, idx[1])
         ramp = (col * 255 // max(cols - 1, 1)).astype(np.uint8)
         step = np.where(col >= cols // 2, 255, 0).astype(np.uint8)
-        checker = ((((rows - 2 * q) // 4 + col // 4) % 2) * 255).astype(np.uint8)
-        structured = np.where(rows < q, ramp, np.where(rows < 2 * q, step, checker))
-        x = np.where(rows < 3 * q, structured, x)
+        checker = ((((rows - 2 * band) // 4 + col // 4) % 2) * 255).astype(np.uint8)
+        structured = np.where(rows < band, ramp, np.where(rows < 2 * band, step, checker))
+        x = np.where(rows < 3 * band, structured, x)
     return np.ascontiguousarray(x, dtype=np.dtype(dtype))
 
 
