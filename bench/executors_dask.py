@@ -464,6 +464,14 @@ class DaskExecutor(Executor):
                     one = entry["workers"][0]["address"]
                     bounds[host] = client.run(_host_bounds, workers=[one])[one]
                 entry["bandwidth_gbs"], entry["peak_gflops"] = bounds[host]
+                if entry.get("malloc_trim_threshold") and not self._local:
+                    warnings.warn(
+                        f"workers on host {host} run with MALLOC_TRIM_THRESHOLD_="
+                        f"{entry['malloc_trim_threshold']} (a dask nanny's default), which slows "
+                        "allocation-heavy calls; start them with `dask worker --no-nanny` for "
+                        "timings comparable with the serial executor",
+                        stacklevel=3,
+                    )
                 if len(entry["workers"]) > 1:
                     warnings.warn(
                         f"{len(entry['workers'])} workers on host {host} time cases at the same "

@@ -266,7 +266,16 @@ def test_sweep_against_a_separately_started_scheduler(tmp_path, external_cluster
     rows = rows_of(Path(result["run_dir"]))
     assert result["status"] == "complete" and len(rows) == result["n_cases"] > 10
     assert all(r["status"] == "ok" and r["min_ns"] > 0 for r in rows)
-    assert {r["host"] for r in rows} == {socket.gethostname()}
+    host = socket.gethostname()
+    assert {r["host"] for r in rows} == {host}
+    meta = store.load_run_meta(result["run_dir"])
+    assert meta["executor"]["scheduler"] == external_cluster
+    assert meta["executor"]["local_cluster"] is False
+    (worker,) = meta["machines"][host]["workers"]  # per-host metadata, for grouping by machine
+    assert worker["nthreads"] == 2 and worker["resources"] == {TIMING_RESOURCE: 1}
+    assert meta["machines"][host]["bandwidth_gbs"] > 0
+    assert meta["machines"][host]["malloc_trim_threshold"] == "65536"  # a nanny's default
+    assert "dask worker --no-nanny" in proc.stderr  # ... and the user is told about it
     # The worker has 2 threads but one timing resource: its timed cases never overlapped.
     # (The task stream stamps "stop" after dask's own bookkeeping: a few ms of slop, where
     # two cases running together would overlap by the length of a case, tens of ms or more.)
