@@ -328,6 +328,7 @@ def run_sweep(
     repeats: int = 5,
     warmup: int = 1,
     processes: int = 0,
+    nice: int | None = None,
     export: Sequence[str] = (),
     dry_run: bool = False,
     progress: bool = True,
@@ -352,6 +353,9 @@ def run_sweep(
         False: outputs and accuracy only (``--no-timing``).
     min_sample_s, repeats, warmup, processes
         See ``bench.timing.TimingSettings``.
+    nice : int, optional
+        Scheduling priority while sweeping (``bench.machine.priority``); e.g. -10 on a machine
+        shared with other jobs. None: unchanged. A resumed run reuses its recorded value.
     export : sequence of str
         ``"csv"`` and/or ``"parquet"``: also write ``cases.csv`` / ``cases.parquet``.
     dry_run : bool
@@ -382,6 +386,8 @@ def run_sweep(
     for fmt in export:
         if fmt not in ("csv", "parquet"):
             raise UsageError(f"--export: unknown format {fmt!r}; allowed: csv, parquet")
+    if nice is not None and not (isinstance(nice, int) and -20 <= nice <= 19):
+        raise UsageError(f"--nice: got {nice!r}; allowed: -20 (highest priority) .. 19")
 
     with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
         return _start(
@@ -396,6 +402,7 @@ def run_sweep(
             repeats=repeats,
             warmup=warmup,
             processes=processes,
+            nice=nice,
             export=export,
             dry_run=dry_run,
             progress=progress,
@@ -417,6 +424,7 @@ def _start(
     repeats: int,
     warmup: int,
     processes: int,
+    nice: int | None,
     export: Sequence[str],
     dry_run: bool,
     progress: bool,
@@ -451,6 +459,9 @@ def _start(
 
         # the run's recorded thread settings, so both halves of the run are timed alike
         cleanup.enter_context(pinned_threads(exact=meta.get("threads") or {}))
+        from bench.machine import priority
+
+        cleanup.enter_context(priority(t.get("nice") if nice is None else nice))
         import socket
 
         store.update_meta(
@@ -486,9 +497,11 @@ def _start(
             measure_bandwidth,
             measure_peak_gflops,
             pinned_threads,
+            priority,
         )
 
         cleanup.enter_context(pinned_threads())
+        nice_now = cleanup.enter_context(priority(nice))
         if tsettings is not None and (warning := busy_warning()):
             console.print(f"[yellow]warning[/] {warning}", highlight=False, soft_wrap=True)
         bandwidth, peak = measure_bandwidth(), measure_peak_gflops()
@@ -514,6 +527,7 @@ def _start(
             "timing": {
                 "enabled": tsettings is not None,
                 **(tsettings or TimingSettings()).to_dict(),
+                "nice": nice_now,
             },
             "peak_mem_method": PEAK_MEM_METHOD,
             "executor": (executor or SerialExecutor()).describe(),
@@ -722,6 +736,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="validate and list the cases; measure and write nothing",
     )
     parser.add_argument(
+        "--nice",
+        type=int,
+        metavar="N",
+        help="scheduling priority while sweeping, -20..19 (negative needs root/CAP_SYS_NICE): "
+        "on a busy shared machine -10 gives the timed process most of a core",
+    )
+    parser.add_argument(
         "--executor",
         default="serial",
         metavar="NAME",
@@ -789,6 +810,7 @@ def _run_from_args(args, export, executor, console) -> SweepResult:
         repeats=args.repeats,
         warmup=args.warmup,
         processes=args.processes,
+        nice=args.nice,
         export=export,
         progress=not args.no_progress,
         console=console,

@@ -340,3 +340,23 @@ def test_resume_refuses_a_run_another_live_sweep_is_writing(tmp_path):
     with pytest.raises(UsageError, match="still being written by process"):
         run_sweep(resume=result.run_dir, progress=False)
     assert cases.read_bytes() == cut  # its file is left alone
+
+
+def test_nice_is_applied_recorded_and_restored(tmp_path, capsys):
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    target = min(before + 3, 19)
+    result = run_sweep(
+        grid=TINY,
+        impls=["fft"],
+        dtypes=["float32"],
+        nice=target,
+        min_sample_s=0.001,
+        repeats=2,
+        progress=False,
+        out=tmp_path,
+    )
+    assert store.load_run_meta(result.run_dir)["timing"]["nice"] == target
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before
+    assert in_process("--nice", "50", "--out", str(tmp_path / "x")) == 2
+    assert "--nice: got 50; allowed: -20" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
