@@ -809,7 +809,25 @@ def _environment_diff(a: Side, b: Side) -> dict[str, Any]:
         out["hosts"] = {"a": a.hosts, "b": b.hosts}
     if a.cpu_model != b.cpu_model:
         out["cpu_model"] = {"a": a.cpu_model, "b": b.cpu_model}
+    commits = [sorted({str(m.get("git_commit")) for m in side.metas}) for side in (a, b)]
+    if a.metas and b.metas and commits[0] != commits[1]:
+        out["harness_commit"] = {"a": commits[0], "b": commits[1]}
     return out
+
+
+def _busy_note(side: Side) -> str | None:
+    """A note when a side's runs were measured on an overloaded machine (run.json)."""
+    worst = None
+    for meta in side.metas:
+        cores = (meta.get("cpu") or {}).get("cores_logical") or 0
+        for key in ("load_average", "load_average_end"):
+            load = meta.get(key)
+            if isinstance(load, (list, tuple)) and load and cores:
+                worst = max(worst or 0.0, float(load[0]) / cores)
+    if worst is not None and worst > 1.0:
+        return (f"{side.label} was measured with a load average of {worst:.1f}x its cores: "
+                "expect noisy timings (inconclusive cases)")  # fmt: skip
+    return None
 
 
 def compare_sides(
@@ -829,6 +847,14 @@ def compare_sides(
     )
     if "cpu_model" in result.environment or "hosts" in result.environment:
         result.notes.append("different machines: timing ratios mix code and hardware")
+    if "harness_commit" in result.environment:
+        result.notes.append(
+            "the runs come from different gfbench commits: an output change may be the "
+            "harness's (inputs, hashing), not SciPy's"
+        )
+    for side in (a, b):
+        if (note := _busy_note(side)) is not None:
+            result.notes.append(note)
     if a.verify is not None and b.verify is not None:
         changes, api = compare_verify(a.verify, b.verify)
         result.changes.extend(changes)
