@@ -293,6 +293,8 @@ def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
         for row in rows:
             assert row["processes"] == 2 and row["n_samples"] == 2 * 5  # 2 rounds x 5 repeats
             assert row["output_sha256"] and row["min_ns"] > 0
+        table = matrix.summary_table(out)
+        assert INSTALLED in table and " ok " in table
         runs.append(out / env["folder"])
     pair = compare.compare(runs).pairs[0]
     assert pair.failing_changes == []  # same SciPy: identical outputs
