@@ -211,6 +211,7 @@ def summarize_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 r["truncate"],
                 r["order"],
                 r["cval"],
+                json.dumps(r.get("axes")),
             )
             times.setdefault(key, {})[r["impl"]] = r["min_ns"]
     table = []
