@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
-from bench import compare, gate
+from bench import changes, compare, gate
 from bench.exitcodes import ExitCode, UsageError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,11 +119,11 @@ def test_output_change_exit_1_with_accuracy_delta(tmp_path):
     a, b = _pair(tmp_path, edit_b=edit)
     result = compare.compare([a, b])
     assert result.exit_code == ExitCode.CHANGED
-    changes = result.pairs[0].failing_changes
-    assert [c["case_id"] for c in changes] == [target["case_id"]]
-    assert changes[0]["kind"] == compare.OUTPUT
-    assert changes[0]["accuracy"]["bias"] == {"a": -1.0, "b": -0.5, "change": 0.5}
-    assert "max_grey_levels 2 -> 1" in changes[0]["detail"]
+    failing = result.pairs[0].failing_changes
+    assert [c["case_id"] for c in failing] == [target["case_id"]]
+    assert failing[0]["kind"] == changes.OUTPUT
+    assert failing[0]["accuracy"]["bias"] == {"a": -1.0, "b": -0.5, "change": 0.5}
+    assert "max_grey_levels 2 -> 1" in failing[0]["detail"]
 
 
 def test_dtype_and_status_changes_are_changes_but_unavailable_is_not(tmp_path):
@@ -135,9 +135,9 @@ def test_dtype_and_status_changes_are_changes_but_unavailable_is_not(tmp_path):
     a, b = _pair(tmp_path, edit_b=edit)
     pair = compare.compare([a, b]).pairs[0]
     kinds = {c["case_id"]: c["kind"] for c in pair.changes}
-    assert kinds[CASES[0]["case_id"]] == compare.DTYPE
-    assert kinds[CASES[1]["case_id"]] == compare.STATUS
-    assert kinds[CASES[3]["case_id"]] == compare.NOT_COMPARABLE
+    assert kinds[CASES[0]["case_id"]] == changes.DTYPE
+    assert kinds[CASES[1]["case_id"]] == changes.STATUS
+    assert kinds[CASES[3]["case_id"]] == changes.NOT_COMPARABLE
     assert pair.exit_code == ExitCode.CHANGED
     assert "axes= needs SciPy >= 1.11" in next(
         c["detail"] for c in pair.changes if c["case_id"] == CASES[1]["case_id"]
@@ -254,8 +254,8 @@ def test_verify_results_probe_capability_and_golden_differences(tmp_path, verify
     assert api[accepted["case"]]["a"].startswith("raises TypeError")
     assert api[accepted["case"]]["b"].startswith("accepted ->")
     kinds = {c["case"]: (c["kind"], c.get("change")) for c in pair.changes}
-    assert kinds[f"probe {raising['case']}"] == (compare.PROBE, "message")
-    assert kinds[f"golden {golden['case']}"] == (compare.GOLDEN, "bits")
+    assert kinds[f"probe {raising['case']}"] == (changes.PROBE, "message")
+    assert kinds[f"golden {golden['case']}"] == (changes.GOLDEN, "bits")
     assert len(pair.failing_changes) == 4  # capability, 2 probes, 1 golden case
     text = compare.render_text(result)
     assert "API features that differ" in text and "radius= keyword" in text
@@ -311,7 +311,7 @@ def test_cli_output_changed_exit_1_names_case(tmp_path):
     a, b = _pair(tmp_path, edit_b=edit)
     proc = _cli(a, b)
     assert proc.returncode == 1
-    assert compare.case_label(make_rows(CASES, seed=0)[5]) in proc.stdout
+    assert changes.case_label(make_rows(CASES, seed=0)[5]) in proc.stdout
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import compare, matrix
+from bench import changes, compare, matrix
 
 REPO = Path(__file__).resolve().parents[1]
 GRID = REPO / "tests" / "data" / "tiny_grid.toml"
@@ -66,7 +66,7 @@ def test_real_build_verify_sweep_and_compare(tmp_path, slow_selected):
     # Measured: between SciPy 1.10 (numpy 1.26) and SciPy 1.17 (numpy 2.x) integer and
     # float32 outputs are bit-identical, float64 ones differ in the last bits -- numpy's
     # doing (SciPy 1.14.1 on numpy 1.26 vs 2.2 shows the same differences).
-    changed = [c for c in pair.changes if c["kind"] == compare.OUTPUT]
+    changed = [c for c in pair.changes if c["kind"] == changes.OUTPUT]
     old_run = next((out / env["folder"] / "runs").iterdir())
     rows = {"a": {r["case_id"]: r for r in pair_rows(old_run)},
             "b": {r["case_id"]: r for r in pair_rows(here)}}  # fmt: skip
