@@ -13,7 +13,7 @@ from bench.impls.base import pad_for, scipy_kernel1d
 from bench.inputs import ideal_input, input_for
 from bench.measure import CaseSettings, run_case
 
-EXACT_FLOAT = ("scipy", "opencv-1t", "opencv", "skimage", "fft", "dask-image")
+EXACT_FLOAT = ("scipy", "opencv-1t", "opencv", "opencv-sep-1t", "skimage", "fft", "dask-image")
 BASE_MODES = ("reflect", "mirror", "nearest", "constant", "wrap")
 
 
@@ -47,6 +47,7 @@ def test_registry_lists_every_peer():
         "scipy",
         "opencv-1t",
         "opencv",
+        "opencv-sep-1t",
         "skimage",
         "pillow",
         "fft",
@@ -116,7 +117,7 @@ def test_uint8_peers_round_or_truncate_as_documented():
     assert 0 < np.max(np.abs(interior(case, pil_err))) < 10  # box approximation, not exact
 
 
-@pytest.mark.parametrize("impl", ["scipy", "opencv-1t", "opencv", "skimage", "fft", "dask-image"])
+@pytest.mark.parametrize("impl", EXACT_FLOAT)
 def test_float32_outputs_are_within_float32_rounding(impl):
     case = Case(impl=impl, dtype="uint8->float32", shape=(32, 24), sigma=1.2, mode="nearest")
     out = run(case)
@@ -130,9 +131,7 @@ def test_skimage_returns_float64_for_integer_input():
     assert out.dtype == np.float64
 
 
-@pytest.mark.parametrize(
-    "impl", ["scipy", "opencv-1t", "opencv", "skimage", "pillow", "fft", "dask-image"]
-)
+@pytest.mark.parametrize("impl", [*EXACT_FLOAT, "pillow"])
 def test_rgb_channels_are_filtered_separately(impl):
     case = Case(
         impl=impl, dtype="uint8", shape=(20, 18, 3), sigma=1.5, mode="nearest", channel_axis=-1
@@ -196,3 +195,24 @@ def test_opencv_thread_settings_are_two_implementations():
     default = impls.get("opencv")
     default.prepare(case, input_for(case.shape, "float32"))
     assert default.threads() >= 1
+
+
+def test_opencv_with_scipys_kernel_rounds_8_bit_correctly_and_takes_orders():
+    case = Case(impl="opencv-sep-1t", dtype="uint8", shape=(40, 30), sigma=2.0, mode="reflect")
+    out = run(case)
+    want = np.clip(np.rint(ideal(case)), 0, 255)
+    assert np.array_equal(out, want)  # float kernel: correctly rounded, unlike GaussianBlur
+    deriv = Case(impl="opencv-sep-1t", dtype="float64", shape=(40, 30), sigma=2.0, order=1)
+    assert np.max(np.abs(run(deriv) - ideal(deriv))) < 1e-10
+
+
+@pytest.mark.parametrize("impl", ["opencv-sep-1t", "fft"])
+def test_derivative_with_a_nonzero_constant_border_differs_from_scipy_at_the_border(impl):
+    # SciPy pads every axis pass's intermediate with cval, so the derivative of the padding is
+    # cval, not 0; padding the input once (what these peers do) differs near the border only.
+    case = Case(
+        impl=impl, dtype="float64", shape=(40, 30), sigma=1.5, order=1, mode="constant", cval=2.0
+    )
+    err = np.abs(run(case) - ideal(case))
+    assert err.max() > 0.1
+    assert interior(case, err).max() < 1e-10

@@ -10,6 +10,7 @@ name           what runs
 scipy          scipy.ndimage.gaussian_filter (the subject)
 opencv-1t      cv2.GaussianBlur, SciPy's kernel, cv2.setNumThreads(1)
 opencv         cv2.GaussianBlur, SciPy's kernel, OpenCV's default thread count
+opencv-sep-1t  cv2.sepFilter2D with SciPy's exact float kernel (any order), 1 thread
 skimage        skimage.filters.gaussian(preserve_range=True)
 pillow         PIL.ImageFilter.GaussianBlur (uint8, approximate)
 fft            scipy.signal.fftconvolve with SciPy's kernel and numpy.pad
@@ -29,6 +30,11 @@ _REGISTRY: dict[str, tuple[str, str, dict]] = {
     "scipy": ("bench.impls.scipy_ndimage", "ScipyNdimage", {}),
     "opencv-1t": ("bench.impls.opencv_blur", "OpenCVBlur", {"name": "opencv-1t", "threads": 1}),
     "opencv": ("bench.impls.opencv_blur", "OpenCVBlur", {"name": "opencv", "threads": -1}),
+    "opencv-sep-1t": (
+        "bench.impls.opencv_blur",
+        "OpenCVSepFilter",
+        {"name": "opencv-sep-1t", "threads": 1},
+    ),
     "skimage": ("bench.impls.skimage_gaussian", "SkimageGaussian", {}),
     "pillow": ("bench.impls.pillow_blur", "PillowBlur", {}),
     "fft": ("bench.impls.fft_convolve", "FFTConvolve", {}),

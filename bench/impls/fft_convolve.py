@@ -5,6 +5,10 @@ the outer product of SciPy's 1-D kernels over the filtered axes, and the ``valid
 float32 output computes in float32 (``scipy.fft`` keeps single precision); everything else in
 float64. Integer outputs are rounded to nearest and clipped, as a user converting a float
 result would do (SciPy itself truncates; that difference is one of the pitfalls).
+
+Derivatives (order > 0) with mode constant and cval != 0 differ from SciPy near the border:
+SciPy pads every axis pass's *intermediate* with cval, this pads the input once (a true N-D
+constant border). The interior agrees (tests/test_impls.py).
 """
 
 from __future__ import annotations
