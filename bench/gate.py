@@ -94,33 +94,6 @@ class TimingUnits:
             raise ValueError("values_ns must be finite and > 0 (times in ns)")
 
 
-def units_from_samples(
-    per_process_samples: Sequence[Sequence[float]],
-    *,
-    per_process_minima: Sequence[float] | None = None,
-) -> tuple[list[float], list[float]]:
-    """Split the timing of one side into process minima and pooled samples.
-
-    Parameters
-    ----------
-    per_process_samples
-        The per-call samples, grouped by the worker process that took them.
-    per_process_minima
-        The per-process minima when the row records them directly; overrides
-        the minima computed from ``per_process_samples``.
-
-    Returns
-    -------
-    (process_minima, pooled_samples)
-    """
-    pooled = [float(s) for group in per_process_samples for s in group]
-    if per_process_minima is not None:
-        minima = [float(m) for m in per_process_minima]
-    else:
-        minima = [float(min(group)) for group in per_process_samples if len(group)]
-    return minima, pooled
-
-
 def choose_units(
     a_minima: Sequence[float],
     a_samples: Sequence[float],
