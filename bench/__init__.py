@@ -1,11 +1,40 @@
 """gfbench: benchmark and verify ``scipy.ndimage.gaussian_filter``.
 
+Data flows one way (DESIGN.md): grid -> case -> measurement -> row -> store -> frame -> report.
 Where things live (one job per module):
 
-- ``bench.oracle``     the independent reference implementation (never calls scipy.ndimage)
-- ``bench.exitcodes``  the exit codes every verb shares
-- ``bench.verify``     runs the reference suite in ``reference/`` (``gfbench verify``)
-- ``bench.cli``        the thin command-line shell over the modules above
+Reference and truth
+    ``bench.oracle``       the independent oracle: ideal result and SciPy's storage model
+    ``bench.verify``       ``gfbench verify``: runs the reference suite in ``reference/``
+
+The sweep (grid -> rows)
+    ``bench.cases``        Case model, TOML grids (``bench/grids/``), exclusions, stable ids
+    ``bench.inputs``       deterministic inputs, the same values in every dtype
+    ``bench.impls``        one adapter per implementation (scipy, OpenCV, skimage, Pillow, ...)
+    ``bench.timing``       calibrated sampling, in-process or in fresh worker processes; stats
+    ``bench.accuracy``     error metrics against the oracle
+    ``bench.measure``      runs one case and builds its Row
+    ``bench.machine``      environment metadata, copy bandwidth and compute roof
+    ``bench.executors``    where cases run: serial (default); ``bench.executors_dask`` on Dask
+    ``bench.store``        the results store: run.json + cases.jsonl, append-only; ``load()``
+    ``bench.sweep``        ``gfbench sweep``
+
+Reading results
+    ``bench.report``       ``gfbench report``: tables, plots, HTML/Markdown, measured pitfalls
+    ``bench.changes``      correctness differences between runs or verify results
+    ``bench.gate``         the statistical performance gate (process as unit, BH FDR)
+    ``bench.compare``      ``gfbench compare``; ``bench.compare_plots`` its plots
+    ``bench.calibrate``    ``gfbench calibrate``: the gate's A/A false-positive rate and power
+
+Across versions and machines
+    ``bench.matrix``       ``gfbench matrix``: one cached environment per SciPy version
+    ``bench.envrunner``    the small entry point that runs inside each environment
+    ``bench.interleave``   A B / B A timing rounds across environments
+    ``bench.bigarray``     ``gfbench bigarray``: dask-image on chunked big arrays vs SciPy
+
+Shell
+    ``bench.run``          ``gfbench run``: verify, quick sweep, report
+    ``bench.cli``          the thin command-line shell; ``bench.exitcodes`` the shared codes
 
 The public Python API is listed in ``__all__``; everything else is private.
 """
