@@ -275,11 +275,14 @@ def compare_run_performance(
     *,
     threshold: float = gate.DEFAULT_THRESHOLD,
     alpha: float = gate.DEFAULT_ALPHA,
+    time_matched: bool = False,
 ) -> pd.DataFrame:
     """One row per case timed OK on both sides: ratio, CI, p, q, verdict.
 
     The q-values control the false discovery rate across all the cases of this
-    comparison (Benjamini-Hochberg).
+    comparison (Benjamini-Hochberg). ``time_matched``: the two sides were timed in
+    alternating worker processes (``bench.interleave``), so a busy phase of the machine
+    hit both alike and the within-process steadiness rule of the gate is not needed.
     """
     keys = row_key_columns(a, b)
     ok_a = a[a["status"] == "ok"] if "status" in a else a
@@ -325,7 +328,13 @@ def compare_run_performance(
         return frame
     frame["q_value"] = gate.fdr_qvalues(frame["p_value"].to_numpy())
     decided = [
-        gate.verdict(e, q, threshold=threshold, alpha=alpha, within_cv=_worst(cv_a, cv_b))
+        gate.verdict(
+            e,
+            q,
+            threshold=threshold,
+            alpha=alpha,
+            within_cv=None if time_matched else _worst(cv_a, cv_b),
+        )
         for e, q, cv_a, cv_b in zip(
             frame["_est"],
             frame["q_value"],
@@ -435,6 +444,29 @@ class Comparison:
         }
 
 
+def _interleaved_run_ids(side: Side) -> tuple[set[str], bool]:
+    """(ids of the side's interleaved runs, whether every timed run is one of them)."""
+    interleaved, all_timed_interleaved = set(), True
+    for meta in side.metas:
+        timing = meta.get("timing") or {}
+        if timing.get("interleaved"):
+            interleaved.add(str(meta.get("run_id")))
+        elif timing.get("enabled", True):
+            all_timed_interleaved = False
+    return interleaved, all_timed_interleaved
+
+
+def time_matched(a: Side, b: Side) -> bool:
+    """True when every timed round of both sides comes from one interleaved session.
+
+    ``bench.interleave`` names the runs of all environments of a session alike, so equal
+    run ids mean the two sides' worker processes alternated in time.
+    """
+    ids_a, only_a = _interleaved_run_ids(a)
+    ids_b, only_b = _interleaved_run_ids(b)
+    return bool(ids_a) and ids_a == ids_b and only_a and only_b
+
+
 def _environment_diff(a: Side, b: Side) -> dict[str, Any]:
     va, vb = a.versions, b.versions
     # only what both sides record: a matrix env lists the harness' dependencies, a run the
@@ -507,7 +539,16 @@ def compare_sides(
     if a.frame is not None and b.frame is not None:
         result.changes.extend(compare_run_correctness(a.frame, b.frame))
         result.cases_compared += int(a.frame["case_id"].nunique())
-        result.perf = compare_run_performance(a.frame, b.frame, threshold=threshold, alpha=alpha)
+        matched = time_matched(a, b)
+        result.perf = compare_run_performance(
+            a.frame, b.frame, threshold=threshold, alpha=alpha, time_matched=matched
+        )
+        result.notes.append(
+            "timing: interleaved worker processes (A B, B A, ...): time-matched"
+            if matched
+            else "timing: the two sides were timed at different times; a case whose samples "
+            "vary by >= 10% inside a process cannot be flagged (gfbench matrix interleaves)"
+        )
         if not result.perf.empty and (result.perf["unit"] == gate.UNIT_SAMPLE).any():
             result.notes.append(
                 "some cases have fewer than 2 worker processes per side: samples are the "

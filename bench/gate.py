@@ -203,7 +203,8 @@ def verdict(
     threshold without evidence, or when the CI is wider than the threshold; otherwise
     ``same``. ``within_cv`` is the largest stdev/mean of the samples of one worker
     process on either side; at >= `UNSTEADY_CV` the machine was busy while that case
-    ran, and a change beyond the threshold is ``inconclusive`` too.
+    ran, and a change beyond the threshold is ``inconclusive`` too. Pass None when the
+    sides were timed in alternating worker processes: a busy phase then hits both.
     """
     limit = math.log1p(threshold)
     log_ratio = math.log(est.ratio)

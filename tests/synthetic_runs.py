@@ -162,8 +162,13 @@ def write_run(
     scipy: str = "1.17.1",
     numpy: str = "2.4.6",
     run_id: str | None = None,
+    interleaved: bool = False,
 ) -> Path:
-    """Write a complete run folder; returns it."""
+    """Write a complete run folder; returns it.
+
+    ``interleaved``: mark it as timed by ``bench.interleave`` (with ``run_id`` shared by
+    the runs of one session).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     meta = {
         "schema_version": 1,
@@ -194,7 +199,13 @@ def write_run(
         "threads": {"OMP_NUM_THREADS": "1"},
         "blas": [],
         "bandwidth_gbs": 14.0,
-        "timing": {"min_sample_s": 0.01, "repeats": 5, "processes": 5, "warmup": 1},
+        "timing": {
+            "min_sample_s": 0.01,
+            "repeats": 5,
+            "processes": 5,
+            "warmup": 1,
+            **({"interleaved": {"rounds": 5}} if interleaved else {}),
+        },
         "host": "vm-1",
     }
     (folder / "run.json").write_text(json.dumps(meta, indent=1))

@@ -90,6 +90,22 @@ def test_busy_machine_is_inconclusive_not_flagged(tmp_path):
     assert result.exit_code == ExitCode.INCONCLUSIVE
 
 
+def test_interleaved_sides_are_time_matched_so_busy_cases_can_be_flagged(tmp_path):
+    # the same busy samples, but timed A B / B A in one session: the load hit both alike
+    busy = {"sample_sd": 0.4}
+    rows_a = make_rows(CASES, seed=1, **busy)
+    rows_b = make_rows(CASES, seed=2, slowdown=1.5, **busy)
+    stamp = "20260101T000000Z-interleaved"
+    a = write_run(tmp_path / "a" / stamp, rows_a, interleaved=True)
+    b = write_run(tmp_path / "b" / stamp, rows_b, interleaved=True)
+    pair = compare.compare([a, b]).pairs[0]
+    assert any("time-matched" in note for note in pair.notes)
+    assert (pair.perf["verdict"] == gate.SLOWER).mean() > 0.9
+    # different sessions (run ids): not time-matched, so not trusted
+    c = write_run(tmp_path / "c" / "other-interleaved", rows_b, interleaved=True)
+    assert (compare.compare([a, c]).pairs[0].perf["verdict"] == gate.INCONCLUSIVE).all()
+
+
 def test_one_regressed_case_among_many_is_found_and_named(tmp_path):
     a, b = _pair(tmp_path, b_kwargs={"slowdown": 1.3, "slow_cases": [7]})
     result = compare.compare([a, b])
