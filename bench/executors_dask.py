@@ -441,6 +441,11 @@ class DaskExecutor(Executor):
             quiet = {
                 "distributed.worker.profile.enabled": False,
                 "distributed.nanny.pre-spawn-environ": {},
+                # one task per worker thread at a time, the rest queued on the scheduler:
+                # a worker that dies takes only its running case with it (not cases merely
+                # waiting there, which distributed would also count against), and the last
+                # tasks go to whichever worker is free
+                "distributed.scheduler.worker-saturation": 1.0,
             }
             if not self.timing:
                 quiet["distributed.worker.multiprocessing-method"] = "forkserver"
@@ -476,11 +481,18 @@ class DaskExecutor(Executor):
         return self.client
 
     def _survey(self, client: Any, settings: CaseSettings) -> dict[str, tuple]:
-        """Per-host metadata, and per-host bounds when timing (one host at a time)."""
+        """Per-host metadata, and per-host bounds when timing (one host at a time).
+
+        A worker that dies meanwhile is left out (its host keeps any entry it already had);
+        a host whose bounds cannot be measured gets none, so its rows have no
+        ``bound_fraction`` rather than one relative to another machine.
+        """
         workers = client.scheduler_info(n_workers=-1)["workers"]
-        metadata = client.run(_host_metadata)
+        metadata = client.run(_host_metadata, on_error="return")
         machines: dict[str, dict[str, Any]] = {}
         for address, env in metadata.items():
+            if not isinstance(env, dict):  # that worker died or failed: skip it
+                continue
             host = env["host"]
             entry = machines.setdefault(host, {**env, "workers": []})
             entry["workers"].append(
@@ -499,8 +511,13 @@ class DaskExecutor(Executor):
                 if host == here and settings.bandwidth_gbs:
                     bounds[host] = (settings.bandwidth_gbs, settings.peak_gflops)
                 else:
-                    one = entry["workers"][0]["address"]
-                    bounds[host] = client.run(_host_bounds, workers=[one])[one]
+                    bounds[host] = (None, None)
+                    for worker in entry["workers"]:
+                        one = worker["address"]
+                        answer = client.run(_host_bounds, workers=[one], on_error="return")
+                        if isinstance(answer.get(one), tuple):
+                            bounds[host] = answer[one]
+                            break
                 entry["bandwidth_gbs"], entry["peak_gflops"] = bounds[host]
                 if entry.get("malloc_trim_threshold") and not self._local:
                     warnings.warn(
@@ -517,7 +534,7 @@ class DaskExecutor(Executor):
                         "publish",
                         stacklevel=3,
                     )
-        self._machines = machines
+        self._machines = {**self._machines, **machines}
         return bounds
 
     # -- Executor interface ----------------------------------------------------------------
@@ -681,11 +698,21 @@ class DaskExecutor(Executor):
                 cluster.close(timeout=10)
 
 
+def _executing_keys(dask_worker: Any) -> list[str]:
+    return [str(task.key) for task in dask_worker.state.executing]
+
+
 def _running_keys(client: Any) -> set[str]:
+    """Keys of the tasks a worker is executing right now.
+
+    Not ``client.processing()``: that also lists tasks sent to a worker that wait there for
+    a thread or for the ``timing`` resource, which a stop must cancel.
+    """
     try:
-        return {key for keys in client.processing().values() for key in keys}
+        answers = client.run(_executing_keys, on_error="return")
     except Exception:
         return set()
+    return {key for keys in answers.values() if isinstance(keys, list) for key in keys}
 
 
 def _is_killed_worker(exc: BaseException | None) -> bool:

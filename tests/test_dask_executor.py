@@ -26,7 +26,14 @@ psutil = pytest.importorskip("psutil")
 from bench import store  # noqa: E402
 from bench.cases import load_grid  # noqa: E402
 from bench.executors import Executor, make_executor  # noqa: E402
-from bench.executors_dask import TIMING_RESOURCE, DaskExecutor, probe_scheduler  # noqa: E402
+from bench.executors_dask import (  # noqa: E402
+    BATCH_CASES,
+    BATCH_PIXELS,
+    TIMING_RESOURCE,
+    DaskExecutor,
+    probe_scheduler,
+    units,
+)
 from bench.exitcodes import UsageError  # noqa: E402
 from bench.sweep import run_sweep  # noqa: E402
 
@@ -210,6 +217,50 @@ def test_timed_cases_record_the_worker_host_and_its_machine(tmp_path):
     assert len(machine["workers"]) == 2
     assert all(w["resources"] == {TIMING_RESOURCE: 1} for w in machine["workers"])
     assert all(w["nthreads"] == 1 for w in machine["workers"])
+
+
+def test_a_case_that_kills_every_worker_becomes_one_error_row(tmp_path, serial_rows):
+    """Its batch is split into single cases; only the culprit fails, the sweep completes."""
+    import dask
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    batch = next(u for u in units(load_grid(GRID).cases, timed=False) if len(u) > 1)
+    culprit = batch[0].case_id  # a task's key names the first case of its batch
+
+    class CrashOnCulprit(WorkerPlugin):  # nested: pickled by value, workers cannot import us
+        name = "crash-on-culprit"
+
+        def transition(self, key, start, finish, **kwargs):
+            if finish == "executing" and f"-{culprit}" in str(key):
+                os._exit(1)
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        executor = DaskExecutor(workers=2, timing=False)
+        try:
+            executor._ensure_client().register_plugin(CrashOnCulprit())
+            result = run_sweep(
+                grid=GRID, out=tmp_path, timing=False, progress=False, executor=executor
+            )
+        finally:
+            executor.close()
+    assert result.status == "complete"
+    rows = {r["case_id"]: r for r in rows_of(result.run_dir)}
+    assert len(rows) == N_CASES
+    assert rows[culprit]["status"] == "error"
+    assert "worker running this case died" in rows[culprit]["reason"]
+    others = {k: v for k, v in accuracy_view(list(rows.values())).items() if k != culprit}
+    assert others == {k: v for k, v in serial_rows.items() if k != culprit}
+
+
+def test_units_batch_accuracy_only_cases_that_share_an_oracle_result():
+    cases = load_grid(GRID).cases
+    assert units(cases, timed=True) == [(c,) for c in cases]
+    batches = units(cases, timed=False)
+    assert [c for b in batches for c in b] == list(cases)  # grid order, every case once
+    assert len(batches) < len(cases)
+    for b in batches:
+        assert len({c.oracle_key for c in b}) == 1
+        assert len(b) <= BATCH_CASES and (len(b) == 1 or sum(c.npix for c in b) <= BATCH_PIXELS)
 
 
 # -- a scheduler started separately -------------------------------------------------------------
@@ -400,8 +451,9 @@ def _stop_midway(args: list[str], cwd: Path, how: int, after_rows: int) -> tuple
 def test_driver_interrupted_then_killed_keeps_its_rows_and_resume_finishes(tmp_path, serial_rows):
     dask = ["--executor", "dask", "--workers", "2", "--no-progress"]
     # 1. Ctrl-C: the running cases finish, the rest are cancelled, exit 130
+    # timed: one case per task, so the stops land between single cases
     run_dir, code, stderr = _stop_midway(
-        ["--grid", str(GRID), "--no-timing", *dask], tmp_path, signal.SIGINT, 3
+        ["--grid", str(GRID), *FAST_TIMING, *dask], tmp_path, signal.SIGINT, 3
     )
     assert code == 130, stderr
     assert store.load_run_meta(run_dir)["status"] == "interrupted"
