@@ -284,6 +284,18 @@ class EnvResult:
         return dataclasses.asdict(self)
 
 
+def _check_grid(grid: str, impl: Sequence[str]) -> None:
+    """Fail before any environment is built: the grid must load and keep cases for ``impl``."""
+    from bench import impls
+    from bench.cases import load_grid
+
+    unknown = [name for name in impl if name not in impls.names()]
+    if unknown:
+        raise UsageError(f"--impl {', '.join(unknown)}: not one of {', '.join(impls.names())}")
+    if not load_grid(grid).filtered(impls=list(impl)).cases:
+        raise UsageError(f"--grid {grid}: no case for --impl {', '.join(impl)}")
+
+
 def sweep_order(
     ready: Sequence[EnvResult], *, rounds: int, interleave: bool
 ) -> list[tuple[int, EnvResult]]:
@@ -446,6 +458,7 @@ def run_matrix(
     if shutil.which(python) is None and not Path(python).is_file():
         raise UsageError(f"--python {python!r}: no such interpreter")
     grid_arg = str(Path(grid).resolve()) if Path(grid).is_file() else grid
+    _check_grid(grid_arg, impl)
     root = project_root()
     if isinstance(installer, str):
         installer = choose_installer(installer)

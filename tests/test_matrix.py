@@ -136,6 +136,21 @@ def test_cli_bad_version_exit_2_nothing_written(tmp_path):
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--grid", "no-such-grid"], "no-such-grid"), (["--impl", "nope"], "--impl nope")],
+)
+def test_cli_bad_grid_or_impl_exit_2_before_building(tmp_path, argv, message):
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "matrix", "--scipy", "1.10.1", *argv,
+         "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache")],
+        capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
+
+
 def test_build_cache_reuse_and_failure_reported(tmp_path, fake):
     cache = tmp_path / "cache"
     out = matrix.run_matrix(
