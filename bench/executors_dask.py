@@ -115,8 +115,10 @@ def probe_scheduler(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) 
     if scheme in ("tcp", "tls"):
         try:
             socket.create_connection((host, int(port)), timeout=timeout_s).close()
+        except TimeoutError:
+            raise fail(f"no connection within {timeout_s:g} s") from None
         except OSError as exc:
-            raise fail(f"no connection within {timeout_s:g} s ({exc.strerror or exc})") from None
+            raise fail(f"cannot connect: {exc.strerror or exc}") from None
 
     async def handshake() -> dict[str, Any]:
         comm = await comm_connect(full, timeout=timeout_s)
@@ -134,8 +136,11 @@ def probe_scheduler(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) 
         return {"type": "Scheduler", "address": full}
     except asyncio.TimeoutError:
         raise fail(f"no answer to dask's handshake within {timeout_s:g} s") from None
-    except (OSError, ValueError, TypeError) as exc:
-        raise fail(f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # something answered, but not in dask's protocol
+        message = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise fail(
+            f"it does not answer as a dask scheduler ({type(exc).__name__}: {message})"
+        ) from None
     if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
         kind = identity.get("type") if isinstance(identity, dict) else identity
         raise fail(f"it answered as {kind!r}, not as a Scheduler")
@@ -155,7 +160,7 @@ def connect(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S):
     probe_scheduler(address, timeout_s)
     try:
         return Client(address, timeout=timeout_s, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:
         raise UsageError(f"--scheduler: cannot connect to {address!r}: {exc}") from None
 
 

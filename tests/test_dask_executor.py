@@ -378,13 +378,24 @@ def test_an_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path):
     assert run_dirs(out) == []
 
 
-def test_a_listener_that_is_not_a_scheduler_is_refused():
+@pytest.mark.parametrize("reply", [None, b"HTTP/1.1 400 Bad Request\r\n\r\n" * 4])
+def test_a_listener_that_is_not_a_scheduler_is_refused(reply):
+    """Silent (no answer to the handshake) or speaking another protocol: exit-2 errors."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
+
+        def answer() -> None:
+            with contextlib.suppress(OSError):
+                conn, _ = server.accept()
+                with conn:
+                    conn.sendall(reply)
+                    time.sleep(1.5)
+
+        if reply is not None:
+            threading.Thread(target=answer, daemon=True).start()
         with pytest.raises(UsageError, match="--scheduler"):
-            # accepted by the kernel backlog, but nobody answers the handshake
             probe_scheduler(f"tcp://127.0.0.1:{port}", timeout_s=1.0)
 
 
