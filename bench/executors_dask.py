@@ -207,8 +207,8 @@ class _QuietWorker(WorkerPlugin):
     """Stop the worker's statistical profiler while gfbench uses it; restore it afterwards.
 
     distributed samples every running task's stack every 10 ms from the worker's event loop,
-    taking the GIL: that disturbs a timed call and slowed Python-heavy cases (dask-image's
-    graph building) by about 2x in our measurements. On our own LocalCluster the workers also
+    taking the GIL from the timed call: a disturbance the serial executor does not have (on the
+    quick grid its CPU cost was within our noise). On our own LocalCluster the workers also
     ignore SIGINT: a terminal's Ctrl-C reaches the whole process group, and the driver decides
     what it means (finish the running cases, then stop), so its workers must not die of it.
     """
@@ -257,10 +257,11 @@ def _preload_forkserver() -> None:
     """Accuracy-only LocalClusters fork their workers from one forkserver that has imported
     ``_CASE_MODULES`` once, instead of spawning fresh interpreters that each import them.
 
-    Measured on the 2-core machine: the spawned workers' imports cost ~4 s of CPU, as much as
-    a third of an accuracy-only quick sweep. Not for timed sweeps: a forkserver outlives the
-    sweep and keeps the environment it started with, while timed workers must inherit the
-    sweep's pinned thread variables; there the start-up cost is small next to the timing.
+    Measured on the 2-core machine: two spawned workers' imports cost ~3.7 s of CPU, about
+    half of what an accuracy-only quick sweep's cases cost. Not for timed sweeps: a forkserver
+    outlives the sweep and keeps the environment it started with, while timed workers must
+    inherit the sweep's pinned thread variables; there the start-up cost is small next to the
+    timing.
     Missing peers are skipped by multiprocessing (ImportError is ignored).
     """
     import dask
