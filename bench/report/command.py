@@ -150,6 +150,20 @@ def check_run(run_path: Path) -> tuple[Path, dict]:
     return run_dir, meta
 
 
+def _bigarray_result(run_dir: Path):
+    """The run's ``bigarray.json`` (written by ``gfbench bigarray --out RUN``), if any."""
+    path = run_dir / "bigarray.json"
+    if not path.exists():
+        return None
+    from bench import bigarray
+
+    try:
+        return bigarray.load(path)
+    except (ValueError, KeyError, OSError) as exc:
+        print(f"gfbench report: warning: ignoring {path}: {exc}", file=sys.stderr)
+        return None
+
+
 def render_report(
     run_path: Path,
     *,
@@ -228,7 +242,9 @@ def render(
     # previous report whole.
     with probe as scratch:
         scratch_dir = Path(scratch)
-        doc = document.build_document(frame, meta, scratch_dir, **budgets)
+        doc = document.build_document(
+            frame, meta, scratch_dir, bigarray=_bigarray_result(run_dir), **budgets
+        )
         written = {figure.path.name for figure in doc.figures()}
         if "md" in formats:
             (scratch_dir / "report.md").write_text(markdown.render(doc), encoding="utf-8")

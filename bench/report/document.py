@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.report import frames, pitfalls, plots, tables
-from bench.report.model import Document, Paragraph, Section
+from bench.report.model import Document, Paragraph, Section, Table
 
 # Error budgets for the recommendation, on the 0..255 inputs every case uses (DESIGN.md):
 # one grey level is the smallest visible step of an integer image; 1e-3 is a thousandth of a
@@ -25,6 +25,7 @@ def build_document(
     *,
     budget_grey_levels: float = BUDGET_GREY_LEVELS,
     budget_abs: float = BUDGET_ABS,
+    bigarray: pd.DataFrame | None = None,
 ) -> Document:
     """Build every section; plots are written into ``out_dir`` as they are made.
 
@@ -38,6 +39,8 @@ def build_document(
         The report folder (must exist).
     budget_grey_levels, budget_abs : float
         Error budgets of the recommendation for integer and float outputs.
+    bigarray : pandas.DataFrame, optional
+        ``bench.bigarray.load()`` of the run folder's ``bigarray.json``, when there is one.
     """
     frame = frames.prepare(df)
     run_id = str(meta.get("run_id") or "unknown run")
@@ -51,9 +54,51 @@ def build_document(
             _accuracy_section(
                 frame, out_dir, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs
             ),
+            *([_bigarray_section(bigarray)] if bigarray is not None else []),
             _pitfalls_section(frame),
         ),
     )
+
+
+def _bigarray_section(result: pd.DataFrame) -> Section:
+    """Per mode: does dask-image on a chunked array equal SciPy (``gfbench bigarray``)?"""
+    spec = result.attrs.get("bigarray", {}).get("spec", {})
+    equal = result[result["equals_scipy"].astype(bool)]["mode"].tolist()
+    differ = result[~result["equals_scipy"].astype(bool)]
+    blocks: list = [
+        Paragraph(
+            f"dask-image on a chunked array (shape {spec.get('shape')}, chunks "
+            f"{spec.get('chunks')}, {spec.get('dtype')}, sigma {spec.get('sigma')}), every "
+            "output block checked against SciPy on its overlapping tile. Equal to SciPy bit for "
+            f"bit: {', '.join(equal) if equal else 'no mode'}."
+        )
+    ]
+    for row in differ.itertuples():
+        where = (
+            "all within one kernel radius of the array edge"
+            if int(row.n_diff_interior) == 0
+            else f"{int(row.n_diff_interior)} of them away from the edges"
+        )
+        blocks.append(
+            Paragraph(
+                f"{row.mode}: differs from SciPy in {int(row.n_diff_pixels)} pixels ({where}), "
+                f"by up to {float(row.max_abs_diff):.4g}.",
+                "warning",
+            )
+        )
+    headers = ("mode", "equals SciPy", "max |diff|", "pixels differing", "away from edges")
+    rows = tuple(
+        (
+            str(r.mode),
+            "yes" if bool(r.equals_scipy) else "no",
+            f"{float(r.max_abs_diff):.4g}",
+            str(int(r.n_diff_pixels)),
+            str(int(r.n_diff_interior)),
+        )
+        for r in result.itertuples()
+    )
+    blocks.append(Table("Chunked filtering vs SciPy, per mode", headers, rows))
+    return Section("Big arrays (dask-image, chunked)", tuple(blocks))
 
 
 SUMMARY = "Summary"
@@ -146,6 +191,9 @@ def _run_section(frame: pd.DataFrame, meta: Mapping) -> Section:
     if len(groups):
         blocks.append(tables.to_table(groups, "Grid groups"))
     blocks.append(tables.to_table(tables.status_table(frame), "Rows per implementation and status"))
+    hosts = _hosts_table(frame, meta)
+    if hosts is not None:
+        blocks.append(hosts)
     problems = tables.problems_table(frame)
     if len(problems):
         blocks.append(tables.to_table(problems, "Cases that did not run, and why"))
@@ -159,6 +207,32 @@ def _run_section(frame: pd.DataFrame, meta: Mapping) -> Section:
             )
         )
     return Section("Run", tuple(blocks))
+
+
+def _hosts_table(frame: pd.DataFrame, meta: Mapping) -> Table | None:
+    """Rows per machine, when a distributed sweep ran on more than one host."""
+    if "host" not in frame.columns or frame["host"].nunique() < 2:
+        return None
+    machines = meta.get("machines") or {}
+    rows = []
+    for host, group in frame.groupby("host"):
+        info = machines.get(host, {}) if isinstance(machines, Mapping) else {}
+        cpu = (info.get("cpu") or {}).get("model", "") if isinstance(info, Mapping) else ""
+        bandwidth = info.get("bandwidth_gbs") if isinstance(info, Mapping) else None
+        rows.append(
+            (
+                str(host),
+                str(len(group)),
+                str(int((group["status"] == "ok").sum())),
+                str(cpu),
+                f"{float(bandwidth):.1f}" if bandwidth else "",
+            )
+        )
+    return Table(
+        "Rows per machine (times compare only within one machine)",
+        ("host", "rows", "ok", "CPU", "copy GB/s"),
+        tuple(rows),
+    )
 
 
 def _speed_section(frame: pd.DataFrame, meta: Mapping, out_dir: Path) -> Section:
