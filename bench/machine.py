@@ -180,11 +180,18 @@ def git_commit() -> str | None:
 
 def _version(module: str) -> str | None:
     import importlib
+    import importlib.metadata
 
     try:
-        return getattr(importlib.import_module(module), "__version__", None)
+        found = getattr(importlib.import_module(module), "__version__", None)
     except ImportError:
         return None
+    if found is None:  # dask_image has no __version__; its distribution metadata does
+        try:
+            found = importlib.metadata.version(module.replace("_", "-"))
+        except importlib.metadata.PackageNotFoundError:
+            return None
+    return str(found)
 
 
 def environment() -> dict[str, Any]:
