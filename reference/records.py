@@ -105,6 +105,26 @@ class Record:
         if not self.scipy_version:
             raise ValueError("scipy_version must be a non-empty version string")
 
+    def numpy_mismatch(self, installed: dict[str, str]) -> str | None:
+        """Why float64 bits may differ from this record for numpy's sake alone, if they may.
+
+        SciPy builds its kernel weights with ``numpy.exp``, whose last bits depend on the numpy
+        release and on the CPU's SIMD path. Returns None when the record was made with the
+        installed SciPy, numpy release and ``numpy.exp`` bits.
+        """
+        gen = self.generator
+        if self.scipy_version == installed["scipy"] and not self.exact:
+            return (
+                f"the record was made with numpy {gen.get('numpy')}, this is numpy "
+                f"{installed['numpy']}"
+            )
+        if gen.get("numpy_exp") and gen.get("numpy_exp") != installed.get("numpy_exp"):
+            return (
+                f"numpy.exp gives other bits here than on the record's machine "
+                f"({gen.get('machine')}, {gen.get('platform')})"
+            )
+        return None
+
     def describe(self, installed: dict[str, str]) -> str:
         """Which record is used and how it differs from this environment, in one paragraph."""
         gen = self.generator

@@ -15,7 +15,7 @@ from reference.diffing import array_change
 from reference.grid import GoldenCase, golden_cases
 from reference.judge import judge, load_oracle
 from reference.probes import missing_reason
-from reference.records import observe_case
+from reference.records import environment, observe_case
 
 CASES = golden_cases()
 
@@ -107,6 +107,16 @@ def test_golden(
             f"{observed['sum']!r} (golden array not stored)",
         }
     verdict = _oracle_verdict(case, output)
+    numpy_reason = record.numpy_mismatch(environment())
+    if change["changed"] == "bits" and verdict.get("agrees") and numpy_reason:
+        # Not a SciPy change we can attribute: the record's numpy computed other weights.
+        # The oracle checks (storage model bit for bit, float64 bound) still judge SciPy.
+        observe({**details, "changed": "none", "vs_golden": change, "vs_oracle": verdict})
+        pytest.skip(
+            f"bits differ from {record.path.name} ({change['summary']}), but {numpy_reason} "
+            f"and the output agrees with the oracle ({verdict['summary']}); record this "
+            "environment with `gfbench verify --update-golden`"
+        )
     details.update(
         changed=change["changed"],
         summary=change["summary"],
