@@ -54,6 +54,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+from bench import oracle
 from bench.exitcodes import UsageError
 
 #: dtype label -> (input dtype, output dtype). "uint8->float32" means uint8 input filtered
@@ -69,18 +70,9 @@ DTYPES: dict[str, tuple[str, str]] = {
     "uint8->float64": ("uint8", "float64"),
 }
 
-#: SciPy's eight boundary modes for filters. The grid-* names are aliases for filters
-#: (DESIGN.md: grid-mirror = reflect, grid-wrap = wrap, grid-constant = constant).
-MODES: tuple[str, ...] = (
-    "reflect",
-    "constant",
-    "nearest",
-    "mirror",
-    "wrap",
-    "grid-mirror",
-    "grid-constant",
-    "grid-wrap",
-)
+#: SciPy's eight boundary modes for filters (the oracle's list). The grid-* names are aliases
+#: for filters (DESIGN.md: grid-mirror = reflect, grid-wrap = wrap, grid-constant = constant).
+MODES: tuple[str, ...] = oracle.MODES
 
 #: Mode -> the canonical mode with the same filter output (used to share oracle results).
 MODE_CANONICAL: dict[str, str] = {

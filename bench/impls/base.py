@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bench import oracle
 from bench.cases import MODE_CANONICAL, Case
 
 Call = Callable[[], np.ndarray]
@@ -47,26 +48,11 @@ def pad_for(case: Case, x: np.ndarray) -> np.ndarray:
 def scipy_kernel1d(sigma: float, order: int, radius: int) -> np.ndarray:
     """SciPy's 1-D Gaussian (derivative) weights, convolution orientation.
 
-    The same formula as ``scipy.ndimage._filters._gaussian_kernel1d`` (a private function, so
-    it is restated here rather than imported): normalised ``exp(-x^2 / (2 sigma^2))`` times the
-    derivative polynomial. A peer given these weights uses exactly SciPy's kernel.
+    ``bench.oracle.scipy_kernel`` replays ``scipy.ndimage._filters._gaussian_kernel1d`` (a
+    private function, so it is not imported). A peer given these weights uses exactly SciPy's
+    kernel.
     """
-    sigma2 = sigma * sigma
-    x = np.arange(-radius, radius + 1)
-    phi_x = np.exp(-0.5 / sigma2 * x**2)
-    phi_x = phi_x / phi_x.sum()
-    if order == 0:
-        return phi_x
-    exponent_range = np.arange(order + 1)
-    q = np.zeros(order + 1)
-    q[0] = 1
-    d = np.diag(exponent_range[1:], 1)  # d @ q(x) = q'(x)
-    p = np.diag(np.ones(order) / -sigma2, -1)  # p @ q(x) = q(x) * p'(x)
-    q_deriv = d + p
-    for _ in range(order):
-        q = q_deriv.dot(q)
-    q = (x[:, None] ** exponent_range).dot(q)
-    return q * phi_x
+    return oracle.scipy_kernel(float(sigma), int(order), int(radius))
 
 
 def cast_output(y: np.ndarray, dtype: str) -> np.ndarray:
