@@ -65,14 +65,7 @@ class OpenCVBlur(Adapter):
         r_y, r_x = case.radii
         ksize = (2 * r_x + 1, 2 * r_y + 1)
         work = np.dtype(case.dtype_out) if case.dtype_out != case.dtype_in else None
-        mode = canonical_mode(case.mode)
-        border = {
-            "reflect": cv2.BORDER_REFLECT,
-            "mirror": cv2.BORDER_REFLECT_101,
-            "nearest": cv2.BORDER_REPLICATE,
-            "constant": cv2.BORDER_CONSTANT,
-        }.get(mode)
-        explicit_pad = mode == "wrap" or (mode == "constant" and case.cval != 0.0)
+        border, explicit_pad = _border(cv2, case)
 
         def call() -> np.ndarray:
             src = x if work is None else x.astype(work)  # uint8 -> float: no ddepth argument
@@ -118,14 +111,7 @@ class OpenCVSepFilter(OpenCVBlur):
         kernel_y = scipy_kernel1d(sigma_y, case.order, r_y)[::-1].copy()
         kernel_x = scipy_kernel1d(sigma_x, case.order, r_x)[::-1].copy()
         ddepth = {"float32": cv2.CV_32F, "float64": cv2.CV_64F}.get(case.dtype_out, -1)
-        mode = canonical_mode(case.mode)
-        border = {
-            "reflect": cv2.BORDER_REFLECT,
-            "mirror": cv2.BORDER_REFLECT_101,
-            "nearest": cv2.BORDER_REPLICATE,
-            "constant": cv2.BORDER_CONSTANT,
-        }.get(mode)
-        explicit_pad = mode == "wrap" or (mode == "constant" and case.cval != 0.0)
+        border, explicit_pad = _border(cv2, case)
 
         def call() -> np.ndarray:
             if not explicit_pad:
@@ -135,3 +121,19 @@ class OpenCVSepFilter(OpenCVBlur):
             return y[r_y : r_y + x.shape[0], r_x : r_x + x.shape[1]]
 
         return call
+
+
+def _border(cv2, case: Case) -> tuple[int | None, bool]:
+    """OpenCV's border type for the case's mode, and whether to pad explicitly instead.
+
+    OpenCV has no wrap border for filters and a constant border of 0 only, so ``wrap`` and
+    ``constant`` with cval != 0 are padded with ``np.pad`` first.
+    """
+    mode = canonical_mode(case.mode)
+    border = {
+        "reflect": cv2.BORDER_REFLECT,
+        "mirror": cv2.BORDER_REFLECT_101,
+        "nearest": cv2.BORDER_REPLICATE,
+        "constant": cv2.BORDER_CONSTANT,
+    }.get(mode)
+    return border, mode == "wrap" or (mode == "constant" and case.cval != 0.0)
