@@ -10,7 +10,11 @@ examples:
   gfbench verify --json > verify.json    machine-readable (``gfbench compare`` reads it)
   gfbench verify --update-golden         re-record golden outputs and probes, on purpose
 
-exit codes: 0 nothing changed, 1 something changed or failed, 2 usage error.
+exit codes: 0 nothing changed, 1 something changed or failed (or more than
+MAX_SKIPPED_SHARE of the checks were skipped), 2 usage error.
+
+The table's first row, "example", is the documented 7x7 example of the seed document
+(``reference/test_documented.py``): its printed lines, its float32 bits and its prose claims.
 
 Records live in the installed ``reference/data/``: ``scipy-<version>_numpy-<x.y>.json`` (hashes,
 probe outcomes) and ``golden-arrays.npz`` (the outputs). The installed SciPy and numpy are
@@ -39,7 +43,12 @@ from typing import Any
 from bench.exitcodes import ExitCode, UsageError
 
 #: Check groups, one test module of the suite each, in the order they are reported.
-GROUPS = ("documented", "golden", "probes", "oracle", "properties")
+GROUPS = ("documented", "golden", "probes", "oracle", "properties", "behaviour", "sizes")
+#: The documented 7x7 example's checks (in test_documented.py) are reported as their own group.
+EXAMPLE_GROUP = "example"
+#: A run that skipped more than this share of its checks fails: a suite that could not run its
+#: checks has verified nothing (skips are only for features the installed SciPy lacks).
+MAX_SKIPPED_SHARE = 0.10
 SCHEMA_VERSION = 1
 _MAX_LISTED_FAILURES = 40
 
@@ -115,11 +124,12 @@ def update_golden() -> Path:
         )
     import scipy.ndimage
 
+    from reference.forms import all_forms
     from reference.grid import golden_cases
     from reference.probes import all_probes
     from reference.records import generate, write
 
-    record, arrays = generate(scipy.ndimage, golden_cases(), all_probes())
+    record, arrays = generate(scipy.ndimage, golden_cases(), all_probes(), all_forms())
     try:
         return write(record, arrays)
     except OSError as exc:  # e.g. a read-only site-packages: say where to do it instead
@@ -156,7 +166,9 @@ def _run_suite(groups: tuple[str, ...], results_path: Path) -> subprocess.Comple
 
 def _summarize(tests: list[dict[str, Any]], groups: tuple[str, ...]) -> tuple[GroupSummary, ...]:
     summaries = []
-    for group in [*groups, *sorted({t["group"] for t in tests} - set(groups))]:
+    present = {t["group"] for t in tests}
+    first = [EXAMPLE_GROUP] if EXAMPLE_GROUP in present else []
+    for group in [*first, *groups, *sorted(present - set(groups) - set(first))]:
         members = [t for t in tests if t["group"] == group]
         failed = [t for t in members if t["outcome"] in ("failed", "error")]
         changed = collections.Counter(
@@ -221,16 +233,52 @@ def verify(*, groups: Sequence[str] | None = None, update: bool = False) -> Veri
     tests = document.get("tests", [])
     summaries = _summarize(tests, chosen)
     failures = tuple(t for t in tests if t["outcome"] in ("failed", "error"))
-    exit_code = ExitCode.CHANGED if failures or not tests else ExitCode.OK
+    skips = skip_verdict(tests)
+    exit_code = ExitCode.CHANGED if failures or not tests or skips["too_many"] else ExitCode.OK
     document = {
         "schema": SCHEMA_VERSION,
         "tool": "gfbench verify",
         "exit_code": int(exit_code),
         "updated_record": str(written) if written else None,
         "groups": [dataclasses.asdict(s) for s in summaries],
+        "example": example_summary(tests),
+        "skipped": skips,
         **document,
     }
     return VerifyResult(exit_code, summaries, failures, document)
+
+
+def skip_verdict(tests: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many checks were skipped, and whether that is more than ``MAX_SKIPPED_SHARE``."""
+    skipped = sum(t.get("outcome") == "skipped" for t in tests)
+    share = skipped / len(tests) if tests else 0.0
+    return {
+        "count": skipped,
+        "of": len(tests),
+        "share": round(share, 4),
+        "max_share": MAX_SKIPPED_SHARE,
+        "too_many": share > MAX_SKIPPED_SHARE,
+    }
+
+
+def example_summary(tests: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The documented 7x7 example's checks: ``{name, passed, claims: {claim: outcome}}``."""
+    members = [t for t in tests if t.get("group") == EXAMPLE_GROUP]
+    if not members:
+        return None
+    claims = {}
+    for test in members:
+        details = test.get("details") or {}
+        claim = str(details.get("claim") or test.get("case"))
+        claims[claim] = {"outcome": test.get("outcome"), "summary": details.get("summary", "")}
+    name = (members[0].get("details") or {}).get("example", "seed-7x7")
+    return {
+        "name": name,
+        "description": "the seed document's 7x7 float32 example: gaussian_filter(image, "
+        "sigma=1.0, mode='reflect'), its seven printed lines, bits and prose claims",
+        "passed": all(c["outcome"] == "passed" for c in claims.values()),
+        "claims": claims,
+    }
 
 
 def _changed_text(changed: dict[str, int]) -> str:
@@ -278,7 +326,14 @@ def render(result: VerifyResult) -> str:
     if doc.get("updated_record"):
         lines.append(f"re-recorded golden outputs and probes: {doc['updated_record']}")
     rows = [
-        [s.group, s.cases, s.passed, s.failed, s.skipped, _changed_text(s.changed)]
+        [
+            "example (seed 7x7)" if s.group == EXAMPLE_GROUP else s.group,
+            s.cases,
+            s.passed,
+            s.failed,
+            s.skipped,
+            _changed_text(s.changed),
+        ]
         for s in result.groups
     ]
     lines.append("")
@@ -287,6 +342,19 @@ def render(result: VerifyResult) -> str:
             rows, headers=["check group", "cases", "passed", "failed", "skipped", "what changed"]
         )
     )
+    example = doc.get("example")
+    if example:
+        verdict = "all claims hold" if example["passed"] else "CLAIMS FAIL"
+        lines.append(
+            f"example: the documented 7x7 example ({len(example['claims'])} checks: printed "
+            f"lines, float32 bits vs record and oracle, prose claims): {verdict}"
+        )
+    skips = doc.get("skipped")
+    if skips and skips["too_many"]:
+        lines.append(
+            f"TOO MANY SKIPPED: {skips['count']} of {skips['of']} checks "
+            f"({skips['share']:.0%}) were skipped; at most {skips['max_share']:.0%} may be"
+        )
     if result.failures:
         lines.append("")
         lines.append(f"{len(result.failures)} failed:")

@@ -197,10 +197,19 @@ def all_probes() -> tuple[Probe, ...]:
 
 def observe(probe: Probe, ndimage: Any) -> dict[str, Any]:
     """Run one probe against ``ndimage`` and describe what happened, as plain data."""
+    return observe_call(probe.call, ndimage)
+
+
+def observe_call(call: Callable[[Any], Any], ndimage: Any) -> dict[str, Any]:
+    """Run ``call(ndimage)`` and describe its outcome: result or exception, and any warnings.
+
+    Warnings are recorded by category (``warnings``) and, when there are any, as
+    ``"Category: message"`` lines (``warning_messages``): a reworded warning is a change too.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = probe.call(ndimage)
+            result = call(ndimage)
         except Exception as exc:  # the exception *is* the observation
             outcome: dict[str, Any] = {
                 "accepted": False,
@@ -220,6 +229,9 @@ def observe(probe: Probe, ndimage: Any) -> dict[str, Any]:
     categories = sorted({w.category.__name__ for w in caught})
     if categories:
         outcome["warnings"] = categories
+        outcome["warning_messages"] = sorted(
+            {f"{w.category.__name__}: {w.message}" for w in caught}
+        )
     return outcome
 
 
@@ -257,4 +269,9 @@ def differences(expected: dict[str, Any], observed: dict[str, Any]) -> list[str]
             changes.append(f"message {expected.get('message')!r} -> {observed.get('message')!r}")
     if expected.get("warnings") != observed.get("warnings"):
         changes.append(f"warnings {expected.get('warnings')} -> {observed.get('warnings')}")
+    elif expected.get("warning_messages") != observed.get("warning_messages"):
+        changes.append(
+            f"warning messages {expected.get('warning_messages')} -> "
+            f"{observed.get('warning_messages')}"
+        )
     return changes

@@ -37,7 +37,7 @@ import numpy as np
 
 from reference import DATA_DIR
 from reference.grid import GoldenCase, sha256_of
-from reference.probes import Probe, capabilities, missing_reason, observe
+from reference.probes import Probe, capabilities, missing_reason, observe, observe_call
 
 SCHEMA_VERSION = 1
 ARRAYS_FILE = "golden-arrays.npz"
@@ -100,6 +100,8 @@ class Record:
     golden: dict[str, dict[str, Any]]
     probes: dict[str, dict[str, Any]]
     exact: bool
+    #: Argument-form outcomes (``reference.forms``); empty in records made before they existed.
+    forms: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.scipy_version:
@@ -192,7 +194,17 @@ def load_record(path: Path, *, exact: bool) -> Record:
         golden=data["golden"],
         probes=data["probes"],
         exact=exact,
+        forms=_checked_forms(data.get("forms", {}), path),
     )
+
+
+def _checked_forms(forms: Any, path: Path) -> dict[str, dict[str, Any]]:
+    """The record's ``forms`` section, validated: ``{name: outcome dict}``."""
+    if not isinstance(forms, dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) for k, v in forms.items()
+    ):
+        raise ValueError(f"{path}: 'forms' must map form names to outcome objects")
+    return forms
 
 
 def select_record(
@@ -257,9 +269,12 @@ def observe_case(
 
 
 def generate(
-    ndimage: Any, cases: Iterable[GoldenCase], probes: Iterable[Probe]
+    ndimage: Any,
+    cases: Iterable[GoldenCase],
+    probes: Iterable[Probe],
+    forms: Iterable[Any] = (),
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Observe every golden case and probe with ``ndimage``: ``(record, arrays by sha256)``."""
+    """Observe every golden case, probe and argument form: ``(record, arrays by sha256)``."""
     caps = capabilities(ndimage.gaussian_filter)
     golden: dict[str, dict[str, Any]] = {}
     arrays: dict[str, np.ndarray] = {}
@@ -279,6 +294,13 @@ def generate(
             probe_outcomes[probe.name] = {"unavailable": missing_reason(missing[0])}
         else:
             probe_outcomes[probe.name] = observe(probe, ndimage)
+    form_outcomes: dict[str, dict[str, Any]] = {}
+    for form in forms:
+        missing = [f for f in form.requires if not caps[f]]
+        if missing:
+            form_outcomes[form.name] = {"unavailable": missing_reason(missing[0])}
+        else:
+            form_outcomes[form.name] = observe_call(form.call, ndimage)
     record = {
         "schema": SCHEMA_VERSION,
         "generator": {
@@ -288,6 +310,7 @@ def generate(
         "capabilities": caps,
         "golden": golden,
         "probes": probe_outcomes,
+        "forms": form_outcomes,
     }
     return record, arrays
 
@@ -299,7 +322,7 @@ def _dumps(record: dict[str, Any]) -> str:
     for i, key in enumerate(keys):
         comma = "," if i < len(keys) - 1 else ""
         value = record[key]
-        if key in ("golden", "probes"):
+        if key in ("golden", "probes", "forms"):
             lines.append(f"  {json.dumps(key)}: {{")
             items = list(value.items())
             for j, (name, entry) in enumerate(items):

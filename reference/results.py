@@ -21,8 +21,15 @@ OPTION = "--gfbench-results"
 PROPERTY = "gfbench"
 
 
+#: The seed document's 7x7 example lives in test_documented.py but is reported as its own group.
+EXAMPLE_TEST = "::test_documented_example["
+EXAMPLE_GROUP = "example"
+
+
 def group_of(nodeid: str) -> str:
-    """``reference/test_golden.py::test_x[id]`` -> ``golden``."""
+    """``reference/test_golden.py::test_x[id]`` -> ``golden``; the 7x7 example -> ``example``."""
+    if EXAMPLE_TEST in nodeid:
+        return EXAMPLE_GROUP
     module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
     return module.removesuffix(".py").removeprefix("test_")
 

@@ -197,3 +197,194 @@ def test_integer_truncation_toward_zero(ndimage: Any) -> None:
     out = ndimage.gaussian_filter(np.full((32, 32), 100, np.uint8), 2.5)
     assert out.dtype == np.uint8
     assert np.unique(out).tolist() == [98]
+
+
+# --- the seed document's 7x7 example (gaussian_filter_image.py), pinned as its own case --------
+# The document builds this image, filters it, and prints seven lines; each line below is quoted
+# from its "$ python gaussian_filter_image.py" output. `gfbench verify` lists these checks as the
+# "example" group, first.
+EXAMPLE_NAME = "seed-7x7"
+EXAMPLE_RECORD = "documented-7x7.json"
+EXAMPLE_PRINTED = (
+    "input_shape: (7, 7)",
+    "output_shape: (7, 7)",
+    "output_dtype: float32",
+    "center_before_after: 1.000 -> 0.476",
+    "corner_after: 0.0011",
+    "filtered_center_row: [0.025 0.133 0.349 0.476 0.349 0.133 0.025]",
+    "filtered_center_column: [0.025 0.133 0.349 0.476 0.349 0.133 0.025]",
+)
+
+
+def example_image() -> np.ndarray:
+    """The document's input: 7x7 float32 zeros with a 3x3 bright block at [2:5, 2:5]."""
+    image = np.zeros((7, 7), dtype=np.float32)
+    image[2:5, 2:5] = np.array(
+        [[0.2, 0.7, 0.2], [0.7, 1.0, 0.7], [0.2, 0.7, 0.2]], dtype=np.float32
+    )
+    return image
+
+
+def example_printed_lines(image: np.ndarray, filtered: np.ndarray) -> tuple[str, ...]:
+    """The seven lines, made with the document's own format calls."""
+
+    def row(values: np.ndarray) -> str:
+        return np.array2string(values, precision=3, suppress_small=True)
+
+    return (
+        f"input_shape: {image.shape}",
+        f"output_shape: {filtered.shape}",
+        f"output_dtype: {filtered.dtype}",
+        f"center_before_after: {image[3, 3]:.3f} -> {filtered[3, 3]:.3f}",
+        f"corner_after: {filtered[0, 0]:.4f}",
+        "filtered_center_row: " + row(filtered[3]),
+        "filtered_center_column: " + row(filtered[:, 3]),
+    )
+
+
+def _example_record() -> dict[str, Any]:
+    import json
+
+    from reference import DATA_DIR
+
+    data = json.loads((DATA_DIR / EXAMPLE_RECORD).read_text(encoding="utf-8"))
+    rows = data.get("float32_bits")
+    if data.get("schema") != 1 or not isinstance(rows, list) or len(rows) != 7:
+        raise ValueError(f"{EXAMPLE_RECORD}: expected schema 1 with 7 rows of float32 bits")
+    bits = np.array([[int(word, 16) for word in str(r).split()] for r in rows], dtype=np.uint32)
+    if bits.shape != (7, 7):
+        raise ValueError(f"{EXAMPLE_RECORD}: expected 7x7 float32 bits, got {bits.shape}")
+    return {**data, "bits": bits}
+
+
+def _first_bit_difference(got: np.ndarray, want: np.ndarray) -> str:
+    differ = got.view(np.uint32) != want.view(np.uint32)
+    where = tuple(int(i) for i in np.argwhere(differ)[0])
+    return (
+        f"{int(differ.sum())} of 49 float32 values differ; first at {where}: "
+        f"{float(want[where])!r} expected, {float(got[where])!r} got"
+    )
+
+
+def _claim_printed_lines(nd: Any, oracle: Any) -> str:
+    image = example_image()
+    printed = example_printed_lines(image, nd.gaussian_filter(image, sigma=1.0, mode="reflect"))
+    wrong = [(want, got) for want, got in zip(EXAMPLE_PRINTED, printed, strict=True) if want != got]
+    assert not wrong, "printed lines differ from the document: " + "; ".join(
+        f"{got!r} instead of {want!r}" for want, got in wrong
+    )
+    return "the seven printed lines equal the document's, character for character"
+
+
+def _claim_bits_vs_record(nd: Any, oracle: Any) -> str:
+    filtered = nd.gaussian_filter(example_image(), sigma=1.0, mode="reflect")
+    got = (filtered.dtype, filtered.shape)
+    assert got == (np.float32, (7, 7)), got
+    want = _example_record()["bits"].view(np.float32)
+    assert np.array_equal(filtered.view(np.uint32), want.view(np.uint32)), (
+        f"vs {EXAMPLE_RECORD}: " + _first_bit_difference(filtered, want)
+    )
+    return f"all 49 float32 values equal {EXAMPLE_RECORD} bit for bit"
+
+
+def _claim_bits_vs_oracle(nd: Any, oracle: Any) -> str:
+    image = example_image()
+    filtered = nd.gaussian_filter(image, sigma=1.0, mode="reflect")
+    model = oracle.gaussian_filter(image, 1.0, mode="reflect", output=np.float32)
+    assert np.array_equal(filtered.view(np.uint32), model.view(np.uint32)), (
+        "vs the oracle's float32 storage model: " + _first_bit_difference(filtered, model)
+    )
+    return "all 49 float32 values equal the oracle's float32 storage model bit for bit"
+
+
+def _claim_shape_unchanged(nd: Any, oracle: Any) -> str:
+    image = example_image()
+    for sigma in (1.0, (1.0, 2.0), 3.0):
+        assert nd.gaussian_filter(image, sigma=sigma, mode="reflect").shape == image.shape
+    wide = np.zeros((5, 9, 3), np.float32)
+    assert nd.gaussian_filter(wide, 1.0).shape == wide.shape
+    return "the output has the input's shape (7x7, tuple sigma, 5x9x3)"
+
+
+def _claim_dtype_follows(nd: Any, oracle: Any) -> str:
+    image = example_image()
+    assert nd.gaussian_filter(image, 1.0).dtype == np.float32
+    assert nd.gaussian_filter(image.astype(np.float64), 1.0).dtype == np.float64
+    grey = (image * 255).astype(np.uint8)
+    assert nd.gaussian_filter(grey, 1.0).dtype == np.uint8  # the document's integer warning
+    for output in (np.float64, np.dtype("float32"), np.uint8):
+        assert nd.gaussian_filter(image, 1.0, output=output).dtype == np.dtype(output)
+    out = np.empty((7, 7), np.float64)
+    assert nd.gaussian_filter(grey, 1.0, output=out).dtype == np.float64
+    return "the dtype follows the input, or output= when given (dtype or array)"
+
+
+def _claim_centre_spreads(nd: Any, oracle: Any) -> str:
+    image = example_image()
+    filtered = nd.gaussian_filter(image, sigma=1.0, mode="reflect")
+    assert filtered[3, 3] < image[3, 3], (float(filtered[3, 3]), float(image[3, 3]))
+    outside = image == 0  # every pixel that was zero, the corners included, becomes non-zero
+    assert np.all(filtered[outside] > 0), "a pixel outside the block stayed zero"
+    assert filtered[3, 3] == filtered.max()  # the centre stays the brightest
+    return "the centre drops (1.000 -> 0.476) and every zero pixel becomes non-zero"
+
+
+def _claim_tuple_sigma(nd: Any, oracle: Any) -> str:
+    image = example_image()
+    rows_cols = nd.gaussian_filter(image, sigma=(1.0, 2.0), mode="reflect")
+    # wider along axis 1: the centre row is flatter than the centre column
+    row, column = rows_cols[3], rows_cols[:, 3]
+    assert row[0] > column[0] and row.max() - row.min() < column.max() - column.min()
+    assert not np.array_equal(rows_cols, rows_cols.T)
+    same = nd.gaussian_filter(image, sigma=(1.0, 1.0), mode="reflect")
+    assert np.array_equal(same, nd.gaussian_filter(image, sigma=1.0, mode="reflect"))
+    # the symmetric image stays symmetric (to float32 rounding: the passes run axis 0 first)
+    assert_allclose(same, same.T, rtol=2e-7, atol=0)
+    return "sigma=(1.0, 2.0) blurs columns wider than rows; a scalar blurs both alike"
+
+
+def _claim_colour_axis(nd: Any, caps: dict) -> str:
+    rgb = np.zeros((7, 7, 3), np.float32)
+    rgb[..., 0] = example_image()  # only the red channel is lit
+    mixed = nd.gaussian_filter(rgb, sigma=1.0, mode="reflect")
+    assert np.any(mixed[..., 1] > 0) and np.any(mixed[..., 2] > 0), "channels did not mix"
+    spatial = nd.gaussian_filter(rgb, sigma=(1.0, 1.0, 0.0), mode="reflect")
+    assert not np.any(spatial[..., 1:]), "sigma 0 on the channel axis still mixed channels"
+    red = nd.gaussian_filter(example_image(), sigma=1.0, mode="reflect")
+    assert np.array_equal(spatial[..., 0], red)
+    text = "sigma 1 on a colour axis mixes channels; per-axis sigma 0 keeps them apart"
+    if caps["axes"]:
+        by_axes = nd.gaussian_filter(rgb, sigma=1.0, mode="reflect", axes=(0, 1))
+        assert np.array_equal(by_axes, spatial), "axes=(0, 1) differs from sigma (1, 1, 0)"
+        text += ", and so does axes=(0, 1)"
+    return text
+
+
+EXAMPLE_CLAIMS = {
+    "printed-lines": _claim_printed_lines,
+    "bits-vs-record": _claim_bits_vs_record,
+    "bits-vs-oracle": _claim_bits_vs_oracle,
+    "shape-unchanged": _claim_shape_unchanged,
+    "dtype-follows-input-or-output": _claim_dtype_follows,
+    "centre-drops-neighbours-rise": _claim_centre_spreads,
+    "tuple-sigma-per-axis": _claim_tuple_sigma,
+    "colour-axis": _claim_colour_axis,
+}
+
+
+@pytest.mark.parametrize("claim", list(EXAMPLE_CLAIMS), ids=lambda c: f"{EXAMPLE_NAME}/{c}")
+def test_documented_example(claim: str, ndimage: Any, caps: dict, request: Any,
+                            observe: Any) -> None:  # fmt: skip
+    """The seed document's 7x7 example: printed lines, bits, and each claim of its prose."""
+    observe({"example": EXAMPLE_NAME, "claim": claim})
+    check = EXAMPLE_CLAIMS[claim]
+    try:
+        if claim == "colour-axis":
+            summary = check(ndimage, caps)
+        else:
+            oracle = request.getfixturevalue("oracle") if claim == "bits-vs-oracle" else None
+            summary = check(ndimage, oracle)
+    except AssertionError as exc:
+        observe({"changed": "example", "summary": f"{claim}: {str(exc).splitlines()[0]}"})
+        raise
+    observe({"changed": "none", "summary": summary})
