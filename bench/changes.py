@@ -229,6 +229,8 @@ def compare_run_correctness(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, 
 # (a golden case's dtype/shape/sha256 or exception, a probe's accepted/exception/message).
 GOLDEN_TEST = "::test_golden["
 PROBE_TEST = "::test_probe["
+#: argument forms (reference/test_behaviour.py): outcomes like the probes', compared the same way
+FORM_TEST = "::test_form["
 
 
 def verify_tests(data: dict, marker: str | None) -> dict[str, dict]:
@@ -281,6 +283,10 @@ def _observation_change(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, str]
         return "bits", detail
     if a.get("warnings") != b.get("warnings"):
         return "warnings", f"warnings {a.get('warnings')} -> {b.get('warnings')}"
+    if a.get("warning_messages") != b.get("warning_messages"):
+        return "warnings", (
+            f"warning messages {a.get('warning_messages')} -> {b.get('warning_messages')}"
+        )
     return None
 
 
@@ -315,7 +321,11 @@ def compare_verify(a: dict, b: dict) -> tuple[list[dict[str, Any]], list[dict[st
                     "detail": f"{entry['a']} -> {entry['b']}",
                 }
             )
-    sections = ((GOLDEN, GOLDEN_TEST, "golden "), (PROBE, PROBE_TEST, "probe "))
+    sections = (
+        (GOLDEN, GOLDEN_TEST, "golden "),
+        (PROBE, PROBE_TEST, "probe "),
+        (PROBE, FORM_TEST, "form "),
+    )
     for kind, marker, prefix in sections:
         tests_a, tests_b = verify_tests(a, marker), verify_tests(b, marker)
         for name in dict.fromkeys([*tests_a, *tests_b]):
@@ -361,7 +371,7 @@ def compare_verify(a: dict, b: dict) -> tuple[list[dict[str, Any]], list[dict[st
     others_a = {
         k: t
         for k, t in verify_tests(a, None).items()
-        if GOLDEN_TEST not in k and PROBE_TEST not in k
+        if GOLDEN_TEST not in k and PROBE_TEST not in k and FORM_TEST not in k
     }
     others_b = verify_tests(b, None)
     for nodeid, ta in others_a.items():
@@ -369,6 +379,14 @@ def compare_verify(a: dict, b: dict) -> tuple[list[dict[str, Any]], list[dict[st
         if tb is None:
             continue
         oa, ob = ta.get("outcome"), tb.get("outcome")
+        seen_a, seen_b = _observed(ta), _observed(tb)
+        if oa == ob == "passed" and seen_a and seen_b and seen_a != seen_b:
+            # a behaviour both sides accept but observe differently (e.g. which warnings an
+            # ordinary call emits, whether a result shares memory) is a change too
+            keys = sorted(k for k in {*seen_a, *seen_b} if seen_a.get(k) != seen_b.get(k))
+            detail = "; ".join(f"{k}: {seen_a.get(k)} -> {seen_b.get(k)}" for k in keys[:3])
+            changes.append({"kind": VERIFY_CHECK, "case": nodeid, "detail": detail[:200]})
+            continue
         if oa != ob and "skipped" not in (oa, ob):
             message = tb.get("message") or ta.get("message") or ""
             changes.append(

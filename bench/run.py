@@ -56,6 +56,10 @@ def run(
         print("details:         gfbench verify --json   (re-record on purpose: --update-golden)")
         print()
     sweep = run_sweep(grid=grid, out=results, progress=not as_json)
+    # the report's reference section reads the verify result from the run folder
+    (sweep.run_dir / "verify.json").write_text(
+        json.dumps(result.document, indent=1, default=str) + "\n", encoding="utf-8"
+    )
     rendered = render_report(sweep.run_dir, out_dir=Path(reports) / sweep.run_dir.name)
     index = rendered.path
     code = int(result.exit_code)

@@ -169,14 +169,15 @@ _AXES_2D = [
     ("mixed-numpy-python", [np.int64(1), 0], (1, 0)),
     ("list-both", [0, 1], (0, 1)),
 ]
+# canonical: a numpy dtype object (SciPy 1.12.0 rejects dtype *strings* with a KeyError)
 _OUTPUT = [
-    ("numpy-type", np.float32, "float32"),
-    ("dtype", np.dtype("float32"), "float32"),
-    ("dtype-little-endian", np.dtype("<f4"), "float32"),
-    ("str-f4", "f4", "float32"),
-    ("python-float", float, "float64"),
-    ("python-int", int, np.dtype(int).name),
-    ("python-complex", complex, "complex128"),
+    ("numpy-type", np.float32, np.dtype("float32")),
+    ("dtype-big-endian", np.dtype(">f4"), None),
+    ("dtype-little-endian", np.dtype("<f4"), np.dtype("float32")),
+    ("str-f4", "f4", np.dtype("float32")),
+    ("python-float", float, np.dtype("float64")),
+    ("python-int", int, np.dtype(int)),
+    ("python-complex", complex, np.dtype("complex128")),
 ]
 _SIGMA_1D = [
     ("python-int", 2, 2.0),

@@ -32,9 +32,12 @@ FORMS = all_forms()
 
 
 # --- memory layout ----------------------------------------------------------------------------
-@pytest.mark.parametrize("layout", sorted(LAYOUTS))
-@pytest.mark.parametrize("dtype", LAYOUT_DTYPES)
-def test_layout(layout: str, dtype: str, ndimage: Any, observe: Any) -> None:
+@pytest.mark.parametrize(
+    ("dtype", "layout"),
+    [(d, lay) for d in LAYOUT_DTYPES for lay in sorted(LAYOUTS)],
+    ids=[f"layout/{d}/{lay}" for d in LAYOUT_DTYPES for lay in sorted(LAYOUTS)],
+)
+def test_layout(dtype: str, layout: str, ndimage: Any, observe: Any) -> None:
     """The result's bits do not depend on the input's memory layout."""
     wrong = []
     for spec in LAYOUT_CALLS:
@@ -52,9 +55,16 @@ def test_layout(layout: str, dtype: str, ndimage: Any, observe: Any) -> None:
         pytest.fail(summary)
 
 
-@pytest.mark.parametrize("layout", ["c-order", *sorted(LAYOUTS)])
-@pytest.mark.parametrize("out_dtype", ["float64", "float32", "uint8"])
-def test_output_layout(layout: str, out_dtype: str, ndimage: Any, observe: Any) -> None:
+_OUT_LAYOUTS = [(d, lay) for d in ("float64", "float32", "uint8")
+                for lay in ("c-order", *sorted(LAYOUTS))]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("out_dtype", "layout"),
+    _OUT_LAYOUTS,
+    ids=[f"output-array/{d}/{lay}" for d, lay in _OUT_LAYOUTS],
+)
+def test_output_layout(out_dtype: str, layout: str, ndimage: Any, observe: Any) -> None:
     """An ``output=`` array of any layout is written with the bits of ``output=<its dtype>``;
     the call returns it, and nothing around it (in the array it views) is touched."""
     x = make_input((45, 38), "float64")
@@ -105,7 +115,7 @@ def _aliasing_calls(caps: dict) -> list[tuple[str, Any]]:
     return calls
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32", "uint8"])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "uint8"], ids=lambda d: f"aliasing/{d}")
 def test_result_is_new_memory_and_input_untouched(
     dtype: str, ndimage: Any, caps: dict, observe: Any
 ) -> None:
@@ -130,8 +140,13 @@ def test_result_is_new_memory_and_input_untouched(
         pytest.fail("; ".join(problems))
 
 
-@pytest.mark.parametrize("function", ["gaussian_filter", "gaussian_filter1d"])
-@pytest.mark.parametrize("layout", ["c-order", "fortran-order", "strided-view"])
+_IN_PLACE = [(f, lay) for f in ("gaussian_filter", "gaussian_filter1d")
+             for lay in ("c-order", "fortran-order", "strided-view")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("function", "layout"), _IN_PLACE, ids=[f"output-is-input/{f}/{lay}" for f, lay in _IN_PLACE]
+)
 def test_output_is_input(function: str, layout: str, ndimage: Any, observe: Any) -> None:
     """``output=input`` returns the input, holding exactly the out-of-place result."""
     x = make_input((40, 33), "float64")
@@ -153,7 +168,7 @@ def test_output_is_input(function: str, layout: str, ndimage: Any, observe: Any)
 
 
 # --- warnings ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("entry", ORDINARY_CALLS, ids=lambda entry: entry[0])
+@pytest.mark.parametrize("entry", ORDINARY_CALLS, ids=lambda entry: f"warnings/{entry[0]}")
 def test_ordinary_call_does_not_warn(entry: tuple, ndimage: Any, caps: dict, observe: Any) -> None:
     name, call, requires = entry
     for feature in requires:
@@ -168,7 +183,7 @@ def test_ordinary_call_does_not_warn(entry: tuple, ndimage: Any, caps: dict, obs
 
 
 # --- argument forms ---------------------------------------------------------------------------
-@pytest.mark.parametrize("form", FORMS, ids=lambda form: form.name)
+@pytest.mark.parametrize("form", FORMS, ids=lambda form: f"form/{form.name}")
 def test_form(form: Any, ndimage: Any, caps: dict, record: Any, observe: Any) -> None:
     """An argument spelling: equal to its canonical call when accepted; as recorded."""
     for feature in form.requires:

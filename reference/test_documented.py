@@ -13,6 +13,14 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from reference.diffing import radius_rule
+from reference.example import (
+    EXAMPLE_NAME,
+    EXAMPLE_PRINTED,
+    EXAMPLE_RECORD,
+    example_image,
+    example_printed_lines,
+    example_record_bits,
+)
 from reference.probes import missing_reason
 
 
@@ -200,63 +208,8 @@ def test_integer_truncation_toward_zero(ndimage: Any) -> None:
 
 
 # --- the seed document's 7x7 example (gaussian_filter_image.py), pinned as its own case --------
-# The document builds this image, filters it, and prints seven lines; each line below is quoted
-# from its "$ python gaussian_filter_image.py" output. `gfbench verify` lists these checks as the
-# "example" group, first.
-EXAMPLE_NAME = "seed-7x7"
-EXAMPLE_RECORD = "documented-7x7.json"
-EXAMPLE_PRINTED = (
-    "input_shape: (7, 7)",
-    "output_shape: (7, 7)",
-    "output_dtype: float32",
-    "center_before_after: 1.000 -> 0.476",
-    "corner_after: 0.0011",
-    "filtered_center_row: [0.025 0.133 0.349 0.476 0.349 0.133 0.025]",
-    "filtered_center_column: [0.025 0.133 0.349 0.476 0.349 0.133 0.025]",
-)
-
-
-def example_image() -> np.ndarray:
-    """The document's input: 7x7 float32 zeros with a 3x3 bright block at [2:5, 2:5]."""
-    image = np.zeros((7, 7), dtype=np.float32)
-    image[2:5, 2:5] = np.array(
-        [[0.2, 0.7, 0.2], [0.7, 1.0, 0.7], [0.2, 0.7, 0.2]], dtype=np.float32
-    )
-    return image
-
-
-def example_printed_lines(image: np.ndarray, filtered: np.ndarray) -> tuple[str, ...]:
-    """The seven lines, made with the document's own format calls."""
-
-    def row(values: np.ndarray) -> str:
-        return np.array2string(values, precision=3, suppress_small=True)
-
-    return (
-        f"input_shape: {image.shape}",
-        f"output_shape: {filtered.shape}",
-        f"output_dtype: {filtered.dtype}",
-        f"center_before_after: {image[3, 3]:.3f} -> {filtered[3, 3]:.3f}",
-        f"corner_after: {filtered[0, 0]:.4f}",
-        "filtered_center_row: " + row(filtered[3]),
-        "filtered_center_column: " + row(filtered[:, 3]),
-    )
-
-
-def _example_record() -> dict[str, Any]:
-    import json
-
-    from reference import DATA_DIR
-
-    data = json.loads((DATA_DIR / EXAMPLE_RECORD).read_text(encoding="utf-8"))
-    rows = data.get("float32_bits")
-    if data.get("schema") != 1 or not isinstance(rows, list) or len(rows) != 7:
-        raise ValueError(f"{EXAMPLE_RECORD}: expected schema 1 with 7 rows of float32 bits")
-    bits = np.array([[int(word, 16) for word in str(r).split()] for r in rows], dtype=np.uint32)
-    if bits.shape != (7, 7):
-        raise ValueError(f"{EXAMPLE_RECORD}: expected 7x7 float32 bits, got {bits.shape}")
-    return {**data, "bits": bits}
-
-
+# (input, quoted output and record: reference.example). `gfbench verify` lists these checks as
+# the "example" group, first.
 def _first_bit_difference(got: np.ndarray, want: np.ndarray) -> str:
     differ = got.view(np.uint32) != want.view(np.uint32)
     where = tuple(int(i) for i in np.argwhere(differ)[0])
@@ -280,7 +233,7 @@ def _claim_bits_vs_record(nd: Any, oracle: Any) -> str:
     filtered = nd.gaussian_filter(example_image(), sigma=1.0, mode="reflect")
     got = (filtered.dtype, filtered.shape)
     assert got == (np.float32, (7, 7)), got
-    want = _example_record()["bits"].view(np.float32)
+    want = example_record_bits().view(np.float32)
     assert np.array_equal(filtered.view(np.uint32), want.view(np.uint32)), (
         f"vs {EXAMPLE_RECORD}: " + _first_bit_difference(filtered, want)
     )

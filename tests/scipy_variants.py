@@ -112,3 +112,95 @@ def float32_single_rounding(*args: Any, **kwargs: Any) -> Any:
         call["input"] = data.astype(np.float64)
         return _real(**call).astype(np.float32)
     return _real(**call)
+
+
+# --- behaviour beyond values (issue 9): each variant changes one observable behaviour ----------
+from scipy.ndimage import gaussian_filter1d as _real1d  # noqa: E402  (captured before patching)
+
+_BUFFER_BYTES = 256_000  # BUFFER_SIZE of scipy/ndimage/src/ni_filters.c
+
+
+def _nudge(values: np.ndarray) -> None:
+    """Move every element of ``values`` (a view) by the smallest step its dtype has."""
+    if values.dtype.kind == "f":
+        values[...] = np.nextafter(values, np.inf)
+    elif values.dtype.kind == "c":
+        values.real = np.nextafter(values.real, np.inf)
+    else:
+        values += np.ones((), values.dtype)
+
+
+@functools.wraps(_real)
+def layout_dependent(*args: Any, **kwargs: Any) -> Any:
+    """Bits depend on the layout: a non-C-contiguous input gets its first element one ulp up."""
+    result = _real(*args, **kwargs)
+    data = _bound(args, kwargs)["input"]
+    if isinstance(data, np.ndarray) and not data.flags.c_contiguous and result.size:
+        _nudge(result.reshape(-1)[:1])
+    return result
+
+
+@functools.wraps(_real)
+def aliases_input(*args: Any, **kwargs: Any) -> Any:
+    """Where filtering changes nothing (every sigma ~0), the input itself is returned."""
+    call = _bound(args, kwargs)
+    sigmas = np.atleast_1d(np.asarray(call["sigma"], dtype=float))
+    data = call["input"]
+    if call.get("output") is None and isinstance(data, np.ndarray) and np.all(sigmas <= 1e-15):
+        return data
+    return _real(*args, **kwargs)
+
+
+@functools.wraps(_real)
+def ignores_output_array(*args: Any, **kwargs: Any) -> Any:
+    """An ``output=`` array is neither written nor returned: a new array of its dtype is."""
+    call = _bound(args, kwargs)
+    out = call.get("output")
+    if isinstance(out, np.ndarray) and out is not call["input"]:
+        call["output"] = out.dtype
+    return _real(**call)
+
+
+@functools.wraps(_real)
+def warns_on_float32(*args: Any, **kwargs: Any) -> Any:
+    """A new warning: float32 input emits a DeprecationWarning."""
+    import warnings
+
+    if np.asarray(_bound(args, kwargs)["input"]).dtype == np.float32:
+        warnings.warn("float32 input is deprecated", DeprecationWarning, stacklevel=2)
+    return _real(*args, **kwargs)
+
+
+@functools.wraps(_real)
+def past_first_buffer(*args: Any, **kwargs: Any) -> Any:
+    """A refill bug: lines past SciPy's first line buffer (last axis) end one step off.
+
+    Uses SciPy's own buffer rule (``ni_support.c``), so arrays with fewer lines than one buffer
+    holds -- every golden and random case -- are untouched.
+    """
+    result = _real(*args, **kwargs)
+    call = _bound(args, kwargs)
+    if not isinstance(result, np.ndarray) or result.ndim == 0 or result.size == 0:
+        return result
+    sigma = float(np.max(np.asarray(call["sigma"], dtype=float)))
+    radius = int(call.get("truncate", 4.0) * sigma + 0.5)
+    length = result.shape[-1]
+    per_buffer = max(1, _BUFFER_BYTES // (8 * (length + 2 * radius)))
+    lines = result.reshape(-1, length)
+    if lines.shape[0] > per_buffer:
+        _nudge(lines[per_buffer:, -1])
+    elif 8 * (length + 2 * radius) > _BUFFER_BYTES:  # one line longer than a whole buffer
+        _nudge(lines[:, -1])
+    return result
+
+
+@functools.wraps(_real1d)
+def gf1d_ignores_output_array(*args: Any, **kwargs: Any) -> Any:
+    """gaussian_filter1d: an ``output=`` array is ignored (target ``gaussian_filter1d=``)."""
+    names = ("input", "sigma", "axis", "order", "output", "mode", "cval", "truncate")
+    call = dict(zip(names[: len(args)], args, strict=True))
+    call.update(kwargs)
+    out = call.get("output")
+    if isinstance(out, np.ndarray) and out is not call["input"]:
+        call["output"] = out.dtype
+    return _real1d(**call)

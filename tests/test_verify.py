@@ -154,3 +154,61 @@ def test_broken_suite_is_reported_not_crashed(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "the reference suite did not start" in done.stdout
     assert "No module named 'no_such_module'" in done.stdout
+
+
+# Issue 9: one altered variant per new kind of check, each caught by its own group only.
+# patch spec -> (groups to run, lines the report must contain)
+BEHAVIOUR_VARIANTS = {
+    "scipy_variants:layout_dependent": (
+        ["behaviour"],
+        ["behaviour layout/float64/fortran-order: float64 input as fortran-order gives other "
+         "bits than C order", "behaviour layout/uint8/negative-strides"],
+    ),
+    "scipy_variants:aliases_input": (
+        ["behaviour"],
+        ["behaviour aliasing/float32: float32: gf/sigma-0 (c-order input): the result shares "
+         "memory with the input"],
+    ),
+    "scipy_variants:ignores_output_array": (
+        ["behaviour"],
+        ["behaviour output-array/float32/strided-view: output= float32 array as strided-view: "
+         "gf: the output= array is not what the call returns"],
+    ),
+    "gaussian_filter1d=scipy_variants:gf1d_ignores_output_array": (
+        ["behaviour"],
+        ["behaviour output-array/uint8/c-order: output= uint8 array as c-order: gf1d: the "
+         "output= array is not what the call returns"],
+    ),
+    "scipy_variants:warns_on_float32": (
+        ["behaviour"],
+        ["behaviour warnings/gf/float32/reflect: gf/float32/reflect warns: DeprecationWarning: "
+         "float32 input is deprecated"],
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("patch", sorted(BEHAVIOUR_VARIANTS))
+def test_behaviour_variant_is_caught(patch: str, tmp_path: Path) -> None:
+    groups, expected_lines = BEHAVIOUR_VARIANTS[patch]
+    args = ["verify"] + [arg for group in groups for arg in ("--group", group)]
+    done = gfbench(*args, cwd=tmp_path, patch=patch)
+    assert done.returncode == 1, done.stdout + done.stderr
+    for line in expected_lines:
+        assert line in done.stdout, f"{line!r} not in:\n{done.stdout}"
+
+
+def test_change_past_the_first_line_buffer_is_caught_by_sizes_only(tmp_path: Path) -> None:
+    """A refill bug past SciPy's first line buffer: every small case passes, the sizes fail."""
+    done = gfbench(
+        "verify", "--group", "golden", "--group", "oracle", "--group", "sizes", "--json",
+        cwd=tmp_path, patch="scipy_variants:past_first_buffer",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    groups = {g["group"]: g for g in document["groups"]}
+    assert groups["golden"]["failed"] == 0 and groups["oracle"]["failed"] == 0
+    assert groups["golden"]["passed"] > 200 and groups["oracle"]["passed"] > 500
+    failed = {t["case"] for t in document["tests"] if t["outcome"] == "failed"}
+    assert {"gf/reflect/float32", "gf/3d/float32", "gf/transposed/reflect/float32"} <= failed
+    summaries = [t["details"]["summary"] for t in document["tests"] if t["outcome"] == "failed"]
+    assert all("line buffers" in s and "elements differ" in s for s in summaries)

@@ -242,8 +242,15 @@ def render(
     # previous report whole.
     with probe as scratch:
         scratch_dir = Path(scratch)
+        from bench.report.reference import load_verify
+
         doc = document.build_document(
-            frame, meta, scratch_dir, bigarray=_bigarray_result(run_dir), **budgets
+            frame,
+            meta,
+            scratch_dir,
+            bigarray=_bigarray_result(run_dir),
+            verify=load_verify(run_dir),
+            **budgets,
         )
         written = {figure.path.name for figure in doc.figures()}
         if "md" in formats:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.report import frames, pitfalls, plots, tables
+from bench.report import frames, pitfalls, plots, reference, tables
 from bench.report.model import Document, Paragraph, Section, Table
 
 # Error budgets for the recommendation, on the 0..255 inputs every case uses (DESIGN.md):
@@ -26,6 +26,7 @@ def build_document(
     budget_grey_levels: float = BUDGET_GREY_LEVELS,
     budget_abs: float = BUDGET_ABS,
     bigarray: pd.DataFrame | None = None,
+    verify: Mapping | None = None,
 ) -> Document:
     """Build every section; plots are written into ``out_dir`` as they are made.
 
@@ -41,6 +42,9 @@ def build_document(
         Error budgets of the recommendation for integer and float outputs.
     bigarray : pandas.DataFrame, optional
         ``bench.bigarray.load()`` of the run folder's ``bigarray.json``, when there is one.
+    verify : Mapping, optional
+        The run folder's ``verify.json`` (``bench.report.reference.load_verify``); the
+        reference section shows the documented example with or without it.
     """
     frame = frames.prepare(df)
     run_id = str(meta.get("run_id") or "unknown run")
@@ -56,6 +60,7 @@ def build_document(
             ),
             *([_bigarray_section(bigarray)] if bigarray is not None else []),
             _pitfalls_section(frame),
+            reference.reference_section(None if verify is None else dict(verify)),
         ),
     )
 
