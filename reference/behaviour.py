@@ -120,6 +120,25 @@ def first_difference(a: np.ndarray, b: np.ndarray) -> str:
     return f"{count} of {a.size} elements differ, first at {where}: {a[where]!r} vs {b[where]!r}"
 
 
+#: What every SciPy from 1.10 to 1.17 returns when no output array is given (measured).
+EXPECTED_RESULT_FLAGS = {
+    "c_contiguous": True,
+    "writeable": True,
+    "owns_data": True,
+    "native_byte_order": True,
+}
+
+
+def result_flags(result: np.ndarray) -> dict[str, bool]:
+    """The layout facts of a returned array a caller may rely on."""
+    return {
+        "c_contiguous": bool(result.flags.c_contiguous),
+        "writeable": bool(result.flags.writeable),
+        "owns_data": bool(result.flags.owndata),
+        "native_byte_order": bool(result.dtype.isnative),
+    }
+
+
 def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     """Equal dtype, shape and bytes (values compared bit for bit, NaN payloads included)."""
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
@@ -161,11 +180,16 @@ ORDINARY_CALLS: tuple[tuple[str, Callable[[Any], Any], tuple[str, ...]], ...] = 
 )  # fmt: skip
 
 
-def caught_warnings(call: Callable[[], Any]) -> list[str]:
-    """``"Category: message"`` of every warning ``call()`` emits (all filters set to always)."""
+def call_with_warnings(call: Callable[[], Any]) -> tuple[Any, list[str]]:
+    """``(call(), ["Category: message", ...])`` for every warning it emits (filters: always)."""
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        call()
-    return [f"{w.category.__name__}: {w.message}" for w in caught]
+        result = call()
+    return result, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def caught_warnings(call: Callable[[], Any]) -> list[str]:
+    """``"Category: message"`` of every warning ``call()`` emits (all filters set to always)."""
+    return call_with_warnings(call)[1]

@@ -169,6 +169,13 @@ def _cases() -> tuple[SizeCase, ...]:
         SizeCase("gf/3d/float32", (24, 90, 120), "float32", "reflect", 1.5),
         SizeCase("gf1d/3d-middle-axis/uint8", (24, 90, 120), "uint8", "wrap", 2.0, axis=1),
         SizeCase("gf/complex64", _BIG, "complex64", "reflect", 2.0),
+        # the other integer widths and signs, each in another mode
+        SizeCase("gf/int8/nearest", _BIG, "int8", "nearest", 2.0),
+        SizeCase("gf/int32/constant", _BIG, "int32", "constant", 2.0),
+        SizeCase("gf/uint32/mirror", _BIG, "uint32", "mirror", 2.0),
+        SizeCase("gf/int64/wrap", _BIG, "int64", "wrap", 2.0),
+        SizeCase("gf/output-float64/float32", _BIG, "float32", "reflect", 2.0,
+                 output="float64"),
         # a single line longer than a whole buffer (50000 doubles > 256000 bytes)
         SizeCase("gf1d/long-line/float32", (50_000,), "float32", "wrap", 3.0, axis=0),
         SizeCase("gf1d/long-line/uint8", (50_000,), "uint8", "reflect", 3.0, axis=0),

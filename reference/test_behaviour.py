@@ -9,20 +9,24 @@ type and message, warnings with their messages, result bits).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pytest
 
 from reference.behaviour import (
+    EXPECTED_RESULT_FLAGS,
     LAYOUT_CALLS,
     LAYOUT_DTYPES,
     LAYOUTS,
     ORDINARY_CALLS,
+    call_with_warnings,
     caught_warnings,
     first_difference,
     make_input,
     output_layouts,
+    result_flags,
     same_bits,
 )
 from reference.forms import all_forms
@@ -38,20 +42,31 @@ FORMS = all_forms()
     ids=[f"layout/{d}/{lay}" for d in LAYOUT_DTYPES for lay in sorted(LAYOUTS)],
 )
 def test_layout(dtype: str, layout: str, ndimage: Any, observe: Any) -> None:
-    """The result's bits do not depend on the input's memory layout."""
-    wrong = []
+    """The result's bits do not depend on the input's memory layout; the result is a new,
+    C-ordered, writeable, native-endian array; the input is untouched; nothing warns."""
+    wrong, other = [], []
     for spec in LAYOUT_CALLS:
         x = make_input(spec.shape, dtype)
         laid_out = LAYOUTS[layout](x)
         assert np.array_equal(laid_out, x)  # the same values, another layout
         reference = spec.call(ndimage, x)
-        got = spec.call(ndimage, laid_out)
-        if not same_bits(got, reference):
-            wrong.append(f"{spec.name}: {first_difference(got, reference)}")
-    observe({"observed": {"layout_independent": not wrong}, "changed": "none"})
-    if wrong:
-        summary = f"{dtype} input as {layout} gives other bits than C order: " + "; ".join(wrong)
-        observe({"changed": "layout", "summary": summary})
+        before = laid_out.copy()
+        result, messages = call_with_warnings(partial(spec.call, ndimage, laid_out))
+        if not same_bits(result, reference):
+            wrong.append(f"{spec.name}: {first_difference(result, reference)}")
+        flags = result_flags(result)
+        if flags != EXPECTED_RESULT_FLAGS:
+            other.append(f"{spec.name}: result {flags}, expected {EXPECTED_RESULT_FLAGS}")
+        if not same_bits(laid_out, before):
+            other.append(f"{spec.name}: the input was modified")
+        if messages:
+            other.append(f"{spec.name} warns: " + "; ".join(messages))
+    observe({"observed": {"layout_independent": not wrong, "other": other}, "changed": "none"})
+    if wrong or other:
+        summary = f"{dtype} input as {layout}: " + "; ".join(
+            ([f"gives other bits than C order: {'; '.join(wrong)}"] if wrong else []) + other
+        )
+        observe({"changed": "layout" if wrong else "behaviour", "summary": summary})
         pytest.fail(summary)
 
 

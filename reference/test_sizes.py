@@ -9,12 +9,19 @@ change this check looks for, a buffer-refill bug moves whole lines).
 from __future__ import annotations
 
 import platform
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pytest
 
-from reference.behaviour import first_difference, same_bits
+from reference.behaviour import (
+    EXPECTED_RESULT_FLAGS,
+    call_with_warnings,
+    first_difference,
+    result_flags,
+    same_bits,
+)
 from reference.sizes import SIZE_CASES, SizeCase, buffers_spanned, radius_of
 
 _FMA_FREE = platform.machine().lower() in ("x86_64", "amd64")
@@ -24,7 +31,8 @@ _FMA_FREE = platform.machine().lower() in ("x86_64", "amd64")
 def test_size_equals_storage_model(case: SizeCase, ndimage: Any, oracle: Any,
                                    observe: Any) -> None:  # fmt: skip
     x = case.make_input()
-    got = case.run(ndimage, x)
+    before = x.copy()
+    got, messages = call_with_warnings(partial(case.run, ndimage, x))
     model = case.model(oracle, x, got.dtype)
     spans = {
         f"axis {axis}": buffers_spanned(case.shape, axis, radius_of(sigma))
@@ -36,6 +44,15 @@ def test_size_equals_storage_model(case: SizeCase, ndimage: Any, oracle: Any,
     )
     observe({"observed": {"dtype": got.dtype.name, "shape": list(got.shape),
                           "buffers": spans}, "changed": "none"})  # fmt: skip
+    problems = [] if same_bits(x, before) else ["the input was modified"]
+    if messages:
+        problems.append("warns: " + "; ".join(messages))
+    if result_flags(got) != EXPECTED_RESULT_FLAGS:
+        problems.append(f"result {result_flags(got)}, expected {EXPECTED_RESULT_FLAGS}")
+    if problems:
+        summary = f"{description}: " + "; ".join(problems)
+        observe({"changed": "behaviour", "summary": summary})
+        pytest.fail(summary)
     if model.dtype != got.dtype or model.shape != got.shape:
         summary = f"{description}: SciPy gives {got.dtype}{got.shape}, the model {model.dtype}"
         observe({"changed": "dtype", "summary": summary})

@@ -161,7 +161,7 @@ def test_broken_suite_is_reported_not_crashed(tmp_path: Path) -> None:
 BEHAVIOUR_VARIANTS = {
     "scipy_variants:layout_dependent": (
         ["behaviour"],
-        ["behaviour layout/float64/fortran-order: float64 input as fortran-order gives other "
+        ["behaviour layout/float64/fortran-order: float64 input as fortran-order: gives other "
          "bits than C order", "behaviour layout/uint8/negative-strides"],
     ),
     "scipy_variants:aliases_input": (
