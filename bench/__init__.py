@@ -20,7 +20,8 @@ The sweep (grid -> rows)
     ``bench.sweep``        ``gfbench sweep``
 
 Reading results
-    ``bench.report``       ``gfbench report``: tables, plots, HTML/Markdown, measured pitfalls
+    ``bench.report``       ``gfbench report``: tables, plots, HTML/Markdown, measured pitfalls,
+                           the reference section (``bench.report.reference``)
     ``bench.changes``      correctness differences between runs or verify results
     ``bench.gate``         the statistical performance gate (process as unit, BH FDR)
     ``bench.compare``      ``gfbench compare``; ``bench.compare_plots`` its plots

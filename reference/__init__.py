@@ -2,17 +2,24 @@
 
 It is a pytest suite that checks whatever SciPy is installed against:
 
-- what is *documented*: docstring examples and facts from SciPy's own tests
-  (``test_documented.py``);
+- what is *documented*: the seed document's 7x7 example, docstring examples and facts from
+  SciPy's own tests (``test_documented.py``);
 - what is *pinned*: golden outputs and API probes recorded per SciPy version in
   ``reference/data/`` (``test_golden.py``, ``test_probes.py``);
 - what is *true*: the independent oracle ``bench.oracle`` (``test_oracle.py``);
-- metamorphic properties checked with hypothesis (``test_properties.py``).
+- metamorphic properties checked with hypothesis (``test_properties.py``);
+- behaviour beyond values: memory layout, aliasing, warnings, argument forms
+  (``test_behaviour.py``);
+- real sizes that span several of SciPy's line buffers, against the oracle (``test_sizes.py``).
 
 Helper modules, one job each:
 
 - ``reference.grid``      the deterministic golden grid (cases, inputs, how to call SciPy)
+- ``reference.example``   the seed document's 7x7 example: input, printed lines, record
 - ``reference.probes``    the API probes (argument forms accepted, exceptions raised)
+- ``reference.forms``     every spelling of every argument, with its canonical call
+- ``reference.behaviour`` layouts, aliasing calls and ordinary calls (no warnings) to check
+- ``reference.sizes``     SciPy's line-buffer rule and the cases that span several buffers
 - ``reference.records``   reading, choosing and (re)writing the per-version records
 - ``reference.diffing``   "how far did it move": array differences and the oracle bound
 - ``reference.patching``  the test-only ``GFBENCH_SCIPY_PATCH`` hook

@@ -27,17 +27,14 @@ def _run(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.Comp
 
 
 def test_verify_names_the_documented_example(tmp_path: Path) -> None:
-    done = _run(["-m", "bench", "verify", "--group", "documented"], cwd=tmp_path)
+    out = tmp_path / "v.json"
+    done = _run(["-m", "bench", "verify", "--group", "documented", "--out", str(out)], cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     table = done.stdout.split("check group", 1)[1]
     first_row = table.splitlines()[2]
     assert first_row.startswith("example (seed 7x7)") and " 8 " in first_row
-    assert (
-        "the documented 7x7 example (8 checks" in done.stdout and "all claims hold" in done.stdout
-    )
-    out = tmp_path / "v.json"
-    done = _run(["-m", "bench", "verify", "--group", "documented", "--json", "--out", str(out)],
-                cwd=tmp_path)  # fmt: skip
+    assert "the documented 7x7 example (8 checks" in done.stdout
+    assert "all claims hold" in done.stdout
     example = json.loads(out.read_text())["example"]
     assert example["name"] == "seed-7x7" and example["passed"] is True
     assert set(example["claims"]) >= {"printed-lines", "bits-vs-record", "bits-vs-oracle",
@@ -107,3 +104,24 @@ def test_buffer_rule_matches_scipy_source_example() -> None:
     # ni_support.c: lines = 256000 // (8 * (length + 2 * radius)); (720, 360), radius 8
     assert lines_per_buffer(360, 8) == 85 and lines_per_buffer(720, 8) == 43
     assert buffers_spanned((720, 360), 1, 8) == 9 and buffers_spanned((720, 360), 0, 8) == 9
+
+
+def _form_test(outcome: dict) -> dict:
+    nodeid = "reference/test_behaviour.py::test_form[form/gaussian_filter/sigma/numpy-float32]"
+    return {"nodeid": nodeid, "case": "form/gaussian_filter/sigma/numpy-float32",
+            "outcome": "passed", "details": {"observed": outcome}}  # fmt: skip
+
+
+def test_compare_lists_a_changed_argument_form_as_an_api_change() -> None:
+    from bench.changes import compare_verify
+
+    accepted = {"accepted": True, "dtype": "float64", "shape": [6, 7], "sha256": "a" * 64}
+    warned = {**accepted, "warnings": ["DeprecationWarning"],
+              "warning_messages": ["DeprecationWarning: sigma as numpy scalar"]}  # fmt: skip
+    a = {"tests": [_form_test(accepted)]}
+    b = {"tests": [_form_test(warned)]}
+    changes, api = compare_verify(a, b)
+    assert [c["change"] for c in changes] == ["warnings"]
+    assert changes[0]["case"] == "form form/gaussian_filter/sigma/numpy-float32"
+    assert api and api[0]["b"].endswith("(warns DeprecationWarning)")
+    assert compare_verify(a, a) == ([], [])
