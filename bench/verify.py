@@ -10,8 +10,8 @@ examples:
   gfbench verify --json > verify.json    machine-readable (``gfbench compare`` reads it)
   gfbench verify --update-golden         re-record golden outputs and probes, on purpose
 
-exit codes: 0 nothing changed, 1 something changed or failed (or more than
-MAX_SKIPPED_SHARE of the checks were skipped), 2 usage error.
+exit codes: 0 nothing changed, 1 something changed or failed (or more than 25% of
+the checks were skipped: only features the installed SciPy lacks may skip), 2 usage error.
 
 The table's first row, "example", is the documented 7x7 example of the seed document
 (``reference/test_documented.py``): its printed lines, its float32 bits and its prose claims.
@@ -47,8 +47,11 @@ GROUPS = ("documented", "golden", "probes", "oracle", "properties", "behaviour",
 #: The documented 7x7 example's checks (in test_documented.py) are reported as their own group.
 EXAMPLE_GROUP = "example"
 #: A run that skipped more than this share of its checks fails: a suite that could not run its
-#: checks has verified nothing (skips are only for features the installed SciPy lacks).
-MAX_SKIPPED_SHARE = 0.10
+#: checks has verified nothing (skips are only for features the installed SciPy lacks). SciPy
+#: 1.10.1, the oldest supported, skips 6% of all checks and at most 11% of one group (probes,
+#: properties: no axes=), so 25% leaves room for a group run alone and still fails a suite that
+#: skips wholesale (the issue-9 report: 521 of 850 skipped).
+MAX_SKIPPED_SHARE = 0.25
 SCHEMA_VERSION = 1
 _MAX_LISTED_FAILURES = 40
 
