@@ -105,6 +105,8 @@ class SizeCase:
         values = rng.integers(0, 256, self.shape).astype(np.float64)
         if np.dtype(self.dtype).kind in "fc":
             values += rng.random(self.shape)
+        if np.dtype(self.dtype).kind == "b":  # half the pixels set, not 255 of 256
+            values %= 2
         x = values.astype(self.dtype)
         if self.layout == "transposed":
             return np.asfortranarray(x)
@@ -176,6 +178,9 @@ def _cases() -> tuple[SizeCase, ...]:
         SizeCase("gf/int64/wrap", _BIG, "int64", "wrap", 2.0),
         SizeCase("gf/output-float64/float32", _BIG, "float32", "reflect", 2.0,
                  output="float64"),
+        SizeCase("gf/complex128/wrap", _BIG, "complex128", "wrap", 2.0),
+        SizeCase("gf/bool/reflect", _BIG, "bool", "reflect", 2.0),
+        SizeCase("gf1d/contiguous/nearest/float32", _BIG, "float32", "nearest", 2.5, axis=1),
         # a single line longer than a whole buffer (50000 doubles > 256000 bytes)
         SizeCase("gf1d/long-line/float32", (50_000,), "float32", "wrap", 3.0, axis=0),
         SizeCase("gf1d/long-line/uint8", (50_000,), "uint8", "reflect", 3.0, axis=0),
