@@ -180,18 +180,30 @@ def past_first_buffer(*args: Any, **kwargs: Any) -> Any:
     """
     result = _real(*args, **kwargs)
     call = _bound(args, kwargs)
-    if not isinstance(result, np.ndarray) or result.ndim == 0 or result.size == 0:
-        return result
     sigma = float(np.max(np.asarray(call["sigma"], dtype=float)))
-    radius = int(call.get("truncate", 4.0) * sigma + 0.5)
-    length = result.shape[-1]
-    per_buffer = max(1, _BUFFER_BYTES // (8 * (length + 2 * radius)))
-    lines = result.reshape(-1, length)
-    if lines.shape[0] > per_buffer:
-        _nudge(lines[per_buffer:, -1])
-    elif 8 * (length + 2 * radius) > _BUFFER_BYTES:  # one line longer than a whole buffer
-        _nudge(lines[:, -1])
+    _nudge_past_first_buffer(result, -1, max(0, int(call.get("truncate", 4.0) * sigma + 0.5)))
     return result
+
+
+def _nudge_past_first_buffer(result: Any, axis: int, radius: int) -> None:
+    """Nudge the last element of every line along ``axis`` past the first line buffer."""
+    if not isinstance(result, np.ndarray) or result.ndim == 0 or result.size == 0:
+        return
+    lines = np.moveaxis(result, axis, -1)  # a view: writes reach ``result``
+    length = lines.shape[-1]
+    per_buffer = max(1, _BUFFER_BYTES // (8 * (length + 2 * radius)))
+    flat = lines.reshape(-1, length) if lines.flags.c_contiguous else None
+    if flat is None:  # a strided view cannot be reshaped in place: index line by line
+        index = list(np.ndindex(lines.shape[:-1]))
+        past = index[per_buffer:] if len(index) > per_buffer else (
+            index if 8 * (length + 2 * radius) > _BUFFER_BYTES else [])  # fmt: skip
+        for where in past:
+            _nudge(lines[where][-1:])
+        return
+    if flat.shape[0] > per_buffer:
+        _nudge(flat[per_buffer:, -1])
+    elif 8 * (length + 2 * radius) > _BUFFER_BYTES:  # one line longer than a whole buffer
+        _nudge(flat[:, -1])
 
 
 @functools.wraps(_real1d)
@@ -204,3 +216,15 @@ def gf1d_ignores_output_array(*args: Any, **kwargs: Any) -> Any:
     if isinstance(out, np.ndarray) and out is not call["input"]:
         call["output"] = out.dtype
     return _real1d(**call)
+
+
+@functools.wraps(_real1d)
+def gf1d_past_first_buffer(*args: Any, **kwargs: Any) -> Any:
+    """gaussian_filter1d: the same refill bug, along the filtered axis."""
+    names = ("input", "sigma", "axis", "order", "output", "mode", "cval", "truncate")
+    call = dict(zip(names[: len(args)], args, strict=True))
+    call.update(kwargs)
+    result = _real1d(*args, **kwargs)
+    radius = max(0, int(call.get("truncate", 4.0) * float(call["sigma"]) + 0.5))
+    _nudge_past_first_buffer(result, int(call.get("axis", -1)), radius)
+    return result
