@@ -50,14 +50,15 @@ def test_reference_section_shows_the_example_and_the_verify_table(tmp_path: Path
     assert "| sizes | 38 | 38 | 0 | 0 |" in section
 
 
-def test_a_failing_claim_is_flagged(tmp_path: Path) -> None:
-    run = report_runs.write_run(tmp_path / "run")
-    document = _verify_document(failed_claim="bits-vs-record")
-    (run / "verify.json").write_text(json.dumps(document), encoding="utf-8")
-    render_report(run, out_dir=tmp_path / "out", formats=("md",))
-    section = _section((tmp_path / "out" / "report.md").read_text())
-    assert "| bits-vs-record | failed |" in section
-    assert "The documented example FAILS on this SciPy." in section
+def test_a_failing_claim_is_flagged() -> None:
+    from bench.report.model import Paragraph, Table
+    from bench.report.reference import reference_section
+
+    section = reference_section(_verify_document(failed_claim="bits-vs-record"))
+    [claims] = [b for b in section.blocks if isinstance(b, Table) and "example" in b.caption]
+    assert ("bits-vs-record", "failed", "bits-vs-record ok") in claims.rows
+    warnings = [b.text for b in section.blocks if isinstance(b, Paragraph) and b.kind == "warning"]
+    assert warnings == ["The documented example FAILS on this SciPy."]
 
 
 def test_without_verify_json_the_example_still_shows(tmp_path: Path, capsys) -> None:
