@@ -371,27 +371,34 @@ def parse_candidates(
             listings[url] = compatible_wheels(index_files(url, argument=arg), tags)
         return listings[url]
 
-    # syntax first, so a typo in the last value fails before any index is asked
-    for raw in raw_specs:
-        spec, _ = split_spec(raw)
-        if spec.lower() != "current" and not looks_like_path(spec):
-            parse_version_spec(spec)
-    out: list[Candidate] = []
-    cached = set(cached)
-    for raw in raw_specs:
+    # local checks first (syntax, wheel files), so that a bad last value fails before
+    # any index is asked
+    local: dict[int, Candidate] = {}
+    for position, raw in enumerate(raw_specs):
         spec, pairs = split_spec(raw)
-        env_vars = dict(env_all or {}) | dict(pairs)
-        env = tuple(sorted(env_vars.items()))
+        env = tuple(sorted((dict(env_all or {}) | dict(pairs)).items()))
         argument = f"--scipy {spec!r}"
         if spec.lower() == "current":
-            out.append(Candidate(spec=spec, kind="current", env_vars=env))
-            continue
-        if looks_like_path(spec):
+            local[position] = Candidate(spec=spec, kind="current", env_vars=env)
+        elif looks_like_path(spec):
             wheel = find_wheel(Path(spec), argument=argument).resolve()
             version, digest = check_wheel(wheel, tags, argument=argument)
-            out.append(Candidate(spec=spec, kind="wheel", version=str(version), wheel=str(wheel),
-                                 sha256=digest, env_vars=env))  # fmt: skip
+            local[position] = Candidate(spec=spec, kind="wheel", version=str(version),
+                                        wheel=str(wheel), sha256=digest, env_vars=env)  # fmt: skip
+        else:
+            parse_version_spec(spec)
+    # every index named on the command line must answer, used or not
+    for url in [u for u in (index_url, *extra_index_urls) if u]:
+        listing(url)
+    out: list[Candidate] = []
+    cached = set(cached)
+    for position, raw in enumerate(raw_specs):
+        if position in local:
+            out.append(local[position])
             continue
+        spec, pairs = split_spec(raw)
+        env = tuple(sorted((dict(env_all or {}) | dict(pairs)).items()))
+        argument = f"--scipy {spec!r}"
         version = parse_version_spec(spec)
         if version == "latest":
             releases = [v for v in listing(indexes[0]) if not v.is_prerelease]

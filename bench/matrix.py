@@ -468,7 +468,7 @@ def _source_text(env: dict[str, Any]) -> str:
     prov = env.get("provenance") or {}
     if prov.get("wheel"):
         where = f" from {prov['index_url']}" if prov.get("index_url") else ""
-        return f"{prov['wheel']} sha256:{str(prov.get('sha256'))[:12]}{where}"
+        return f"wheel sha256:{str(prov.get('sha256'))[:12]}{where}"
     if env.get("kind") == "current":
         return "this interpreter"
     return str(prov.get("index_url") or "-")
@@ -483,7 +483,7 @@ def summary_table(matrix_dir: Path) -> str:
     for env in record["environments"]:
         variables = " ".join(f"{k}={v}" for k, v in (env.get("env_vars") or {}).items())
         rows.append([
-            env["spec"][-40:], env["version"] or "-", env["status"], _source_text(env),
+            Path(env["spec"]).name[-40:], env["version"] or "-", env["status"], _source_text(env),
             variables or "-",
             env["versions"].get("numpy", "-") if env["versions"] else "-",
             "-" if env["build_s"] is None else f"{env['build_s']:.1f}",
