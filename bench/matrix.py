@@ -590,7 +590,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--compare",
         action="store_true",
-        help="finish with gfbench compare of the environments (its exit code)",
+        help="finish with gfbench compare of the environments (its exit code); its report "
+        "goes to MATRIX/compare/ (compare.md, compare.json, plots)",
     )
     parser.add_argument("--json", action="store_true", help="print matrix.json at the end")
 
@@ -633,5 +634,8 @@ def main(args: argparse.Namespace) -> int:
 
         result = compare.compare([matrix_dir])
         print(compare.render_text(result))
+        # the report a CI job uploads: compare.json, compare.md and the timing plots
+        written = compare.write_outputs(result, matrix_dir / "compare")
+        print(f"compare: {written[1]}")
         return int(result.exit_code)
     return ExitCode.OK
