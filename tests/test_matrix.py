@@ -74,7 +74,6 @@ class FakeInstaller(matrix.Installer):
         return wheel
 
 
-
 def release(version: str, spec: str | None = None) -> Candidate:
     """A release candidate as parse_candidates makes it, without asking an index."""
     return Candidate(spec=spec or version, kind="release", version=version)

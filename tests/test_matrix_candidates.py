@@ -23,8 +23,8 @@ from bench.candidates import Candidate
 from bench.exitcodes import UsageError
 
 sys.path.insert(0, str(Path(__file__).parent))
-import scipy_wheels  # noqa: E402
-from test_matrix import FakeInstaller  # noqa: E402
+import scipy_wheels
+from test_matrix import FakeInstaller
 
 REPO = Path(__file__).resolve().parents[1]
 GRID = REPO / "tests" / "data" / "matrix_grid.toml"
@@ -45,8 +45,8 @@ def fake_wheel(folder: Path, name: str, *, metadata_name: str = "scipy") -> Path
     path = folder / name
     version = name.split("-")[1]
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(f"scipy-{version}.dist-info/METADATA",
-                         f"Metadata-Version: 2.1\nName: {metadata_name}\nVersion: {version}\n")  # fmt: skip
+        meta = f"Metadata-Version: 2.1\nName: {metadata_name}\nVersion: {version}\n"
+        archive.writestr(f"scipy-{version}.dist-info/METADATA", meta)
     return path
 
 
@@ -70,8 +70,10 @@ def this_platform_tag() -> str:
         (lambda d: write(d / "a.whl", b"x"), "is not a wheel"),
         (lambda d: fake_wheel(d, "numpy-2.0.0-py3-none-any.whl"), "wheel of 'numpy'"),
         (lambda d: fake_wheel(d, "scipy-1.17.1-cp27-cp27mu-win32.whl"), "is for cp27-cp27mu"),
-        (lambda d: fake_wheel(d, f"scipy-1.17.1-{this_platform_tag()}.whl", metadata_name="x"),
-         "its METADATA says x"),  # fmt: skip
+        (
+            lambda d: fake_wheel(d, f"scipy-1.17.1-{this_platform_tag()}.whl", metadata_name="x"),
+            "its METADATA says x",
+        ),
         (lambda d: write(d / f"scipy-1.17.1-{this_platform_tag()}.whl", b"PK"), "not a zip"),
         (lambda d: d, "holds 0 scipy-*.whl files"),
     ],
@@ -80,8 +82,9 @@ def test_bad_wheel_exit_2_nothing_written(tmp_path, make, message):
     (tmp_path / "in").mkdir()
     given = make(tmp_path / "in")
     # the bad wheel comes last: it must still fail before the release is looked up
-    proc = gfbench("matrix", "--scipy", "1.17.1", "--scipy", str(given), "--out",
-                   str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), timeout=120)  # fmt: skip
+    proc = gfbench("matrix", "--scipy", "1.17.1", "--scipy", str(given),
+                   "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"),
+                   timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"--scipy '{given}'" in proc.stderr and message in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -91,10 +94,14 @@ def test_bad_wheel_exit_2_nothing_written(tmp_path, make, message):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--scipy", "1.17.1", "--index-url", "http://127.0.0.1:9/simple"],
-         "--index-url http://127.0.0.1:9/simple: cannot reach the index"),  # fmt: skip
-        (["--scipy", "1.17.1", "--extra-index-url", "ftp://example.invalid/simple"],
-         "expected an http(s):// or file:// URL"),  # fmt: skip
+        (
+            ["--scipy", "1.17.1", "--index-url", "http://127.0.0.1:9/simple"],
+            "--index-url http://127.0.0.1:9/simple: cannot reach the index",
+        ),
+        (
+            ["--scipy", "1.17.1", "--extra-index-url", "ftp://example.invalid/simple"],
+            "expected an http(s):// or file:// URL",
+        ),
         (["--scipy", "1.17.1", "--env", "SCIPY_ARRAY_API"], "--env 'SCIPY_ARRAY_API'"),
         (["--scipy", "1.17.1", "--env", "PYTHONPATH=/tmp"], "PYTHONPATH is set by gfbench"),
         (["--scipy", "1.17.1,NOT A VAR"], "expected NAME=VALUE"),
@@ -113,12 +120,13 @@ def test_spec_parsing_and_labels():
         "1.17.1", (("SCIPY_ARRAY_API", "1"), ("X", "a=b")))  # fmt: skip
     for good in ("1.18.0rc1", "1.18.0.dev0", "1.17", "latest"):
         assert candidates.parse_version_spec(good) in (good, "latest")
-    with pytest.raises(UsageError, match="supports SciPy >= 1.10"):
+    with pytest.raises(UsageError, match=r"supports SciPy >= 1\.10"):
         candidates.parse_version_spec("1.9.3")
     wheel = Candidate(spec="w", kind="wheel", version="1.18.0.dev0+git.ab", wheel="/x/s.whl",
                       sha256="ab" * 32, env_vars=(("SCIPY_ARRAY_API", "1"),))  # fmt: skip
     assert matrix.env_label(wheel, "1.18.0.dev0+git.ab") == (
-        "scipy-1.18.0.dev0+git.ab wheel:abababab SCIPY_ARRAY_API=1")
+        "scipy-1.18.0.dev0+git.ab wheel:abababab SCIPY_ARRAY_API=1"
+    )
     folders: set[str] = set()
     first = matrix.env_folder(wheel, folders)
     assert first == "scipy-1.18.0.dev0+git.ab-wheel-abababab-SCIPY_ARRAY_API_1"
@@ -221,5 +229,5 @@ def test_nonexistent_version_exit_2_nothing_written(tmp_path):
                    "--cache-dir", str(tmp_path / "cache"), timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "--scipy '1.99.0': no SciPy 1.99.0 wheel for this Python" in proc.stderr
-    assert f"newest there: " in proc.stderr
+    assert "newest there: " in proc.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()

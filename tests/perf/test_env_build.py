@@ -20,7 +20,7 @@ from bench.candidates import Candidate
 from bench.envbuild import EnvBuilder, UvInstaller, find_uv, project_root
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import scipy_wheels  # noqa: E402
+import scipy_wheels
 
 TEST_ENVS = Path.home() / ".cache" / "gfbench" / "test-envs"
 RELEASE = Candidate(spec=scipy_wheels.RELEASE, kind="release", version=scipy_wheels.RELEASE)
