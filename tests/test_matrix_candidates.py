@@ -135,6 +135,14 @@ def test_spec_parsing_and_labels():
     assert not matrix._same_version("1.18.0.dev1", "1.18.0.dev0")
 
 
+def test_uv_comes_with_gfbench_and_auto_picks_it():
+    import uv
+
+    assert matrix.find_uv() == str(uv.find_uv_bin())
+    assert isinstance(matrix.choose_installer("auto"), matrix.UvInstaller)
+    assert matrix.choose_installer("pip").name == "pip"
+
+
 # --------------------------------------------------------------------------- local, fake installer
 def test_env_vars_are_a_dimension_recorded_and_shown_by_compare(tmp_path):
     fake = FakeInstaller(tmp_path / "installer.log")
