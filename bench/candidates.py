@@ -247,6 +247,13 @@ def index_files(index_url: str, project: str = "scipy", *, argument: str) -> lis
     if urllib.parse.urlsplit(index_url).scheme not in ("http", "https", "file"):
         raise UsageError(f"{argument} {index_url!r}: expected an http(s):// or file:// URL")
     page = index_url.rstrip("/") + f"/{project}/"
+    local = Path(urllib.request.url2pathname(urllib.parse.urlsplit(page).path))
+    if page.startswith("file:") and local.is_dir() and not (local / "index.html").is_file():
+        # a plain folder of wheels (pip's --find-links layout) under PROJECT/
+        return [IndexFile(filename=p.name, url=p.resolve().as_uri(), sha256=None)
+                for p in sorted(local.iterdir()) if p.is_file()]  # fmt: skip
+    if page.startswith("file:") and local.is_dir():
+        page += "index.html"
     request = urllib.request.Request(page, headers={"Accept": "text/html"})
     try:
         with urllib.request.urlopen(request, timeout=INDEX_TIMEOUT_S) as response:

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.candidates import (
+    _VERSION_RE,
     Candidate,
     parse_candidates,
     parse_env_assignment,
@@ -287,10 +288,11 @@ def run_matrix(
     if all(isinstance(s, Candidate) for s in scipy):
         candidates = list(scipy)
     else:
+        # releases already built need no index (offline reuse); only a valid version may
+        # name a folder here
+        versions = [str(s).strip() for s in scipy if _VERSION_RE.match(str(s).strip())]
         cached = [
-            str(s).strip()
-            for s in scipy
-            if builder.is_cached(Candidate(spec=str(s), kind="release", version=str(s)))
+            v for v in versions if builder.is_cached(Candidate(spec=v, kind="release", version=v))
         ]
         candidates = parse_candidates(
             [str(s) for s in scipy], index_url=index_url, extra_index_urls=extra_index_urls,
@@ -301,6 +303,8 @@ def run_matrix(
     try:
         matrix_dir = Path(out) / f"matrix-{stamp}"
         matrix_dir.mkdir(parents=True, exist_ok=False)
+        # absolute: the processes inside the environments run in their own folders
+        matrix_dir = matrix_dir.resolve()
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--out {out} / cache {cache_dir}: cannot create folders ({exc})") from exc

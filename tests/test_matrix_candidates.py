@@ -184,6 +184,21 @@ def test_current_builds_nothing_and_says_so(tmp_path):
     assert env["label"] == f"scipy-{INSTALLED} current"
 
 
+def test_relative_out_works_from_any_folder(tmp_path):
+    """The README recipe's default ``--out results`` is relative; the processes inside the
+    environments run in their own folders, so every path handed to them must be absolute."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "matrix", "--scipy", "current", "--grid", str(GRID),
+         "--timing", "none", "--out", "rel", "--cache-dir", str(tmp_path / "c")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (matrix_dir,) = (tmp_path / "rel").iterdir()
+    env = json.loads((matrix_dir / "matrix.json").read_text())["environments"][0]
+    assert env["sweep_exits"] == [0]
+    assert len(list((matrix_dir / env["folder"] / "runs").glob("*/run.json"))) == 1
+
+
 # --------------------------------------------------------------------------- network: real builds
 def _matrix(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return gfbench("matrix", *args, "--grid", str(GRID), "--out", str(tmp_path / "out"),
@@ -227,6 +242,26 @@ def test_planted_slowdown_flagged_slower_exit_3(tmp_path):
     assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "time-matched" in proc.stdout
     assert "2 slower" in proc.stdout, proc.stdout
+
+
+@pytest.mark.network
+def test_version_from_another_index_becomes_a_checked_wheel(tmp_path):
+    wheel = scipy_wheels.candidate_wheel("unchanged")
+    index = tmp_path / "index"
+    (index / "scipy").mkdir(parents=True)
+    (index / "scipy" / wheel.name).symlink_to(wheel)
+    cache = tmp_path / "cache"
+    (found,) = candidates.parse_candidates(
+        ["1.18.0.dev0"], index_url=index.as_uri(), cache_dir=cache
+    )
+    assert found.kind == "wheel" and found.index_url == index.as_uri()
+    assert found.version == "1.18.0.dev0+gfbench.unchanged"  # resolved, not the asked version
+    assert found.sha256 == candidates.sha256_of(wheel)
+    assert Path(found.wheel).is_relative_to(cache / "downloads")
+    prov = found.provenance("1.18.0.dev0+gfbench.unchanged")
+    assert prov["index_url"] == index.as_uri() and prov["wheel"] == wheel.name
+    with pytest.raises(UsageError, match=r"no SciPy 1\.18\.0\.dev1 wheel .*newest there: "):
+        candidates.parse_candidates(["1.18.0.dev1"], index_url=index.as_uri(), cache_dir=cache)
 
 
 @pytest.mark.network
