@@ -420,12 +420,12 @@ def parse_candidates(
             out.append(Candidate(spec=spec, kind="release", version=version, env_vars=env))
             continue
         wanted = Version(version)
-        for position, url in enumerate(indexes):
+        for rank, url in enumerate(indexes):
             # a local label (1.18.0.dev0+git...) matches its public version, as in scipy==X
             hits = sorted(v for v in listing(url) if Version(v.public) == wanted)
             if not hits:
                 continue
-            if position == 0 and index_url is None:
+            if rank == 0 and index_url is None:
                 out.append(Candidate(spec=spec, kind="release", version=version, env_vars=env))
             else:
                 if cache_dir is None:
