@@ -478,6 +478,10 @@ def _source_text(env: dict[str, Any]) -> str:
     return str(prov.get("index_url") or "-")
 
 
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def summary_table(matrix_dir: Path) -> str:
     """One line per requested SciPy: status, source, numpy, build time, exit codes."""
     from tabulate import tabulate
@@ -487,7 +491,7 @@ def summary_table(matrix_dir: Path) -> str:
     for env in record["environments"]:
         variables = " ".join(f"{k}={v}" for k, v in (env.get("env_vars") or {}).items())
         rows.append([
-            Path(env["spec"]).name[-40:], env["version"] or "-", env["status"], _source_text(env),
+            _short(Path(env["spec"]).name), env["version"] or "-", env["status"], _source_text(env),
             variables or "-",
             env["versions"].get("numpy", "-") if env["versions"] else "-",
             "-" if env["build_s"] is None else f"{env['build_s']:.1f}",
