@@ -28,7 +28,9 @@ Reading results
     ``bench.calibrate``    ``gfbench calibrate``: the gate's A/A false-positive rate and power
 
 Across versions and machines
-    ``bench.matrix``       ``gfbench matrix``: one cached environment per SciPy version
+    ``bench.matrix``       ``gfbench matrix``: one cached environment per SciPy candidate
+    ``bench.candidates``   what --scipy may name (releases, wheels, indexes, current), checked
+    ``bench.envbuild``     builds, caches and refreshes one environment (uv, else venv + pip)
     ``bench.envrunner``    the small entry point that runs inside each environment
     ``bench.interleave``   A B / B A timing rounds across environments
     ``bench.bigarray``     ``gfbench bigarray``: dask-image on chunked big arrays vs SciPy

@@ -88,6 +88,28 @@ class Side:
         return {}
 
     @property
+    def built_from(self) -> str | None:
+        """What a matrix environment was built from (env.json ``provenance``), as text."""
+        prov = (self.env or {}).get("provenance")
+        if not isinstance(prov, dict):
+            return None
+        kind = str(prov.get("kind", ""))
+        if prov.get("wheel"):
+            text = f"wheel {prov['wheel']} sha256:{str(prov.get('sha256'))[:16]}"
+            return text + (f" from {prov['index_url']}" if prov.get("index_url") else "")
+        if kind == "current":
+            return "the interpreter that ran gfbench matrix (current)"
+        return f"scipy=={prov.get('resolved_version')} from {prov.get('index_url')}"
+
+    @property
+    def env_vars(self) -> dict[str, str]:
+        """Variables a matrix environment was run with (env.json ``env_vars``)."""
+        found = (self.env or {}).get("env_vars")
+        if not isinstance(found, dict):
+            return {}
+        return {str(k): str(v) for k, v in found.items()}
+
+    @property
     def hosts(self) -> list[str]:
         found = []
         if self.frame is not None and "host" in self.frame:
@@ -435,6 +457,8 @@ class Comparison:
                     "hosts": s.hosts,
                     "rounds": len(s.metas),
                     "has_verify": s.verify is not None,
+                    "built_from": s.built_from,
+                    "env_vars": s.env_vars,
                 }
                 for s in self.sides
             ],
@@ -477,6 +501,8 @@ def _environment_diff(a: Side, b: Side) -> dict[str, Any]:
         if va[k] is not None and vb[k] is not None and va[k] != vb[k]
     }
     out: dict[str, Any] = {"versions": versions}
+    if a.env_vars != b.env_vars:
+        out["env_vars"] = {"a": a.env_vars, "b": b.env_vars}
     if a.hosts != b.hosts:
         out["hosts"] = {"a": a.hosts, "b": b.hosts}
     if a.cpu_model != b.cpu_model:
@@ -543,12 +569,13 @@ def compare_sides(
         result.perf = compare_run_performance(
             a.frame, b.frame, threshold=threshold, alpha=alpha, time_matched=matched
         )
-        result.notes.append(
-            "timing: interleaved worker processes (A B, B A, ...): time-matched"
-            if matched
-            else "timing: the two sides were timed at different times; a case whose samples "
-            "vary by >= 10% inside a process cannot be flagged (gfbench matrix interleaves)"
-        )
+        if not result.perf.empty:  # untimed runs (matrix --timing none) get no timing note
+            result.notes.append(
+                "timing: interleaved worker processes (A B, B A, ...): time-matched"
+                if matched
+                else "timing: the two sides were timed at different times; a case whose samples "
+                "vary by >= 10% inside a process cannot be flagged (gfbench matrix interleaves)"
+            )
         if not result.perf.empty and (result.perf["unit"] == gate.UNIT_SAMPLE).any():
             result.notes.append(
                 "some cases have fewer than 2 worker processes per side: samples are the "
@@ -605,6 +632,15 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
     out: list[str] = []
     for pair in result.pairs:
         out.append(f"== {pair.baseline}  ->  {pair.other} ==")
+        sides = {side.label: side for side in result.sides}
+        for role, label in (("A", pair.baseline), ("B", pair.other)):
+            side = sides.get(label)
+            if side is not None and side.built_from:
+                out.append(f"{role} built from: {side.built_from}")
+        if "env_vars" in pair.environment:
+            shown = [" ".join(f"{k}={v}" for k, v in pair.environment["env_vars"][x].items())
+                     or "(none)" for x in ("a", "b")]  # fmt: skip
+            out.append(f"environment variables: {shown[0]} -> {shown[1]}")
         versions = pair.environment.get("versions", {})
         if versions:
             out.append(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import platform
 import sys
 from importlib import metadata
@@ -25,7 +26,7 @@ KEY_PACKAGES = ("scipy", "numpy", "gfbench", "pandas", "pytest", "hypothesis", "
 
 
 def versions() -> dict:
-    """Python, platform and the version of every installed distribution."""
+    """Python, platform, SCIPY_* variables and the version of every installed distribution."""
     packages = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
@@ -37,6 +38,8 @@ def versions() -> dict:
         "platform": platform.platform(),
         "executable": sys.executable,
         "versions": {name: packages.get(name) for name in KEY_PACKAGES},
+        # SciPy's own switches (SCIPY_ARRAY_API, ...) as this process sees them
+        "environ": {k: v for k, v in sorted(os.environ.items()) if k.startswith("SCIPY_")},
         "packages": dict(sorted(packages.items())),
     }
 

@@ -26,7 +26,7 @@ import json
 import math
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +39,17 @@ WORKER_TIMEOUT_S = 600.0
 
 @dataclasses.dataclass(frozen=True)
 class EnvUnderTest:
-    """One environment taking part: its label, interpreter, untimed run and runs folder."""
+    """One environment taking part: its label, interpreter, untimed run and runs folder.
+
+    ``env``: the variables of its worker processes (e.g. a matrix's ``--env
+    SCIPY_ARRAY_API=1``); None takes ``child_env`` of `interleaved_timing`.
+    """
 
     label: str
     python: Path
     untimed_run: Path
     runs_dir: Path
+    env: Mapping[str, str] | None = None
 
 
 def _clean(value: Any) -> Any:
@@ -85,7 +90,8 @@ def _time_one(env: EnvUnderTest, case: Case, settings: TimingSettings, loops: in
                "settings": settings.to_dict(), "loops": loops}  # fmt: skip
     proc = subprocess.run(
         [str(env.python), "-m", "bench.timing"], input=json.dumps(request),
-        capture_output=True, text=True, env=child_env, cwd=env.runs_dir,
+        capture_output=True, text=True, cwd=env.runs_dir,
+        env=dict(env.env) if env.env is not None else child_env,
         timeout=WORKER_TIMEOUT_S, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
@@ -114,7 +120,8 @@ def interleaved_timing(
     settings
         Samples per worker, minimum sample time and warm-up (``processes`` is ignored).
     child_env
-        Environment variables of the workers (thread pinning, no PYTHONPATH).
+        Environment variables of the workers (thread pinning, no PYTHONPATH) of every
+        environment that has no ``env`` of its own.
 
     Returns
     -------

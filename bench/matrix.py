@@ -1,36 +1,40 @@
-"""Run verify and sweep in one isolated environment per SciPy version.
+"""Run verify and sweep in one isolated environment per SciPy candidate.
 
-For each --scipy version an environment is built (uv when it is on PATH, else
-venv + pip) with that SciPy, a numpy the resolver picks as compatible, and the
-harness itself (a wheel of this checkout, with its own dependencies). Inside each
-environment `gfbench verify` and `gfbench sweep` run, one environment after
-another. Environments are cached (default ~/.cache/gfbench/envs/<python>-scipy-<ver>,
-or $GFBENCH_CACHE_DIR) and reused; a harness change only reinstalls the harness.
-A version that cannot be installed is reported in matrix.json, not fatal.
+A candidate (--scipy) is a release (1.17.1), a pre-release (1.18.0rc1, 1.18.0.dev0), 'latest',
+a wheel file or a folder holding one (a pull request's build), a version found on another
+index (--index-url / --extra-index-url, e.g. a nightly channel), or 'current' (this
+interpreter's SciPy, nothing built). Every value is checked before anything is built; bad
+input exits 2. Each environment (bench.envbuild: uv, else venv + pip; cached under
+~/.cache/gfbench/envs or $GFBENCH_CACHE_DIR) holds that SciPy, a numpy the resolver picks
+and this checkout's harness. env.json records what it was built from (wheel name + sha256,
+or index URL), the resolved version, the variables set (--env, or SPEC,NAME=VALUE), the
+build time and every installed package. A build that fails is reported, not fatal.
 
 Timing (--timing cases, the default): each environment runs one untimed sweep
 (outputs, dtypes, accuracy), then every case is timed in --rounds N (default 3)
 fresh worker processes per environment, alternating A B, B A, ... case by case, so
 a busy phase of a shared machine hits every version alike (asv #595). With
 --timing sweeps, whole timed sweeps run N times per environment instead, A B A B
-with --interleave (default when N > 1). compare treats every round as one worker
-process, its unit of replication: with one round it can say "same", never "slower".
+with --interleave (default when N > 1); --timing none runs the untimed sweeps only.
+compare treats every round as one worker process: with one round it can say "same",
+never "slower".
 
 Output: DIR/matrix-<timestamp>/matrix.json and one folder per environment
-(env.json with the resolved package versions, verify.json, runs/<run_id>/).
+(env.json, verify.json, runs/<run_id>/).
 
 Examples:
   gfbench matrix --scipy 1.10.1 --scipy 1.14.1 --scipy latest
-  gfbench matrix --scipy 1.10.1 --scipy latest --grid quick --rounds 3 --compare
-  gfbench compare results/matrix-20260101T120000Z
-"""
+  gfbench matrix --scipy latest --scipy dist/ --compare          # a PR's wheel vs the release
+  gfbench matrix --scipy 1.17.1 --scipy 1.17.1,SCIPY_ARRAY_API=1 --compare
+  gfbench matrix --scipy latest --scipy 1.18.0.dev0 \
+      --extra-index-url https://pypi.anaconda.org/scientific-python-nightly-wheels/simple
+  gfbench compare results/matrix-20260101T120000Z"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -42,25 +46,43 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
+from bench.candidates import (
+    _VERSION_RE,
+    Candidate,
+    parse_candidates,
+    parse_env_assignment,
+    parse_version_spec,
+)
+from bench.envbuild import (  # re-exported: the matrix's building blocks
+    ENV_META,
+    EnvBuilder,
+    Installer,
+    InstallError,
+    UvInstaller,
+    _run,
+    choose_installer,
+    default_cache_dir,
+    find_uv,
+    harness_fingerprint,
+    project_root,
+)
 from bench.exitcodes import ExitCode, UsageError
 from bench.interleave import EnvUnderTest, interleaved_timing
 from bench.machine import THREAD_ENV_VARS
 
-#: the oldest SciPy the harness supports (pyproject: scipy>=1.10; `radius=` arrived in 1.10)
-MIN_SCIPY = Version("1.10")
-# strict: digits, dots and a pre-release tag only. A version string goes into a
-# requirement (scipy==X) and a folder name, so nothing else may get through.
-_VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)?((a|b|rc)\d+)?$")
-ENV_META = "gfbench-env.json"
-SCHEMA_VERSION = 1
-INSTALL_TIMEOUT_S = 1800
+__all__ = [
+    "ENV_META", "EnvBuilder", "InstallError", "Installer", "UvInstaller", "_run",
+    "choose_installer", "default_cache_dir", "find_uv", "harness_fingerprint", "run_matrix",
+]  # fmt: skip
+
+SCHEMA_VERSION = 2
 RUN_TIMEOUT_S = 6 * 3600
 
 
 def parse_scipy_spec(spec: str) -> str:
-    """Validate one --scipy value: ``"latest"`` or a release such as ``"1.10.1"``.
+    """Validate one version-like --scipy value: ``"latest"`` or e.g. ``"1.10.1"``, ``"1.18.0rc1"``.
+
+    Wheels, folders and ``current`` are checked by `bench.candidates.parse_candidates`.
 
     Raises
     ------
@@ -69,197 +91,7 @@ def parse_scipy_spec(spec: str) -> str:
     """
     if not isinstance(spec, str):
         raise UsageError(f"--scipy must be a version string, got {spec!r}")
-    spec = spec.strip()
-    if spec.lower() == "latest":
-        return "latest"
-    if not _VERSION_RE.match(spec):
-        raise UsageError(
-            f"--scipy {spec!r} is not a version: use X.Y, X.Y.Z (optionally aN/bN/rcN) "
-            "or 'latest', e.g. --scipy 1.10.1"
-        )
-    try:
-        version = Version(spec)
-    except InvalidVersion as exc:  # the regex should make this unreachable
-        raise UsageError(f"--scipy {spec!r} is not a valid version") from exc
-    if version < MIN_SCIPY:
-        raise UsageError(f"--scipy {spec}: gfbench supports SciPy >= {MIN_SCIPY}")
-    return spec
-
-
-def default_cache_dir() -> Path:
-    """$GFBENCH_CACHE_DIR, else $XDG_CACHE_HOME/gfbench/envs, else ~/.cache/gfbench/envs."""
-    if os.environ.get("GFBENCH_CACHE_DIR"):
-        return Path(os.environ["GFBENCH_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gfbench" / "envs"
-
-
-def project_root() -> Path:
-    """The source checkout the harness wheel is built from."""
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "pyproject.toml").is_file():
-        raise UsageError(
-            f"gfbench matrix installs the harness from a source checkout; {root} has no "
-            "pyproject.toml (run it from a clone of the repository)"
-        )
-    return root
-
-
-def harness_fingerprint(root: Path) -> str:
-    """Hash of everything that goes into the harness wheel (code, grids, reference data)."""
-    digest = hashlib.sha256()
-    files = [root / "pyproject.toml"]
-    for package in ("bench", "reference"):
-        files += sorted(
-            p for p in (root / package).rglob("*") if p.is_file() and "__pycache__" not in p.parts
-        )
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-# --------------------------------------------------------------------------- installers
-class InstallError(RuntimeError):
-    """An environment step failed; the message carries the tool's last output lines."""
-
-
-def _run(
-    cmd: Sequence[str],
-    *,
-    timeout: float = INSTALL_TIMEOUT_S,
-    cwd: Path | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess:
-    # argument lists only, never a shell string: versions and paths come from the user
-    proc = subprocess.run(
-        list(cmd), capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env, check=False
-    )
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-6:])
-        raise InstallError(f"`{' '.join(map(str, cmd[:4]))} ...` exited {proc.returncode}:\n{tail}")
-    return proc
-
-
-@dataclasses.dataclass(frozen=True)
-class Installer:
-    """Creates environments and installs into them: venv + pip."""
-
-    name: str = "pip"
-
-    def env_python(self, env_dir: Path) -> Path:
-        return env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-    def create(self, python: str, env_dir: Path) -> None:
-        _run([python, "-m", "venv", str(env_dir)])
-
-    def install(
-        self,
-        env_dir: Path,
-        requirements: Sequence[str],
-        *,
-        no_deps: bool = False,
-        reinstall: bool = False,
-    ) -> None:
-        cmd = [
-            str(self.env_python(env_dir)),
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--no-input",
-        ]
-        if no_deps:
-            cmd.append("--no-deps")
-        if reinstall:
-            cmd.append("--force-reinstall")
-        _run([*cmd, *requirements])
-
-    def build_wheel(self, root: Path, out_dir: Path) -> Path:
-        _run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "wheel",
-                "--no-deps",
-                "--disable-pip-version-check",
-                "-w",
-                str(out_dir),
-                str(root),
-            ]
-        )
-        return _single_wheel(out_dir)
-
-    def latest_version(self, python: str, package: str) -> str:
-        proc = _run(
-            [python, "-m", "pip", "index", "versions", package, "--disable-pip-version-check"],
-            timeout=120,
-        )
-        match = re.search(rf"^{package} \(([^)]+)\)", proc.stdout, flags=re.MULTILINE)
-        if not match:
-            raise InstallError(f"cannot read the latest {package} version from pip index")
-        return match.group(1)
-
-
-@dataclasses.dataclass(frozen=True)
-class UvInstaller(Installer):
-    """Same steps through uv (much faster resolution and installs, shared wheel cache)."""
-
-    name: str = "uv"
-    uv: str = "uv"
-
-    def create(self, python: str, env_dir: Path) -> None:
-        _run([self.uv, "venv", "--quiet", "--python", python, str(env_dir)])
-
-    def install(
-        self,
-        env_dir: Path,
-        requirements: Sequence[str],
-        *,
-        no_deps: bool = False,
-        reinstall: bool = False,
-    ) -> None:
-        cmd = [self.uv, "pip", "install", "--quiet", "--python", str(self.env_python(env_dir))]
-        if no_deps:
-            cmd.append("--no-deps")
-        if reinstall:
-            cmd.append("--reinstall")
-        _run([*cmd, *requirements])
-
-    def build_wheel(self, root: Path, out_dir: Path) -> Path:
-        _run([self.uv, "build", "--wheel", "--quiet", "--out-dir", str(out_dir), str(root)])
-        return _single_wheel(out_dir)
-
-
-def _single_wheel(out_dir: Path) -> Path:
-    wheels = sorted(out_dir.glob("gfbench-*.whl"))
-    if len(wheels) != 1:
-        raise InstallError(f"expected one gfbench wheel in {out_dir}, found {len(wheels)}")
-    return wheels[0]
-
-
-def find_uv() -> str | None:
-    """uv on PATH, or next to this interpreter (a venv's bin/)."""
-    found = shutil.which("uv")
-    if found:
-        return found
-    beside = Path(sys.executable).parent / "uv"
-    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None
-
-
-def choose_installer(name: str = "auto") -> Installer:
-    """``auto``: uv when present, else pip; ``uv`` or ``pip`` force one."""
-    if name not in ("auto", "uv", "pip"):
-        raise UsageError(f"--installer must be one of auto, uv, pip; got {name!r}")
-    uv = find_uv()
-    if name == "uv" and uv is None:
-        raise UsageError(
-            "--installer uv: uv is not on PATH (pip install uv, or use --installer pip)"
-        )
-    if name in ("auto", "uv") and uv is not None:
-        return UvInstaller(uv=uv)
-    return Installer()
+    return parse_version_spec(spec.strip())
 
 
 # --------------------------------------------------------------------------- environments
@@ -279,9 +111,43 @@ class EnvResult:
     versions: dict[str, Any] = dataclasses.field(default_factory=dict)
     verify_exit: int | None = None
     sweep_exits: list[int] = dataclasses.field(default_factory=list)
+    kind: str = ""  # release | latest | wheel | current
+    provenance: dict[str, Any] = dataclasses.field(default_factory=dict)
+    env_vars: dict[str, str] = dataclasses.field(default_factory=dict)
+    python_exe: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+_FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+def env_label(candidate: Candidate, resolved: str) -> str:
+    """How compare and the report name an environment: what was installed, from what."""
+    label = f"scipy-{resolved}"
+    if candidate.kind == "wheel":
+        label += f" wheel:{candidate.sha256[:8]}"
+    elif candidate.kind == "current":
+        label += " current"
+    if candidate.env_vars:
+        label += " " + " ".join(f"{k}={v}" for k, v in candidate.env_vars)
+    return label
+
+
+def env_folder(candidate: Candidate, taken: set[str]) -> str:
+    """A folder name from validated parts only, unique in the matrix."""
+    folder = f"scipy-{candidate.version}" if candidate.kind != "current" else "scipy-current"
+    if candidate.kind == "wheel":
+        folder += f"-wheel-{candidate.sha256[:8]}"
+    if candidate.env_vars:
+        folder += "-" + "-".join(f"{k}={v}" for k, v in candidate.env_vars)
+    folder = _FOLDER_UNSAFE.sub("_", folder)[:120]
+    base, n = folder, 2
+    while folder in taken:
+        folder, n = f"{base}-{n}", n + 1
+    taken.add(folder)
+    return folder
 
 
 def _check_grid(grid: str, impl: Sequence[str]) -> None:
@@ -309,95 +175,35 @@ def sweep_order(
     return [(r, env) for env in ready for r in range(rounds)]
 
 
-def _python_tag(python: str) -> str:
-    proc = _run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], timeout=60)
-    return "py" + proc.stdout.strip()
-
-
-class EnvBuilder:
-    """Builds, caches and refreshes the environment of one SciPy version."""
-
-    def __init__(self, installer: Installer, python: str, cache_dir: Path, root: Path) -> None:
-        self.installer = installer
-        self.python = python
-        self.cache_dir = cache_dir
-        self.root = root
-        self.python_tag = _python_tag(python)
-        self.fingerprint = harness_fingerprint(root)
-        self._wheel: Path | None = None
-
-    def wheel(self) -> Path:
-        """The harness wheel of this checkout, built once per fingerprint and cached."""
-        if self._wheel is None:
-            wheel_dir = self.cache_dir / "wheels" / self.fingerprint
-            if not list(wheel_dir.glob("gfbench-*.whl")):
-                tmp = wheel_dir.with_name(wheel_dir.name + ".partial")
-                shutil.rmtree(tmp, ignore_errors=True)
-                tmp.mkdir(parents=True)
-                self.installer.build_wheel(self.root, tmp)
-                shutil.rmtree(wheel_dir, ignore_errors=True)
-                tmp.rename(wheel_dir)
-            self._wheel = _single_wheel(wheel_dir)
-        return self._wheel
-
-    def env_dir(self, version: str) -> Path:
-        return self.cache_dir / f"{self.python_tag}-scipy-{version}"
-
-    def ensure(self, version: str) -> tuple[Path, bool]:
-        """Return (env_dir, reused). Builds it when missing or broken; refreshes the harness."""
-        env_dir = self.env_dir(version)
-        meta_path = env_dir / ENV_META
-        requirement = [f"scipy=={version}"]
-        meta = None
-        if meta_path.is_file():
-            try:
-                meta = json.loads(meta_path.read_text())
-            except ValueError:
-                meta = None
-        env_python = self.installer.env_python(env_dir)
-        if meta is not None and env_python.exists():
-            if meta.get("harness") != self.fingerprint:
-                # same gfbench version number, new code: force the harness in, then let the
-                # resolver add any dependency the new pyproject asks for (scipy stays pinned)
-                self.installer.install(env_dir, [str(self.wheel())], no_deps=True, reinstall=True)
-                self.installer.install(env_dir, [*requirement, str(self.wheel())])
-                meta["harness"] = self.fingerprint
-                meta_path.write_text(json.dumps(meta, indent=1))
-            return env_dir, True
-        # build from scratch into a fresh folder; the meta file is written last, so a
-        # half-built environment is never taken for a good one.
-        shutil.rmtree(env_dir, ignore_errors=True)
-        env_dir.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.installer.create(self.python, env_dir)
-            # one resolver call: SciPy pinned, numpy and the harness' dependencies resolved
-            # compatibly with it (e.g. SciPy 1.10.1 -> numpy < 1.27)
-            self.installer.install(env_dir, [*requirement, str(self.wheel())])
-        except (InstallError, subprocess.TimeoutExpired):
-            shutil.rmtree(env_dir, ignore_errors=True)
-            raise
-        meta = {
-            "schema_version": SCHEMA_VERSION,
-            "scipy": version,
-            "python": self.python,
-            "installer": self.installer.name,
-            "harness": self.fingerprint,
-            "created_at": _now(),
-        }
-        meta_path.write_text(json.dumps(meta, indent=1))
-        return env_dir, False
-
-
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _child_env() -> dict[str, str]:
-    # The environment under test must import its own packages only: no PYTHONPATH from the
-    # caller, no user site-packages.
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env["PYTHONNOUSERSITE"] = "1"
+def _child_env(
+    env_vars: Sequence[tuple[str, str]] = (), *, isolated: bool = True
+) -> dict[str, str]:
+    """Variables of a process run in an environment under test.
+
+    An isolated environment must import its own packages only: no PYTHONPATH from the
+    caller, no user site-packages. ``current`` (this interpreter) keeps the caller's.
+    """
+    env = dict(os.environ)
+    if isolated:
+        env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+        env["PYTHONNOUSERSITE"] = "1"
+    env.update(dict(env_vars))
     return env
+
+
+def _same_version(resolved: str, requested: str | None) -> bool:
+    """1.18.0.dev0+git20261201.abc satisfies 1.18.0.dev0, as ``scipy==1.18.0.dev0`` does."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        got, want = Version(resolved), Version(str(requested))
+    except InvalidVersion:
+        return False
+    return got == want or (not want.local and Version(got.public) == want)
 
 
 # --------------------------------------------------------------------------- the matrix
@@ -416,14 +222,19 @@ def run_matrix(
     installer: Installer | str = "auto",
     run_verify: bool = True,
     run_sweep: bool = True,
+    index_url: str | None = None,
+    extra_index_urls: Sequence[str] = (),
+    env: Sequence[str] = (),
     log=print,
 ) -> Path:
-    """Build or reuse one environment per SciPy version and run verify and sweep in each.
+    """Build or reuse one environment per SciPy candidate and run verify and sweep in each.
 
     Parameters
     ----------
     scipy
-        Versions ("1.10.1", "latest", ...); validated, duplicates removed.
+        ``--scipy`` values ("1.10.1", "1.18.0rc1", "latest", "current", a wheel or a folder
+        holding one, each optionally with ``,NAME=VALUE`` variables), or ready
+        `bench.candidates.Candidate` objects; all checked before anything is built.
     grid
         Grid name or TOML path for the sweep.
     out
@@ -431,7 +242,8 @@ def run_matrix(
     rounds, timing, interleave
         Worker processes per case and environment (``timing="cases"``: alternating, case by
         case) or whole timed sweeps per environment (``timing="sweeps"``, A B A B ordered
-        when ``interleave``, default: rounds > 1).
+        when ``interleave``, default: rounds > 1); ``timing="none"``: untimed sweeps only
+        (outputs, dtypes, accuracy).
     processes
         Passed to ``gfbench sweep --processes`` when given.
     impl
@@ -439,17 +251,20 @@ def run_matrix(
     python, cache_dir, installer
         The interpreter the environments are made from (default: this one), where they are
         cached, and how ("auto", "uv", "pip" or an `Installer`).
+    index_url, extra_index_urls
+        Where SciPy versions are looked up (see `bench.candidates.parse_candidates`).
+    env
+        ``NAME=VALUE`` variables set in every environment under test.
 
     Returns
     -------
     Path
         The matrix folder (holds ``matrix.json``).
     """
-    specs = list(dict.fromkeys(parse_scipy_spec(s) for s in scipy))
-    if not specs:
+    if not scipy:
         raise UsageError("matrix needs at least one --scipy VERSION (e.g. --scipy 1.10.1)")
-    if timing not in ("cases", "sweeps"):
-        raise UsageError(f"--timing must be 'cases' or 'sweeps', got {timing!r}")
+    if timing not in ("cases", "sweeps", "none"):
+        raise UsageError(f"--timing must be 'cases', 'sweeps' or 'none', got {timing!r}")
     if int(rounds) != rounds or rounds < 1:
         raise UsageError(f"--rounds must be an int >= 1, got {rounds!r}")
     if processes is not None and processes < 0:
@@ -457,6 +272,7 @@ def run_matrix(
     python = python or sys.executable
     if shutil.which(python) is None and not Path(python).is_file():
         raise UsageError(f"--python {python!r}: no such interpreter")
+    env_all = dict(parse_env_assignment(item) for item in env)
     grid_arg = str(Path(grid).resolve()) if Path(grid).is_file() else grid
     _check_grid(grid_arg, impl)
     root = project_root()
@@ -464,15 +280,35 @@ def run_matrix(
         installer = choose_installer(installer)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     interleave = rounds > 1 if interleave is None else interleave
+    try:
+        builder = EnvBuilder(installer, python, cache_dir, root)
+    except (InstallError, subprocess.TimeoutExpired, ValueError) as exc:
+        raise UsageError(f"--python {python}: cannot run it ({exc})") from exc
+    # every candidate is checked (wheels, indexes, versions) before anything is written
+    if all(isinstance(s, Candidate) for s in scipy):
+        candidates = list(scipy)
+    else:
+        # releases already built need no index (offline reuse); only a valid version may
+        # name a folder here
+        versions = [str(s).strip() for s in scipy if _VERSION_RE.match(str(s).strip())]
+        cached = [
+            v for v in versions if builder.is_cached(Candidate(spec=v, kind="release", version=v))
+        ]
+        candidates = parse_candidates(
+            [str(s) for s in scipy], index_url=index_url, extra_index_urls=extra_index_urls,
+            env_all=env_all, python_version=builder.python_version, cache_dir=cache_dir,
+            cached=cached,
+        )  # fmt: skip
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     try:
         matrix_dir = Path(out) / f"matrix-{stamp}"
         matrix_dir.mkdir(parents=True, exist_ok=False)
+        # absolute: the processes inside the environments run in their own folders
+        matrix_dir = matrix_dir.resolve()
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--out {out} / cache {cache_dir}: cannot create folders ({exc})") from exc
 
-    builder = EnvBuilder(installer, python, cache_dir, root)
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "started_at": _now(),
@@ -485,83 +321,97 @@ def run_matrix(
         "timing": timing,
         "interleave": interleave,
         "impl": list(impl),
+        "env": env_all,
+        "index_url": index_url,
+        "extra_index_urls": list(extra_index_urls),
         "harness": builder.fingerprint,
         "environments": [],
     }
     results: list[EnvResult] = []
+    seen: dict[tuple, str] = {}
+    folders: set[str] = set()
 
     def save() -> None:
         record["environments"] = [r.to_dict() for r in results]
         (matrix_dir / "matrix.json").write_text(json.dumps(record, indent=1))
 
     # 1. environments, one after another
-    for spec in specs:
-        result = EnvResult(spec=spec)
+    for cand in candidates:
+        result = EnvResult(spec=cand.spec, version=cand.version, kind=cand.kind,
+                           provenance=cand.provenance(), env_vars=dict(cand.env_vars))  # fmt: skip
         results.append(result)
+        key = ("current" if cand.kind == "current" else cand.env_key, cand.env_vars)
+        if key in seen:
+            result.status = "duplicate"
+            result.error = f"{cand.spec} is the same build as {seen[key]}, already in the matrix"
+            log(f"matrix: {cand.spec} = {seen[key]}, already in the matrix; skipped")
+            save()
+            continue
+        seen[key] = cand.spec
         started = time.perf_counter()
         try:
-            version = installer.latest_version(python, "scipy") if spec == "latest" else spec
-            result.version = version
-            result.label = f"scipy-{version}"
-            result.folder = result.label
-            if any(r.version == version and r is not result and r.status == "ok" for r in results):
-                result.status = "duplicate"
-                result.error = f"{spec} resolves to {version}, already in the matrix"
-                log(f"matrix: {spec} = {version}, already built; skipped")
-                continue
-            log(f"matrix: environment for SciPy {version} ({installer.name}) ...")
-            env_dir, reused = builder.ensure(version)
-            result.env_path, result.reused = str(env_dir), reused
-            result.build_s = round(time.perf_counter() - started, 2)
-            env_python = installer.env_python(env_dir)
+            if cand.kind == "current":
+                # the developer's own interpreter (e.g. an editable SciPy build): nothing built
+                env_python, reused, env_dir = Path(sys.executable), True, None
+                result.build_s = 0.0
+            else:
+                what = cand.version if cand.kind != "wheel" else Path(cand.wheel).name
+                log(f"matrix: environment for SciPy {what} ({installer.name}) ...")
+                env_dir, reused, seconds = builder.ensure(cand)
+                env_python = installer.env_python(env_dir)
+                result.build_s = round(seconds, 2)
+            result.env_path, result.reused = (str(env_dir) if env_dir else None), reused
+            result.python_exe = str(env_python)
             proc = _run(
-                [str(env_python), "-m", "bench.envrunner", "versions"],
-                timeout=300,
-                cwd=matrix_dir,
-                env=_child_env(),
-            )
+                [str(env_python), "-m", "bench.envrunner", "versions"], timeout=300,
+                cwd=matrix_dir, env=_child_env(cand.env_vars, isolated=env_dir is not None),
+            )  # fmt: skip
             info = json.loads(proc.stdout.strip().splitlines()[-1])
             result.versions = info["versions"] | {"python": info["python"]}
-            if result.versions.get("scipy") != version:
-                raise InstallError(
-                    f"asked for SciPy {version}, environment has {result.versions.get('scipy')}"
-                )
+            resolved = str(result.versions.get("scipy"))
+            if cand.kind != "current" and not _same_version(resolved, cand.version):
+                raise InstallError(f"asked for SciPy {cand.version}, environment has {resolved}")
+            result.version = resolved
+            result.provenance = cand.provenance(resolved)
+            result.label = env_label(cand, resolved)
+            result.folder = env_folder(dataclasses.replace(cand, version=resolved), folders)
             folder = matrix_dir / result.folder
             (folder / "runs").mkdir(parents=True, exist_ok=True)
-            (folder / "env.json").write_text(
-                json.dumps(
-                    {
-                        "label": result.label,
-                        "spec": spec,
-                        "env_path": str(env_dir),
-                        "reused": reused,
-                        "build_s": result.build_s,
-                        "installer": installer.name,
-                        **info,
-                    },
-                    indent=1,
-                )
-            )
+            env_record = {
+                "label": result.label, "spec": cand.spec, "kind": cand.kind,
+                "provenance": result.provenance, "env_vars": result.env_vars,
+                "env_path": result.env_path, "reused": reused, "build_s": result.build_s,
+                "installer": installer.name if env_dir else "none (current interpreter)", **info,
+            }  # fmt: skip
+            (folder / "env.json").write_text(json.dumps(env_record, indent=1))
             result.status = "ok"
             log(
-                f"matrix: SciPy {version}: numpy {result.versions.get('numpy')}, "
+                f"matrix: {result.label}: numpy {result.versions.get('numpy')}, "
                 f"{'reused' if reused else 'built'} in {result.build_s:.1f} s"
             )
         except (InstallError, subprocess.TimeoutExpired, OSError, ValueError, KeyError) as exc:
             result.status = "install-failed"
             result.error = str(exc)
             result.build_s = round(time.perf_counter() - started, 2)
-            log(f"matrix: SciPy {spec}: could not be installed: {exc}")
+            log(f"matrix: SciPy {cand.spec}: could not be installed: {exc}")
         save()
 
     ready = [r for r in results if r.status == "ok"]
 
+    def child_env(result: EnvResult) -> dict[str, str]:
+        return _child_env(tuple(result.env_vars.items()), isolated=result.env_path is not None)
+
+    def timing_env(result: EnvResult) -> dict[str, str]:
+        variables = child_env(result)
+        for var in THREAD_ENV_VARS:  # as gfbench sweep does: 1 thread unless the user says
+            variables.setdefault(var, "1")
+        return variables
+
     def in_env(result: EnvResult, args: Sequence[str]) -> int:
-        env_python = installer.env_python(Path(result.env_path))
         proc = subprocess.run(
-            [str(env_python), "-m", "bench.envrunner", *args],
+            [str(result.python_exe), "-m", "bench.envrunner", *args],
             cwd=matrix_dir / result.folder,
-            env=_child_env(),
+            env=child_env(result),
             timeout=RUN_TIMEOUT_S,
             check=False,
         )
@@ -570,7 +420,7 @@ def run_matrix(
     # 2. verify in each environment
     if run_verify:
         for result in ready:
-            log(f"matrix: verify in SciPy {result.version} ...")
+            log(f"matrix: verify in {result.label} ...")
             result.verify_exit = in_env(
                 result, ["verify", str(matrix_dir / result.folder / "verify.json")]
             )
@@ -586,10 +436,10 @@ def run_matrix(
             args += ["--impl", name]
         return args
 
-    if run_sweep and timing == "cases":
+    if run_sweep and timing in ("cases", "none"):
         untimed = []
         for result in ready:
-            log(f"matrix: untimed sweep (outputs, accuracy) in SciPy {result.version} ...")
+            log(f"matrix: untimed sweep (outputs, accuracy) in {result.label} ...")
             runs_dir = matrix_dir / result.folder / "runs"
             before = set(runs_dir.iterdir())
             code = in_env(result, sweep_args(result, "--no-timing"))
@@ -597,21 +447,18 @@ def run_matrix(
             new = [p for p in runs_dir.iterdir() if p not in before and (p / "run.json").is_file()]
             if code == 0 and len(new) == 1:
                 untimed.append(EnvUnderTest(
-                    label=result.label, python=installer.env_python(Path(result.env_path)),
-                    untimed_run=new[0], runs_dir=runs_dir))  # fmt: skip
+                    label=result.label, python=Path(result.python_exe), untimed_run=new[0],
+                    runs_dir=runs_dir, env=timing_env(result)))  # fmt: skip
             save()
-        if untimed:
+        if untimed and timing == "cases":
             log(f"matrix: timing every case in {rounds} alternating rounds of worker processes"
                 f" across {len(untimed)} environments ...")  # fmt: skip
-            child = _child_env()
-            for var in THREAD_ENV_VARS:  # as gfbench sweep does: 1 thread unless the user says
-                child.setdefault(var, "1")
-            timed = interleaved_timing(untimed, rounds=rounds, child_env=child, log=log)
+            timed = interleaved_timing(untimed, rounds=rounds, log=log)
             record["interleaved_runs"] = {k: str(v) for k, v in timed.items()}
             save()
     elif run_sweep:
         for round_index, result in sweep_order(ready, rounds=rounds, interleave=interleave):
-            log(f"matrix: sweep round {round_index + 1}/{rounds} in SciPy {result.version} ...")
+            log(f"matrix: sweep round {round_index + 1}/{rounds} in {result.label} ...")
             extra = [] if processes is None else ["--processes", str(processes)]
             result.sweep_exits.append(in_env(result, sweep_args(result, *extra)))
             save()
@@ -621,40 +468,41 @@ def run_matrix(
     return matrix_dir
 
 
+def _source_text(env: dict[str, Any]) -> str:
+    prov = env.get("provenance") or {}
+    if prov.get("wheel"):
+        where = f" from {prov['index_url']}" if prov.get("index_url") else ""
+        return f"wheel sha256:{str(prov.get('sha256'))[:12]}{where}"
+    if env.get("kind") == "current":
+        return "this interpreter"
+    return str(prov.get("index_url") or "-")
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def summary_table(matrix_dir: Path) -> str:
-    """One line per requested version: status, numpy, build time, verify/sweep exit codes."""
+    """One line per requested SciPy: status, source, numpy, build time, exit codes."""
     from tabulate import tabulate
 
     record = json.loads((matrix_dir / "matrix.json").read_text())
     rows = []
     for env in record["environments"]:
-        rows.append(
-            [
-                env["spec"],
-                env["version"] or "-",
-                env["status"],
-                env["versions"].get("numpy", "-") if env["versions"] else "-",
-                "-" if env["build_s"] is None else f"{env['build_s']:.1f}",
-                "reused" if env["reused"] else ("built" if env["status"] == "ok" else "-"),
-                env["verify_exit"] if env["verify_exit"] is not None else "-",
-                ",".join(map(str, env["sweep_exits"])) or "-",
-                (env["error"] or "")[:80],
-            ]
-        )
-    return tabulate(
-        rows,
-        headers=[
-            "asked",
-            "scipy",
-            "status",
-            "numpy",
-            "env s",
-            "env",
-            "verify exit",
-            "sweep exits",
-            "error",
-        ],
-    )
+        variables = " ".join(f"{k}={v}" for k, v in (env.get("env_vars") or {}).items())
+        rows.append([
+            _short(Path(env["spec"]).name), env["version"] or "-", env["status"], _source_text(env),
+            variables or "-",
+            env["versions"].get("numpy", "-") if env["versions"] else "-",
+            "-" if env["build_s"] is None else f"{env['build_s']:.1f}",
+            "reused" if env["reused"] else ("built" if env["status"] == "ok" else "-"),
+            env["verify_exit"] if env["verify_exit"] is not None else "-",
+            ",".join(map(str, env["sweep_exits"])) or "-",
+            (env["error"] or "")[:80],
+        ])  # fmt: skip
+    headers = ["asked", "scipy", "status", "built from", "env vars", "numpy", "env s", "env",
+               "verify exit", "sweep exits", "error"]  # fmt: skip
+    return tabulate(rows, headers=headers)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -663,8 +511,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scipy",
         action="append",
         required=True,
-        metavar="VERSION",
-        help="a SciPy version (X.Y.Z) or 'latest'; repeat for each environment",
+        metavar="SCIPY",
+        help="a release (1.17.1), pre-release (1.18.0rc1, 1.18.0.dev0), 'latest', 'current' "
+        "(this interpreter's SciPy, nothing built), or a scipy-*.whl file or a folder holding "
+        "one; append ,NAME=VALUE to set variables in that environment only. Repeat per "
+        "environment; the first is the baseline",
+    )
+    parser.add_argument(
+        "--index-url",
+        default=None,
+        metavar="URL",
+        help="look SciPy versions up on this index instead of the default one (PEP 503); "
+        "dependencies still come from the default index",
+    )
+    parser.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also look SciPy versions up here, e.g. a nightly-wheels channel (repeatable)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a variable in every environment under test (e.g. SCIPY_ARRAY_API=1); "
+        "recorded in env.json and shown by compare",
     )
     parser.add_argument("--grid", default="quick", help="sweep grid name or TOML path (quick)")
     parser.add_argument(
@@ -682,10 +555,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timing",
-        choices=("cases", "sweeps"),
+        choices=("cases", "sweeps", "none"),
         default="cases",
         help="cases: untimed sweeps, then each case timed in alternating worker processes of "
-        "the environments (default); sweeps: whole timed sweeps per round",
+        "the environments (default); sweeps: whole timed sweeps per round; none: untimed "
+        "sweeps only (outputs, dtypes, accuracy; no performance verdict)",
     )
     parser.add_argument(
         "--interleave",
@@ -717,14 +591,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--installer",
         default="auto",
         choices=("auto", "uv", "pip"),
-        help="auto: uv when on PATH, else venv + pip",
+        help="auto: uv (a gfbench dependency; else on PATH), else venv + pip",
     )
     parser.add_argument("--no-verify", action="store_true", help="skip gfbench verify")
     parser.add_argument("--no-sweep", action="store_true", help="skip gfbench sweep")
     parser.add_argument(
         "--compare",
         action="store_true",
-        help="finish with gfbench compare of the environments (its exit code)",
+        help="finish with gfbench compare of the environments (its exit code); its report "
+        "goes to MATRIX/compare/ (compare.md, compare.json, plots)",
     )
     parser.add_argument("--json", action="store_true", help="print matrix.json at the end")
 
@@ -745,6 +620,9 @@ def main(args: argparse.Namespace) -> int:
         installer=args.installer,
         run_verify=not args.no_verify,
         run_sweep=not args.no_sweep,
+        index_url=args.index_url,
+        extra_index_urls=args.extra_index_url,
+        env=args.env,
         log=log,
     )
     record = json.loads((matrix_dir / "matrix.json").read_text())
@@ -764,5 +642,8 @@ def main(args: argparse.Namespace) -> int:
 
         result = compare.compare([matrix_dir])
         print(compare.render_text(result))
+        # the report a CI job uploads: compare.json, compare.md and the timing plots
+        written = compare.write_outputs(result, matrix_dir / "compare")
+        print(f"compare: {written[1]}")
         return int(result.exit_code)
     return ExitCode.OK

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import scipy
 
-from bench import compare, matrix
+from bench import compare, envbuild, matrix
+from bench.candidates import Candidate
 from bench.exitcodes import UsageError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,8 +73,10 @@ class FakeInstaller(matrix.Installer):
         wheel.write_bytes(b"fake")
         return wheel
 
-    def latest_version(self, python: str, package: str) -> str:
-        return INSTALLED
+
+def release(version: str, spec: str | None = None) -> Candidate:
+    """A release candidate as parse_candidates makes it, without asking an index."""
+    return Candidate(spec=spec or version, kind="release", version=version)
 
 
 @pytest.fixture
@@ -154,7 +157,7 @@ def test_cli_bad_grid_or_impl_exit_2_before_building(tmp_path, argv, message):
 def test_build_cache_reuse_and_failure_reported(tmp_path, fake):
     cache = tmp_path / "cache"
     out = matrix.run_matrix(
-        scipy=[INSTALLED, "1.10.1"],
+        scipy=[release(INSTALLED), release("1.10.1")],
         out=tmp_path / "r",
         cache_dir=cache,
         installer=fake,
@@ -177,7 +180,7 @@ def test_build_cache_reuse_and_failure_reported(tmp_path, fake):
     # second matrix: the environment is reused, nothing is created or installed again
     before = len(_log_lines(fake))
     out2 = matrix.run_matrix(
-        scipy=[INSTALLED],
+        scipy=[release(INSTALLED)],
         out=tmp_path / "r2",
         cache_dir=cache,
         installer=fake,
@@ -193,7 +196,7 @@ def test_build_cache_reuse_and_failure_reported(tmp_path, fake):
 def test_harness_change_reinstalls_harness_only(tmp_path, fake, monkeypatch):
     cache = tmp_path / "cache"
     common = {
-        "scipy": [INSTALLED],
+        "scipy": [release(INSTALLED)],
         "cache_dir": cache,
         "installer": fake,
         "run_verify": False,
@@ -202,7 +205,7 @@ def test_harness_change_reinstalls_harness_only(tmp_path, fake, monkeypatch):
     }
     matrix.run_matrix(out=tmp_path / "a", **common)
     before = len(_log_lines(fake))
-    monkeypatch.setattr(matrix, "harness_fingerprint", lambda root: "changed-code")
+    monkeypatch.setattr(envbuild, "harness_fingerprint", lambda root: "changed-code")
     matrix.run_matrix(out=tmp_path / "b", **common)
     new = _log_lines(fake)[before:]
     assert not any(line.startswith("create") for line in new)
@@ -211,7 +214,7 @@ def test_harness_change_reinstalls_harness_only(tmp_path, fake, monkeypatch):
 
 def test_latest_resolving_to_a_listed_version_is_not_built_twice(tmp_path, fake):
     out = matrix.run_matrix(
-        scipy=[INSTALLED, "latest"],
+        scipy=[release(INSTALLED), Candidate(spec="latest", kind="latest", version=INSTALLED)],
         out=tmp_path / "r",
         cache_dir=tmp_path / "c",
         installer=fake,
@@ -236,7 +239,7 @@ def test_rounds_interleave_a_b_a_b(tmp_path, fake, monkeypatch):
     monkeypatch.setattr(matrix.subprocess, "run", spy)
     cache = tmp_path / "c"
     out = matrix.run_matrix(
-        scipy=[INSTALLED],
+        scipy=[release(INSTALLED)],
         out=tmp_path / "r",
         cache_dir=cache,
         installer=fake,
@@ -294,7 +297,7 @@ def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
     runs = []
     for name in ("one", "two"):
         out = matrix.run_matrix(
-            scipy=[INSTALLED], grid=str(REPO / "tests" / "data" / "matrix_grid.toml"),
+            scipy=[release(INSTALLED)], grid=str(REPO / "tests" / "data" / "matrix_grid.toml"),
             out=tmp_path / name, cache_dir=tmp_path / f"cache-{name}", installer=fake,
             run_verify=False, rounds=2, log=lambda m: None,
         )  # fmt: skip

@@ -1,0 +1,129 @@
+"""Candidate SciPy wheels for the matrix tests: a released wheel, repacked.
+
+A real SciPy build takes far too long here, so a released wheel (downloaded once with
+``pip download`` and cached) stands in for a pull request's ``python -m build``: its
+``scipy/ndimage/_filters.py`` is edited, its version changed, its ``.dist-info`` folder
+renamed and its METADATA and RECORD (sha256 and size of every file) rewritten, so the
+result installs like any other wheel.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import subprocess
+import sys
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.utils import parse_wheel_filename
+
+RELEASE = "1.17.1"  # the baseline the candidates are repacked from
+FILTERS = "scipy/ndimage/_filters.py"
+RADIUS_LINE = "    lw = int(truncate * sd + 0.5)\n"
+
+#: name -> (new local version, how _filters.py changes). Each edit must apply exactly once.
+VARIANTS: dict[str, tuple[str, tuple[str, str] | None]] = {
+    # the same code under a new version: outputs must not change
+    "unchanged": ("1.18.0.dev0+gfbench.unchanged", None),
+    # the kernel radius rule int(truncate*sigma + 0.5) becomes + 1.5: every output changes
+    "wider-kernel": (
+        "1.18.0.dev0+gfbench.wider",
+        (RADIUS_LINE, "    lw = int(truncate * sd + 1.5)\n"),
+    ),
+    # a planted slowdown: 2 ms of sleep per 1-D pass, so 4 ms per 2-D call against ~0.05 ms
+    "slow": (
+        "1.18.0.dev0+gfbench.slow",
+        (RADIUS_LINE, "    __import__('time').sleep(0.002)\n" + RADIUS_LINE),
+    ),
+}
+
+
+def cache_dir() -> Path:
+    """$GFBENCH_TEST_CACHE, else ~/.cache/gfbench/test-wheels (kept between test runs)."""
+    root = os.environ.get("GFBENCH_TEST_CACHE") or Path.home() / ".cache" / "gfbench"
+    path = Path(root) / "test-wheels"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def index_reachable(url: str = "https://pypi.org/simple/scipy/") -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=10):
+            return True
+    except OSError:
+        return False
+
+
+def release_wheel() -> Path:
+    """The released SciPy wheel for this Python: cached, else downloaded with pip.
+
+    Skips the test (with the reason) only when the index cannot be reached; any other
+    failure is an error.
+    """
+    folder = cache_dir() / "release"
+    found = sorted(folder.glob(f"scipy-{RELEASE}-*.whl"))
+    if found:
+        return found[0]
+    if not index_reachable():
+        pytest.skip(f"PyPI is unreachable: cannot download the SciPy {RELEASE} wheel")
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+         "--disable-pip-version-check", "-d", str(folder), f"scipy=={RELEASE}"],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    return sorted(folder.glob(f"scipy-{RELEASE}-*.whl"))[0]
+
+
+def _record_hash(data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return "sha256=" + digest.decode()
+
+
+def repack(source: Path, out_dir: Path, version: str, edit: tuple[str, str] | None) -> Path:
+    """A copy of ``source`` with ``_filters.py`` edited and the version set to ``version``."""
+    _name, old_version, _build, _tags = parse_wheel_filename(source.name)
+    old_info, new_info = f"scipy-{old_version}.dist-info", f"scipy-{version}.dist-info"
+    tags = source.name[len(f"scipy-{old_version}-") :]
+    target = out_dir / f"scipy-{version}-{tags}"
+    if target.is_file():
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    record_lines = []
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED,
+                                                         compresslevel=1) as dst:  # fmt: skip
+        for info in src.infolist():
+            name = info.filename
+            if name == f"{old_info}/RECORD":
+                continue
+            data = src.read(name)
+            if name == FILTERS and edit is not None:
+                text = data.decode()
+                assert text.count(edit[0]) == 1, f"{FILTERS}: the edit does not apply once"
+                data = text.replace(edit[0], edit[1]).encode()
+            if name == f"{old_info}/METADATA":
+                lines = data.decode().splitlines(keepends=True)
+                lines = [f"Version: {version}\n" if ln.startswith("Version:") else ln
+                         for ln in lines]  # fmt: skip
+                data = "".join(lines).encode()
+            if name.startswith(old_info + "/"):
+                name = new_info + name[len(old_info) :]
+            dst.writestr(name, data)
+            record_lines.append(f"{name},{_record_hash(data)},{len(data)}")
+        record_lines.append(f"{new_info}/RECORD,,")
+        dst.writestr(f"{new_info}/RECORD", "\n".join(record_lines) + "\n")
+    partial.replace(target)
+    return target
+
+
+def candidate_wheel(variant: str) -> Path:
+    """A repacked candidate wheel (cached per variant)."""
+    version, edit = VARIANTS[variant]
+    # the folder is named for the edit, so a changed edit never reuses a stale wheel
+    tag = hashlib.sha256(repr((version, edit)).encode()).hexdigest()[:12]
+    return repack(release_wheel(), cache_dir() / "candidates" / tag, version, edit)
