@@ -124,9 +124,16 @@ def _cpu_info() -> dict[str, Any]:
         "flags": flags,
         "cores_logical": os.cpu_count(),
         "cores_physical": physical,
+        "llc_bytes": _llc_bytes(),
         "governor": _read_first("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
         "boost": _read_first("/sys/devices/system/cpu/cpufreq/boost"),
     }
+
+
+def _llc_bytes() -> int | None:
+    from bench.roofs import llc_bytes
+
+    return llc_bytes()
 
 
 def _read_first(path: str) -> str | None:

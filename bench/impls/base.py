@@ -76,6 +76,10 @@ class Adapter:
     distribution: str = ""
     install_hint: str = ""
     approximate: bool = False
+    #: True for a direct convolution with SciPy's radius: the roofline's operation count
+    #: (``bench.roofs``) is a lower bound of its work. False for FFT, recursive, box-blur and
+    #: shortened kernels, which do less and so are not held to the compute roof.
+    direct: bool = False
 
     def available(self) -> str | None:
         """``None`` when the package imports, else why not (-> ``unavailable`` rows)."""

@@ -45,6 +45,7 @@ class DiplibGauss(Adapter):
     module = "diplib"
     distribution = "diplib"
     install_hint = "diplib"
+    direct = True  # a direct convolution with SciPy's radius (bench.roofs)
 
     def check(self, case: Case) -> str | None:
         if case.order != 0:

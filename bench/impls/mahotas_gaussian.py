@@ -22,6 +22,7 @@ class MahotasGaussian(Adapter):
     module = "mahotas"
     distribution = "mahotas"
     install_hint = "mahotas"
+    direct = True  # a direct convolution with SciPy's radius (bench.roofs)
 
     def check(self, case: Case) -> str | None:
         if case.truncate != 4.0:

@@ -54,6 +54,7 @@ class PyvipsBlur(Adapter):
         self.name = name
         self.exact = exact
         self.approximate = not exact
+        self.direct = exact  # gaussblur's kernel is shorter than SciPy's radius
 
     def version(self) -> str | None:
         try:

@@ -271,17 +271,10 @@ def _speed_section(frame: pd.DataFrame, meta: Mapping, out_dir: Path) -> Section
             )
         )
         blocks.append(tables.to_table(speed, "Speed summary"))
-    bandwidth = meta.get("bandwidth_gbs")
-    peak = meta.get("peak_gflops")
     blocks += [
         plots.time_vs_pixels(frame, out_dir),
         plots.time_vs_sigma(frame, out_dir),
-        plots.roofline(
-            frame,
-            out_dir,
-            float(bandwidth) if bandwidth else None,
-            float(peak) if peak else None,
-        ),
+        plots.roofline(frame, out_dir, meta),
     ]
     return Section("Speed", tuple(blocks))
 
