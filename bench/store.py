@@ -51,8 +51,8 @@ Row fields (flat; JSON null where not applicable):
   C/C++ scratch buffers of OpenCV or SciPy are not seen), ``bytes_moved`` (input + output
   bytes), ``flops`` (operations: 3r + 1 per element per filtered axis, ``bench.roofs``),
   ``gbytes_per_s``, ``gflops_per_s``, ``bound_fraction`` (the least time the roofs that apply
-  allow, ``bench.roofs.time_bound``, over ``min_ns``), ``accuracy_seconds``, ``case_seconds`` (wall time of
-  the whole case), ``host``, ``finished_at``.
+  allow, ``bench.roofs.time_bound``, over ``min_ns``), ``accuracy_seconds``, ``case_seconds``
+  (wall time of the whole case), ``host``, ``finished_at``.
 
 Python API: ``load(path) -> DataFrame`` (``DataFrame.attrs["run"]`` holds run.json),
 ``load_run_meta(path) -> dict``, ``export(path, formats=("csv", "parquet"))``, ``Row``,

@@ -53,8 +53,10 @@ def _block(block: object) -> str:
         label = {"warning": "Warning: ", "missing": "Missing: "}.get(block.kind, "")
         return f"<p{css}>{html.escape(label + block.text)}</p>"
     if isinstance(block, Table):
+        anchor = _anchor(block.caption.split(":")[0])  # stable across runs: a test finds it
         return (
-            f'<div class="table-wrap"><div class="caption">{html.escape(block.caption)}</div>\n'
+            f'<div class="table-wrap" id="table-{anchor}">'
+            f'<div class="caption">{html.escape(block.caption)}</div>\n'
             f"{render_html(block)}</div>"
         )
     if isinstance(block, Figure):

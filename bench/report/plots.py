@@ -203,17 +203,22 @@ def roofline_points(frame: pd.DataFrame, meta: Mapping) -> pd.DataFrame:
     records = []
     for row in rows.to_dict("records"):
         radius = row.get("radius")
-        bytes_moved = pd.to_numeric(row.get("bytes_moved"), errors="coerce")
-        if not isinstance(radius, (list, tuple, np.ndarray)) or not bytes_moved > 0:
+        if not isinstance(radius, (list, tuple, np.ndarray)):
             continue
         dtype_in = str(row.get("dtype_in") or row["dtype"]).split("->")[0]
         dtype_out = str(row.get("dtype_out") or row["dtype"]).split("->")[-1]
+        bytes_moved = pd.to_numeric(row.get("bytes_moved"), errors="coerce")
+        if not bytes_moved > 0:  # a run without it: input + output bytes, as the sweep counts
+            sizes = np.dtype(dtype_in).itemsize + np.dtype(dtype_out).itemsize
+            bytes_moved = float(row["npix"]) * sizes
+        threads = pd.to_numeric(row.get("threads"), errors="coerce")
+        threads = int(threads) if threads > 0 else 1  # unknown: held to the one-thread roof
         ops = roofs.operations(tuple(int(r) for r in radius), int(row["npix"]))
         gops = ops / float(row["min_ns"])  # operations per ns = GOP/s
         intensity = ops / float(bytes_moved)
         roof = math.inf
         if peak:
-            roof = roofs.compute_roof(float(peak), dtype_in, dtype_out, row.get("threads"))
+            roof = roofs.compute_roof(float(peak), dtype_in, dtype_out, threads)
         memory = bool(bandwidth) and roofs.memory_bound_applies(float(bytes_moved), llc)
         if memory:
             roof = min(roof, float(bandwidth) * intensity)
@@ -221,7 +226,7 @@ def roofline_points(frame: pd.DataFrame, meta: Mapping) -> pd.DataFrame:
             {
                 "impl": row["impl"],
                 "dtype": row["dtype"],
-                "threads": int(row.get("threads") or 1),
+                "threads": threads,
                 "lanes": roofs.lane_factor(dtype_in, dtype_out),
                 "intensity": intensity,
                 "gops": gops,
