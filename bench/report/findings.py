@@ -158,7 +158,8 @@ def _answer(rows: pd.DataFrame, dtype: str, band: str, budget: float) -> Answer 
     for impl, group in rows.groupby("impl"):
         if impl not in ranked:
             ran = pd.Index(group["case_key"].unique()).intersection(keys)
-            not_compared.append(f"{impl} ({len(ran)} of {len(keys)} cases)")
+            if len(ran):  # none: it ran this dtype only in other modes or sizes, not relevant
+                not_compared.append(f"{impl} ({len(ran)} of {len(keys)} cases)")
             continue
         times = group.groupby("case_key")["median_ns"].median()
         ratios = (scipy[keys] / times[keys]).to_numpy(dtype=float)
@@ -299,10 +300,13 @@ def sentence(a: Answer, *, scipy_bias: float | None = None) -> str:
     if best is None or a.fastest.impl != best.impl:
         verdict = "outside the budget" if a.fastest.error > a.budget else "within the budget"
         slower = " (slower than SciPy)" if a.fastest.speedup < 1.0 else ""
-        parts.append(
-            f"Fastest overall: {a.fastest.impl} at {a.fastest.speed_text()}{slower}, worst "
-            f"error {a.fastest.error:.3g} ({verdict})."
-        )
+        if a.fastest.impl == "scipy":
+            parts.append(f"Fastest overall: SciPy itself ({verdict}).")
+        else:
+            parts.append(
+                f"Fastest overall: {a.fastest.impl} at {a.fastest.speed_text()}{slower}, worst "
+                f"error {a.fastest.error:.3g} ({verdict})."
+            )
     if a.cases < MIN_CASES:
         parts.append(f"Only {a.cases} case(s): too few to generalise.")
     if a.not_compared:

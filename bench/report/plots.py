@@ -29,8 +29,14 @@ def _colours(impls: Sequence[str]) -> dict[str, tuple]:
     """One colour per implementation, the same in every plot of a report."""
     import matplotlib
 
-    cmap = matplotlib.colormaps["tab10"]
-    return {impl: cmap(i % 10) for i, impl in enumerate(sorted(impls))}
+    names = sorted(impls)
+    if len(names) <= 10:
+        cmap = matplotlib.colormaps["tab10"]
+        return {impl: cmap(i) for i, impl in enumerate(names)}
+    # more than ten (the peers extra brings 14): tab20's dark and light shades, dark first
+    cmap = matplotlib.colormaps["tab20"]
+    order = [*range(0, 20, 2), *range(1, 20, 2)]
+    return {impl: cmap(order[i % 20]) for i, impl in enumerate(names)}
 
 
 def _panels(count: int, *, width: float = 4.2, height: float = 3.4) -> tuple[MplFigure, list]:
