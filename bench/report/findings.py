@@ -67,6 +67,7 @@ class Answer:
             "dtype": self.dtype,
             "sizes/sigmas": self.band,
             "cases": self.cases,
+            "implementations ranked": str(self.compared),
             "use": best.impl if best else "none within budget",
             "speedup vs SciPy": _speed_cell(best) if best else "-",
             "worst error": f"{best.error:.3g}" if best else "-",
