@@ -10,18 +10,21 @@ Reference and truth
 The sweep (grid -> rows)
     ``bench.cases``        Case model, TOML grids (``bench/grids/``), exclusions, stable ids
     ``bench.inputs``       deterministic inputs, the same values in every dtype
-    ``bench.impls``        one adapter per implementation (scipy, OpenCV, skimage, Pillow, ...)
+    ``bench.impls``        one adapter per implementation (scipy, OpenCV, skimage, Pillow, libvips,
+                           ITK, DIPlib, mahotas, ...)
     ``bench.timing``       calibrated sampling, in-process or in fresh worker processes; stats
     ``bench.accuracy``     error metrics against the oracle
     ``bench.measure``      runs one case and builds its Row
-    ``bench.machine``      environment metadata, copy bandwidth and compute roof
+    ``bench.machine``      environment metadata, copy bandwidth and compute peak
+    ``bench.roofs``        the roofline's operation count and roofs (per lane width, threads)
     ``bench.executors``    where cases run: serial (default); ``bench.executors_dask`` on Dask
     ``bench.store``        the results store: run.json + cases.jsonl, append-only; ``load()``
     ``bench.sweep``        ``gfbench sweep``
 
 Reading results
-    ``bench.report``       ``gfbench report``: tables, plots, HTML/Markdown, measured pitfalls,
-                           the reference section (``bench.report.reference``)
+    ``bench.report``       ``gfbench report``: what to use (``findings``), tables, plots,
+                           HTML/Markdown, measured pitfalls, the reference section
+                           (``bench.report.reference``)
     ``bench.changes``      correctness differences between runs or verify results
     ``bench.gate``         the statistical performance gate (process as unit, BH FDR)
     ``bench.compare``      ``gfbench compare``; ``bench.compare_plots`` its plots

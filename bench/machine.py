@@ -124,9 +124,16 @@ def _cpu_info() -> dict[str, Any]:
         "flags": flags,
         "cores_logical": os.cpu_count(),
         "cores_physical": physical,
+        "llc_bytes": _llc_bytes(),
         "governor": _read_first("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
         "boost": _read_first("/sys/devices/system/cpu/cpufreq/boost"),
     }
+
+
+def _llc_bytes() -> int | None:
+    from bench.roofs import llc_bytes
+
+    return llc_bytes()
 
 
 def _read_first(path: str) -> str | None:
@@ -184,7 +191,7 @@ def _version(module: str) -> str | None:
 
     try:
         found = getattr(importlib.import_module(module), "__version__", None)
-    except ImportError:
+    except (ImportError, OSError):  # OSError: pyvips without its libvips shared library
         return None
     if found is None:  # dask_image has no __version__; its distribution metadata does
         try:
@@ -192,6 +199,15 @@ def _version(module: str) -> str | None:
         except importlib.metadata.PackageNotFoundError:
             return None
     return str(found)
+
+
+def _libvips_version() -> str | None:
+    """The libvips library pyvips loaded (pyvips-binary's or the system's), or ``None``."""
+    try:
+        import pyvips
+    except (ImportError, OSError):
+        return None
+    return ".".join(str(pyvips.version(i)) for i in range(3))
 
 
 def environment() -> dict[str, Any]:
@@ -218,6 +234,11 @@ def environment() -> dict[str, Any]:
             "pillow": _version("PIL"),
             "dask": _version("dask"),
             "dask_image": _version("dask_image"),
+            "pyvips": _version("pyvips"),
+            "libvips": _libvips_version(),
+            "SimpleITK": _version("SimpleITK"),
+            "diplib": _version("diplib"),
+            "mahotas": _version("mahotas"),
         },
         "cpu": _cpu_info(),
         "threads": {var: os.environ.get(var) for var in THREAD_ENV_VARS},

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import accuracy, impls
+from bench import accuracy, impls, roofs
 from bench.cases import Case
 from bench.inputs import input_for
 from bench.store import Row, utc_now
@@ -32,6 +32,7 @@ PEAK_MEM_METHOD = (
     "allocations (inputs, outputs, temporaries); C/C++ scratch buffers are not seen"
 )
 _HOST = socket.gethostname()
+_LLC = roofs.llc_bytes()  # which cases the DRAM bandwidth bounds (bench.roofs)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,10 +84,10 @@ def output_sha256(out: np.ndarray) -> str:
 
 
 def cost_model(case: Case, out: np.ndarray) -> tuple[int, int]:
-    """(bytes moved, flops): input + output bytes; 2 flops per tap per element per axis."""
+    """(bytes moved, operations): input + output bytes; ``bench.roofs.operations`` (3r + 1 per
+    element per filtered axis: a direct symmetric convolution's least work)."""
     bytes_moved = int(input_for(case.shape, case.dtype_in).nbytes + out.nbytes)
-    flops = 2 * case.npix * sum(2 * r + 1 for r in case.radii)
-    return bytes_moved, int(flops)
+    return bytes_moved, roofs.operations(case.radii, case.npix)
 
 
 def build_call(case_dict: dict[str, Any]) -> Callable[[], np.ndarray]:
@@ -189,11 +190,17 @@ def run_case(case: Case, settings: CaseSettings) -> Row:
         seconds = fields["min_ns"] / 1e9
         fields["gbytes_per_s"] = bytes_moved / seconds / 1e9
         fields["gflops_per_s"] = flops / seconds / 1e9
-        bounds = []
-        if settings.bandwidth_gbs:
-            bounds.append(bytes_moved / (settings.bandwidth_gbs * 1e9))
-        if settings.peak_gflops:
-            bounds.append(flops / (settings.peak_gflops * 1e9))
-        if bounds:
-            fields["bound_fraction"] = max(bounds) / seconds
+        bound = roofs.time_bound(
+            ops=flops,
+            bytes_moved=bytes_moved,
+            direct=bool(getattr(adapter, "direct", False)),
+            dtype_in=case.dtype_in,
+            dtype_out=case.dtype_out,
+            threads=fields.get("threads"),
+            bandwidth_gbs=settings.bandwidth_gbs,
+            peak_gflops=settings.peak_gflops,
+            llc=_LLC,
+        )
+        if bound is not None:
+            fields["bound_fraction"] = bound / seconds
     return finish(**fields)

@@ -49,10 +49,10 @@ Row fields (flat; JSON null where not applicable):
   ``accuracy_error`` (why accuracy is missing on an ok row, else null).
 - cost: ``peak_mem_bytes`` (tracemalloc peak during one call: NumPy-visible allocations;
   C/C++ scratch buffers of OpenCV or SciPy are not seen), ``bytes_moved`` (input + output
-  bytes), ``flops`` (2 per kernel tap per element per filtered axis), ``gbytes_per_s``,
-  ``gflops_per_s``, ``bound_fraction`` (roofline time / min time: max(bytes / bandwidth,
-  flops / peak_gflops) over ``min_ns``), ``accuracy_seconds``, ``case_seconds`` (wall time of
-  the whole case), ``host``, ``finished_at``.
+  bytes), ``flops`` (operations: 3r + 1 per element per filtered axis, ``bench.roofs``),
+  ``gbytes_per_s``, ``gflops_per_s``, ``bound_fraction`` (the least time the roofs that apply
+  allow, ``bench.roofs.time_bound``, over ``min_ns``), ``accuracy_seconds``, ``case_seconds``
+  (wall time of the whole case), ``host``, ``finished_at``.
 
 Python API: ``load(path) -> DataFrame`` (``DataFrame.attrs["run"]`` holds run.json),
 ``load_run_meta(path) -> dict``, ``export(path, formats=("csv", "parquet"))``, ``Row``,

@@ -52,6 +52,12 @@ def test_registry_lists_every_peer():
         "pillow",
         "fft",
         "dask-image",
+        "pyvips",
+        "pyvips-exact",
+        "sitk-discrete",
+        "sitk-recursive",
+        "diplib",
+        "mahotas",
     )
     for name in impls.names():
         assert impls.get(name).name == name

@@ -100,3 +100,48 @@ def test_screenshot_is_not_blank(index, tmp_path):
         histogram = grey.histogram()
         non_white = sum(histogram[:200]) / sum(histogram)
         assert non_white > 0.01, f"only {non_white:.2%} of the page is not white"
+
+
+FIRST_SCREEN = """<style>#table-recommendation td, #table-recommendation th
+{ background: rgb(255, 0, 255) !important; }</style>
+<script>
+window.addEventListener("load", function () {
+  var table = document.querySelector("#table-recommendation table");
+  var rows = table ? table.querySelectorAll("tbody tr") : [];
+  var bottoms = Array.prototype.map.call(rows, function (r) {
+    return r.cells[0].textContent.trim() + "@" + Math.round(r.getBoundingClientRect().bottom);
+  });
+  document.title = "FIRST " + window.innerHeight + " " + bottoms.join(" ");
+});
+</script>"""
+
+
+def test_first_screen_shows_the_recommendation_table(index, tmp_path):
+    """At 1280 x 800 the recommendation table's uint8, float32 and float64 rows are on screen
+    before any scrolling: by the DOM (row positions), and in a screenshot (the table's cells
+    are painted magenta in this test-only copy and counted)."""
+    import numpy as np
+    from PIL import Image
+
+    probe = tmp_path / "first.html"
+    probe.write_text(index.read_text().replace("</body>", FIRST_SCREEN + "\n</body>"))
+    result = chromium(
+        tmp_path,
+        "--window-size=1280,800",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        probe.as_uri(),
+    )
+    found = re.search(r"<title>FIRST (\d+) ([^<]*)</title>", result.stdout)
+    assert found, f"the probe did not run; chromium said: {result.stderr[-2000:]}"
+    height = int(found.group(1))
+    rows = dict(item.split("@") for item in found.group(2).split())
+    for dtype in ("uint8", "float32", "float64"):
+        assert dtype in rows and 0 < int(rows[dtype]) <= height, (dtype, rows, height)
+    shot = tmp_path / "first.png"
+    chromium(tmp_path, "--window-size=1280,800", f"--screenshot={shot}", probe.as_uri())
+    with Image.open(shot) as image:
+        rgb = np.asarray(image.convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    magenta = int(((r > 240) & (g < 20) & (b > 240)).sum())
+    assert magenta > 0.05 * 1280 * 800, f"only {magenta} table pixels on the first screen"

@@ -15,6 +15,12 @@ skimage        skimage.filters.gaussian(preserve_range=True)
 pillow         PIL.ImageFilter.GaussianBlur (uint8, approximate)
 fft            scipy.signal.fftconvolve with SciPy's kernel and numpy.pad
 dask-image     dask_image.ndfilters.gaussian_filter on 4 chunks, threaded scheduler
+pyvips         libvips gaussblur with its defaults (integer kernel, approximate), 1 thread
+pyvips-exact   libvips conv with SciPy's sampled kernel in float, 1 thread
+sitk-discrete  SimpleITK DiscreteGaussian (discrete Bessel kernel, approximate), 1 thread
+sitk-recursive SimpleITK SmoothingRecursiveGaussian (IIR, approximate), 1 thread
+diplib         DIPlib Gauss, FIR method with SciPy's radius, 1 thread
+mahotas        mahotas.gaussian_filter (its own C++ convolution, SciPy's radius rule)
 =============  ==================================================================
 """
 
@@ -39,6 +45,24 @@ _REGISTRY: dict[str, tuple[str, str, dict]] = {
     "pillow": ("bench.impls.pillow_blur", "PillowBlur", {}),
     "fft": ("bench.impls.fft_convolve", "FFTConvolve", {}),
     "dask-image": ("bench.impls.dask_image_chunked", "DaskImageChunked", {}),
+    "pyvips": ("bench.impls.pyvips_blur", "PyvipsBlur", {"name": "pyvips", "exact": False}),
+    "pyvips-exact": (
+        "bench.impls.pyvips_blur",
+        "PyvipsBlur",
+        {"name": "pyvips-exact", "exact": True},
+    ),
+    "sitk-discrete": (
+        "bench.impls.simpleitk_gaussian",
+        "SimpleITKGaussian",
+        {"name": "sitk-discrete", "recursive": False},
+    ),
+    "sitk-recursive": (
+        "bench.impls.simpleitk_gaussian",
+        "SimpleITKGaussian",
+        {"name": "sitk-recursive", "recursive": True},
+    ),
+    "diplib": ("bench.impls.diplib_gauss", "DiplibGauss", {}),
+    "mahotas": ("bench.impls.mahotas_gaussian", "MahotasGaussian", {}),
 }
 
 

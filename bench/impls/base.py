@@ -76,6 +76,10 @@ class Adapter:
     distribution: str = ""
     install_hint: str = ""
     approximate: bool = False
+    #: True for a direct convolution with SciPy's radius: the roofline's operation count
+    #: (``bench.roofs``) is a lower bound of its work. False for FFT, recursive, box-blur and
+    #: shortened kernels, which do less and so are not held to the compute roof.
+    direct: bool = False
 
     def available(self) -> str | None:
         """``None`` when the package imports, else why not (-> ``unavailable`` rows)."""
@@ -106,3 +110,28 @@ class Adapter:
     def threads(self) -> int | None:
         """Threads the call uses (recorded in the row); ``None`` if unknown."""
         return 1
+
+
+def per_channel(case: Case, x: np.ndarray, filter2d: Callable[[np.ndarray], np.ndarray]) -> Call:
+    """A call that runs ``filter2d`` on each channel of a channels-last image, or on ``x``.
+
+    For peers without a colour-image convention: blurring the channel axis would mix the colour
+    channels, so a user loops over them (the loop and the stacking are inside the timed call).
+    """
+    if case.channel_axis is None:
+        return lambda: filter2d(x)
+    axis = case.channel_axis % x.ndim
+
+    def call() -> np.ndarray:
+        planes = [filter2d(np.take(x, c, axis=axis)) for c in range(x.shape[axis])]
+        return np.stack(planes, axis=axis)
+
+    return call
+
+
+def crop_padding(case: Case, y: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Undo :func:`pad_for`: keep the ``shape``-sized middle of the filtered axes of ``y``."""
+    index = [slice(None)] * y.ndim
+    for axis, r in zip(case.filtered_axes, case.radii, strict=True):
+        index[axis] = slice(r, r + shape[axis])
+    return y[tuple(index)]

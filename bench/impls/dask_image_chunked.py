@@ -23,6 +23,7 @@ class DaskImageChunked(Adapter):
     module = "dask_image.ndfilters"
     distribution = "dask-image"
     install_hint = "dask-image"
+    direct = True  # a direct convolution with SciPy's radius (bench.roofs)
 
     def check(self, case: Case) -> str | None:
         return None

@@ -29,6 +29,7 @@ class OpenCVBlur(Adapter):
     module = "cv2"
     distribution = "opencv-python-headless"
     install_hint = "opencv-python-headless"
+    direct = True  # a direct convolution with SciPy's radius (bench.roofs)
 
     def __init__(self, name: str, threads: int) -> None:
         self.name = name

@@ -15,6 +15,7 @@ class ScipyNdimage(Adapter):
     module = "scipy.ndimage"
     distribution = "scipy"
     install_hint = "scipy"
+    direct = True  # a direct convolution with SciPy's radius (bench.roofs)
 
     def _has_axes(self) -> bool:
         # Feature-gate by capability, not version string: axes= exists since SciPy 1.11.

@@ -18,6 +18,7 @@ class SkimageGaussian(Adapter):
     module = "skimage.filters"
     distribution = "scikit-image"
     install_hint = "scikit-image"
+    direct = True  # a direct convolution with SciPy's radius (bench.roofs)
 
     def check(self, case: Case) -> str | None:
         if case.order != 0:

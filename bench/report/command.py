@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.exitcodes import ExitCode, UsageError
+from bench.report.model import Paragraph
 
 FORMATS = ("md", "html")
 PLOT_FILES = (
@@ -270,7 +271,9 @@ def render(
         files=tuple(files),
         warnings=tuple(doc.paragraphs("warning")),
         missing=tuple(doc.paragraphs("missing")),
-        findings=tuple(b.text for b in doc.section(document.SUMMARY).blocks),
+        findings=tuple(
+            b.text for b in doc.section(document.SUMMARY).blocks if isinstance(b, Paragraph)
+        ),
     )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.report import findings as findings_mod
 from bench.report import frames, pitfalls, plots, reference, tables
 from bench.report.model import Document, Paragraph, Section, Table
 
@@ -52,7 +53,7 @@ def build_document(
     return Document(
         title=f"gfbench report: {run_id}",
         sections=(
-            Section(SUMMARY, tuple(Paragraph(text) for text in findings(frame, **budgets))),
+            _answer_section(frame, out_dir, **budgets),
             _run_section(frame, meta),
             _speed_section(frame, meta, out_dir),
             _accuracy_section(
@@ -106,48 +107,65 @@ def _bigarray_section(result: pd.DataFrame) -> Section:
     return Section("Big arrays (dask-image, chunked)", tuple(blocks))
 
 
-SUMMARY = "Summary"
+SUMMARY = "What should I use?"
+
+
+def _answer_section(
+    frame: pd.DataFrame, out_dir: Path, *, budget_grey_levels: float, budget_abs: float
+) -> Section:
+    """The report's opening: the recommendation table, the findings with their evidence, the
+    Pareto plot and the integer-pitfall plot."""
+    budgets = {"budget_grey_levels": budget_grey_levels, "budget_abs": budget_abs}
+    answer_list = findings_mod.answers(frame, **budgets)
+    blocks: list = []
+    if answer_list:
+        blocks.append(
+            tables.to_table(
+                findings_mod.recommendation_frame(answer_list),
+                "Recommendation: fastest implementation within the error budget, per dtype",
+            )
+        )
+    blocks += [Paragraph(text) for text in findings(frame, **budgets)]
+    blocks.append(plots.pareto(frame, out_dir, **budgets))
+    errors, description = pitfalls.integer_error_samples(frame)
+    blocks.append(plots.integer_histograms(errors, frame, out_dir, description))
+    return Section(SUMMARY, tuple(blocks))
 
 
 def findings(frame: pd.DataFrame, *, budget_grey_levels: float, budget_abs: float) -> list[str]:
-    """The report's headline sentences, each computed from the prepared frame.
+    """The report's headline sentences, each computed from the prepared frame with its evidence.
 
-    Per output dtype: which implementation is most often the fastest within the error budget;
-    then SciPy's uint8 bias, SciPy's float32-vs-float64 speed, and how many rows were unstable.
+    Per output dtype (and size/sigma band where the answer changes): the fastest implementation
+    within the error budget, whether SciPy meets the budget, and the fastest overall; then the
+    budgets explained, the wide-sigma crossover, SciPy's uint8 bias, SciPy's float32-vs-float64
+    speed (with its spread, or as not established) and how many rows were unstable.
     """
     lines = []
-    recommended = tables.recommendation_table(
+    bias = pitfalls.run_integer_bias(frame)
+    scipy_bias = bias.get("run_bias_mean[scipy]")
+    found = findings_mod.answers(
         frame, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs
     )
-    for dtype in frames.dtype_order(recommended["dtype"].unique()):
-        groups = recommended[recommended["dtype"] == dtype]
-        counts = groups["recommended"].value_counts()
-        best = str(counts.index[0])
-        budget = budget_grey_levels if frames.is_integer_dtype(dtype) else budget_abs
-        unit = "grey level(s)" if frames.is_integer_dtype(dtype) else "(absolute error)"
-        if best == "none within budget":
-            lines.append(
-                f"{dtype}: no implementation stays within {budget:g} {unit} in "
-                f"{counts.iloc[0]} of {len(groups)} size/sigma groups."
-            )
-            continue
-        speedup = groups.loc[groups["recommended"] == best, "speedup_vs_scipy"].median()
+    for answer in found:
         lines.append(
-            f"{dtype}: {best} is the fastest within {budget:g} {unit} in {counts.iloc[0]} of "
-            f"{len(groups)} size/sigma groups (median {speedup:.3g}x SciPy's speed)."
+            findings_mod.sentence(
+                answer, scipy_bias=scipy_bias if answer.dtype == "uint8" else None
+            )
         )
-    bias = pitfalls.run_integer_bias(frame)
+    if found:
+        lines.append(findings_mod.budget_text(budget_grey_levels, budget_abs))
+    lines += findings_mod.crossovers(frame)
     if "run_bias_mean[scipy]" in bias:
         lines.append(
             f"SciPy uint8 blurs (order 0) are biased by {bias['run_bias_mean[scipy]']:+.3f} grey "
             f"levels on average over {bias['run_cases[scipy]']} cases (truncation toward zero)."
         )
-    ratios = pitfalls.speed_ratios(frame, "scipy", "float32")
-    if len(ratios):
-        lines.append(
-            f"SciPy float32 runs {ratios.median():.2f}x as fast as float64 (median over "
-            f"{len(ratios)} cases)."
-        )
+    ratio = findings_mod.ratio_finding(
+        pitfalls.speed_ratios(frame, "scipy", "float32"),
+        "SciPy float32 speed relative to float64 (same cases)",
+    )
+    if ratio:
+        lines.append(ratio)
     unstable = tables.unstable_table(frame)
     if len(unstable):
         lines.append(
@@ -190,11 +208,14 @@ def _run_section(frame: pd.DataFrame, meta: Mapping) -> Section:
         blocks.append(tables.to_table(unstable, "Unstable measurements per implementation"))
     if timed.empty:
         blocks.append(Paragraph("This run holds no timing (no ok rows with times).", "missing"))
-    blocks.append(tables.to_table(tables.environment_table(meta), "Environment"))
-    blocks.append(tables.to_table(tables.grid_table(meta), "Grid"))
+    setup: list = [
+        tables.to_table(tables.environment_table(meta), "Environment"),
+        tables.to_table(tables.grid_table(meta), "Grid"),
+    ]
     groups = tables.grid_groups_table(meta, frame)
     if len(groups):
-        blocks.append(tables.to_table(groups, "Grid groups"))
+        setup.append(tables.to_table(groups, "Grid groups"))
+    blocks.append(Section("Environment and grid", tuple(setup), level=3, collapsed=True))
     blocks.append(tables.to_table(tables.status_table(frame), "Rows per implementation and status"))
     hosts = _hosts_table(frame, meta)
     if hosts is not None:
@@ -255,17 +276,10 @@ def _speed_section(frame: pd.DataFrame, meta: Mapping, out_dir: Path) -> Section
             )
         )
         blocks.append(tables.to_table(speed, "Speed summary"))
-    bandwidth = meta.get("bandwidth_gbs")
-    peak = meta.get("peak_gflops")
     blocks += [
         plots.time_vs_pixels(frame, out_dir),
         plots.time_vs_sigma(frame, out_dir),
-        plots.roofline(
-            frame,
-            out_dir,
-            float(bandwidth) if bandwidth else None,
-            float(peak) if peak else None,
-        ),
+        plots.roofline(frame, out_dir, meta),
     ]
     return Section("Speed", tuple(blocks))
 
@@ -289,17 +303,12 @@ def _accuracy_section(
             )
         )
     blocks.append(plots.error_vs_sigma(frame, out_dir))
-    errors, description = pitfalls.integer_error_samples(frame)
-    blocks.append(plots.integer_histograms(errors, frame, out_dir, description))
     border = tables.border_table(frame)
     if len(border):
         blocks.append(
             tables.to_table(border, "Interior error and border error per mode (worst, order 0)")
         )
     blocks.append(plots.border_vs_interior(frame, out_dir))
-    blocks.append(
-        plots.pareto(frame, out_dir, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs)
-    )
     recommendations = tables.recommendation_table(
         frame, budget_grey_levels=budget_grey_levels, budget_abs=budget_abs
     )

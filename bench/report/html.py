@@ -36,6 +36,8 @@ pre { background: #f6f8fa; border: 1px solid #ddd; padding: .6em; overflow-x: au
       font-size: 12.5px; }
 pre.output { background: #eef7ee; }
 .table-wrap { overflow-x: auto; }
+details > summary { cursor: pointer; }
+details > summary > h3 { display: inline; }
 """
 
 
@@ -51,8 +53,10 @@ def _block(block: object) -> str:
         label = {"warning": "Warning: ", "missing": "Missing: "}.get(block.kind, "")
         return f"<p{css}>{html.escape(label + block.text)}</p>"
     if isinstance(block, Table):
+        anchor = _anchor(block.caption.split(":")[0])  # stable across runs: a test finds it
         return (
-            f'<div class="table-wrap"><div class="caption">{html.escape(block.caption)}</div>\n'
+            f'<div class="table-wrap" id="table-{anchor}">'
+            f'<div class="caption">{html.escape(block.caption)}</div>\n'
             f"{render_html(block)}</div>"
         )
     if isinstance(block, Figure):
@@ -72,6 +76,9 @@ def _block(block: object) -> str:
 def _section(section: Section) -> str:
     tag = f"h{section.level}"
     head = f'<{tag} id="{_anchor(section.title)}">{html.escape(section.title)}</{tag}>'
+    if section.collapsed:  # closed until clicked: reference tables, not the answer
+        body = "\n".join(_block(b) for b in section.blocks)
+        return f"<details><summary>{head}</summary>\n{body}\n</details>"
     return "\n".join([head, *(_block(b) for b in section.blocks)])
 
 

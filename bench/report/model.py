@@ -67,11 +67,16 @@ class Code:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled list of blocks; ``level`` 2 is a top section, 3 a subsection."""
+    """A titled list of blocks; ``level`` 2 is a top section, 3 a subsection.
+
+    ``collapsed`` sections are closed ``<details>`` in HTML (reference material such as the
+    environment tables, which would push the answer down); Markdown shows them as usual.
+    """
 
     title: str
     blocks: tuple[Paragraph | Table | Figure | Code | Section, ...] = field(default_factory=tuple)
     level: int = 2
+    collapsed: bool = False
 
     def __post_init__(self) -> None:
         if self.level not in (2, 3, 4):
