@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.exitcodes import UsageError
+from bench.validate import read_json_object, validate_row, validate_run_meta
 
 SCHEMA_VERSION = 1
 RUN_FILE = "run.json"
@@ -317,26 +318,19 @@ def resolve_run(path: str | Path, *, option: str = "path") -> Path:
 
 def _started_at(run_dir: Path) -> str:
     try:
-        return str(json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))["started_at"])
-    except (OSError, ValueError, KeyError):
+        meta = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return ""
+    value = meta.get("started_at") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def load_run_meta(path: str | Path) -> dict[str, Any]:
     """The parsed ``run.json`` of the run at ``path`` (see ``resolve_run``)."""
     run_dir = resolve_run(path)
     file = run_dir / RUN_FILE
-    try:
-        meta = json.loads(file.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise UsageError(f"{file}: not valid JSON: {exc}") from None
-    version = meta.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise UsageError(
-            f"{file}: schema_version {version!r} is not supported; this gfbench reads "
-            f"{SCHEMA_VERSION}"
-        )
-    return meta
+    meta = read_json_object(file, what="run.json")
+    return validate_run_meta(meta, file=file, schema_version=SCHEMA_VERSION)
 
 
 def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
@@ -361,9 +355,7 @@ def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
             if not complete:
                 raise ValueError("no final newline")
             row = json.loads(raw)
-            if not isinstance(row, dict) or "case_id" not in row:
-                raise ValueError("not a row object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             if is_last or (number == len(lines) - 1 and lines[-1] == b""):
                 warnings.warn(
                     f"{file}: line {number} is incomplete ({exc}); ignoring it"
@@ -372,7 +364,7 @@ def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
                 )
                 break
             raise UsageError(f"{file}: line {number} is not a valid row: {exc}") from None
-        rows.append(row)
+        rows.append(validate_row(row, file=file, line=number))
         offset += len(raw) + 1
     return rows, offset
 
