@@ -599,6 +599,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="write the result: PATH.json, or PATH/bigarray.json for a folder such as a run folder",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite the result file if it exists"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -616,7 +619,7 @@ def main(args: argparse.Namespace) -> int:
         oracle_tiles=args.oracle_tiles,
     )
     if args.out is not None:
-        _check_writable(result_path(args.out))
+        _check_writable(result_path(args.out), force=args.force)
     client = None
     if args.scheduler:
         from bench.executors_dask import connect
@@ -641,7 +644,10 @@ def main(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     if args.out is not None:
-        path = write(result, args.out)
+        try:
+            path = write(result, args.out)
+        except OSError as exc:  # checked up front; the disk may still fill up meanwhile
+            raise UsageError(f"--out: cannot write {str(args.out)!r}: {exc.strerror}") from None
         if not args.json:
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
@@ -651,13 +657,15 @@ def main(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _check_writable(path: Path) -> None:
-    # before minutes of computing: fail now on an unwritable --out
-    folder = path.parent
-    probe_dir = folder
-    while not probe_dir.exists():
-        probe_dir = probe_dir.parent
-    import os
+def _check_writable(path: Path, *, force: bool = False) -> None:
+    # before minutes of computing: fail now on an unwritable --out. A real write probe, not
+    # os.access, which says yes to root everywhere (issue 10)
+    from bench.validate import check_out_file
 
-    if not probe_dir.is_dir() or not os.access(probe_dir, os.W_OK):
-        raise UsageError(f"--out: {str(folder)!r} is not a writable folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"--out: cannot create the folder {str(path.parent)!r}: {exc.strerror or exc}"
+        ) from None
+    check_out_file(path, force=force)

@@ -45,8 +45,13 @@ def run(
     """Run the main job and print its summary; return the exit code."""
     from bench.exitcodes import ExitCode
     from bench.report.command import render as render_report
+    from bench.store import check_writable
     from bench.sweep import run_sweep
+    from bench.validate import check_out_dir
 
+    # both output folders before minutes of verify and sweep (issue 10)
+    check_writable(results)
+    check_out_dir(reports, option="--reports")
     result = verify()
     if not as_json:
         print(render(result))

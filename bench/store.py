@@ -411,6 +411,33 @@ def _flatten_for_table(frame, *, json_lists: bool):
     return out
 
 
+#: Cell openings a spreadsheet reads as a formula (OWASP "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe_cell(value: Any) -> Any:
+    """``value``, or ``"'" + value`` for a text cell a spreadsheet would run as a formula.
+
+    Numbers stay numbers, and so does text that is exactly a number (``"-1.5"``): only text
+    that starts like a formula and is not a number gets the neutralising single quote.
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
+def _spreadsheet_safe(frame):
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = [spreadsheet_safe_cell(v) for v in out[col]]
+    return out
+
+
 def export(
     path: str | Path,
     formats: Sequence[str] = ("csv", "parquet"),
@@ -419,7 +446,9 @@ def export(
 ) -> list[Path]:
     """Write the run's table as CSV and/or Parquet next to it (or into ``dest``).
 
-    CSV: list columns (``shape``, ``samples_ns`` ...) are JSON strings. Parquet (pyarrow):
+    CSV: list columns (``shape``, ``samples_ns`` ...) are JSON strings; a text cell starting
+    with ``=``, ``+``, ``-`` or ``@`` (not a number) gets a leading ``'`` so a spreadsheet
+    shows it instead of running it. Parquet (pyarrow):
     lists stay lists, except mixed columns (``sigma``: scalar or per-axis list) which become
     JSON strings. Returns the written paths.
     """
@@ -434,7 +463,7 @@ def export(
     written = []
     if "csv" in formats:
         file = target / "cases.csv"
-        _flatten_for_table(frame, json_lists=True).to_csv(file, index=False)
+        _spreadsheet_safe(_flatten_for_table(frame, json_lists=True)).to_csv(file, index=False)
         written.append(file)
     if "parquet" in formats:
         file = target / "cases.parquet"
