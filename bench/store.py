@@ -431,10 +431,12 @@ def spreadsheet_safe_cell(value: Any) -> Any:
 
 
 def _spreadsheet_safe(frame):
+    from pandas.api.types import is_numeric_dtype
+
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = [spreadsheet_safe_cell(v) for v in out[col]]
+        if not is_numeric_dtype(out[col]):  # object or pandas' string dtype: text cells
+            out[col] = out[col].astype(object).map(spreadsheet_safe_cell)
     return out
 
 

@@ -245,10 +245,10 @@ def render(
     run_dir, meta = check_run(Path(run_path))
     if out_dir is None:  # run_id is untrusted: it matched IDENTIFIER on load; stay in reports/
         out_dir = child_path("reports", meta["run_id"], what=f"{run_dir / 'run.json'}: run_id")
-    out_dir = check_out_dir(out_dir, force=force, outputs=("report.md", "index.html", *PLOT_FILES))
-    frame = store.load(run_dir)
+    frame = store.load(run_dir)  # validates every row before anything is created
     if frame.empty:
         raise UsageError(f"RUN: {run_dir} holds no readable cases")
+    out_dir = check_out_dir(out_dir, force=force, outputs=("report.md", "index.html", *PLOT_FILES))
     try:
         probe = tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-")
     except OSError as exc:
