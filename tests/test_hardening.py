@@ -317,7 +317,9 @@ def test_8_grid_not_utf8_is_a_usage_error(tmp_path):
 # 9 -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("spec", ["nosuchmodule:func", "json:nosuchfunction"])
 def test_9_unimportable_scipy_patch_is_a_usage_error(tmp_path, spec):
-    proc = gfbench("verify", "--group", "documented", cwd=tmp_path, env={"GFBENCH_SCIPY_PATCH": spec})
+    proc = gfbench(
+        "verify", "--group", "documented", cwd=tmp_path, env={"GFBENCH_SCIPY_PATCH": spec}
+    )
     usage_error(proc, "GFBENCH_SCIPY_PATCH")
     assert "CHANGED" not in proc.stdout
 
