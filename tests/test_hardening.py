@@ -470,3 +470,64 @@ def test_sweep_summary_on_stdout_progress_on_stderr(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "complete: 2/2 cases" in proc.stdout and "speed vs scipy" in proc.stdout
     assert "complete: 2/2" not in proc.stderr
+
+
+# the README's grid example and the shipped grids' full form ------------------------------------
+def test_readme_minimal_grid_is_complete_and_valid(tmp_path):
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```toml\n(# my_grid\.toml\n.+?)```", text, flags=re.S)
+    grid = write_grid(tmp_path, "my_grid.toml", example)
+    proc = gfbench("sweep", "--grid", str(grid), "--dry-run", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    listing = json.loads(proc.stdout)
+    assert listing["n_cases"] == 8  # 2 impls x 2 dtypes x 1 shape x 2 sigmas, as the README says
+    case = listing["cases"][0]
+    # the axes left out come from SciPy's defaults
+    assert (case["mode"], case["truncate"], case["order"], case["cval"]) == ("reflect", 4.0, 0, 0.0)
+
+
+def test_shipped_grids_keep_why_everywhere():
+    from bench.cases import GRID_NAMES, load_grid, tomllib  # tomli on Python 3.10
+
+    for name in GRID_NAMES:
+        grid = load_grid(name)  # strict for shipped names
+        assert grid.cases
+        spec = tomllib.loads((ROOT / "bench" / "grids" / f"{name}.toml").read_text())
+        for group in spec["group"]:
+            stripped = dict(spec, group=[{k: v for k, v in group.items() if k != "why"}])
+            with pytest.raises(ValueError, match="needs a one-line reason"):
+                load_grid(stripped, strict=True)
+            load_grid(stripped, strict=False)  # a user's grid may leave it out
+
+
+def test_user_grid_short_form_equals_the_full_form():
+    from bench.cases import load_grid
+
+    short = {"group": [{"name": "g", "shape": [[16, 12]], "sigma": [1.0, [1.0, 2.0]]}]}
+    full = {
+        "name": "custom",
+        "why": "w",
+        "group": [
+            {
+                "name": "g",
+                "why": "w",
+                **{
+                    axis: {"values": values, "why": "w"}
+                    for axis, values in {
+                        "impl": ["scipy"],
+                        "dtype": ["float64"],
+                        "shape": [[16, 12]],
+                        "sigma": [1.0, [1.0, 2.0]],
+                        "mode": ["reflect"],
+                        "truncate": [4.0],
+                        "order": [0],
+                        "cval": [0.0],
+                    }.items()
+                },
+            }
+        ],
+    }
+    ids = [c.case_id for c in load_grid(short).cases]
+    assert ids == [c.case_id for c in load_grid(full, strict=True).cases] and len(ids) == 2
