@@ -29,6 +29,20 @@ so a report can say *why* a case exists, not only that it does::
 Axes: ``impl``, ``dtype``, ``shape``, ``sigma``, ``mode``, ``truncate``, ``order``, ``cval``
 (each ``{values = [...], why = "..."}``) and the optional ``channel_axis``
 (``{value = int, why = "..."}``). A group's cases are the Cartesian product of its axes.
+
+That full form is required of the shipped grids. A user's grid may be short (``strict=False``,
+the default for files and dicts): an axis may be a plain list (``sigma = [1.0, 2.0]``),
+``channel_axis`` a plain int, ``why`` may be left out, and only ``shape`` and ``sigma`` are
+needed (the rest default to ``USER_DEFAULTS``: scipy, float64 and SciPy's own defaults)::
+
+    [[group]]
+    name = "photos"
+    shape = [[1080, 1920]]
+    sigma = [1.5, 3.0]
+
+Limits (refused when loading, naming the group): sigma >= ``MIN_SIGMA``, a kernel radius
+``truncate * sigma`` <= ``MAX_RADIUS``, and an ``[[exclude]]`` that leaves no case. Memory is
+checked separately against the machine (``check_memory``, ``gfbench sweep --max-bytes``).
 Cases an implementation cannot do are *not* excluded here: they become ``unsupported`` rows
 with the adapter's reason (``bench.impls``), so the gap stays visible.
 
