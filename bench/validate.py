@@ -457,7 +457,29 @@ def require_resumable(meta: Mapping[str, Any], *, file: str | Path) -> None:
             raise FileError(file, f"{_short(value)} is not a thread count", field=f"threads.{var}")
 
 
-#: verify JSON (``gfbench verify --json``): top-level and per-test fields.
+#: verify JSON (``gfbench verify --json``): per-test fields and a probe's observation.
+VERIFY_TEST_FIELDS: dict[str, Check] = {
+    "nodeid": (_str, "a string"),
+    "outcome": (_str, "a string"),
+    "case": _OPT_STR,
+    "group": _OPT_STR,
+    "message": _OPT_STR,
+    "details": _DICT_OR_NULL,
+}
+OBSERVED_FIELDS: dict[str, Check] = {
+    "accepted": _OPT_BOOL,
+    "exception": _OPT_STR,
+    "message": _OPT_STR,
+    "dtype": _OPT_STR,
+    "shape": (_opt(_list_of(_is_int)), "a list of ints or null"),
+    "sha256": _OPT_STR,
+    # sums of large outputs may overflow to inf, which Python's json writes as Infinity
+    "sum": (_opt(lambda v: _is_int(v) or isinstance(v, float)), "a number or null"),
+    "max": (_opt(lambda v: _is_int(v) or isinstance(v, float)), "a number or null"),
+    "warnings": (_opt(_list_of(_str)), "a list of strings or null"),
+}
+
+
 def validate_verify(data: Any, *, file: str | Path) -> dict[str, Any]:
     """Check a decoded verify result; FileError naming the field otherwise."""
     if not isinstance(data, dict):
@@ -473,10 +495,12 @@ def validate_verify(data: Any, *, file: str | Path) -> dict[str, Any]:
         where = f"tests[{index}]"
         if not isinstance(test, dict):
             raise FileError(file, f"must be an object, got {_kind(test)}", field=where)
-        for key in ("nodeid", "outcome"):
-            if key in test and not isinstance(test[key], str):
-                raise FileError(file, "must be a string", field=f"{where}.{key}")
-    for key in ("environment", "summary"):
+        _check_fields(test, VERIFY_TEST_FIELDS, file=file, prefix=f"{where}.")
+        details = test.get("details")
+        observed = details.get("observed") if isinstance(details, dict) else None
+        if isinstance(observed, dict):
+            _check_fields(observed, OBSERVED_FIELDS, file=file, prefix=f"{where}.details.observed.")
+    for key in ("environment", "summary", "capabilities"):
         if key in data and not isinstance(data[key], dict):
             raise FileError(file, "must be an object", field=key)
     return data

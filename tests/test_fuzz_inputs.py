@@ -257,3 +257,76 @@ def test_any_grid_toml_gives_exit_0_or_2(tmp_path_factory, how, axes, extra, tex
 
 
 BASE_AXES = {"shape": "[[12, 10]]", "sigma": "[1.0]"}
+
+
+def verify_document() -> dict:
+    """A small verify result: one probe, one golden case, one other check."""
+    observed = {
+        "accepted": True,
+        "dtype": "float64",
+        "shape": [4, 4],
+        "sha256": "ab" * 32,
+        "sum": 12.5,
+        "max": 1.0,
+        "warnings": [],
+    }
+    return {
+        "tool": "gfbench verify",
+        "capabilities": {"radius": True},
+        "tests": [
+            {
+                "nodeid": "reference/test_probes.py::test_probe[p1]",
+                "case": "p1",
+                "outcome": "passed",
+                "message": "",
+                "details": {"observed": dict(observed)},
+            },
+            {
+                "nodeid": "reference/test_golden.py::test_golden[g1]",
+                "case": "g1",
+                "outcome": "passed",
+                "message": "",
+                "details": {"observed": dict(observed)},
+            },
+            {"nodeid": "reference/test_oracle.py::test_other", "outcome": "passed"},
+        ],
+    }
+
+
+TEST_KEYS = ["nodeid", "case", "outcome", "message", "details"]
+OBSERVED_KEYS = [
+    "accepted",
+    "exception",
+    "message",
+    "dtype",
+    "shape",
+    "sha256",
+    "sum",
+    "max",
+    "warnings",
+]
+
+
+@FUZZ
+@given(
+    where=st.sampled_from(["top", "test", "observed"]),
+    index=st.integers(min_value=0, max_value=2),
+    key=st.sampled_from(["tool", "tests", "capabilities", *TEST_KEYS, *OBSERVED_KEYS]),
+    value=st.just(DELETE) | json_values,
+)
+def test_any_verify_json_gives_exit_0_or_2(tmp_path_factory, where, index, key, value):
+    root = tmp_path_factory.getbasetemp() / "fuzz-verify"
+    root.mkdir(exist_ok=True)
+    good, bad = verify_document(), verify_document()
+    if where == "top":
+        bad = mutate(bad, key, value)
+    elif where == "test":
+        bad["tests"][index] = mutate(bad["tests"][index], key, value)
+    elif "details" in bad["tests"][index]:
+        details = bad["tests"][index]["details"]
+        details["observed"] = mutate(details["observed"], key, value)
+    (root / "a.json").write_text(dump(good))
+    (root / "b.json").write_text(dump(bad))
+    before = snapshot(root)
+    check_outcome(*call("compare", str(root / "a.json"), str(root / "b.json")), verdicts=True)
+    assert snapshot(root) == before
