@@ -500,9 +500,13 @@ def load(path: str | Path):
     """
     import pandas as pd
 
-    data = json.loads(result_path(path).read_text(encoding="utf-8"))
+    from bench.validate import read_json_object, validate_bigarray
+
+    file = result_path(path)
+    data = read_json_object(file, what="bigarray result")
     if data.get("kind") != "bigarray" or data.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path}: not a gfbench bigarray result (schema {SCHEMA_VERSION})")
+    validate_bigarray(data, file=file)  # a FileError is a ValueError too
     frame = pd.DataFrame(data["modes"])
     frame.attrs["bigarray"] = {k: v for k, v in data.items() if k != "modes"}
     return frame

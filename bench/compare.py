@@ -132,6 +132,10 @@ def _side_from_runs(
 
 def _env_side(path: Path) -> Side:
     env = _read_json(path / "env.json", "matrix environment")
+    from bench.validate import FileError
+
+    if not isinstance(env.get("versions"), (dict, type(None))):
+        raise FileError(path / "env.json", "must be an object", field="versions")
     label = str(env.get("label") or path.name)
     verify_path = path / "verify.json"
     verify = (

@@ -531,3 +531,22 @@ def test_user_grid_short_form_equals_the_full_form():
     }
     ids = [c.case_id for c in load_grid(short).cases]
     assert ids == [c.case_id for c in load_grid(full, strict=True).cases] and len(ids) == 2
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        [1],
+        {"kind": "bigarray", "schema_version": 1, "modes": "all"},
+        {
+            "kind": "bigarray",
+            "schema_version": 1,
+            "modes": [{"mode": "wrap", "n_diff_pixels": "x"}],
+        },
+    ],
+)
+def test_hostile_bigarray_json_is_ignored_with_a_warning(run, tmp_path, document):
+    (run / "bigarray.json").write_text(json.dumps(document))
+    proc = gfbench("report", str(run), "--format", "md", "--out", "r", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: ignoring" in proc.stderr and "Traceback" not in proc.stderr
