@@ -664,7 +664,7 @@ def main(args: argparse.Namespace) -> int:
 def _check_writable(path: Path, *, force: bool = False) -> None:
     # before minutes of computing: fail now on an unwritable --out. A real write probe, not
     # os.access, which says yes to root everywhere (issue 10)
-    from bench.validate import check_out_file
+    from bench.outputs import check_out_file
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

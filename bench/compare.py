@@ -776,7 +776,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bench.validate import check_out_dir
+    from bench.outputs import check_out_dir
 
     if args.limit < 1:
         raise UsageError(f"--limit must be >= 1, got {args.limit}")

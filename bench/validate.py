@@ -8,15 +8,13 @@ row is then built as a ``bench.store.Row`` so its own cross-field checks run too
 
 Paths: an identifier that becomes a path component (a run id, a matrix environment folder) must
 match ``IDENTIFIER`` and, once joined and resolved, stay inside its parent (``child_path``).
-Outputs: ``check_out_file`` / ``check_out_dir`` run before any work starts, for every verb, and
-refuse to overwrite without ``--force``.
+Output paths are checked by ``bench.outputs``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -73,68 +71,6 @@ def child_path(parent: str | Path, name: str, *, what: str) -> Path:
     if target == base or base not in target.parents:
         raise UsageError(f"{what}: {name!r} would leave the folder {str(base)!r}")
     return target
-
-
-def _write_probe(folder: Path) -> None:
-    probe = folder / f".gfbench-write-probe-{os.getpid()}"
-    probe.write_text("ok", encoding="utf-8")
-    probe.unlink()
-
-
-def check_out_file(path: str | Path, *, option: str = "--out", force: bool = False) -> Path:
-    """Check that a single output file can be written; before any work starts.
-
-    Refused (UsageError): a directory, a special file (``/dev/full``), a folder that does not
-    exist or is not writable, and an existing file unless ``force``.
-    """
-    p = Path(path)
-    if p.is_dir():
-        raise UsageError(f"{option}: {str(p)!r} is a folder; give a file path")
-    if p.exists() or p.is_symlink():
-        if not p.is_file():
-            raise UsageError(f"{option}: {str(p)!r} is not a regular file")
-        if not force:
-            raise UsageError(f"{option}: {str(p)!r} already exists; pass --force to overwrite it")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"{option}: folder {str(parent)!r} does not exist")
-    try:
-        _write_probe(parent)
-    except OSError as exc:
-        raise UsageError(
-            f"{option}: cannot write into {str(parent)!r}: {exc.strerror or exc}"
-        ) from None
-    return p
-
-
-def check_out_dir(
-    path: str | Path,
-    *,
-    option: str = "--out",
-    force: bool = False,
-    outputs: tuple[str, ...] = (),
-) -> Path:
-    """Check that an output folder can be created and written; before any work starts.
-
-    ``outputs``: names of the files the verb writes there. If any already exists, the folder
-    is refused unless ``force`` (a report or a comparison is never silently overwritten).
-    Creates the folder.
-    """
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise UsageError(f"{option}: {str(p)!r} exists and is not a folder")
-    existing = [name for name in outputs if (p / name).exists()]
-    if existing and not force:
-        raise UsageError(
-            f"{option}: {str(p)!r} already holds {existing[0]}; pass --force to overwrite, "
-            "or choose another folder"
-        )
-    try:
-        p.mkdir(parents=True, exist_ok=True)
-        _write_probe(p)
-    except OSError as exc:
-        raise UsageError(f"{option}: cannot write into {str(p)!r}: {exc.strerror or exc}") from None
-    return p
 
 
 # -- JSON files ----------------------------------------------------------------------------------
@@ -557,8 +493,6 @@ __all__ = [
     "IDENTIFIER",
     "FileError",
     "check_identifier",
-    "check_out_dir",
-    "check_out_file",
     "child_path",
     "read_json_object",
     "require_resumable",

@@ -339,7 +339,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     if args.out is not None:  # before the suite runs: a folder, /dev/full, an existing file
-        from bench.validate import check_out_file
+        from bench.outputs import check_out_file
 
         check_out_file(args.out, force=args.force)
     result = verify(groups=args.group, update=args.update_golden)

@@ -240,7 +240,8 @@ def render(
             raise UsageError(
                 f"--{name.replace('_', '-')}: must be a finite number >= 0, got {value}"
             )
-    from bench.validate import check_out_dir, child_path
+    from bench.outputs import check_out_dir
+    from bench.validate import child_path
 
     run_dir, meta = check_run(Path(run_path))
     if out_dir is None:  # run_id is untrusted: it matched IDENTIFIER on load; stay in reports/
