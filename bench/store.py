@@ -341,7 +341,10 @@ def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
     """
     if not file.exists():
         return [], 0
-    data = file.read_bytes()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:  # a folder named cases.jsonl, no permission ...
+        raise UsageError(f"{file}: cannot read it: {exc.strerror or exc}") from None
     rows: list[dict] = []
     offset = 0
     lines = data.split(b"\n")

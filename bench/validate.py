@@ -104,7 +104,8 @@ def _short(value: Any) -> str:
 
 # predicates on decoded JSON values
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    # within int64: pandas and numpy hold larger ones as Python objects that break arithmetic
+    return isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63
 
 
 def _is_num(v: Any) -> bool:

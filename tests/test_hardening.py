@@ -550,3 +550,20 @@ def test_hostile_bigarray_json_is_ignored_with_a_warning(run, tmp_path, document
     proc = gfbench("report", str(run), "--format", "md", "--out", "r", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "warning: ignoring" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cases_jsonl_that_is_a_folder_is_refused(run, base, tmp_path):
+    (run / "cases.jsonl").unlink()
+    (run / "cases.jsonl").mkdir()
+    usage_error(gfbench("compare", str(base / "tiny_run"), str(run), cwd=tmp_path), "cases.jsonl")
+
+
+@pytest.mark.parametrize("value", [10**30, [10**20, 3]])
+def test_integers_beyond_int64_are_refused(run, tmp_path, value):
+    edit_rows(
+        run,
+        lambda rows: (
+            rows[0].update(npix=value) if isinstance(value, int) else rows[0].update(shape=value)
+        ),
+    )
+    usage_error(gfbench("report", str(run), "--out", "r", cwd=tmp_path), "line 1")
