@@ -567,3 +567,11 @@ def test_integers_beyond_int64_are_refused(run, tmp_path, value):
         ),
     )
     usage_error(gfbench("report", str(run), "--out", "r", cwd=tmp_path), "line 1")
+
+
+def test_readme_report_example_command_refuses_to_overwrite_the_committed_example(run, tmp_path):
+    example = ROOT / "reports" / "example"
+    before = snapshot(example)
+    proc = gfbench("report", str(run), "--out", str(example), cwd=tmp_path)
+    usage_error(proc, "already holds", "--force")
+    assert snapshot(example) == before
