@@ -41,6 +41,8 @@ Across versions and machines
 Shell
     ``bench.run``          ``gfbench run``: verify, quick sweep, report
     ``bench.cli``          the thin command-line shell; ``bench.exitcodes`` the shared codes
+    ``bench.validate``     checks of every file read from disk (file, line, field; exit 2)
+    ``bench.outputs``      checks of every output path, before any work (``--force``)
 
 The public Python API is listed in ``__all__``; everything else is private.
 """

@@ -500,9 +500,13 @@ def load(path: str | Path):
     """
     import pandas as pd
 
-    data = json.loads(result_path(path).read_text(encoding="utf-8"))
+    from bench.validate import read_json_object, validate_bigarray
+
+    file = result_path(path)
+    data = read_json_object(file, what="bigarray result")
     if data.get("kind") != "bigarray" or data.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path}: not a gfbench bigarray result (schema {SCHEMA_VERSION})")
+    validate_bigarray(data, file=file)  # a FileError is a ValueError too
     frame = pd.DataFrame(data["modes"])
     frame.attrs["bigarray"] = {k: v for k, v in data.items() if k != "modes"}
     return frame
@@ -599,6 +603,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="write the result: PATH.json, or PATH/bigarray.json for a folder such as a run folder",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite the result file if it exists"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -616,7 +623,7 @@ def main(args: argparse.Namespace) -> int:
         oracle_tiles=args.oracle_tiles,
     )
     if args.out is not None:
-        _check_writable(result_path(args.out))
+        _check_writable(result_path(args.out), force=args.force)
     client = None
     if args.scheduler:
         from bench.executors_dask import connect
@@ -641,7 +648,10 @@ def main(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     if args.out is not None:
-        path = write(result, args.out)
+        try:
+            path = write(result, args.out)
+        except OSError as exc:  # checked up front; the disk may still fill up meanwhile
+            raise UsageError(f"--out: cannot write {str(args.out)!r}: {exc.strerror}") from None
         if not args.json:
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
@@ -651,13 +661,15 @@ def main(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _check_writable(path: Path) -> None:
-    # before minutes of computing: fail now on an unwritable --out
-    folder = path.parent
-    probe_dir = folder
-    while not probe_dir.exists():
-        probe_dir = probe_dir.parent
-    import os
+def _check_writable(path: Path, *, force: bool = False) -> None:
+    # before minutes of computing: fail now on an unwritable --out. A real write probe, not
+    # os.access, which says yes to root everywhere (issue 10)
+    from bench.outputs import check_out_file
 
-    if not probe_dir.is_dir() or not os.access(probe_dir, os.W_OK):
-        raise UsageError(f"--out: {str(folder)!r} is not a writable folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"--out: cannot create the folder {str(path.parent)!r}: {exc.strerror or exc}"
+        ) from None
+    check_out_file(path, force=force)

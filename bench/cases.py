@@ -29,11 +29,25 @@ so a report can say *why* a case exists, not only that it does::
 Axes: ``impl``, ``dtype``, ``shape``, ``sigma``, ``mode``, ``truncate``, ``order``, ``cval``
 (each ``{values = [...], why = "..."}``) and the optional ``channel_axis``
 (``{value = int, why = "..."}``). A group's cases are the Cartesian product of its axes.
+
+That full form is required of the shipped grids. A user's grid may be short (``strict=False``,
+the default for files and dicts): an axis may be a plain list (``sigma = [1.0, 2.0]``),
+``channel_axis`` a plain int, ``why`` may be left out, and only ``shape`` and ``sigma`` are
+needed (the rest default to ``USER_DEFAULTS``: scipy, float64 and SciPy's own defaults)::
+
+    [[group]]
+    name = "photos"
+    shape = [[1080, 1920]]
+    sigma = [1.5, 3.0]
+
+Limits (refused when loading, naming the group): sigma >= ``MIN_SIGMA``, a kernel radius
+``truncate * sigma`` <= ``MAX_RADIUS``, and an ``[[exclude]]`` that leaves no case. Memory is
+checked separately against the machine (``check_memory``, ``gfbench sweep --max-bytes``).
 Cases an implementation cannot do are *not* excluded here: they become ``unsupported`` rows
 with the adapter's reason (``bench.impls``), so the gap stays visible.
 
-Public API: ``Case``, ``Grid``, ``load_grid(name_or_path_or_dict)``, ``DTYPES``, ``MODES``,
-``GRID_NAMES``.
+Public API: ``Case``, ``Grid``, ``load_grid(name_or_path_or_dict)``, ``check_memory``,
+``DTYPES``, ``MODES``, ``GRID_NAMES``.
 """
 
 from __future__ import annotations
@@ -56,6 +70,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from bench import oracle
 from bench.exitcodes import UsageError
+from bench.validate import MAX_RADIUS, MIN_SIGMA
 
 #: dtype label -> (input dtype, output dtype). "uint8->float32" means uint8 input filtered
 #: into a float32 output (SciPy: ``output=np.float32``), the usual way to dodge truncation.
@@ -96,7 +111,12 @@ def radius_for(sigma: float, truncate: float) -> int:
     Kept here, independent of ``bench.oracle.radius_for``, so that cases can be built without
     the oracle; ``tests/test_cases.py`` checks that the two agree.
     """
-    return int(float(truncate) * float(sigma) + 0.5)
+    reach = float(truncate) * float(sigma)
+    if not math.isfinite(reach) or reach > MAX_RADIUS:
+        raise ValueError(
+            f"truncate * sigma = {reach:g} is beyond the largest kernel radius {MAX_RADIUS}"
+        )
+    return int(reach + 0.5)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,13 +176,15 @@ class Case:
         else:
             sig = float(self.sigma)
         object.__setattr__(self, "sigma", sig)
-        if any(not math.isfinite(s) or s <= 0 for s in self.sigmas):
-            raise ValueError(f"Case.sigma must be finite and > 0, got {self.sigma!r}")
+        if any(not math.isfinite(s) or s < MIN_SIGMA for s in self.sigmas):
+            raise ValueError(f"Case.sigma must be finite and >= {MIN_SIGMA:g}, got {self.sigma!r}")
         if self.mode not in MODES:
             raise ValueError(f"Case.mode {self.mode!r} not one of {', '.join(MODES)}")
         if not math.isfinite(self.truncate) or self.truncate <= 0:
             raise ValueError(f"Case.truncate must be > 0, got {self.truncate!r}")
         object.__setattr__(self, "truncate", float(self.truncate))
+        for s in self.sigmas:  # identity and radius must be computable for every case
+            radius_for(s, self.truncate)
         if isinstance(self.order, bool) or int(self.order) != self.order or self.order < 0:
             raise ValueError(f"Case.order must be an int >= 0, got {self.order!r}")
         object.__setattr__(self, "order", int(self.order))
@@ -380,23 +402,25 @@ def _check_value(source: str, where: str, axis: str, value: Any) -> Any:
     raise AssertionError(axis)  # pragma: no cover
 
 
-def _check_why(source: str, where: str, table: Mapping) -> None:
+def _check_why(source: str, where: str, table: Mapping, strict: bool = True) -> None:
+    """``why`` is required in shipped grids (``strict``), optional in a user's own."""
+    if not strict and "why" not in table:
+        return
     why = table.get("why")
     if not isinstance(why, str) or not why.strip():
         raise _fail(source, where, 'needs a one-line reason: why = "..." (a non-empty string)')
 
 
-def _check_axis(source: str, where: str, axis: str, entry: Any) -> tuple:
+def _check_axis(source: str, where: str, axis: str, entry: Any, strict: bool = True) -> tuple:
+    if isinstance(entry, list) and not strict:
+        entry = {"values": entry}  # a user's short form: sigma = [1.0, 2.0]
     if not isinstance(entry, dict):
-        raise _fail(
-            source,
-            where,
-            f'must be a table {{values = [...], why = "..."}}, got {type(entry).__name__}',
-        )
+        form = 'a table {values = [...], why = "..."}' + ("" if strict else " or a list [...]")
+        raise _fail(source, where, f"must be {form}, got {type(entry).__name__}")
     unknown = set(entry) - {"values", "why"}
     if unknown:
         raise _fail(source, where, f"unknown key {sorted(unknown)[0]!r}; allowed: values, why")
-    _check_why(source, where, entry)
+    _check_why(source, where, entry, strict)
     values = entry.get("values")
     if not isinstance(values, list):
         raise _fail(source, where, f"'values' must be a list, got {type(values).__name__}")
@@ -407,10 +431,12 @@ def _check_axis(source: str, where: str, axis: str, entry: Any) -> tuple:
     )
 
 
-def _check_channel_axis(source: str, where: str, entry: Any) -> int:
+def _check_channel_axis(source: str, where: str, entry: Any, strict: bool = True) -> int:
+    if not strict and not isinstance(entry, (dict, bool)) and isinstance(entry, int):
+        entry = {"value": entry}  # a user's short form: channel_axis = -1
     if not isinstance(entry, dict) or set(entry) - {"value", "why"} or "value" not in entry:
-        raise _fail(source, where, 'must be a table {value = <int>, why = "..."}')
-    _check_why(source, where, entry)
+        raise _fail(source, where, 'must be a table {value = <int>, why = "..."} or an int')
+    _check_why(source, where, entry, strict)
     value = entry["value"]
     if not isinstance(value, int) or isinstance(value, bool):
         raise _fail(source, where, f"'value' must be an int axis index, got {value!r}")
@@ -433,15 +459,33 @@ def _read_spec(name_or_path: str | Path) -> tuple[dict, str, str]:
                 "nor an existing TOML file"
             )
         source = str(path)
-        data = path.read_text(encoding="utf-8")
+        try:
+            data = path.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise UsageError(f"--grid: cannot read {text_name!r}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"grid {source}: not UTF-8 text (byte {exc.start}); save the TOML file as UTF-8"
+            ) from None
     try:
         spec = tomllib.loads(data)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise UsageError(f"grid {source}: not valid TOML: {exc}") from None
     return spec, source, Path(source).stem
 
 
-def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
+#: Axes a user's grid may leave out: SciPy's defaults, the subject itself and float64.
+USER_DEFAULTS: dict[str, tuple] = {
+    "impl": ("scipy",),
+    "dtype": ("float64",),
+    "mode": ("reflect",),
+    "truncate": (4.0,),
+    "order": (0,),
+    "cval": (0.0,),
+}
+
+
+def load_grid(name_or_spec: str | Path | Mapping[str, Any], *, strict: bool | None = None) -> Grid:
     """Load, validate and expand a grid.
 
     Parameters
@@ -449,6 +493,11 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
     name_or_spec : str, Path or dict
         A shipped grid name (``"quick"``, ``"full"``), a path to a TOML file, or an already
         parsed grid dict (as stored in ``run.json["grid"]["spec"]``).
+    strict : bool, optional
+        Require the full form: every axis a table with its ``why``, every axis given. Default:
+        True for the shipped grids, False for a user's file or dict, which may write axes as
+        plain lists (``sigma = [1.0, 2.0]``), leave out ``why`` and leave out the axes of
+        ``USER_DEFAULTS`` (``shape`` and ``sigma`` are always needed).
 
     Returns
     -------
@@ -462,6 +511,12 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
         Unknown key, wrong type, empty axis, unknown mode/dtype/impl, missing ``why``; the
         message names the file, the key and the allowed values.
     """
+    if strict is None:
+        strict = (
+            not isinstance(name_or_spec, Mapping)
+            and str(name_or_spec) in GRID_NAMES
+            and not Path(str(name_or_spec)).exists()
+        )
     if isinstance(name_or_spec, Mapping):
         spec, source, fallback = dict(name_or_spec), "<dict>", "custom"
     else:
@@ -476,7 +531,7 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
     name = spec.get("name", fallback)
     if not isinstance(name, str) or not name:
         raise _fail(source, "name", "must be a non-empty string")
-    _check_why(source, "top level", spec)
+    _check_why(source, "top level", spec, strict)
 
     defaults_raw = spec.get("defaults", {})
     if not isinstance(defaults_raw, dict):
@@ -488,8 +543,9 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
             "defaults",
             f"unknown key {sorted(unknown)[0]!r}; allowed: {', '.join((*AXES, 'channel_axis'))}",
         )
-    defaults = {
-        axis: _check_axis(source, f"defaults.{axis}", axis, entry)
+    defaults = {} if strict else dict(USER_DEFAULTS)
+    defaults |= {
+        axis: _check_axis(source, f"defaults.{axis}", axis, entry, strict)
         for axis, entry in defaults_raw.items()
         if axis in AXES
     }
@@ -517,11 +573,11 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
                 where,
                 f"unknown key {sorted(unknown)[0]!r}; allowed: {', '.join(_GROUP_KEYS)}",
             )
-        _check_why(source, where, group)
+        _check_why(source, where, group, strict)
         axes: dict[str, tuple] = {}
         for axis in AXES:
             if axis in group:
-                axes[axis] = _check_axis(source, f"{where}.{axis}", axis, group[axis])
+                axes[axis] = _check_axis(source, f"{where}.{axis}", axis, group[axis], strict)
             elif axis in defaults:
                 axes[axis] = defaults[axis]
             else:
@@ -529,7 +585,7 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
         channel_axis = None
         if "channel_axis" in group:
             channel_axis = _check_channel_axis(
-                source, f"{where}.channel_axis", group["channel_axis"]
+                source, f"{where}.channel_axis", group["channel_axis"], strict
             )
         for values in itertools.product(*(axes[a] for a in AXES)):
             params = dict(zip(AXES, values, strict=True))
@@ -554,7 +610,7 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
                 where,
                 f"unknown key {sorted(unknown)[0]!r}; allowed: why, group, {', '.join(AXES)}",
             )
-        _check_why(source, where, rule)
+        _check_why(source, where, rule, strict)
         match: dict[str, set] = {}
         for key, values in rule.items():
             if key == "why":
@@ -562,6 +618,8 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
             if not isinstance(values, list) or not values:
                 raise _fail(source, f"{where}.{key}", "must be a non-empty list of values")
             if key == "group":
+                if not all(isinstance(v, str) for v in values):
+                    raise _fail(source, f"{where}.group", "must be a list of group names")
                 match[key] = set(values)
             else:
                 match[key] = {_check_value(source, f"{where}.{key}", key, v) for v in values}
@@ -573,6 +631,10 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any]) -> Grid:
         return any(all(getattr(case, k) in vals for k, vals in r.items()) for r in checked_rules)
 
     kept = [c for c in cases.values() if not excluded(c)]
+    if cases and not kept:
+        raise _fail(
+            source, "exclude", f"the [[exclude]] rules remove all {len(cases)} cases; none is left"
+        )
     kept.sort(key=_order_key)
     return Grid(
         name=name,
@@ -592,3 +654,50 @@ def _order_key(case: Case) -> tuple:
 def expand(cases: Iterable[Case]) -> list[dict[str, Any]]:
     """The cases as plain dicts (for ``--dry-run`` listings and tests)."""
     return [{"case_id": c.case_id, "group": c.group, **c.params()} for c in cases]
+
+
+# ---------------------------------------------------------------------------------------------
+# memory limits
+
+#: Bytes per element beyond input and output: the oracle's float64 input copy, its float64
+#: ideal output and SciPy's float64 line buffers / a peer's float64 scratch (measured peaks of
+#: the quick grid stay under this).
+_SCRATCH_BYTES_PER_ELEMENT = 3 * 8
+
+
+def case_bytes(case: Case) -> int:
+    """Memory one case needs while measured: input, output and float64 scratch, in bytes."""
+    import numpy as np
+
+    per_element = (
+        np.dtype(case.dtype_in).itemsize
+        + np.dtype(case.dtype_out).itemsize
+        + _SCRATCH_BYTES_PER_ELEMENT
+    )
+    return case.npix * per_element
+
+
+def default_max_bytes() -> int:
+    """Half the memory available now: the margin leaves room for the interpreter, the peers'
+    own buffers and whatever else the machine runs."""
+    import psutil
+
+    return int(psutil.virtual_memory().available // 2)
+
+
+def check_memory(cases: Iterable[Case], max_bytes: int | None = None) -> int:
+    """Refuse (UsageError, naming the case) a case that needs more than ``max_bytes``.
+
+    ``max_bytes`` None: ``default_max_bytes()``. Returns the limit used.
+    """
+    limit = default_max_bytes() if max_bytes is None else int(max_bytes)
+    for case in cases:
+        need = case_bytes(case)
+        if need > limit:
+            raise UsageError(
+                f"case {case.case_id} ({case.group}: {case.label()}) needs about "
+                f"{need / 2**30:.3g} GiB, over the limit of {limit / 2**30:.3g} GiB "
+                "(half the memory available now); use smaller shapes, or --max-bytes N to "
+                "raise the limit"
+            )
+    return limit

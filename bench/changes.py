@@ -38,8 +38,11 @@ OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC = (
 )
 PROBE, GOLDEN, VERIFY_CHECK = "api-probe", "golden", "verify-check"
 MISSING, NOT_COMPARABLE = "missing", "not-comparable"
+# a case of the baseline that the candidate lost ("only in A") is a change: a gate that
+# passes when the candidate silently stopped running cases would pass on nothing (issue 10)
+LOST = "lost"
 CHANGE_KINDS_FAILING = (
-    OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC, PROBE, GOLDEN, VERIFY_CHECK,
+    OUTPUT, DTYPE, STATUS, ERROR, NONDETERMINISTIC, PROBE, GOLDEN, VERIFY_CHECK, LOST,
 )  # fmt: skip
 
 
@@ -170,7 +173,7 @@ def compare_run_correctness(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, 
         if ga is None or gb is None:
             present = gb if ga is None else ga
             base.update(
-                kind=MISSING,
+                kind=MISSING if ga is None else LOST,
                 case=case_label(present[0]),
                 detail="only in B" if ga is None else "only in A",
             )
@@ -334,7 +337,7 @@ def compare_verify(a: dict, b: dict) -> tuple[list[dict[str, Any]], list[dict[st
             if ta is None or tb is None:
                 changes.append(
                     {
-                        "kind": MISSING,
+                        "kind": MISSING if ta is None else LOST,
                         "case": label,
                         "detail": "only in B" if ta is None else "only in A",
                     }

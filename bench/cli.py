@@ -80,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(verb).parse_args(args_list[1:])
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    _plain_warnings(verb)
     try:
         return int(args._main(args))
     except UsageError as exc:
@@ -88,6 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"gfbench {verb}: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
+
+
+def _plain_warnings(verb: str) -> None:
+    """Show Python warnings as one line on stderr, not as a source-location UserWarning."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"gfbench {verb}: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
 
 
 def entry() -> None:

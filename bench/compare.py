@@ -130,13 +130,9 @@ def _load_run_frame(path: Path) -> tuple[pd.DataFrame, dict]:
 
 
 def _read_json(path: Path, what: str) -> dict:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{what} {path}: cannot read JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise UsageError(f"{what} {path}: expected a JSON object")
-    return data
+    from bench.validate import read_json_object
+
+    return read_json_object(path, what=what)
 
 
 def _side_from_runs(
@@ -158,9 +154,17 @@ def _side_from_runs(
 
 def _env_side(path: Path) -> Side:
     env = _read_json(path / "env.json", "matrix environment")
+    from bench.validate import FileError
+
+    if not isinstance(env.get("versions"), (dict, type(None))):
+        raise FileError(path / "env.json", "must be an object", field="versions")
     label = str(env.get("label") or path.name)
     verify_path = path / "verify.json"
-    verify = _read_json(verify_path, "verify result") if verify_path.is_file() else None
+    verify = (
+        _check_verify(_read_json(verify_path, "verify result"), verify_path)
+        if verify_path.is_file()
+        else None
+    )
     runs_root = path / "runs"
     run_dirs = sorted(p.parent for p in runs_root.glob("*/run.json")) if runs_root.is_dir() else []
     if not run_dirs and verify is None:
@@ -191,11 +195,17 @@ def load_sides(paths: Sequence[str | Path]) -> list[Side]:
         elif (path / "env.json").is_file():
             sides.append(_env_side(path))
         elif (path / "matrix.json").is_file():
-            matrix = _read_json(path / "matrix.json", "matrix")
+            from bench.validate import child_path, validate_matrix
+
+            matrix_file = path / "matrix.json"
+            matrix = validate_matrix(_read_json(matrix_file, "matrix"), file=matrix_file)
             envs = [e for e in matrix.get("environments", []) if e.get("status") == "ok"]
             if not envs:
                 raise UsageError(f"matrix {path}: no environment completed (see matrix.json)")
-            sides.extend(_env_side(path / e["folder"]) for e in envs)
+            sides.extend(
+                _env_side(child_path(path, e["folder"], what=f"{matrix_file}: folder"))
+                for e in envs
+            )
         else:
             raise UsageError(
                 f"compare: {path} is not a run folder (run.json), a matrix folder "
@@ -220,12 +230,9 @@ def load_sides(paths: Sequence[str | Path]) -> list[Side]:
 
 
 def _check_verify(data: dict, path: Path) -> dict:
-    if data.get("tool") != "gfbench verify" or not isinstance(data.get("tests"), list):
-        raise UsageError(
-            f"verify result {path}: expected the JSON of `gfbench verify --json` "
-            '(with "tool": "gfbench verify" and a "tests" list)'
-        )
-    return data
+    from bench.validate import validate_verify
+
+    return validate_verify(data, file=path)
 
 
 # --------------------------------------------------------------------------- performance
@@ -553,18 +560,27 @@ def compare_sides(
     for side in (a, b):
         if (note := _busy_note(side)) is not None:
             result.notes.append(note)
-    if a.verify is not None and b.verify is not None:
+    shares_verify = a.verify is not None and b.verify is not None
+    shares_runs = a.frame is not None and b.frame is not None
+    if not (shares_verify or shares_runs):
+        raise UsageError(
+            f"compare: {a.label} ({_kind_text(a)}) and {b.label} ({_kind_text(b)}) are of "
+            "different kinds; compare runs with runs and verify results with verify results"
+        )
+    if shares_verify:
         changes, api = compare_verify(a.verify, b.verify)
         result.changes.extend(changes)
         result.api.extend(api)
-        result.cases_compared += len(verify_tests(a.verify, None))
+        result.cases_compared += len(
+            set(verify_tests(a.verify, None)) & set(verify_tests(b.verify, None))
+        )
     elif (a.verify is None) != (b.verify is None):
         result.notes.append(
             "only one side has a verify result: golden cases and probes not compared"
         )
     if a.frame is not None and b.frame is not None:
         result.changes.extend(compare_run_correctness(a.frame, b.frame))
-        result.cases_compared += int(a.frame["case_id"].nunique())
+        result.cases_compared += len(set(a.frame["case_id"]) & set(b.frame["case_id"]))
         matched = time_matched(a, b)
         result.perf = compare_run_performance(
             a.frame, b.frame, threshold=threshold, alpha=alpha, time_matched=matched
@@ -584,7 +600,18 @@ def compare_sides(
             )
     elif (a.frame is None) != (b.frame is None):
         result.notes.append("only one side has a run: per-case outputs and timing not compared")
+    if result.cases_compared == 0:
+        raise UsageError(
+            f"compare: {a.label} and {b.label} share no comparable case (an empty run, or runs "
+            "of different grids); a gate that compared nothing cannot pass"
+        )
     return result
+
+
+def _kind_text(side: Side) -> str:
+    if side.frame is not None and side.verify is not None:
+        return "runs and a verify result"
+    return "a run" if side.frame is not None else "a verify result"
 
 
 def compare(
@@ -778,12 +805,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=None, help="also write compare.json, compare.md and plots here"
     )
+    parser.add_argument(
+        "--force", action="store_true", help="replace compare.json/compare.md already in --out"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def main(args: argparse.Namespace) -> int:
+    from bench.outputs import check_out_dir
+
     if args.limit < 1:
         raise UsageError(f"--limit must be >= 1, got {args.limit}")
+    if args.out is not None:  # before any work, like every verb's --out
+        check_out_dir(args.out, force=args.force, outputs=("compare.json", "compare.md"))
     result = compare(
         args.paths,
         threshold=args.threshold,

@@ -79,6 +79,33 @@ EXECUTORS: dict[str, type[Executor]] = {"serial": SerialExecutor}
 EXECUTOR_NAMES: tuple[str, ...] = ("serial", "dask")
 
 
+def check_executor_options(
+    name: str = "serial", *, scheduler: str | None = None, workers: int | None = None
+) -> None:
+    """The checks of ``make_executor`` that need no cluster (``--dry-run`` runs them too).
+
+    Raises
+    ------
+    bench.exitcodes.UsageError
+        Unknown name, or options that do not apply to it.
+    """
+    if name not in EXECUTOR_NAMES:
+        raise UsageError(
+            f"--executor: unknown value {name!r}; allowed: {', '.join(EXECUTOR_NAMES)}"
+        )
+    if name == "serial" and (scheduler is not None or workers is not None):
+        raise UsageError("--scheduler/--workers: only with --executor dask")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise UsageError(f"--workers: got {workers!r}; allowed: an int >= 1")
+    if workers is not None and scheduler:
+        raise UsageError(
+            "--workers: sizes the LocalCluster started without --scheduler; "
+            "an existing cluster brings its own workers"
+        )
+
+
 def make_executor(
     name: str = "serial",
     *,
@@ -96,9 +123,8 @@ def make_executor(
     bench.exitcodes.UsageError
         Unknown name, options that do not apply to it, or an unreachable scheduler.
     """
+    check_executor_options(name, scheduler=scheduler, workers=workers)
     if name == "serial":
-        if scheduler is not None or workers is not None:
-            raise UsageError("--scheduler/--workers: only with --executor dask")
         return SerialExecutor()
     if name == "dask":
         try:

@@ -113,7 +113,51 @@ def _error_text(stage: str, exc: BaseException) -> str:
 
 
 def run_case(case: Case, settings: CaseSettings) -> Row:
-    """Run one case and return its row; never raises for a failing implementation."""
+    """Run one case and return its row; never raises: any failure becomes an ``error`` row
+    (issue 10: one bad case never stops a sweep, whatever fails, identity included)."""
+    t_case = time.perf_counter()
+    try:
+        return _run_case(case, settings)
+    except Exception as exc:
+        try:
+            ident = identity_fields(case)
+        except Exception:  # the identity itself failed: keep what is plain data
+            ident = _plain_identity(case)
+        return Row(
+            **ident,
+            status="error",
+            reason=_error_text("case", exc),
+            case_seconds=time.perf_counter() - t_case,
+            host=_HOST,
+            finished_at=utc_now(),
+        )
+
+
+def _plain_identity(case: Case) -> dict[str, Any]:
+    """Identity fields without derived values that can fail (radius: empty)."""
+    return {
+        "case_id": case.case_id,
+        "group": case.group,
+        "impl": case.impl,
+        "dtype": case.dtype,
+        "dtype_in": case.dtype_in,
+        "dtype_out": case.dtype_out,
+        "shape": case.shape,
+        "ndim": case.ndim,
+        "npix": case.npix,
+        "channels": case.channels,
+        "sigma": case.sigma,
+        "mode": case.mode,
+        "truncate": case.truncate,
+        "order": case.order,
+        "cval": case.cval,
+        "radius": (),
+        "axes": case.axes,
+        "family": case.family,
+    }
+
+
+def _run_case(case: Case, settings: CaseSettings) -> Row:
     t_case = time.perf_counter()
     ident = identity_fields(case)
 

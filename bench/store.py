@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.exitcodes import UsageError
+from bench.validate import read_json_object, validate_row, validate_run_meta
 
 SCHEMA_VERSION = 1
 RUN_FILE = "run.json"
@@ -317,26 +318,19 @@ def resolve_run(path: str | Path, *, option: str = "path") -> Path:
 
 def _started_at(run_dir: Path) -> str:
     try:
-        return str(json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))["started_at"])
-    except (OSError, ValueError, KeyError):
+        meta = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return ""
+    value = meta.get("started_at") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def load_run_meta(path: str | Path) -> dict[str, Any]:
     """The parsed ``run.json`` of the run at ``path`` (see ``resolve_run``)."""
     run_dir = resolve_run(path)
     file = run_dir / RUN_FILE
-    try:
-        meta = json.loads(file.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise UsageError(f"{file}: not valid JSON: {exc}") from None
-    version = meta.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise UsageError(
-            f"{file}: schema_version {version!r} is not supported; this gfbench reads "
-            f"{SCHEMA_VERSION}"
-        )
-    return meta
+    meta = read_json_object(file, what="run.json")
+    return validate_run_meta(meta, file=file, schema_version=SCHEMA_VERSION)
 
 
 def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
@@ -347,7 +341,10 @@ def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
     """
     if not file.exists():
         return [], 0
-    data = file.read_bytes()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:  # a folder named cases.jsonl, no permission ...
+        raise UsageError(f"{file}: cannot read it: {exc.strerror or exc}") from None
     rows: list[dict] = []
     offset = 0
     lines = data.split(b"\n")
@@ -361,9 +358,7 @@ def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
             if not complete:
                 raise ValueError("no final newline")
             row = json.loads(raw)
-            if not isinstance(row, dict) or "case_id" not in row:
-                raise ValueError("not a row object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             if is_last or (number == len(lines) - 1 and lines[-1] == b""):
                 warnings.warn(
                     f"{file}: line {number} is incomplete ({exc}); ignoring it"
@@ -372,7 +367,7 @@ def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
                 )
                 break
             raise UsageError(f"{file}: line {number} is not a valid row: {exc}") from None
-        rows.append(row)
+        rows.append(validate_row(row, file=file, line=number))
         offset += len(raw) + 1
     return rows, offset
 
@@ -419,6 +414,35 @@ def _flatten_for_table(frame, *, json_lists: bool):
     return out
 
 
+#: Cell openings a spreadsheet reads as a formula (OWASP "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe_cell(value: Any) -> Any:
+    """``value``, or ``"'" + value`` for a text cell a spreadsheet would run as a formula.
+
+    Numbers stay numbers, and so does text that is exactly a number (``"-1.5"``): only text
+    that starts like a formula and is not a number gets the neutralising single quote.
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
+def _spreadsheet_safe(frame):
+    from pandas.api.types import is_numeric_dtype
+
+    out = frame.copy()
+    for col in out.columns:
+        if not is_numeric_dtype(out[col]):  # object or pandas' string dtype: text cells
+            out[col] = out[col].astype(object).map(spreadsheet_safe_cell)
+    return out
+
+
 def export(
     path: str | Path,
     formats: Sequence[str] = ("csv", "parquet"),
@@ -427,7 +451,9 @@ def export(
 ) -> list[Path]:
     """Write the run's table as CSV and/or Parquet next to it (or into ``dest``).
 
-    CSV: list columns (``shape``, ``samples_ns`` ...) are JSON strings. Parquet (pyarrow):
+    CSV: list columns (``shape``, ``samples_ns`` ...) are JSON strings; a text cell starting
+    with ``=``, ``+``, ``-`` or ``@`` (not a number) gets a leading ``'`` so a spreadsheet
+    shows it instead of running it. Parquet (pyarrow):
     lists stay lists, except mixed columns (``sigma``: scalar or per-axis list) which become
     JSON strings. Returns the written paths.
     """
@@ -442,7 +468,7 @@ def export(
     written = []
     if "csv" in formats:
         file = target / "cases.csv"
-        _flatten_for_table(frame, json_lists=True).to_csv(file, index=False)
+        _spreadsheet_safe(_flatten_for_table(frame, json_lists=True)).to_csv(file, index=False)
         written.append(file)
     if "parquet" in formats:
         file = target / "cases.parquet"

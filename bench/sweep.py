@@ -43,8 +43,15 @@ from pathlib import Path
 from typing import Any
 
 from bench import impls as impl_registry
-from bench.cases import DTYPES, Case, Grid, load_grid
-from bench.executors import EXECUTOR_NAMES, EXECUTORS, Executor, SerialExecutor, make_executor
+from bench.cases import DTYPES, Case, Grid, check_memory, load_grid
+from bench.executors import (
+    EXECUTOR_NAMES,
+    EXECUTORS,
+    Executor,
+    SerialExecutor,
+    check_executor_options,
+    make_executor,
+)
 from bench.exitcodes import ExitCode, UsageError
 from bench.measure import PEAK_MEM_METHOD, CaseSettings
 from bench.store import (
@@ -235,8 +242,12 @@ def summarize_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return table
 
 
-def _print_summary(console, result: SweepResult) -> None:
+def _print_summary(console, result: SweepResult, out=None) -> None:
+    """The table and the final line go to ``out`` (stdout: ``gfbench sweep > log`` keeps
+    them); the hints about unstable cases to ``console`` (stderr)."""
     from tabulate import tabulate
+
+    out = out or console
 
     rows = [
         [
@@ -259,7 +270,7 @@ def _print_summary(console, result: SweepResult) -> None:
         "unstable",
         "speed vs scipy (cases)",
     ]
-    console.print(tabulate(rows, headers=headers), markup=False, highlight=False, soft_wrap=True)
+    out.print(tabulate(rows, headers=headers), markup=False, highlight=False, soft_wrap=True)
     if len(result.unstable) > _UNSTABLE_LINES:
         console.print(
             f"[yellow]unstable[/] ... and {len(result.unstable) - _UNSTABLE_LINES} more "
@@ -275,7 +286,7 @@ def _print_summary(console, result: SweepResult) -> None:
             soft_wrap=True,
         )
     frac = result.accuracy_seconds / result.wall_seconds if result.wall_seconds else 0.0
-    console.print(
+    out.print(
         f"{result.status}: {sum(result.counts.values())}/{result.n_cases} cases in "
         f"{result.run_dir}  (wall {result.wall_seconds:.1f} s, oracle+accuracy "
         f"{result.accuracy_seconds:.1f} s = {100 * frac:.0f}%)",
@@ -290,7 +301,9 @@ def _print_summary(console, result: SweepResult) -> None:
 
 def _new_run_id(grid_name: str) -> str:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in grid_name)[:40]
+    # ASCII only: the id becomes a folder name, checked against bench.validate.IDENTIFIER
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-"
+                   for ch in grid_name)[:40]  # fmt: skip
     return f"{stamp}-{safe}-{secrets.token_hex(2)}"
 
 
@@ -335,6 +348,7 @@ def run_sweep(
     progress: bool = True,
     executor: Executor | None = None,
     console=None,
+    max_bytes: int | None = None,
 ) -> SweepResult:
     """Run a sweep and return its result; the Python API behind ``gfbench sweep``.
 
@@ -365,6 +379,9 @@ def run_sweep(
         Show the rich progress bar (stderr).
     executor : Executor, optional
         Where cases run (default ``SerialExecutor``).
+    max_bytes : int, optional
+        Largest memory one case may need (``bench.cases.check_memory``); default half the
+        memory available now. A case over it is refused before anything is written.
 
     Returns
     -------
@@ -389,6 +406,7 @@ def run_sweep(
             raise UsageError(f"--export: unknown format {fmt!r}; allowed: csv, parquet")
     if nice is not None and not (isinstance(nice, int) and -20 <= nice <= 19):
         raise UsageError(f"--nice: got {nice!r}; allowed: -20 (highest priority) .. 19")
+    _check_max_bytes(max_bytes)
 
     with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
         return _start(
@@ -409,7 +427,66 @@ def run_sweep(
             progress=progress,
             executor=executor,
             console=console,
+            max_bytes=max_bytes,
         )
+
+
+def _check_max_bytes(max_bytes: int | None) -> None:
+    if max_bytes is not None and (
+        isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1
+    ):
+        raise UsageError(f"--max-bytes: got {max_bytes!r}; allowed: an int >= 1 (bytes)")
+
+
+def _check_resumable(
+    run_dir: Path, meta: dict[str, Any], max_bytes: int | None
+) -> tuple[Grid, TimingSettings | None]:
+    """Everything ``--resume`` needs, checked before the run is touched (issue 10: a run
+    that cannot be resumed stays byte for byte as it was)."""
+    import warnings
+
+    from bench.store import CASES_FILE, _read_rows
+    from bench.validate import FileError, require_resumable
+
+    file = run_dir / RUN_FILE
+    require_resumable(meta, file=file)
+    stored = meta["grid"]
+    try:
+        the_grid = load_grid(stored["spec"]).filtered(
+            impls=stored["filters"].get("impl"), dtypes=stored["filters"].get("dtype")
+        )
+    except UsageError as exc:
+        raise FileError(file, str(exc), field="grid.spec") from None
+    t = meta["timing"]
+    try:
+        tsettings = (
+            TimingSettings(
+                min_sample_s=t["min_sample_s"],
+                repeats=t["repeats"],
+                warmup=t["warmup"],
+                processes=t["processes"],
+            )
+            if t.get("enabled", True)
+            else None
+        )
+    except (TypeError, ValueError) as exc:
+        raise FileError(file, f"cannot be used: {exc}", field="timing") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reopening warns about a cut last line once
+        rows, _ = _read_rows(run_dir / CASES_FILE)
+    ids = {c.case_id for c in the_grid.cases}
+    for number, row in enumerate(rows, start=1):
+        if row["case_id"] not in ids:
+            raise FileError(
+                run_dir / CASES_FILE,
+                f"{row['case_id']} is not a case of this run's grid; "
+                "the file mixes runs and cannot be resumed",
+                line=number,
+                field="case_id",
+            )
+    check_memory(the_grid.cases, max_bytes)
+    check_writable(run_dir)
+    return the_grid, tsettings
 
 
 def _start(
@@ -431,30 +508,19 @@ def _start(
     progress: bool,
     executor: Executor | None,
     console,
+    max_bytes: int | None,
 ) -> SweepResult:
     if resume is not None:
         run_dir = _resume_dir(resume, out)
         # before reopening: reopening repairs a cut last line, which must not happen to a
         # file another live sweep is still appending to
-        _check_not_running(load_run_meta(run_dir), run_dir)
+        meta = load_run_meta(run_dir)
+        _check_not_running(meta, run_dir)
+        the_grid, tsettings = _check_resumable(run_dir, meta, max_bytes)
         store = RunStore.reopen(run_dir)
         cleanup.callback(store.close)
         meta = store.meta
-        stored = meta["grid"]
-        the_grid = load_grid(stored["spec"]).filtered(
-            impls=stored["filters"]["impl"], dtypes=stored["filters"]["dtype"]
-        )
         t = meta["timing"]
-        tsettings = (
-            TimingSettings(
-                min_sample_s=t["min_sample_s"],
-                repeats=t["repeats"],
-                warmup=t["warmup"],
-                processes=t["processes"],
-            )
-            if t.get("enabled", True)
-            else None
-        )
         bandwidth, peak = meta.get("bandwidth_gbs"), meta.get("peak_gflops")
         from bench.machine import git_commit, pinned_threads
 
@@ -482,13 +548,7 @@ def _start(
             warmup=warmup,
             processes=processes,
         )
-        base = load_grid(grid)
-        the_grid = base.filtered(impls=impls, dtypes=dtypes)
-        if not the_grid.cases:
-            raise UsageError(
-                f"--impl/--dtype: no case of grid {base.name!r} is left "
-                f"(impl {impls or 'any'}, dtype {dtypes or 'any'})"
-            )
+        the_grid = _load_filtered(grid, impls, dtypes, max_bytes)
         if dry_run:
             return SweepResult(None, "dry-run", {}, len(the_grid.cases), 0, 0.0, 0.0, [], [], [])
         check_writable(out)  # before any measurement
@@ -551,6 +611,21 @@ def _start(
         executor or SerialExecutor(),
         console,
     )
+
+
+def _load_filtered(
+    grid: str | Path, impls: list[str] | None, dtypes: list[str] | None, max_bytes: int | None
+) -> Grid:
+    """Load and filter a grid; refuse an empty selection and a case over the memory limit."""
+    base = load_grid(grid)
+    the_grid = base.filtered(impls=impls, dtypes=dtypes)
+    if not the_grid.cases:
+        raise UsageError(
+            f"--impl/--dtype: no case of grid {base.name!r} is left "
+            f"(impl {impls or 'any'}, dtype {dtypes or 'any'})"
+        )
+    check_memory(the_grid.cases, max_bytes)
+    return the_grid
 
 
 def _drive(
@@ -755,6 +830,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=int, metavar="N", help="local dask workers (with --executor dask)"
     )
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        metavar="N",
+        help="largest memory one case may need, in bytes (default: half the memory available "
+        "now); a case over it is refused before anything runs",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
@@ -770,11 +852,26 @@ def main(args: argparse.Namespace) -> int:
             "do not combine it with --grid, --impl or --dtype"
         )
     export = [f.strip() for f in args.export.split(",") if f.strip()]
+    _check_max_bytes(args.max_bytes)
     if args.dry_run:
+        # the same checks as a real sweep, in the same order; only nothing runs
+        check_executor_options(args.executor, scheduler=args.scheduler, workers=args.workers)
+        if args.resume is not None:
+            raise UsageError("--dry-run lists a grid's cases; it does not apply to --resume")
         _check_choices("--impl", _split(args.impl), impl_registry.names())
         _check_choices("--dtype", _split(args.dtype), tuple(DTYPES))
-        grid = load_grid(args.grid or "quick").filtered(
-            impls=_split(args.impl), dtypes=_split(args.dtype)
+        _timing_settings(
+            timing=not args.no_timing,
+            min_sample_s=args.min_sample_ms / 1e3,
+            repeats=args.repeats,
+            warmup=args.warmup,
+            processes=args.processes,
+        )
+        for fmt in export:
+            if fmt not in ("csv", "parquet"):
+                raise UsageError(f"--export: unknown format {fmt!r}; allowed: csv, parquet")
+        grid = _load_filtered(
+            args.grid or "quick", _split(args.impl), _split(args.dtype), args.max_bytes
         )
         listing = [{"case_id": c.case_id, "group": c.group, **c.params()} for c in grid.cases]
         if args.json:
@@ -795,7 +892,7 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json()))
     else:
-        _print_summary(console, result)
+        _print_summary(console, result, Console(soft_wrap=True))
     return ExitCode.INTERRUPTED if result.status == "interrupted" else ExitCode.OK
 
 
@@ -816,6 +913,7 @@ def _run_from_args(args, export, executor, console) -> SweepResult:
         progress=not args.no_progress,
         console=console,
         executor=executor,
+        max_bytes=args.max_bytes,
     )
 
 

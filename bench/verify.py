@@ -108,9 +108,24 @@ def _check_patch_spec() -> None:
     from reference import patching
 
     try:
-        patching.parse_spec(os.environ.get(patching.ENV_VAR, ""))
+        parsed = patching.parse_spec(os.environ.get(patching.ENV_VAR, ""))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    # a patch that cannot be imported is a usage error, not a "CHANGED" SciPy (issue 10)
+    import importlib
+
+    for target, (module_name, function_name) in parsed.items():
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:
+            raise UsageError(
+                f"{patching.ENV_VAR}: cannot import module {module_name!r} for {target} "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        if not callable(getattr(module, function_name, None)):
+            raise UsageError(
+                f"{patching.ENV_VAR}: module {module_name!r} has no function {function_name!r}"
+            )
 
 
 def update_golden() -> Path:
@@ -385,6 +400,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--out", type=Path, metavar="PATH", help="also write the JSON to PATH")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     parser.add_argument(
         "--update-golden",
         action="store_true",
@@ -393,11 +409,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.out is not None and not args.out.parent.is_dir():
-        raise UsageError(f"--out: folder {args.out.parent} does not exist")
+    if args.out is not None:  # before the suite runs: a folder, /dev/full, an existing file
+        from bench.outputs import check_out_file
+
+        check_out_file(args.out, force=args.force)
     result = verify(groups=args.group, update=args.update_golden)
     text = json.dumps(result.document, indent=1, default=str)
     if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
+        try:
+            args.out.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:  # e.g. the disk filled up while the suite ran
+            raise UsageError(f"--out: cannot write {str(args.out)!r}: {exc.strerror}") from None
     print(text if args.json else render(result))
     return int(result.exit_code)

@@ -148,12 +148,13 @@ def test_bad_patch_spec_is_a_usage_error(tmp_path: Path) -> None:
     assert "GFBENCH_SCIPY_PATCH: bad entry 'no_colon_here'" in done.stderr
 
 
-def test_broken_suite_is_reported_not_crashed(tmp_path: Path) -> None:
-    # a patch module that cannot be imported breaks the suite's conftest: exit 1, with the cause
+def test_unimportable_patch_is_a_usage_error(tmp_path: Path) -> None:
+    # issue 10: a patch module that cannot be imported is the user's mistake, not a changed
+    # SciPy: exit 2 with the cause, before the suite starts (it used to report CHANGED, exit 1)
     done = gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_such_module:f")
-    assert done.returncode == 1
-    assert "the reference suite did not start" in done.stdout
-    assert "No module named 'no_such_module'" in done.stdout
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "No module named 'no_such_module'" in done.stderr
+    assert "CHANGED" not in done.stdout and "Traceback" not in done.stderr
 
 
 # Issue 9: one altered variant per new kind of check, each caught by its own group only.

@@ -3,14 +3,14 @@
 Examples:
   gfbench report results/20261127T093000Z-quick
   gfbench report results                       # the latest run in results/
-  gfbench report results/RUN --out reports/example
+  gfbench report results/RUN --out reports/example --force   # replace an existing report
   gfbench report results/RUN --format md
   gfbench report results/RUN --json            # paths, files, warnings, what is missing
   gfbench report results/RUN --budget-grey-levels 0.5 --budget-abs 1e-6
 
 The report folder holds report.md, index.html (CSS inline, images embedded, no external
 references) and the PNG plots. A missing or empty run, or one written by an older schema,
-is refused with exit code 2.
+is refused with exit code 2, and so is a folder that already holds a report, unless --force.
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="report folder (default: reports/<run-id>)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the report files already in the report folder (refused otherwise)",
     )
     parser.add_argument(
         "--format",
@@ -123,6 +128,7 @@ def main(args: argparse.Namespace) -> int:
         formats=parse_formats(args.format),
         budget_grey_levels=args.budget_grey_levels,
         budget_abs=args.budget_abs,
+        force=args.force,
     )
     if args.json:
         print(json.dumps(rendered.to_json(), indent=1))
@@ -146,7 +152,7 @@ def check_run(run_path: Path) -> tuple[Path, dict]:
     run_dir = store.resolve_run(run_path, option="RUN")
     meta = store.load_run_meta(run_dir)
     cases = run_dir / store.CASES_FILE
-    if not cases.is_file() or not cases.read_text(encoding="utf-8").strip():
+    if not cases.is_file() or not cases.read_bytes().strip():
         raise UsageError(f"RUN: {run_dir} holds no cases ({cases.name} is missing or empty)")
     return run_dir, meta
 
@@ -172,6 +178,7 @@ def render_report(
     formats: Sequence[str] = FORMATS,
     budget_grey_levels: float | None = None,
     budget_abs: float | None = None,
+    force: bool = False,
 ) -> Path:
     """Render the report of one run; return ``index.html`` (``report.md`` without HTML).
 
@@ -183,6 +190,7 @@ def render_report(
         formats=formats,
         budget_grey_levels=budget_grey_levels,
         budget_abs=budget_abs,
+        force=force,
     ).path
 
 
@@ -193,6 +201,7 @@ def render(
     formats: Sequence[str] = FORMATS,
     budget_grey_levels: float | None = None,
     budget_abs: float | None = None,
+    force: bool = False,
 ) -> Rendered:
     """Render the report of one run.
 
@@ -208,6 +217,9 @@ def render(
     budget_grey_levels, budget_abs : float, optional
         Error budgets of the recommendation (integer outputs in grey levels, float outputs
         absolute); defaults in :mod:`bench.report.document`.
+    force : bool
+        Replace the report files already in ``out_dir``; without it such a folder is refused
+        (UsageError) before anything is rendered.
 
     Returns
     -------
@@ -229,13 +241,17 @@ def render(
             raise UsageError(
                 f"--{name.replace('_', '-')}: must be a finite number >= 0, got {value}"
             )
+    from bench.outputs import check_out_dir
+    from bench.validate import child_path
+
     run_dir, meta = check_run(Path(run_path))
-    frame = store.load(run_dir)
+    if out_dir is None:  # run_id is untrusted: it matched IDENTIFIER on load; stay in reports/
+        out_dir = child_path("reports", meta["run_id"], what=f"{run_dir / 'run.json'}: run_id")
+    frame = store.load(run_dir)  # validates every row before anything is created
     if frame.empty:
         raise UsageError(f"RUN: {run_dir} holds no readable cases")
-    out_dir = Path(out_dir) if out_dir is not None else Path("reports") / str(meta.get("run_id"))
+    out_dir = check_out_dir(out_dir, force=force, outputs=("report.md", "index.html", *PLOT_FILES))
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
         probe = tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-")
     except OSError as exc:
         raise UsageError(f"--out: cannot write the report into {out_dir}: {exc}") from None

@@ -75,9 +75,19 @@ def _g(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+#: Largest run sigma the demos use. They filter 64x64 and 256x256 images, where a wider kernel is
+#: all border, and the OpenCV ksize search costs O(sigma^2): a run from an accepted grid with
+#: sigma 1e5 would hang the report (issue 10).
+DEMO_MAX_SIGMA = 64.0
+
+
+def _demo_sigma(value: object) -> bool:
+    return _is_scalar(value) and 0 < float(value) <= DEMO_MAX_SIGMA
+
+
 def _representative_sigma(frame: pd.DataFrame) -> float:
     """The scalar sigma the run used most for uint8, so the demos speak about the run's cases."""
-    rows = frame[(frame["dtype"] == "uint8") & frame["sigma"].map(_is_scalar).astype(bool)]
+    rows = frame[(frame["dtype"] == "uint8") & frame["sigma"].map(_demo_sigma).astype(bool)]
     if rows.empty:
         return DEFAULT_SIGMA
     return float(rows["sigma_value"].value_counts().sort_index(ascending=False).idxmax())
@@ -777,7 +787,7 @@ def scipy_taps(sigma: float, truncate: float = 4.0) -> int:
 
 
 def _run_sigmas(frame: pd.DataFrame, fallback: tuple[float, ...]) -> list[float]:
-    values = sorted({float(s) for s in frame["sigma"] if _is_scalar(s) and s > 0})
+    values = sorted({float(s) for s in frame["sigma"] if _demo_sigma(s)})
     return values or list(fallback)
 
 

@@ -1,0 +1,81 @@
+"""Checks of every output path, run before any work starts, the same way for every verb.
+
+``check_out_file`` (a single file: ``verify --out``, ``bigarray --out``) and ``check_out_dir``
+(a folder of known files: ``report --out``, ``compare --out``, ``run --reports``) refuse, with a
+``UsageError`` (exit 2) naming the option: a folder where a file is expected, a special file such
+as ``/dev/full``, a missing or unwritable folder, and anything that would overwrite an existing
+output unless ``force``. Writability is probed by writing a file: ``os.access`` says yes to root
+everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bench.exitcodes import UsageError
+
+
+def _write_probe(folder: Path) -> None:
+    probe = folder / f".gfbench-write-probe-{os.getpid()}"
+    probe.write_text("ok", encoding="utf-8")
+    probe.unlink()
+
+
+def check_out_file(path: str | Path, *, option: str = "--out", force: bool = False) -> Path:
+    """Check that a single output file can be written; before any work starts.
+
+    Refused (UsageError): a directory, a special file (``/dev/full``), a folder that does not
+    exist or is not writable, and an existing file unless ``force``.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{option}: {str(p)!r} is a folder; give a file path")
+    if p.exists() or p.is_symlink():
+        if not p.is_file():
+            raise UsageError(f"{option}: {str(p)!r} is not a regular file")
+        if not force:
+            raise UsageError(f"{option}: {str(p)!r} already exists; pass --force to overwrite it")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{option}: folder {str(parent)!r} does not exist")
+    try:
+        _write_probe(parent)
+    except OSError as exc:
+        raise UsageError(
+            f"{option}: cannot write into {str(parent)!r}: {exc.strerror or exc}"
+        ) from None
+    return p
+
+
+def check_out_dir(
+    path: str | Path,
+    *,
+    option: str = "--out",
+    force: bool = False,
+    outputs: tuple[str, ...] = (),
+) -> Path:
+    """Check that an output folder can be created and written; before any work starts.
+
+    ``outputs``: names of the files the verb writes there. If any already exists, the folder
+    is refused unless ``force`` (a report or a comparison is never silently overwritten).
+    Creates the folder.
+    """
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise UsageError(f"{option}: {str(p)!r} exists and is not a folder")
+    existing = [name for name in outputs if (p / name).exists()]
+    if existing and not force:
+        raise UsageError(
+            f"{option}: {str(p)!r} already holds {existing[0]}; pass --force to overwrite, "
+            "or choose another folder"
+        )
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        _write_probe(p)
+    except OSError as exc:
+        raise UsageError(f"{option}: cannot write into {str(p)!r}: {exc.strerror or exc}") from None
+    return p
+
+
+__all__ = ["check_out_dir", "check_out_file"]
