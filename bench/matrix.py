@@ -120,7 +120,9 @@ class EnvResult:
         return dataclasses.asdict(self)
 
 
-_FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+# the characters bench.validate.IDENTIFIER allows: matrix.json is validated when read back, and
+# a local version's "+" (1.18.0.dev0+git...) would make the folder name unreadable
+_FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def env_label(candidate: Candidate, resolved: str) -> str:
@@ -412,6 +414,9 @@ def run_matrix(
             [str(result.python_exe), "-m", "bench.envrunner", *args],
             cwd=matrix_dir / result.folder,
             env=child_env(result),
+            # what the environment prints is progress here: matrix's own stdout carries only its
+            # results (the summary table, or the JSON of --json)
+            stdout=sys.stderr,
             timeout=RUN_TIMEOUT_S,
             check=False,
         )

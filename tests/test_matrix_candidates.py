@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import scipy
 
-from bench import candidates, compare, matrix
+from bench import candidates, compare, matrix, validate
 from bench.candidates import Candidate
 from bench.exitcodes import UsageError
 
@@ -129,7 +129,9 @@ def test_spec_parsing_and_labels():
     )
     folders: set[str] = set()
     first = matrix.env_folder(wheel, folders)
-    assert first == "scipy-1.18.0.dev0+git.ab-wheel-abababab-SCIPY_ARRAY_API_1"
+    assert first == "scipy-1.18.0.dev0_git.ab-wheel-abababab-SCIPY_ARRAY_API_1"
+    # matrix.json is validated when read back: every folder must be a safe identifier
+    assert validate.IDENTIFIER.fullmatch(first)
     assert matrix.env_folder(wheel, folders) == first + "-2"
     assert matrix._same_version("1.18.0.dev0+git20261201.abc", "1.18.0.dev0")
     assert not matrix._same_version("1.18.0.dev1", "1.18.0.dev0")
