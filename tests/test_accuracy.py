@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench import accuracy, impls, oracle
-from bench.cases import Case
-from bench.inputs import base_input, input_for
+from bench import oracle
+from bench.sweep import accuracy, impls
+from bench.sweep.cases import Case
+from bench.sweep.inputs import base_input, input_for
 
 
 def scipy_metrics(dtype: str, **kwargs):

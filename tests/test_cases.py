@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import impls
-from bench.cases import DTYPES, MODES, Case, load_grid, radius_for
 from bench.exitcodes import UsageError
+from bench.sweep import impls
+from bench.sweep.cases import DTYPES, MODES, Case, load_grid, radius_for
 
 DATA = Path(__file__).parent / "data"
 
@@ -95,7 +95,7 @@ def test_case_id_is_sha256_of_the_canonical_parameters():
 def test_case_id_is_stable_across_processes_and_ignores_the_group():
     case = Case(impl="fft", dtype="float32", shape=(8, 8, 3), sigma=(1.0, 2.5), channel_axis=-1)
     code = (
-        "from bench.cases import Case;"
+        "from bench.sweep.cases import Case;"
         "print(Case(impl='fft', dtype='float32', shape=(8, 8, 3), sigma=(1.0, 2.5),"
         " channel_axis=-1, group='other').case_id)"
     )

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
-from bench import calibrate, compare, gate
 from bench.exitcodes import UsageError
+from bench.guard import calibrate, compare, gate
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = case_params(30)

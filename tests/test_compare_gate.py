@@ -1,4 +1,4 @@
-"""The statistics of the performance gate (``bench.gate``), on hand-made units."""
+"""The statistics of the performance gate (``bench.guard.gate``), on hand-made units."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bench import gate
 from bench.exitcodes import UsageError
+from bench.guard import gate
 
 
 def units(values, kind=gate.UNIT_PROCESS):

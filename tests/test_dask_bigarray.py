@@ -1,4 +1,4 @@
-"""The chunked big-array subject (``bench.bigarray``, ``gfbench bigarray``) on arrays small enough
+"""The chunked big-array subject (``bench.sweep.bigarray``, ``gfbench bigarray``) on arrays small enough
 to also filter whole, so every verdict is checked against a direct full-array comparison."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ pytest.importorskip("dask_image")
 
 from scipy import ndimage
 
-from bench import bigarray
-from bench.cases import MODES
 from bench.exitcodes import UsageError
+from bench.sweep import bigarray
+from bench.sweep.cases import MODES
 
 SPEC = bigarray.BigArraySpec(shape=(160, 130), chunks=(48, 40), sigma=2.3, cval=3.5)
 

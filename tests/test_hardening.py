@@ -142,8 +142,8 @@ def test_2_and_5_absurd_sigma_or_truncate_is_refused_at_validation(tmp_path, axe
 
 def test_2_a_case_that_fails_while_measured_is_an_error_row(monkeypatch):
     # the identity itself raising (the old OverflowError) must not escape run_case
-    from bench import measure
-    from bench.cases import Case
+    from bench.sweep import measure
+    from bench.sweep.cases import Case
 
     case = Case("scipy", "float64", (8, 8), 1.0)
 
@@ -347,7 +347,7 @@ def test_11_a_case_over_the_memory_limit_is_refused_naming_it(tmp_path):
 
 
 def test_11_case_bytes_counts_input_output_and_scratch():
-    from bench.cases import Case, case_bytes
+    from bench.sweep.cases import Case, case_bytes
 
     # uint8 in, float32 out: 1 + 4 bytes, plus 3 float64 scratch arrays, per element
     assert case_bytes(Case("scipy", "uint8->float32", (100, 10), 1.0)) == 1000 * (1 + 4 + 24)
@@ -489,7 +489,7 @@ def test_readme_minimal_grid_is_complete_and_valid(tmp_path):
 
 
 def test_shipped_grids_keep_why_everywhere():
-    from bench.cases import GRID_NAMES, load_grid, tomllib  # tomli on Python 3.10
+    from bench.sweep.cases import GRID_NAMES, load_grid, tomllib  # tomli on Python 3.10
 
     for name in GRID_NAMES:
         grid = load_grid(name)  # strict for shipped names
@@ -503,7 +503,7 @@ def test_shipped_grids_keep_why_everywhere():
 
 
 def test_user_grid_short_form_equals_the_full_form():
-    from bench.cases import load_grid
+    from bench.sweep.cases import load_grid
 
     short = {"group": [{"name": "g", "shape": [[16, 12]], "sigma": [1.0, [1.0, 2.0]]}]}
     full = {

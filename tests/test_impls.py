@@ -7,11 +7,12 @@ import sys
 import numpy as np
 import pytest
 
-from bench import impls, oracle
-from bench.cases import Case
-from bench.impls.base import pad_for, scipy_kernel1d
-from bench.inputs import ideal_input, input_for
-from bench.measure import CaseSettings, run_case
+from bench import oracle
+from bench.sweep import impls
+from bench.sweep.cases import Case
+from bench.sweep.impls.base import pad_for, scipy_kernel1d
+from bench.sweep.inputs import ideal_input, input_for
+from bench.sweep.measure import CaseSettings, run_case
 
 EXACT_FLOAT = ("scipy", "opencv-1t", "opencv", "opencv-sep-1t", "skimage", "fft", "dask-image")
 BASE_MODES = ("reflect", "mirror", "nearest", "constant", "wrap")

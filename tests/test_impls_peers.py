@@ -12,10 +12,11 @@ import sys
 import numpy as np
 import pytest
 
-from bench import impls, machine, oracle
-from bench.cases import Case
-from bench.inputs import ideal_input, input_for
-from bench.measure import CaseSettings, run_case
+from bench import oracle
+from bench.sweep import impls, machine
+from bench.sweep.cases import Case
+from bench.sweep.inputs import ideal_input, input_for
+from bench.sweep.measure import CaseSettings, run_case
 
 PEERS = ("pyvips", "pyvips-exact", "sitk-discrete", "sitk-recursive", "diplib", "mahotas")
 EXACT = ("pyvips-exact", "diplib", "mahotas")

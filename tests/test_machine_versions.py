@@ -6,7 +6,7 @@ import importlib.metadata
 
 import pytest
 
-from bench import machine
+from bench.sweep import machine
 
 
 def test_dask_image_version_comes_from_its_distribution():

@@ -3,7 +3,7 @@
 The fast tests use `FakeInstaller`: real venvs (``python -m venv --without-pip``) whose
 "installation" is a ``.pth`` file onto this checkout and the dev environment's
 site-packages, so everything after installing -- the cache, the refresh on a harness
-change, ``bench.envrunner`` inside the env, the version check, matrix.json, the A B A B
+change, ``bench.cli.envrunner`` inside the env, the version check, matrix.json, the A B A B
 order -- runs the same code as a real build. ``test_matrix_real.py`` builds a real one.
 """
 
@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 import scipy
 
-from bench import compare, envbuild, matrix
-from bench.candidates import Candidate
 from bench.exitcodes import UsageError
+from bench.guard import compare, matrix
+from bench.guard import environments as envbuild
+from bench.guard.candidates import Candidate
 
 REPO = Path(__file__).resolve().parents[1]
 INSTALLED = scipy.__version__
@@ -231,7 +232,7 @@ def test_rounds_interleave_a_b_a_b(tmp_path, fake, monkeypatch):
     real_run = subprocess.run
 
     def spy(cmd, *args, **kwargs):
-        if "bench.envrunner" in cmd and "sweep" in cmd:
+        if "bench.cli.envrunner" in cmd and "sweep" in cmd:
             calls.append(Path(kwargs["cwd"]).name)
             return subprocess.CompletedProcess(cmd, 0)
         return real_run(cmd, *args, **kwargs)
@@ -269,7 +270,7 @@ def test_interleave_order_with_two_environments():
 
 def test_envrunner_versions_reports_installed_packages():
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.envrunner", "versions"],
+        [sys.executable, "-m", "bench.cli.envrunner", "versions"],
         capture_output=True,
         text=True,
         check=True,
@@ -282,7 +283,7 @@ def test_envrunner_versions_reports_installed_packages():
 
 def test_envrunner_bad_usage_exit_2():
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.envrunner", "frobnicate"],
+        [sys.executable, "-m", "bench.cli.envrunner", "frobnicate"],
         capture_output=True,
         text=True,
         check=False,
@@ -321,8 +322,8 @@ def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
 
 
 def test_rebuild_case_round_trips_and_refuses_mismatches():
-    from bench.cases import Case
-    from bench.interleave import rebuild_case
+    from bench.guard.interleave import rebuild_case
+    from bench.sweep.cases import Case
 
     case = Case(impl="scipy", dtype="uint8", shape=(16, 12, 3), sigma=(1.0, 2.0),
                 channel_axis=2, group="rgb")  # fmt: skip

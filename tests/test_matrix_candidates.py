@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 import scipy
 
-from bench import candidates, compare, matrix, validate
-from bench.candidates import Candidate
 from bench.exitcodes import UsageError
+from bench.guard import candidates, compare, matrix
+from bench.guard.candidates import Candidate
+from bench.store import validate
 
 sys.path.insert(0, str(Path(__file__).parent))
 import scipy_wheels

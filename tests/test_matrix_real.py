@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import changes, compare, matrix
+from bench.guard import changes, compare, matrix
 
 REPO = Path(__file__).resolve().parents[1]
 GRID = REPO / "tests" / "data" / "tiny_grid.toml"

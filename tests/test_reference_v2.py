@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.verify import MAX_SKIPPED_SHARE, skip_verdict
+from bench.guard.verify import MAX_SKIPPED_SHARE, skip_verdict
 from reference.sizes import SIZE_CASES, buffers_spanned, lines_per_buffer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def _form_test(outcome: dict) -> dict:
 
 
 def test_compare_lists_a_changed_argument_form_as_an_api_change() -> None:
-    from bench.changes import compare_verify
+    from bench.guard.changes import compare_verify
 
     accepted = {"accepted": True, "dtype": "float64", "shape": [6, 7], "sha256": "a" * 64}
     warned = {**accepted, "warnings": ["DeprecationWarning"],

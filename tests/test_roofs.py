@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from bench import roofs
 from bench.report import frames, plots
 from bench.store import load, load_run_meta
-from bench.sweep import run_sweep
+from bench.sweep import roofs
+from bench.sweep.command import run_sweep
 
 GRID = Path(__file__).parent / "data" / "roofline_grid.toml"
 

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from bench import store
-from bench.cases import Case
 from bench.exitcodes import UsageError
-from bench.measure import CaseSettings, identity_fields, run_case
 from bench.store import Row, RunStore
-from bench.timing import TimingSettings
+from bench.sweep.cases import Case
+from bench.sweep.measure import CaseSettings, identity_fields, run_case
+from bench.sweep.timing import TimingSettings
 
 META = {"grid": {"name": "t"}, "started_at": "2026-01-01T00:00:00+00:00", "host": "h"}
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bench import cli, store
-from bench.cases import AXES, load_grid
-from bench.sweep import run_sweep
+from bench.sweep.cases import AXES, load_grid
+from bench.sweep.command import run_sweep
 
 TINY = Path(__file__).parent / "data" / "tiny_grid.toml"
 FAST = ["--min-sample-ms", "1", "--repeats", "3", "--no-progress"]
@@ -196,8 +196,8 @@ def test_unwritable_out_fails_before_measuring(tmp_path):
 
 
 def test_unwritable_out_is_refused_before_any_measurement(tmp_path, monkeypatch):
-    from bench import machine, measure
     from bench.exitcodes import UsageError
+    from bench.sweep import machine, measure
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("measured before checking --out")

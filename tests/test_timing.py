@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bench import timing
-from bench.cases import Case
-from bench.timing import TimingSettings, calibrate, median_ci, summarize, time_call
+from bench.sweep import timing
+from bench.sweep.cases import Case
+from bench.sweep.timing import TimingSettings, calibrate, median_ci, summarize, time_call
 
 
 class FakeClock:
@@ -105,7 +105,7 @@ def test_settings_reject_bad_values():
 def test_samples_in_fresh_worker_processes_are_pooled():
     case = Case(impl="scipy", dtype="float32", shape=(16, 16), sigma=1.0)
     settings = TimingSettings(min_sample_s=0.001, repeats=2, warmup=1, processes=2)
-    result = timing.time_in_processes("bench.measure:build_call", case.to_dict(), settings)
+    result = timing.time_in_processes("bench.sweep.measure:build_call", case.to_dict(), settings)
     assert result.processes == 2
     assert len(result.samples_ns) == 4
     assert all(s > 0 for s in result.samples_ns)
@@ -114,4 +114,4 @@ def test_samples_in_fresh_worker_processes_are_pooled():
 def test_a_failing_worker_is_reported():
     settings = TimingSettings(min_sample_s=0.001, repeats=1, processes=1)
     with pytest.raises(RuntimeError, match="timing worker exited"):
-        timing.time_in_processes("bench.measure:no_such_function", {}, settings)
+        timing.time_in_processes("bench.sweep.measure:no_such_function", {}, settings)

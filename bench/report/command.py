@@ -162,7 +162,7 @@ def _bigarray_result(run_dir: Path):
     path = run_dir / "bigarray.json"
     if not path.exists():
         return None
-    from bench import bigarray
+    from bench.sweep import bigarray
 
     try:
         return bigarray.load(path)
@@ -242,7 +242,7 @@ def render(
                 f"--{name.replace('_', '-')}: must be a finite number >= 0, got {value}"
             )
     from bench.outputs import check_out_dir
-    from bench.validate import child_path
+    from bench.store.validate import child_path
 
     run_dir, meta = check_run(Path(run_path))
     if out_dir is None:  # run_id is untrusted: it matched IDENTIFIER on load; stay in reports/

@@ -42,7 +42,7 @@ def build_document(
     budget_grey_levels, budget_abs : float
         Error budgets of the recommendation for integer and float outputs.
     bigarray : pandas.DataFrame, optional
-        ``bench.bigarray.load()`` of the run folder's ``bigarray.json``, when there is one.
+        ``bench.sweep.bigarray.load()`` of the run folder's ``bigarray.json``, when there is one.
     verify : Mapping, optional
         The run folder's ``verify.json`` (``bench.report.reference.load_verify``); the
         reference section shows the documented example with or without it.

@@ -189,7 +189,7 @@ def time_vs_sigma(frame: pd.DataFrame, out_dir: Path) -> Figure | Paragraph:
 
 
 def roofline_points(frame: pd.DataFrame, meta: Mapping) -> pd.DataFrame:
-    """One point per timed row of a direct method: operations (``bench.roofs.operations``) per
+    """One point per timed row of a direct method: operations (``bench.sweep.roofs.operations``) per
     byte, operations per second at the row's minimum time, and the roof that row answers to.
 
     ``roof_gops`` is the compute roof of its types and threads, lowered to the memory roof
@@ -197,7 +197,7 @@ def roofline_points(frame: pd.DataFrame, meta: Mapping) -> pd.DataFrame:
     FFT/recursive/box/shortened-kernel methods (``Adapter.direct`` False) are left out: they do
     less work than the count assumes.
     """
-    from bench import impls, roofs
+    from bench.sweep import impls, roofs
 
     rows = frames.timed_rows(frame).copy()
     direct = {name: bool(getattr(impls.get(name), "direct", False)) for name in impls.names()}
@@ -257,7 +257,7 @@ def roofline_points(frame: pd.DataFrame, meta: Mapping) -> pd.DataFrame:
 
 def roofline(frame: pd.DataFrame, out_dir: Path, meta: Mapping) -> Figure | Paragraph:
     """Achieved operations per second against arithmetic intensity, under the roofs that fit
-    each point's code path (``bench.roofs``)."""
+    each point's code path (``bench.sweep.roofs``)."""
     points = roofline_points(frame, meta)
     if points.empty:
         return Paragraph("No timed rows of direct methods: no roofline plot.", "missing")

@@ -7,9 +7,9 @@ a grid, and the untimed part of a case (call, oracle, metrics, row).
 
 from __future__ import annotations
 
-from bench import accuracy
-from bench.cases import Case, load_grid
-from bench.measure import CaseSettings, run_case
+from bench.sweep import accuracy
+from bench.sweep.cases import Case, load_grid
+from bench.sweep.measure import CaseSettings, run_case
 
 
 def test_expand_the_quick_grid(benchmark):

@@ -1,0 +1,25 @@
+"""The sweep stage: grid -> case -> input -> implementation -> measurement -> row.
+
+Owns the Case model and grids (``cases``, ``grids/``), deterministic inputs, one adapter per
+implementation (``impls/``), timing, accuracy against the oracle, one case -> one Row
+(``measure``), machine metadata, where cases run (``executors/``: serial, Dask) and the
+``gfbench sweep`` command, plus ``gfbench bigarray`` (dask-image on a chunked big array).
+
+May import: ``bench.exitcodes``, ``bench.oracle``, ``bench.store``. Never the report, the guard
+or the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["SweepResult", "run_sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    # The public entry point, imported lazily so that ``import bench.sweep.cases`` stays light.
+    if name in __all__:
+        from bench.sweep import command
+
+        return getattr(command, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,739 @@
+"""Run sweep cases on a dask.distributed cluster; the sweep driver stays the single writer.
+
+``DaskExecutor`` implements ``bench.sweep.executors.Executor``: cases become dask tasks, rows stream
+back with ``distributed.as_completed`` to the driver, which appends each row to
+``cases.jsonl`` as it arrives. So:
+
+- **a worker crash** loses nothing: rows already received are on disk, and the scheduler
+  reruns the dead worker's tasks elsewhere (a case that kills its worker every time becomes an
+  ``error`` row once distributed gives up, ``distributed.scheduler.allowed-failures``);
+- **a driver crash** loses nothing finished (rows are fsync'd one by one; a LocalCluster's
+  worker processes exit with their parent), and ``gfbench sweep --resume RUN`` finishes the run
+  exactly as for the serial executor: the driver only submits the cases not yet in the store.
+
+Where the cluster comes from:
+
+- no address: a ``distributed.LocalCluster`` of ``workers`` processes, one thread each, bound to
+  127.0.0.1, started when the sweep starts and shut down afterwards;
+- ``scheduler="tcp://host:port"``: an existing cluster (``dask scheduler`` + ``dask worker``).
+  The address is probed *before* anything is written (``probe_scheduler``): an unreachable one is
+  a ``UsageError`` (exit 2) within ``connect_timeout_s`` (10 s).
+
+Timing on a cluster. Each timed task asks for the worker resource ``timing=1`` and every worker
+of our LocalCluster has exactly one, so a worker runs one timed case at a time and nothing of
+ours meanwhile (its one thread would forbid it anyway). Workers of an external cluster must be
+started with ``--resources timing=1`` for timed sweeps (checked up front). Bounds
+(``bandwidth_gbs``, ``peak_gflops``) are measured once per *host*, one host at a time, so
+``bound_fraction`` is relative to the machine that ran the case; every row's ``host`` is the
+worker's host, and ``machines()`` returns each host's metadata (``bench.sweep.machine.environment``)
+for run.json, so compare and the report can group by machine. Several workers on one host time
+concurrently and disturb each other: use one worker per host for timings you publish
+(``--workers 1`` locally); ``--no-timing`` sweeps fan out over every worker.
+
+Tasks. A timed case is one task. Accuracy-only cases go in small batches of cases sharing one
+oracle result (``units``: at most 8 cases, 2 Mpix): one task per case cost a third more CPU
+than the work itself on this project's 2-core machines. Rows still stream back task by task.
+A batch whose worker keeps dying is split into single cases, so only the case at fault ends
+as an ``error`` row.
+
+Worker processes run cases as the serial executor would: our LocalCluster turns off
+distributed's statistical profiler (it interrupts the running task every 10 ms) and the
+nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` (which made allocation-heavy calls 35% slower); on an
+external cluster the profiler is paused while the sweep runs, and each host's
+``MALLOC_TRIM_THRESHOLD_`` is recorded in ``machines()``.
+
+Public API: ``DaskExecutor``, ``units``, ``probe_scheduler``, ``connect``,
+``DEFAULT_CONNECT_TIMEOUT_S``, ``TIMING_RESOURCE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import secrets
+import socket
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from bench.exitcodes import UsageError
+from bench.store import Row, utc_now
+from bench.sweep.cases import Case
+from bench.sweep.executors import Executor
+from bench.sweep.measure import CaseSettings, identity_fields, run_case
+
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
+#: Worker resource a timed case holds: workers declare 1, so one timed case runs at a time.
+TIMING_RESOURCE = "timing"
+_WORKER_HINT = (
+    "start one with `dask scheduler --host 127.0.0.1 --port 8786` and workers with "
+    "`dask worker tcp://127.0.0.1:8786 --nthreads 1 --resources timing=1`"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# reaching a scheduler
+
+
+def probe_scheduler(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> dict[str, Any]:
+    """Check that a dask scheduler answers at ``address``; return its identity.
+
+    A plain TCP connect first (a refused port fails at once, a black hole after
+    ``timeout_s``), then distributed's ``identity`` handshake, so "something listens but it is
+    not a dask scheduler" is caught too. Nothing is left open.
+
+    Raises
+    ------
+    bench.exitcodes.UsageError
+        Malformed, unreachable, or not a scheduler; the message names ``--scheduler``.
+    """
+    from distributed.comm import connect as comm_connect
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    def fail(why: str) -> UsageError:
+        return UsageError(
+            f"--scheduler: cannot use the dask scheduler at {address!r}: {why}. "
+            f"Expected tcp://HOST:PORT of a running scheduler; {_WORKER_HINT}"
+        )
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            host, port = parse_host_port(location)
+            if port is None:
+                raise ValueError(f"missing port number in address {address!r}")
+    except (ValueError, TypeError) as exc:
+        raise fail(str(exc)) from None
+    full = f"{scheme}://{location}"
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, int(port)), timeout=timeout_s).close()
+        except TimeoutError:
+            raise fail(f"no connection within {timeout_s:g} s") from None
+        except OSError as exc:
+            raise fail(f"cannot connect: {exc.strerror or exc}") from None
+
+    async def handshake() -> dict[str, Any]:
+        comm = await comm_connect(full, timeout=timeout_s)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await asyncio.wait_for(comm.read(), timeout_s)
+        finally:
+            await comm.close()
+
+    try:
+        identity = asyncio.run(asyncio.wait_for(handshake(), timeout_s))
+    except RuntimeError as exc:  # already inside an event loop: the TCP check has to do
+        if "running event loop" not in str(exc):
+            raise fail(str(exc)) from None
+        return {"type": "Scheduler", "address": full}
+    except asyncio.TimeoutError:
+        raise fail(f"no answer to dask's handshake within {timeout_s:g} s") from None
+    except Exception as exc:  # something answered, but not in dask's protocol
+        message = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise fail(
+            f"it does not answer as a dask scheduler ({type(exc).__name__}: {message})"
+        ) from None
+    if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
+        kind = identity.get("type") if isinstance(identity, dict) else identity
+        raise fail(f"it answered as {kind!r}, not as a Scheduler")
+    return identity
+
+
+def connect(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S):
+    """A ``distributed.Client`` for the scheduler at ``address`` (probed first).
+
+    Raises
+    ------
+    bench.exitcodes.UsageError
+        The scheduler cannot be reached within ``timeout_s``.
+    """
+    from distributed import Client
+
+    probe_scheduler(address, timeout_s)
+    try:
+        return Client(address, timeout=timeout_s, set_as_default=False)
+    except Exception as exc:
+        raise UsageError(f"--scheduler: cannot connect to {address!r}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# what runs on a worker (module-level functions, so tasks pickle by reference)
+
+_worker_ready = threading.Lock()
+_worker_env: tuple[tuple[str, str], ...] | None = None
+_worker_pins = contextlib.ExitStack()  # entered once per worker process, never left
+
+
+def _prepare_worker() -> tuple[tuple[str, str], ...]:
+    """Pin this worker process's thread variables once; return its environment for timers.
+
+    Workers of our LocalCluster inherit the driver's pinned values; workers of an external
+    cluster get the defaults (1 thread) unless their own environment sets them.
+    """
+    global _worker_env
+    with _worker_ready:
+        if _worker_env is None:
+            from bench.sweep.machine import pinned_threads
+
+            _worker_pins.enter_context(pinned_threads())
+            _worker_env = tuple(sorted(os.environ.items()))
+    return _worker_env
+
+
+def _run_cases_on_worker(
+    unit: Sequence[Case],
+    settings: CaseSettings,
+    bounds: dict[str, tuple[float | None, float | None]],
+) -> list[Row]:
+    """``bench.sweep.measure.run_case`` for each case, with this host's bounds and environment."""
+    env = _prepare_worker()
+    host = socket.gethostname()
+    changes: dict[str, Any] = {"worker_env": env}
+    if host in bounds:
+        changes["bandwidth_gbs"], changes["peak_gflops"] = bounds[host]
+    local = dataclasses.replace(settings, **changes)
+    return [run_case(case, local) for case in unit]
+
+
+class _QuietWorker(WorkerPlugin):
+    """Stop the worker's statistical profiler while gfbench uses it; restore it afterwards.
+
+    distributed samples every running task's stack every 10 ms from the worker's event loop,
+    taking the GIL from the timed call: a disturbance the serial executor does not have (on the
+    quick grid its CPU cost was within our noise). On our own LocalCluster the workers also
+    ignore SIGINT: a terminal's Ctrl-C reaches the whole process group, and the driver decides
+    what it means (finish the running cases, then stop), so its workers must not die of it.
+    """
+
+    name = "gfbench-quiet-worker"
+
+    def __init__(self, ignore_sigint: bool = False) -> None:
+        self.ignore_sigint = ignore_sigint
+        self._stopped: list[str] = []
+
+    def setup(self, worker: Any) -> None:
+        for name in ("profile", "profile-cycle"):
+            callback = worker.periodic_callbacks.get(name)
+            if callback is not None and callback.is_running():
+                callback.stop()
+                self._stopped.append(name)
+        if self.ignore_sigint and threading.current_thread() is threading.main_thread():
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def teardown(self, worker: Any) -> None:
+        for name in self._stopped:
+            callback = worker.periodic_callbacks.get(name)
+            if callback is not None and worker.status.name == "running":
+                callback.start()
+
+
+#: What a worker imports to run cases (``_warm_worker``); the forkserver preloads it once.
+_CASE_MODULES: tuple[str, ...] = (
+    "distributed",
+    "bench.sweep.executors.dask_cluster",
+    "bench.sweep.measure",
+    "bench.sweep.accuracy",
+    "bench.oracle",
+    "scipy.ndimage",
+    "scipy.signal",
+    "cv2",
+    "skimage.filters",
+    "PIL.ImageFilter",
+    "dask_image.ndfilters",
+)
+
+
+def _preload_forkserver() -> None:
+    """Accuracy-only LocalClusters fork their workers from one forkserver that has imported
+    ``_CASE_MODULES`` once, instead of spawning fresh interpreters that each import them.
+
+    Measured on the 2-core machine: two spawned workers' imports cost ~3.7 s of CPU, about
+    half of what an accuracy-only quick sweep's cases cost. Not for timed sweeps: a forkserver
+    outlives the sweep and keeps the environment it started with, while timed workers must
+    inherit the sweep's pinned thread variables; there the start-up cost is small next to the
+    timing.
+    Missing peers are skipped by multiprocessing (ImportError is ignored).
+    """
+    import dask
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        # distributed sets its own preload list on first use; extend it before the server starts
+        context = get_mp_context()
+    context.set_forkserver_preload(list(_CASE_MODULES))
+
+
+def _warm_worker() -> None:
+    """Import what every case needs (peers included), so the first cases do not pay for it."""
+    _prepare_worker()
+    import bench.sweep.accuracy
+    import bench.sweep.measure  # noqa: F401
+    from bench.sweep import impls
+
+    for name in impls.names():
+        with contextlib.suppress(Exception):
+            impls.get(name).available()
+
+
+def _host_metadata() -> dict[str, Any]:
+    from bench.sweep.machine import environment
+
+    _prepare_worker()
+    env = environment()
+    env["pid"] = os.getpid()
+    # a nanny's default environment for its worker; it changes how fast allocations are
+    env["malloc_trim_threshold"] = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    return env
+
+
+def _host_bounds() -> tuple[float, float]:
+    from bench.sweep.machine import measure_bandwidth, measure_peak_gflops
+
+    _prepare_worker()
+    return measure_bandwidth(), measure_peak_gflops()
+
+
+# ---------------------------------------------------------------------------------------------
+# the executor
+
+#: Accuracy-only cases go to workers in small batches of cases sharing one oracle result.
+#: Measured on the quick grid (2 workers): one task per case cost 10.4 s of CPU for 7.5 s of
+#: work (distributed's per-task overhead, and each worker recomputing ideals the other had);
+#: batches of up to 8 cost 7.6 s. A batch is also cut at ``BATCH_PIXELS`` so that a batch of
+#: large images does not hold rows back for long. Timed cases always go one per task.
+BATCH_CASES = 8
+BATCH_PIXELS = 2**21
+
+
+def units(cases: Sequence[Case], *, timed: bool) -> list[tuple[Case, ...]]:
+    """Cases grouped into tasks: one per task when timed, else small batches in grid order.
+
+    A batch holds adjacent cases with the same ``oracle_key`` (the grid puts them together),
+    at most ``BATCH_CASES`` of them and at most ``BATCH_PIXELS`` pixels in all.
+    """
+    if timed:
+        return [(case,) for case in cases]
+    batches: list[list[Case]] = []
+    for case in cases:
+        last = batches[-1] if batches else None
+        if (
+            last is not None
+            and last[0].oracle_key == case.oracle_key
+            and len(last) < BATCH_CASES
+            and sum(c.npix for c in last) + case.npix <= BATCH_PIXELS
+        ):
+            last.append(case)
+        else:
+            batches.append([case])
+    return [tuple(batch) for batch in batches]
+
+
+class DaskExecutor(Executor):
+    """Cases as dask tasks on a LocalCluster or an existing cluster; rows stream back.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler. Probed now: an unreachable one raises ``UsageError``
+        before the sweep writes anything.
+    workers : int, optional
+        Size of the LocalCluster started when there is no ``scheduler`` (default: one per
+        core). Not allowed with ``scheduler``.
+    timing : bool
+        The sweep times cases: workers must offer the ``timing`` resource.
+    connect_timeout_s : float
+        How long to wait for the scheduler (and for its first worker).
+    client : distributed.Client, optional
+        Use this client (tests, notebooks); it is not closed by ``close()``.
+    """
+
+    name = "dask"
+
+    def __init__(
+        self,
+        *,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        timing: bool = True,
+        connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+        client: Any = None,
+    ) -> None:
+        if workers is not None and (
+            isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+        ):
+            raise UsageError(f"--workers: got {workers!r}; allowed: an int >= 1")
+        if workers is not None and (scheduler or client is not None):
+            raise UsageError(
+                "--workers: sizes the LocalCluster started without --scheduler; "
+                "an existing cluster brings its own workers"
+            )
+        self.timing = timing
+        self.connect_timeout_s = float(connect_timeout_s)
+        self.n_workers = workers or os.cpu_count() or 1
+        self._own_client = client is None
+        self._local = scheduler is None and client is None
+        self._cluster = None
+        self._machines: dict[str, dict[str, Any]] = {}
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
+        self._quieted = False
+        self.client = client
+        if scheduler:
+            self.client = connect(scheduler, self.connect_timeout_s)
+            try:
+                self._check_workers(self.client)
+            except BaseException:
+                self.close()
+                raise
+        self.scheduler = None if self.client is None else self.client.scheduler.address
+        if self._local and not timing:
+            # Accuracy only: start the LocalCluster and warm its workers (imports) now, in the
+            # background, while the driver measures the machine and opens the run. Not when
+            # timing: that start-up would disturb the driver's bandwidth probe.
+            self._starting = threading.Thread(
+                target=self._start_local, name="gfbench-dask-start", daemon=True
+            )
+            self._starting.start()
+
+    # -- cluster ---------------------------------------------------------------------------
+
+    def _check_workers(self, client: Any) -> None:
+        """At least one worker, and the ``timing`` resource on some worker when timing."""
+        try:
+            client.wait_for_workers(1, timeout=self.connect_timeout_s)
+        except (TimeoutError, OSError):
+            raise UsageError(
+                f"--scheduler: the scheduler at {client.scheduler.address} has no worker "
+                f"(waited {self.connect_timeout_s:g} s); {_WORKER_HINT}"
+            ) from None
+        if not self.timing:
+            return
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+        timed = [w for w, info in workers.items() if info.get("resources", {}).get(TIMING_RESOURCE)]
+        if not timed:
+            raise UsageError(
+                f"--scheduler: no worker of {client.scheduler.address} offers the resource "
+                f"{TIMING_RESOURCE!r}, so timed cases could never start; start workers with "
+                f"`--resources {TIMING_RESOURCE}=1` or sweep with --no-timing"
+            )
+        if len(timed) < len(workers):
+            warnings.warn(
+                f"{len(workers) - len(timed)} of {len(workers)} workers lack the "
+                f"{TIMING_RESOURCE!r} resource and will get no timed case",
+                stacklevel=3,
+            )
+
+    def _start_local(self) -> None:
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+
+            # Workers that run cases as the serial executor would: no statistical profiler (see
+            # _QuietWorker), and the driver's environment as it is. The nanny's default
+            # pre-spawn environment sets MALLOC_TRIM_THRESHOLD_=65536, which makes glibc hand
+            # freed memory back at once: every large array allocation then faults its pages
+            # in again, measured at +35% CPU on the quick grid. Thread variables are pinned by
+            # the sweep (bench.sweep.machine.pinned_threads) and inherited.
+            quiet = {
+                "distributed.worker.profile.enabled": False,
+                "distributed.nanny.pre-spawn-environ": {},
+                # one task per worker thread at a time, the rest queued on the scheduler:
+                # a worker that dies takes only its running case with it (not cases merely
+                # waiting there, which distributed would also count against), and the last
+                # tasks go to whichever worker is free
+                "distributed.scheduler.worker-saturation": 1.0,
+            }
+            if not self.timing:
+                quiet["distributed.worker.multiprocessing-method"] = "forkserver"
+                _preload_forkserver()
+            with dask.config.set(quiet):
+                cluster = LocalCluster(
+                    n_workers=self.n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    resources={TIMING_RESOURCE: 1},
+                    silence_logs=logging.ERROR,
+                )
+            self._cluster = cluster
+            self.client = Client(cluster, set_as_default=False)
+            self.scheduler = cluster.scheduler_address
+            self.client.register_plugin(_QuietWorker(ignore_sigint=True))
+            self.client.run(_warm_worker)
+        except BaseException as exc:  # re-raised in the driver's thread by _ensure_client
+            self._start_error = exc
+
+    def _ensure_client(self) -> Any:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        elif self.client is None and self._start_error is None:
+            self._start_local()
+        if self._start_error is not None:
+            raise RuntimeError(f"could not start the LocalCluster: {self._start_error}") from (
+                self._start_error
+            )
+        return self.client
+
+    def _survey(self, client: Any, settings: CaseSettings) -> dict[str, tuple]:
+        """Per-host metadata, and per-host bounds when timing (one host at a time).
+
+        A worker that dies meanwhile is left out (its host keeps any entry it already had);
+        a host whose bounds cannot be measured gets none, so its rows have no
+        ``bound_fraction`` rather than one relative to another machine.
+        """
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+        metadata = client.run(_host_metadata, on_error="return")
+        machines: dict[str, dict[str, Any]] = {}
+        for address, env in metadata.items():
+            if not isinstance(env, dict):  # that worker died or failed: skip it
+                continue
+            host = env["host"]
+            entry = machines.setdefault(host, {**env, "workers": []})
+            entry["workers"].append(
+                {
+                    "address": address,
+                    "pid": env["pid"],
+                    "nthreads": workers.get(address, {}).get("nthreads"),
+                    "resources": workers.get(address, {}).get("resources", {}),
+                }
+            )
+            entry.pop("pid", None)
+        bounds: dict[str, tuple] = {}
+        if settings.timing is not None:
+            here = socket.gethostname()
+            for host, entry in machines.items():
+                if host == here and settings.bandwidth_gbs:
+                    bounds[host] = (settings.bandwidth_gbs, settings.peak_gflops)
+                else:
+                    bounds[host] = (None, None)
+                    for worker in entry["workers"]:
+                        one = worker["address"]
+                        answer = client.run(_host_bounds, workers=[one], on_error="return")
+                        if isinstance(answer.get(one), tuple):
+                            bounds[host] = answer[one]
+                            break
+                entry["bandwidth_gbs"], entry["peak_gflops"] = bounds[host]
+                if entry.get("malloc_trim_threshold") and not self._local:
+                    warnings.warn(
+                        f"workers on host {host} run with MALLOC_TRIM_THRESHOLD_="
+                        f"{entry['malloc_trim_threshold']} (a dask nanny's default), which slows "
+                        "allocation-heavy calls; start them with `dask worker --no-nanny` for "
+                        "timings comparable with the serial executor",
+                        stacklevel=3,
+                    )
+                if len(entry["workers"]) > 1:
+                    warnings.warn(
+                        f"{len(entry['workers'])} workers on host {host} time cases at the same "
+                        "time and disturb each other; use one worker per host for timings you "
+                        "publish",
+                        stacklevel=3,
+                    )
+        self._machines = {**self._machines, **machines}
+        return bounds
+
+    # -- Executor interface ----------------------------------------------------------------
+
+    def run(
+        self,
+        cases: Sequence[Case],
+        settings: CaseSettings,
+        should_stop: Callable[[], bool],
+        on_start: Callable[[Case], None] | None = None,
+    ) -> Iterator[Row]:
+        """Submit every case, yield rows as their tasks complete.
+
+        On ``should_stop()`` the tasks not started are cancelled (``--resume`` runs them) and
+        the running ones finish; their rows are yielded like any other.
+        """
+        from distributed import as_completed
+
+        if not cases:
+            return
+        client = self._ensure_client()
+        timed = settings.timing is not None
+        if not self._local and not self._quieted:
+            client.register_plugin(_QuietWorker())  # undone by close()
+            self._quieted = True
+        # Timed: bounds per host first, on an idle cluster. Accuracy only: after submitting.
+        bounds = self._survey(client, settings) if timed else {}
+        self._token = secrets.token_hex(4)
+        self._resources = {TIMING_RESOURCE: 1} if timed else None
+        futures: dict[Any, tuple[Case, ...]] = {}
+        for unit in units(cases, timed=timed):
+            futures[self._submit(client, unit, settings, bounds)] = unit
+        if not timed:
+            self._survey(client, settings)
+        finished: set[str] = set()
+
+        def announce_next() -> None:
+            if on_start is not None:
+                upcoming = next((c for c in cases if c.case_id not in finished), None)
+                if upcoming is not None:
+                    on_start(upcoming)
+
+        announce_next()
+        stream = as_completed(list(futures), loop=client.loop)
+        try:
+            for row in self._rows(client, stream, futures, settings, bounds, finished):
+                yield row
+                announce_next()
+                if should_stop():
+                    break
+            else:
+                return
+            running = _running_keys(client)
+            waiting = [f for f in futures if f.key not in running]
+            client.cancel(waiting)
+            for future in waiting:
+                futures.pop(future)
+            stream = as_completed(list(futures), loop=client.loop)
+            yield from self._rows(client, stream, futures, settings, bounds, finished)
+        finally:
+            if futures:
+                with contextlib.suppress(Exception):
+                    client.cancel(list(futures))
+
+    def _submit(
+        self, client: Any, unit: tuple[Case, ...], settings: CaseSettings, bounds: dict
+    ) -> Any:
+        name = unit[0].case_id if len(unit) == 1 else f"{unit[0].case_id}+{len(unit) - 1}"
+        return client.submit(
+            _run_cases_on_worker,
+            unit,
+            settings,
+            bounds,
+            key=f"gfbench-case-{self._token}-{name}",
+            resources=self._resources,
+        )
+
+    def _rows(
+        self,
+        client: Any,
+        stream: Any,
+        futures: dict[Any, tuple[Case, ...]],
+        settings: CaseSettings,
+        bounds: dict,
+        finished: set[str],
+    ) -> Iterator[Row]:
+        """The rows of the tasks ``stream`` (a ``distributed.as_completed``) hands back.
+
+        - A task can come back "finished" while its result sits on a worker that has just
+          died; the scheduler recomputes it, so it goes back into the stream.
+        - A batch whose worker died on every retry is split into single cases and resubmitted,
+          so only the case that kills workers ends as an ``error`` row.
+        """
+        for future in stream:
+            unit = futures.get(future)
+            if unit is None:
+                continue
+            status = future.status
+            if status not in ("finished", "error", "cancelled"):
+                stream.add(future)  # lost with its worker: wait for the recomputed result
+                continue
+            futures.pop(future)
+            if status == "cancelled":
+                continue
+            if status == "finished":
+                try:
+                    rows = future.result()
+                except Exception:
+                    if future.status == "finished":
+                        raise
+                    futures[future] = unit  # lost between the check and the read
+                    stream.add(future)
+                    continue
+            else:
+                exc = future.exception()
+                if _is_killed_worker(exc) and len(unit) > 1:
+                    for case in unit:
+                        single = self._submit(client, (case,), settings, bounds)
+                        futures[single] = (case,)
+                        stream.add(single)
+                    future.release()
+                    continue
+                rows = [_error_row(case, exc) for case in unit]
+            future.release()
+            for row in rows:
+                finished.add(row.case_id)
+                yield row
+
+    def describe(self) -> dict[str, Any]:
+        """What run.json records about the executor."""
+        return {
+            "name": self.name,
+            "scheduler": self.scheduler,
+            "local_cluster": self._local,
+            "workers": self.n_workers if self._local else None,
+            "timing_resource": TIMING_RESOURCE,
+        }
+
+    def machines(self) -> dict[str, dict[str, Any]]:
+        """Host -> machine metadata of the workers that ran cases (empty before ``run``)."""
+        return dict(self._machines)
+
+    def close(self) -> None:
+        """Disconnect, and shut down the LocalCluster if this executor started it (idempotent)."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        client, cluster = self.client, self._cluster
+        self._cluster = None
+        if self._quieted and client is not None:
+            self._quieted = False
+            with contextlib.suppress(Exception):
+                client.unregister_worker_plugin(_QuietWorker.name)
+        if self._own_client:
+            self.client = None
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.close(timeout=5)
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close(timeout=10)
+
+
+def _executing_keys(dask_worker: Any) -> list[str]:
+    return [str(task.key) for task in dask_worker.state.executing]
+
+
+def _running_keys(client: Any) -> set[str]:
+    """Keys of the tasks a worker is executing right now.
+
+    Not ``client.processing()``: that also lists tasks sent to a worker that wait there for
+    a thread or for the ``timing`` resource, which a stop must cancel.
+    """
+    try:
+        answers = client.run(_executing_keys, on_error="return")
+    except Exception:
+        return set()
+    return {key for keys in answers.values() if isinstance(keys, list) for key in keys}
+
+
+def _is_killed_worker(exc: BaseException | None) -> bool:
+    from distributed.scheduler import KilledWorker
+
+    return isinstance(exc, KilledWorker)
+
+
+def _error_row(case: Case, exc: BaseException | None) -> Row:
+    """The ``error`` row of a case whose task failed (one bad case never stops the sweep)."""
+    if _is_killed_worker(exc):
+        reason = (
+            "dask: the worker running this case died, and so did every retry "
+            f"(distributed gave up: {exc})"
+        )
+    else:
+        reason = f"dask: {type(exc).__name__}: {exc}"
+    return Row(**identity_fields(case), status="error", reason=reason[:500], finished_at=utc_now())
