@@ -1,5 +1,5 @@
-"""The chunked big-array subject (``bench.sweep.bigarray``, ``gfbench bigarray``) on arrays small enough
-to also filter whole, so every verdict is checked against a direct full-array comparison."""
+"""The chunked big-array subject (``bench.sweep.bigarray``, ``gfbench bigarray``) on arrays small
+enough to also filter whole, so every verdict is checked against a direct full-array comparison."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from scipy import ndimage
 
 from bench.exitcodes import UsageError
 from bench.sweep import bigarray
+from bench.sweep.bigarray.block_check import tile_indices
 from bench.sweep.cases import MODES
 
 SPEC = bigarray.BigArraySpec(shape=(160, 130), chunks=(48, 40), sigma=2.3, cval=3.5)
@@ -50,8 +51,8 @@ def test_scipy_on_overlapping_tiles_is_scipy_on_the_whole_array(mode):
     whole = ndimage.gaussian_filter(x, SPEC.sigma, mode=mode, cval=SPEC.cval)
     for lo0, hi0 in [(0, 48), (48, 96), (144, 160)]:
         for lo1, hi1 in [(0, 40), (40, 80), (120, 130)]:
-            idx0, cut0 = bigarray._tile_indices(lo0, hi0, shape[0], r, mode)
-            idx1, cut1 = bigarray._tile_indices(lo1, hi1, shape[1], r, mode)
+            idx0, cut0 = tile_indices(lo0, hi0, shape[0], r, mode)
+            idx1, cut1 = tile_indices(lo1, hi1, shape[1], r, mode)
             region = bigarray.input_block(shape, [idx0, idx1], "float32")
             tile = ndimage.gaussian_filter(region, SPEC.sigma, mode=mode, cval=SPEC.cval)
             assert np.array_equal(tile[cut0, cut1], whole[lo0:hi0, lo1:hi1]), (lo0, lo1)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import mpmath
 import numpy as np
 import pytest
 from scipy import ndimage
 
+import bench
 from bench import oracle
 
 _SCIPY_PARAMS = inspect.signature(ndimage.gaussian_filter).parameters
@@ -364,3 +369,29 @@ def test_degenerate_inputs_follow_scipy(x, out):
     else:
         assert got.dtype == expected.dtype
         assert got.tobytes() == expected.tobytes()
+
+
+def test_oracle_never_imports_scipy_ndimage():
+    """The invariant that makes it an oracle: it shares no code with what it judges.
+
+    A fresh interpreter imports every module of ``bench.oracle`` and runs both answers (ideal
+    and storage model); ``scipy.ndimage`` must not have been imported by any of it.
+    """
+    script = (
+        "import pkgutil, importlib, sys\n"
+        "import numpy as np\n"
+        "import bench.oracle as oracle\n"
+        "for info in pkgutil.iter_modules(oracle.__path__):\n"
+        "    importlib.import_module('bench.oracle.' + info.name)\n"
+        "x = np.arange(30.0).reshape(5, 6)\n"
+        "oracle.gaussian_filter(x, 1.5, order=1, mode='mirror')\n"
+        "oracle.gaussian_filter(x, 1.5, output=np.uint8)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] == ['scipy', 'ndimage']))\n"
+    )
+    root = str(Path(bench.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout

@@ -18,6 +18,7 @@ from scipy import ndimage
 from bench import store
 from bench.report import frames, pitfalls
 from bench.report.model import Code
+from bench.report.pitfalls import peers
 
 
 def load_frame(tmp_path, rows=None, name="run"):
@@ -284,7 +285,7 @@ def _evidence(p: pitfalls.Pitfall) -> set[str]:
 def test_no_number_in_the_prose_is_typed_in(found):
     """Each number in a pitfall's consequence and fix comes from a snippet, a table or a value
     computed at render time (the run's rows included); none is written into the prose."""
-    from bench.report.pitfalls import _version
+    from bench.report.pitfalls.peers import version as _version
 
     for p in found.values():
         evidence = _evidence(p) | set(NUMBER.findall(_version("scipy")))
@@ -294,9 +295,9 @@ def test_no_number_in_the_prose_is_typed_in(found):
 
 
 def test_missing_peers_are_reported_unavailable_not_a_crash(frame, monkeypatch):
-    real = pitfalls._optional
+    real = peers.optional
     missing = ("cv2", "skimage.filters", "PIL.ImageFilter")
-    monkeypatch.setattr(pitfalls, "_optional", lambda name: None if name in missing else real(name))
+    monkeypatch.setattr(peers, "optional", lambda name: None if name in missing else real(name))
     found = {p.title: p for p in pitfalls.all_pitfalls(frame)}
     assert len(found) == 10
     radius = pitfall(found, "SciPy's radius rule")

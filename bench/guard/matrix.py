@@ -120,8 +120,8 @@ class EnvResult:
         return dataclasses.asdict(self)
 
 
-# the characters bench.store.validate.IDENTIFIER allows: matrix.json is validated when read back, and
-# a local version's "+" (1.18.0.dev0+git...) would make the folder name unreadable
+# the characters bench.store.validate.IDENTIFIER allows: matrix.json is validated when read
+# back, and a local version's "+" (1.18.0.dev0+git...) would make the folder name unreadable
 _FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

@@ -5,7 +5,7 @@
 - ``frames``    derived columns and selections shared by the parts below
 - ``tables``    summary tables (pandas), formatted with tabulate
 - ``plots``     the PNG plots (matplotlib, Agg canvas)
-- ``pitfalls``  integer-vs-float pitfalls, measured when the report is rendered
+- ``pitfalls``  integer-vs-float pitfalls (one module each), measured when the report is rendered
 - ``model``     the report as data; ``markdown`` and ``html`` render it
 """
 

@@ -19,7 +19,7 @@ Ctrl-C stops after the current case: the run stays valid (status "interrupted") 
 command exits 130; ``--resume`` finishes it without redoing finished cases. Exit codes: 0 done,
 2 bad input (nothing written), 130 interrupted.
 
-Python: ``bench.sweep.command.run_sweep(grid="quick", impls=["scipy"], out="results")`` does the same
+Python: ``bench.sweep.run_sweep(grid="quick", impls=["scipy"], out="results")`` does the same
 and returns a ``SweepResult``; ``bench.store.load(result.run_dir)`` gives the DataFrame.
 Timings are noisy on shared machines: every row carries ``unstable``; compare ``min_ns``.
 """

@@ -1,8 +1,8 @@
 """Measure one case: call it, check its accuracy, time it, cost it, and return a ``Row``.
 
-This is the unit of work an executor runs (``bench.sweep.executors``); it never raises for a bad case:
-an implementation that cannot run the case gives an ``unsupported`` row, a missing package an
-``unavailable`` row, and an exception an ``error`` row, so one bad case never stops a sweep.
+This is the unit of work an executor runs (``bench.sweep.executors``); it never raises for a bad
+case: an implementation that cannot run the case gives an ``unsupported`` row, a missing package
+an ``unavailable`` row, and an exception an ``error`` row, so one bad case never stops a sweep.
 
 ``build_call(case_dict)`` is the entry point timing worker processes import
 (``bench.sweep.timing`` with ``processes >= 1``) to rebuild the same call in a fresh interpreter.

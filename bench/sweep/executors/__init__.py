@@ -1,78 +1,24 @@
 """Executors: where cases run. The sweep driver stays the single writer of the store.
 
-An executor takes the cases to run and yields a ``Row`` as each one completes (in any order).
-The driver writes each row to the store as it arrives and asks ``should_stop()`` between
-cases, so Ctrl-C stops after the current case(s) and nothing finished is lost.
+- ``base``: the ``Executor`` interface (cases in, rows out as each completes; stop on request);
+- ``serial``: ``SerialExecutor``, one case at a time in this process (the default);
+- ``dask_cluster``: ``DaskExecutor``, the same interface on a dask.distributed cluster (a
+  LocalCluster, or ``--scheduler ADDRESS``).
 
-``SerialExecutor`` runs the cases one by one in this process: the right choice for timing on a
-small machine, where two cases timed at once would disturb each other.
-
-``bench.sweep.executors.dask_cluster.DaskExecutor`` implements the same interface on a dask.distributed
-cluster (a LocalCluster, or ``--scheduler ADDRESS``); ``make_executor`` picks one by name.
-``run_case`` and ``Case``/``CaseSettings`` are picklable top-level objects for that purpose;
-each worker keeps its own oracle cache.
+``make_executor`` picks one by name. ``bench.sweep.measure.run_case`` and ``Case``/
+``CaseSettings`` are picklable top-level objects so that any executor can ship them; each Dask
+worker keeps its own oracle cache. The Dask one is imported only when chosen: ``distributed`` is
+an optional extra, and it imports ``base``, not this ``__init__``, so the two do not import
+each other.
 """
 
 from __future__ import annotations
 
-import abc
-from collections.abc import Callable, Iterator, Sequence
-
 from bench.exitcodes import UsageError
-from bench.store import Row
-from bench.sweep.cases import Case
-from bench.sweep.measure import CaseSettings, run_case
+from bench.sweep.executors.base import Executor
+from bench.sweep.executors.serial import SerialExecutor
 
-
-class Executor(abc.ABC):
-    """Runs cases and yields their rows as they complete."""
-
-    name: str = ""
-
-    @abc.abstractmethod
-    def run(
-        self,
-        cases: Sequence[Case],
-        settings: CaseSettings,
-        should_stop: Callable[[], bool],
-        on_start: Callable[[Case], None] | None = None,
-    ) -> Iterator[Row]:
-        """Yield one row per case, stopping early (no new case starts) once ``should_stop()``.
-
-        ``on_start(case)`` is called as a case starts (progress display).
-        """
-
-    def close(self) -> None:  # noqa: B027 - optional hook, most executors hold nothing
-        """Release workers; the default has none. Must be safe to call twice."""
-
-    def describe(self) -> dict:
-        """What run.json records about the executor (dask adds scheduler and workers)."""
-        return {"name": self.name}
-
-    def machines(self) -> dict[str, dict]:
-        """Host -> machine metadata of the workers that ran cases; {} when that is this host."""
-        return {}
-
-
-class SerialExecutor(Executor):
-    """One case at a time, in this process."""
-
-    name = "serial"
-
-    def run(
-        self,
-        cases: Sequence[Case],
-        settings: CaseSettings,
-        should_stop: Callable[[], bool],
-        on_start: Callable[[Case], None] | None = None,
-    ) -> Iterator[Row]:
-        for case in cases:
-            if should_stop():
-                return
-            if on_start is not None:
-                on_start(case)
-            yield run_case(case, settings)
-
+__all__ = ["EXECUTORS", "EXECUTOR_NAMES", "Executor", "SerialExecutor", "make_executor"]
 
 EXECUTORS: dict[str, type[Executor]] = {"serial": SerialExecutor}
 #: Every ``--executor`` choice; "dask" is imported only when chosen (an optional extra).

@@ -1,23 +1,12 @@
-"""Run sweep cases on a dask.distributed cluster; the sweep driver stays the single writer.
-
-``DaskExecutor`` implements ``bench.sweep.executors.Executor``: cases become dask tasks, rows stream
-back with ``distributed.as_completed`` to the driver, which appends each row to
-``cases.jsonl`` as it arrives. So:
-
-- **a worker crash** loses nothing: rows already received are on disk, and the scheduler
-  reruns the dead worker's tasks elsewhere (a case that kills its worker every time becomes an
-  ``error`` row once distributed gives up, ``distributed.scheduler.allowed-failures``);
-- **a driver crash** loses nothing finished (rows are fsync'd one by one; a LocalCluster's
-  worker processes exit with their parent), and ``gfbench sweep --resume RUN`` finishes the run
-  exactly as for the serial executor: the driver only submits the cases not yet in the store.
+"""The Dask executor's driver: ``DaskExecutor`` submits cases and streams their rows back.
 
 Where the cluster comes from:
 
 - no address: a ``distributed.LocalCluster`` of ``workers`` processes, one thread each, bound to
   127.0.0.1, started when the sweep starts and shut down afterwards;
 - ``scheduler="tcp://host:port"``: an existing cluster (``dask scheduler`` + ``dask worker``).
-  The address is probed *before* anything is written (``probe_scheduler``): an unreachable one is
-  a ``UsageError`` (exit 2) within ``connect_timeout_s`` (10 s).
+  The address is probed *before* anything is written (``scheduler.probe_scheduler``): an
+  unreachable one is a ``UsageError`` (exit 2) within ``connect_timeout_s`` (10 s).
 
 Timing on a cluster. Each timed task asks for the worker resource ``timing=1`` and every worker
 of our LocalCluster has exactly one, so a worker runs one timed case at a time and nothing of
@@ -30,27 +19,15 @@ for run.json, so compare and the report can group by machine. Several workers on
 concurrently and disturb each other: use one worker per host for timings you publish
 (``--workers 1`` locally); ``--no-timing`` sweeps fan out over every worker.
 
-Tasks. A timed case is one task. Accuracy-only cases go in small batches of cases sharing one
-oracle result (``units``: at most 8 cases, 2 Mpix): one task per case cost a third more CPU
-than the work itself on this project's 2-core machines. Rows still stream back task by task.
-A batch whose worker keeps dying is split into single cases, so only the case at fault ends
-as an ``error`` row.
-
-Worker processes run cases as the serial executor would: our LocalCluster turns off
-distributed's statistical profiler (it interrupts the running task every 10 ms) and the
-nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` (which made allocation-heavy calls 35% slower); on an
-external cluster the profiler is paused while the sweep runs, and each host's
-``MALLOC_TRIM_THRESHOLD_`` is recorded in ``machines()``.
-
-Public API: ``DaskExecutor``, ``units``, ``probe_scheduler``, ``connect``,
-``DEFAULT_CONNECT_TIMEOUT_S``, ``TIMING_RESOURCE``.
+Our LocalCluster turns off distributed's statistical profiler (it interrupts the running task
+every 10 ms) and the nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` (which made allocation-heavy
+calls 35% slower); on an external cluster the profiler is paused while the sweep runs, and
+each host's ``MALLOC_TRIM_THRESHOLD_`` is recorded in ``machines()``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import secrets
@@ -60,282 +37,29 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from distributed.diagnostics.plugin import WorkerPlugin
-
 from bench.exitcodes import UsageError
 from bench.store import Row, utc_now
 from bench.sweep.cases import Case
-from bench.sweep.executors import Executor
-from bench.sweep.measure import CaseSettings, identity_fields, run_case
+from bench.sweep.executors.base import Executor
+from bench.sweep.executors.dask_cluster.batching import units
+from bench.sweep.executors.dask_cluster.scheduler import (
+    DEFAULT_CONNECT_TIMEOUT_S,
+    WORKER_HINT,
+    connect,
+)
+from bench.sweep.executors.dask_cluster.worker import (
+    QuietWorker,
+    executing_keys,
+    host_bounds,
+    host_metadata,
+    preload_forkserver,
+    run_cases_on_worker,
+    warm_worker,
+)
+from bench.sweep.measure import CaseSettings, identity_fields
 
-DEFAULT_CONNECT_TIMEOUT_S = 10.0
 #: Worker resource a timed case holds: workers declare 1, so one timed case runs at a time.
 TIMING_RESOURCE = "timing"
-_WORKER_HINT = (
-    "start one with `dask scheduler --host 127.0.0.1 --port 8786` and workers with "
-    "`dask worker tcp://127.0.0.1:8786 --nthreads 1 --resources timing=1`"
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# reaching a scheduler
-
-
-def probe_scheduler(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> dict[str, Any]:
-    """Check that a dask scheduler answers at ``address``; return its identity.
-
-    A plain TCP connect first (a refused port fails at once, a black hole after
-    ``timeout_s``), then distributed's ``identity`` handshake, so "something listens but it is
-    not a dask scheduler" is caught too. Nothing is left open.
-
-    Raises
-    ------
-    bench.exitcodes.UsageError
-        Malformed, unreachable, or not a scheduler; the message names ``--scheduler``.
-    """
-    from distributed.comm import connect as comm_connect
-    from distributed.comm import parse_address
-    from distributed.comm.addressing import parse_host_port
-
-    def fail(why: str) -> UsageError:
-        return UsageError(
-            f"--scheduler: cannot use the dask scheduler at {address!r}: {why}. "
-            f"Expected tcp://HOST:PORT of a running scheduler; {_WORKER_HINT}"
-        )
-
-    try:
-        scheme, location = parse_address(address)
-        if scheme in ("tcp", "tls"):
-            host, port = parse_host_port(location)
-            if port is None:
-                raise ValueError(f"missing port number in address {address!r}")
-    except (ValueError, TypeError) as exc:
-        raise fail(str(exc)) from None
-    full = f"{scheme}://{location}"
-    if scheme in ("tcp", "tls"):
-        try:
-            socket.create_connection((host, int(port)), timeout=timeout_s).close()
-        except TimeoutError:
-            raise fail(f"no connection within {timeout_s:g} s") from None
-        except OSError as exc:
-            raise fail(f"cannot connect: {exc.strerror or exc}") from None
-
-    async def handshake() -> dict[str, Any]:
-        comm = await comm_connect(full, timeout=timeout_s)
-        try:
-            await comm.write({"op": "identity", "reply": True})
-            return await asyncio.wait_for(comm.read(), timeout_s)
-        finally:
-            await comm.close()
-
-    try:
-        identity = asyncio.run(asyncio.wait_for(handshake(), timeout_s))
-    except RuntimeError as exc:  # already inside an event loop: the TCP check has to do
-        if "running event loop" not in str(exc):
-            raise fail(str(exc)) from None
-        return {"type": "Scheduler", "address": full}
-    except asyncio.TimeoutError:
-        raise fail(f"no answer to dask's handshake within {timeout_s:g} s") from None
-    except Exception as exc:  # something answered, but not in dask's protocol
-        message = str(exc).splitlines()[0][:200] if str(exc) else ""
-        raise fail(
-            f"it does not answer as a dask scheduler ({type(exc).__name__}: {message})"
-        ) from None
-    if not isinstance(identity, dict) or identity.get("type") != "Scheduler":
-        kind = identity.get("type") if isinstance(identity, dict) else identity
-        raise fail(f"it answered as {kind!r}, not as a Scheduler")
-    return identity
-
-
-def connect(address: str, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S):
-    """A ``distributed.Client`` for the scheduler at ``address`` (probed first).
-
-    Raises
-    ------
-    bench.exitcodes.UsageError
-        The scheduler cannot be reached within ``timeout_s``.
-    """
-    from distributed import Client
-
-    probe_scheduler(address, timeout_s)
-    try:
-        return Client(address, timeout=timeout_s, set_as_default=False)
-    except Exception as exc:
-        raise UsageError(f"--scheduler: cannot connect to {address!r}: {exc}") from None
-
-
-# ---------------------------------------------------------------------------------------------
-# what runs on a worker (module-level functions, so tasks pickle by reference)
-
-_worker_ready = threading.Lock()
-_worker_env: tuple[tuple[str, str], ...] | None = None
-_worker_pins = contextlib.ExitStack()  # entered once per worker process, never left
-
-
-def _prepare_worker() -> tuple[tuple[str, str], ...]:
-    """Pin this worker process's thread variables once; return its environment for timers.
-
-    Workers of our LocalCluster inherit the driver's pinned values; workers of an external
-    cluster get the defaults (1 thread) unless their own environment sets them.
-    """
-    global _worker_env
-    with _worker_ready:
-        if _worker_env is None:
-            from bench.sweep.machine import pinned_threads
-
-            _worker_pins.enter_context(pinned_threads())
-            _worker_env = tuple(sorted(os.environ.items()))
-    return _worker_env
-
-
-def _run_cases_on_worker(
-    unit: Sequence[Case],
-    settings: CaseSettings,
-    bounds: dict[str, tuple[float | None, float | None]],
-) -> list[Row]:
-    """``bench.sweep.measure.run_case`` for each case, with this host's bounds and environment."""
-    env = _prepare_worker()
-    host = socket.gethostname()
-    changes: dict[str, Any] = {"worker_env": env}
-    if host in bounds:
-        changes["bandwidth_gbs"], changes["peak_gflops"] = bounds[host]
-    local = dataclasses.replace(settings, **changes)
-    return [run_case(case, local) for case in unit]
-
-
-class _QuietWorker(WorkerPlugin):
-    """Stop the worker's statistical profiler while gfbench uses it; restore it afterwards.
-
-    distributed samples every running task's stack every 10 ms from the worker's event loop,
-    taking the GIL from the timed call: a disturbance the serial executor does not have (on the
-    quick grid its CPU cost was within our noise). On our own LocalCluster the workers also
-    ignore SIGINT: a terminal's Ctrl-C reaches the whole process group, and the driver decides
-    what it means (finish the running cases, then stop), so its workers must not die of it.
-    """
-
-    name = "gfbench-quiet-worker"
-
-    def __init__(self, ignore_sigint: bool = False) -> None:
-        self.ignore_sigint = ignore_sigint
-        self._stopped: list[str] = []
-
-    def setup(self, worker: Any) -> None:
-        for name in ("profile", "profile-cycle"):
-            callback = worker.periodic_callbacks.get(name)
-            if callback is not None and callback.is_running():
-                callback.stop()
-                self._stopped.append(name)
-        if self.ignore_sigint and threading.current_thread() is threading.main_thread():
-            import signal
-
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def teardown(self, worker: Any) -> None:
-        for name in self._stopped:
-            callback = worker.periodic_callbacks.get(name)
-            if callback is not None and worker.status.name == "running":
-                callback.start()
-
-
-#: What a worker imports to run cases (``_warm_worker``); the forkserver preloads it once.
-_CASE_MODULES: tuple[str, ...] = (
-    "distributed",
-    "bench.sweep.executors.dask_cluster",
-    "bench.sweep.measure",
-    "bench.sweep.accuracy",
-    "bench.oracle",
-    "scipy.ndimage",
-    "scipy.signal",
-    "cv2",
-    "skimage.filters",
-    "PIL.ImageFilter",
-    "dask_image.ndfilters",
-)
-
-
-def _preload_forkserver() -> None:
-    """Accuracy-only LocalClusters fork their workers from one forkserver that has imported
-    ``_CASE_MODULES`` once, instead of spawning fresh interpreters that each import them.
-
-    Measured on the 2-core machine: two spawned workers' imports cost ~3.7 s of CPU, about
-    half of what an accuracy-only quick sweep's cases cost. Not for timed sweeps: a forkserver
-    outlives the sweep and keeps the environment it started with, while timed workers must
-    inherit the sweep's pinned thread variables; there the start-up cost is small next to the
-    timing.
-    Missing peers are skipped by multiprocessing (ImportError is ignored).
-    """
-    import dask
-    from distributed.utils import get_mp_context
-
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        # distributed sets its own preload list on first use; extend it before the server starts
-        context = get_mp_context()
-    context.set_forkserver_preload(list(_CASE_MODULES))
-
-
-def _warm_worker() -> None:
-    """Import what every case needs (peers included), so the first cases do not pay for it."""
-    _prepare_worker()
-    import bench.sweep.accuracy
-    import bench.sweep.measure  # noqa: F401
-    from bench.sweep import impls
-
-    for name in impls.names():
-        with contextlib.suppress(Exception):
-            impls.get(name).available()
-
-
-def _host_metadata() -> dict[str, Any]:
-    from bench.sweep.machine import environment
-
-    _prepare_worker()
-    env = environment()
-    env["pid"] = os.getpid()
-    # a nanny's default environment for its worker; it changes how fast allocations are
-    env["malloc_trim_threshold"] = os.environ.get("MALLOC_TRIM_THRESHOLD_")
-    return env
-
-
-def _host_bounds() -> tuple[float, float]:
-    from bench.sweep.machine import measure_bandwidth, measure_peak_gflops
-
-    _prepare_worker()
-    return measure_bandwidth(), measure_peak_gflops()
-
-
-# ---------------------------------------------------------------------------------------------
-# the executor
-
-#: Accuracy-only cases go to workers in small batches of cases sharing one oracle result.
-#: Measured on the quick grid (2 workers): one task per case cost 10.4 s of CPU for 7.5 s of
-#: work (distributed's per-task overhead, and each worker recomputing ideals the other had);
-#: batches of up to 8 cost 7.6 s. A batch is also cut at ``BATCH_PIXELS`` so that a batch of
-#: large images does not hold rows back for long. Timed cases always go one per task.
-BATCH_CASES = 8
-BATCH_PIXELS = 2**21
-
-
-def units(cases: Sequence[Case], *, timed: bool) -> list[tuple[Case, ...]]:
-    """Cases grouped into tasks: one per task when timed, else small batches in grid order.
-
-    A batch holds adjacent cases with the same ``oracle_key`` (the grid puts them together),
-    at most ``BATCH_CASES`` of them and at most ``BATCH_PIXELS`` pixels in all.
-    """
-    if timed:
-        return [(case,) for case in cases]
-    batches: list[list[Case]] = []
-    for case in cases:
-        last = batches[-1] if batches else None
-        if (
-            last is not None
-            and last[0].oracle_key == case.oracle_key
-            and len(last) < BATCH_CASES
-            and sum(c.npix for c in last) + case.npix <= BATCH_PIXELS
-        ):
-            last.append(case)
-        else:
-            batches.append([case])
-    return [tuple(batch) for batch in batches]
 
 
 class DaskExecutor(Executor):
@@ -414,7 +138,7 @@ class DaskExecutor(Executor):
         except (TimeoutError, OSError):
             raise UsageError(
                 f"--scheduler: the scheduler at {client.scheduler.address} has no worker "
-                f"(waited {self.connect_timeout_s:g} s); {_WORKER_HINT}"
+                f"(waited {self.connect_timeout_s:g} s); {WORKER_HINT}"
             ) from None
         if not self.timing:
             return
@@ -439,7 +163,7 @@ class DaskExecutor(Executor):
             from distributed import Client, LocalCluster
 
             # Workers that run cases as the serial executor would: no statistical profiler (see
-            # _QuietWorker), and the driver's environment as it is. The nanny's default
+            # QuietWorker), and the driver's environment as it is. The nanny's default
             # pre-spawn environment sets MALLOC_TRIM_THRESHOLD_=65536, which makes glibc hand
             # freed memory back at once: every large array allocation then faults its pages
             # in again, measured at +35% CPU on the quick grid. Thread variables are pinned by
@@ -455,7 +179,7 @@ class DaskExecutor(Executor):
             }
             if not self.timing:
                 quiet["distributed.worker.multiprocessing-method"] = "forkserver"
-                _preload_forkserver()
+                preload_forkserver()
             with dask.config.set(quiet):
                 cluster = LocalCluster(
                     n_workers=self.n_workers,
@@ -469,8 +193,8 @@ class DaskExecutor(Executor):
             self._cluster = cluster
             self.client = Client(cluster, set_as_default=False)
             self.scheduler = cluster.scheduler_address
-            self.client.register_plugin(_QuietWorker(ignore_sigint=True))
-            self.client.run(_warm_worker)
+            self.client.register_plugin(QuietWorker(ignore_sigint=True))
+            self.client.run(warm_worker)
         except BaseException as exc:  # re-raised in the driver's thread by _ensure_client
             self._start_error = exc
 
@@ -494,7 +218,7 @@ class DaskExecutor(Executor):
         ``bound_fraction`` rather than one relative to another machine.
         """
         workers = client.scheduler_info(n_workers=-1)["workers"]
-        metadata = client.run(_host_metadata, on_error="return")
+        metadata = client.run(host_metadata, on_error="return")
         machines: dict[str, dict[str, Any]] = {}
         for address, env in metadata.items():
             if not isinstance(env, dict):  # that worker died or failed: skip it
@@ -520,7 +244,7 @@ class DaskExecutor(Executor):
                     bounds[host] = (None, None)
                     for worker in entry["workers"]:
                         one = worker["address"]
-                        answer = client.run(_host_bounds, workers=[one], on_error="return")
+                        answer = client.run(host_bounds, workers=[one], on_error="return")
                         if isinstance(answer.get(one), tuple):
                             bounds[host] = answer[one]
                             break
@@ -564,7 +288,7 @@ class DaskExecutor(Executor):
         client = self._ensure_client()
         timed = settings.timing is not None
         if not self._local and not self._quieted:
-            client.register_plugin(_QuietWorker())  # undone by close()
+            client.register_plugin(QuietWorker())  # undone by close()
             self._quieted = True
         # Timed: bounds per host first, on an idle cluster. Accuracy only: after submitting.
         bounds = self._survey(client, settings) if timed else {}
@@ -610,7 +334,7 @@ class DaskExecutor(Executor):
     ) -> Any:
         name = unit[0].case_id if len(unit) == 1 else f"{unit[0].case_id}+{len(unit) - 1}"
         return client.submit(
-            _run_cases_on_worker,
+            run_cases_on_worker,
             unit,
             settings,
             bounds,
@@ -693,7 +417,7 @@ class DaskExecutor(Executor):
         if self._quieted and client is not None:
             self._quieted = False
             with contextlib.suppress(Exception):
-                client.unregister_worker_plugin(_QuietWorker.name)
+                client.unregister_worker_plugin(QuietWorker.name)
         if self._own_client:
             self.client = None
             if client is not None:
@@ -704,10 +428,6 @@ class DaskExecutor(Executor):
                 cluster.close(timeout=10)
 
 
-def _executing_keys(dask_worker: Any) -> list[str]:
-    return [str(task.key) for task in dask_worker.state.executing]
-
-
 def _running_keys(client: Any) -> set[str]:
     """Keys of the tasks a worker is executing right now.
 
@@ -715,7 +435,7 @@ def _running_keys(client: Any) -> set[str]:
     a thread or for the ``timing`` resource, which a stop must cancel.
     """
     try:
-        answers = client.run(_executing_keys, on_error="return")
+        answers = client.run(executing_keys, on_error="return")
     except Exception:
         return set()
     return {key for keys in answers.values() if isinstance(keys, list) for key in keys}
