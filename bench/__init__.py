@@ -1,49 +1,24 @@
 """gfbench: benchmark and verify ``scipy.ndimage.gaussian_filter``.
 
-Data flows one way (DESIGN.md): grid -> case -> measurement -> row -> store -> frame -> report.
-Where things live (one job per module):
+Data flows one way: grid -> case -> measurement -> row -> store -> frame -> report / compare.
+ARCHITECTURE.md at the repository root is the map; in short, the stages from the bottom up
+(each subpackage's ``__init__`` says what it owns and what it may import):
 
-Reference and truth
-    ``bench.oracle``       the independent oracle: ideal result and SciPy's storage model
-    ``bench.guard.verify``       ``gfbench verify``: runs the reference suite in ``reference/``
+    ``bench.exitcodes``  the exit codes every verb shares; ``UsageError`` (exit 2)
+    ``bench.outputs``    checks of every output path, before any work (``--force``)
+    ``bench.oracle``     the independent reference: ideal result and SciPy's storage model
+    ``bench.store``      the results store: ``Row``, run.json + cases.jsonl, ``load()``, and the
+                         validation of every file read from disk (``bench.store.validate``)
+    ``bench.sweep``      grid -> rows: cases and grids, inputs, ``impls/`` (one adapter per
+                         implementation), timing, accuracy, measure, machine, roofs,
+                         ``executors/`` (serial, Dask), ``gfbench sweep``, ``gfbench bigarray``
+    ``bench.report``     rows -> report: findings, tables, plots, ``pitfalls/`` (one module per
+                         pitfall), the reference section, Markdown and HTML; ``gfbench report``
+    ``bench.guard``      did anything change: verify, changes, the gate, compare, calibrate,
+                         matrix with its candidates and environments, interleaved timing
+    ``bench.cli``        the shell: the verbs, ``gfbench run``, the runner inside environments
 
-The sweep (grid -> rows)
-    ``bench.sweep.cases``        Case model, TOML grids (``bench/sweep/grids/``), exclusions, stable ids
-    ``bench.sweep.inputs``       deterministic inputs, the same values in every dtype
-    ``bench.sweep.impls``        one adapter per implementation (scipy, OpenCV, skimage, Pillow, libvips,
-                           ITK, DIPlib, mahotas, ...)
-    ``bench.sweep.timing``       calibrated sampling, in-process or in fresh worker processes; stats
-    ``bench.sweep.accuracy``     error metrics against the oracle
-    ``bench.sweep.measure``      runs one case and builds its Row
-    ``bench.sweep.machine``      environment metadata, copy bandwidth and compute peak
-    ``bench.sweep.roofs``        the roofline's operation count and roofs (per lane width, threads)
-    ``bench.sweep.executors``    where cases run: serial (default); ``bench.sweep.executors.dask_cluster`` on Dask
-    ``bench.store``        the results store: run.json + cases.jsonl, append-only; ``load()``
-    ``bench.sweep.command``        ``gfbench sweep``
-
-Reading results
-    ``bench.report``       ``gfbench report``: what to use (``findings``), tables, plots,
-                           HTML/Markdown, measured pitfalls, the reference section
-                           (``bench.report.reference``)
-    ``bench.guard.changes``      correctness differences between runs or verify results
-    ``bench.guard.gate``         the statistical performance gate (process as unit, BH FDR)
-    ``bench.guard.compare``      ``gfbench compare``; ``bench.guard.compare_plots`` its plots
-    ``bench.guard.calibrate``    ``gfbench calibrate``: the gate's A/A false-positive rate and power
-
-Across versions and machines
-    ``bench.guard.matrix``       ``gfbench matrix``: one cached environment per SciPy candidate
-    ``bench.guard.candidates``   what --scipy may name (releases, wheels, indexes, current), checked
-    ``bench.guard.environments``     builds, caches and refreshes one environment (uv, else venv + pip)
-    ``bench.cli.envrunner``    the small entry point that runs inside each environment
-    ``bench.guard.interleave``   A B / B A timing rounds across environments
-    ``bench.sweep.bigarray``     ``gfbench bigarray``: dask-image on chunked big arrays vs SciPy
-
-Shell
-    ``bench.cli.run``          ``gfbench run``: verify, quick sweep, report
-    ``bench.cli``          the thin command-line shell; ``bench.exitcodes`` the shared codes
-    ``bench.store.validate``     checks of every file read from disk (file, line, field; exit 2)
-    ``bench.outputs``      checks of every output path, before any work (``--force``)
-
+Lower stages never import higher ones; ``tests/test_architecture.py`` checks it.
 The public Python API is listed in ``__all__``; everything else is private.
 """
 

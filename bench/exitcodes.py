@@ -1,4 +1,4 @@
-"""Exit codes shared by every ``gfbench`` verb (DESIGN.md, "Interfaces")."""
+"""Exit codes shared by every ``gfbench`` verb (ARCHITECTURE.md, "Contracts")."""
 
 from __future__ import annotations
 

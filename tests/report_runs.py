@@ -1,7 +1,7 @@
 """Write small synthetic run folders (run.json + cases.jsonl, exactly as ROW_SCHEMA.md says)
 for the report tests.
 
-The numbers are made up but shaped like the measured facts of DESIGN.md (SciPy uint8 bias
+The numbers are made up but shaped like the facts measured on this project's VMs (SciPy uint8 bias
 about -1 grey level, float32 errors about 1e-5, OpenCV float32 several times faster), so every
 table, plot and recommendation of the report has something to show. Tests then check that
 the report says what these rows say.

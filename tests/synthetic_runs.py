@@ -1,8 +1,8 @@
 """Write synthetic run folders that follow ROW_SCHEMA (run.json + cases.jsonl) for compare tests.
 
-Timing is simulated the way the 2-core VMs behave (DESIGN.md, "Noise"): every worker
-process gets its own multiplicative luck factor (log-normal, ``process_sd``), and the
-samples inside a process add small one-sided noise on top of it.
+Timing is simulated the way the 2-core VMs behave (measured: the median of 7 swings up to 1.7x
+between processes): every worker process gets its own multiplicative luck factor (log-normal,
+``process_sd``), and the samples inside a process add small one-sided noise on top of it.
 """
 
 from __future__ import annotations

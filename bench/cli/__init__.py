@@ -2,7 +2,7 @@
 
 Each verb lives in its own module, which provides ``add_arguments(parser)`` and
 ``main(args) -> int``; this file only wires them together and maps exceptions to
-the exit codes of DESIGN.md.
+the exit codes of ``bench.exitcodes`` (the same for every verb; ARCHITECTURE.md).
 """
 
 from __future__ import annotations

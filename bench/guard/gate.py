@@ -3,7 +3,7 @@
 One job: turn two sets of timing *units* per case into a ratio with a confidence
 interval, a p-value, a false-discovery-rate-controlled q-value and a verdict.
 
-Why it is built this way (DESIGN.md, "Noise"): on the 2-core VMs the median of 7
+Why it is built this way (measured on this project's 2-core VMs): on them the median of 7
 samples in one process swings up to 1.7x between processes, while the minimum
 across several processes is stable within about 5%. So
 

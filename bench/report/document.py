@@ -11,7 +11,7 @@ from bench.report import findings as findings_mod
 from bench.report import frames, pitfalls, plots, reference, tables
 from bench.report.model import Document, Paragraph, Section, Table
 
-# Error budgets for the recommendation, on the 0..255 inputs every case uses (DESIGN.md):
+# Error budgets for the recommendation, on the 0..255 inputs every case uses (bench.sweep.inputs):
 # one grey level is the smallest visible step of an integer image; 1e-3 is a thousandth of a
 # grey level, loose enough for float32 (~1e-5 on this data) and tight enough to exclude
 # approximations such as Pillow's box blurs.

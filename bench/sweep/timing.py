@@ -10,8 +10,9 @@ How a case is timed (pyperf's recipe, adapted to the measured noise of these mac
 
 Why fresh processes: on the 2-core VMs the median of 7 samples in one process swings up to
 1.7x between processes, while the minimum across processes is stable within about 5%
-(DESIGN.md, "Noise"). So ``min_ns`` is the number to compare, and several processes make it
-trustworthy. Raw per-call samples are kept in the row (``samples_ns``).
+(measured on this project's 2-core AMD EPYC VMs, numpy 2.4, SciPy 1.17.1). So ``min_ns`` is
+the number to compare, and several processes make it trustworthy. Raw per-call samples are
+kept in the row (``samples_ns``).
 
 A case is flagged ``unstable`` (row field and terminal) as pyperf does: stdev >= 10% of the
 mean, or samples shorter than 1 ms (timer and scheduling noise dominate).

@@ -1,6 +1,6 @@
 """Harness overhead of the sweep (pytest-benchmark; CI runs these once with --benchmark-disable).
 
-Targets (DESIGN.md / issue 3): oracle + accuracy < 25% of a sweep's wall time, and the quick
+Targets (issue 3): oracle + accuracy < 25% of a sweep's wall time, and the quick
 grid in <= 3 minutes on 2 cores. These benchmarks watch the pieces that decide both: expanding
 a grid, and the untimed part of a case (call, oracle, metrics, row).
 """
