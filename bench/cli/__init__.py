@@ -3,6 +3,10 @@
 Each verb lives in its own module, which provides ``add_arguments(parser)`` and
 ``main(args) -> int``; this file only wires them together and maps exceptions to
 the exit codes of ``bench.exitcodes`` (the same for every verb; ARCHITECTURE.md).
+
+Also here: ``run`` (``gfbench run``: verify, the quick sweep, the report) and ``envrunner`` (the
+small entry point ``gfbench matrix`` starts inside each environment). The shell is the top
+stage: it may import every other one, and none imports it.
 """
 
 from __future__ import annotations

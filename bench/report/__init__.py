@@ -7,6 +7,11 @@
 - ``plots``     the PNG plots (matplotlib, Agg canvas)
 - ``pitfalls``  integer-vs-float pitfalls (one module each), measured when the report is rendered
 - ``model``     the report as data; ``markdown`` and ``html`` render it
+- ``findings``  "what should I use?": per-dtype answers on the same cases, with their evidence
+- ``reference`` the reference-suite section (the documented 7x7 example, the verify table)
+
+May import: ``bench.exitcodes``, ``bench.outputs``, ``bench.oracle``, ``bench.store`` and
+``bench.sweep``. Never the guard or the CLI.
 """
 
 from bench.report.command import render_report
