@@ -1,9 +1,9 @@
 """The sides of ``gfbench compare``: each argument loaded, validated and labelled.
 
 A side is a run (one or several rounds of it), a verify result, or both (a matrix
-environment); a matrix folder expands to one side per completed environment. Everything
-below the comparison (the performance gate, the plots) and above it (calibrate) works on
-`Side`, so it lives here, under all of them.
+environment); a matrix folder expands to one side per completed environment. The
+comparison, its timing gate (``compare_perf``), its plots (``compare_plots``) and calibrate all
+work on `Side`; it lives here, below all of them, so that none imports another for it.
 """
 
 from __future__ import annotations
