@@ -16,7 +16,7 @@ import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
-from bench.guard import changes, compare, gate
+from bench.guard import changes, compare, compare_inputs, compare_perf, gate
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = case_params(40)
@@ -166,13 +166,13 @@ def test_samples_are_split_into_their_worker_processes():
         {"samples_ns": [30.0, 20.0, 25.0, 10.0, 11.0, 12.0], "processes": 2},
         {"samples_ns": [40.0, 44.0], "processes": 0},  # a second round, in-process
     ]
-    timing = compare.side_units(rows)
+    timing = compare_perf.side_units(rows)
     assert timing.minima == (20.0, 10.0, 40.0)
     assert len(timing.samples) == 8
     # the noisiest process: stdev/mean of 30, 20, 25
     assert timing.within_cv == pytest.approx(5.0 / 25.0)
     # a row whose samples cannot be split evenly: no process units for this case
-    odd = compare.side_units([{"samples_ns": [1.0, 2.0, 3.0], "processes": 2}])
+    odd = compare_perf.side_units([{"samples_ns": [1.0, 2.0, 3.0], "processes": 2}])
     assert odd.minima == () and len(odd.samples) == 3
 
 
@@ -281,7 +281,7 @@ def test_not_a_verify_json_is_usage_error(tmp_path):
     bad = tmp_path / "x.json"
     bad.write_text(json.dumps({"hello": 1}))
     with pytest.raises(UsageError, match="gfbench verify --json"):
-        compare.load_sides([bad, bad])
+        compare_inputs.load_sides([bad, bad])
 
 
 def test_three_sides_each_against_the_first(tmp_path):
@@ -360,4 +360,4 @@ def test_bad_gate_options_are_usage_errors(tmp_path, options, message):
 def test_not_a_run_folder_is_usage_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError, match="not a run folder"):
-        compare.load_sides([tmp_path / "empty", tmp_path / "empty"])
+        compare_inputs.load_sides([tmp_path / "empty", tmp_path / "empty"])

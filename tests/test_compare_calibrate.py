@@ -16,7 +16,7 @@ import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import UsageError
-from bench.guard import calibrate, compare, gate
+from bench.guard import calibrate, compare_inputs, comparison, gate
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = case_params(30)
@@ -40,13 +40,13 @@ def test_aa_pairs_do_not_flag_and_injection_is_detected(runs):
 
 
 def test_injection_scales_only_the_chosen_impl(runs):
-    side = compare.load_sides(runs[:2])[1]
+    side = compare_inputs.load_sides(runs[:2])[1]
     slowed = calibrate.inject_slowdown(side, impl="scipy", factor=1.25)
     before = side.frame["samples_ns"].iloc[0]
     after = slowed.frame["samples_ns"].iloc[0]
     assert after == pytest.approx([s * 1.25 for s in before])
     assert side.frame["samples_ns"].iloc[0] == before  # the original is untouched
-    pair = compare.compare_sides(compare.load_sides(runs[:2])[0], slowed)
+    pair = comparison.compare_sides(compare_inputs.load_sides(runs[:2])[0], slowed)
     assert (pair.perf["verdict"] == gate.SLOWER).all()
 
 

@@ -19,7 +19,7 @@ import pytest
 import scipy
 
 from bench.exitcodes import UsageError
-from bench.guard import compare, matrix
+from bench.guard import compare, matrix, matrix_record, matrix_run
 from bench.guard import environments as envbuild
 from bench.guard.candidates import Candidate
 
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 INSTALLED = scipy.__version__
 
 
-class FakeInstaller(matrix.Installer):
+class FakeInstaller(envbuild.Installer):
     """Builds real venvs; "installs" by linking this checkout and the dev site-packages."""
 
     def __init__(self, log: Path) -> None:
@@ -40,7 +40,7 @@ class FakeInstaller(matrix.Installer):
 
     def create(self, python: str, env_dir: Path) -> None:
         self._note("create", env_dir.name)
-        matrix._run([python, "-m", "venv", "--without-pip", str(env_dir)])
+        envbuild._run([python, "-m", "venv", "--without-pip", str(env_dir)])
 
     def install(self, env_dir, requirements, *, no_deps=False, reinstall=False) -> None:
         self._note(
@@ -53,7 +53,7 @@ class FakeInstaller(matrix.Installer):
         for req in requirements:
             if req.startswith("scipy==") and req != f"scipy=={INSTALLED}":
                 # what pip says for a version without a wheel for this Python
-                raise matrix.InstallError(f"No matching distribution found for {req}")
+                raise envbuild.InstallError(f"No matching distribution found for {req}")
         purelib = subprocess.run(
             [
                 str(self.env_python(env_dir)),
@@ -91,7 +91,7 @@ def _log_lines(fake: FakeInstaller) -> list[str]:
 
 @pytest.mark.parametrize("spec", ["1.10.1", "1.14", "1.15.0rc1", "latest", "LATEST"])
 def test_valid_versions(spec):
-    assert matrix.parse_scipy_spec(spec) in (spec, "latest")
+    assert matrix_run.parse_scipy_spec(spec) in (spec, "latest")
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_valid_versions(spec):
 )
 def test_invalid_versions_are_usage_errors(spec):
     with pytest.raises(UsageError, match="--scipy"):
-        matrix.parse_scipy_spec(spec)
+        matrix_run.parse_scipy_spec(spec)
 
 
 def test_cli_bad_version_exit_2_nothing_written(tmp_path):
@@ -237,7 +237,7 @@ def test_rounds_interleave_a_b_a_b(tmp_path, fake, monkeypatch):
             return subprocess.CompletedProcess(cmd, 0)
         return real_run(cmd, *args, **kwargs)
 
-    monkeypatch.setattr(matrix.subprocess, "run", spy)
+    monkeypatch.setattr(matrix_run.subprocess, "run", spy)
     cache = tmp_path / "c"
     out = matrix.run_matrix(
         scipy=[release(INSTALLED)],
@@ -258,12 +258,12 @@ def test_rounds_interleave_a_b_a_b(tmp_path, fake, monkeypatch):
 def test_interleave_order_with_two_environments():
     seen: list[str] = []
     ready = [
-        matrix.EnvResult(spec="a", version="a", folder="A", status="ok", env_path="x"),
-        matrix.EnvResult(spec="b", version="b", folder="B", status="ok", env_path="y"),
+        matrix_record.EnvResult(spec="a", version="a", folder="A", status="ok", env_path="x"),
+        matrix_record.EnvResult(spec="b", version="b", folder="B", status="ok", env_path="y"),
     ]
     for interleave, expected in ((True, "ABABAB"), (False, "AAABBB")):
         seen.clear()
-        order = matrix.sweep_order(ready, rounds=3, interleave=interleave)
+        order = matrix_run.sweep_order(ready, rounds=3, interleave=interleave)
         seen.extend(r.folder for _, r in order)
         assert "".join(seen) == expected
 
@@ -312,7 +312,7 @@ def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
         for row in rows:
             assert row["processes"] == 2 and row["n_samples"] == 2 * 5  # 2 rounds x 5 repeats
             assert row["output_sha256"] and row["min_ns"] > 0
-        table = matrix.summary_table(out)
+        table = matrix_record.summary_table(out)
         assert INSTALLED in table and " ok " in table
         runs.append(out / env["folder"])
     pair = compare.compare(runs).pairs[0]

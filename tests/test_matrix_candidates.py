@@ -19,7 +19,7 @@ import pytest
 import scipy
 
 from bench.exitcodes import UsageError
-from bench.guard import candidates, compare, matrix
+from bench.guard import candidates, compare, environments, matrix, matrix_record, matrix_run
 from bench.guard.candidates import Candidate
 from bench.store import validate
 
@@ -125,25 +125,25 @@ def test_spec_parsing_and_labels():
         candidates.parse_version_spec("1.9.3")
     wheel = Candidate(spec="w", kind="wheel", version="1.18.0.dev0+git.ab", wheel="/x/s.whl",
                       sha256="ab" * 32, env_vars=(("SCIPY_ARRAY_API", "1"),))  # fmt: skip
-    assert matrix.env_label(wheel, "1.18.0.dev0+git.ab") == (
+    assert matrix_record.env_label(wheel, "1.18.0.dev0+git.ab") == (
         "scipy-1.18.0.dev0+git.ab wheel:abababab SCIPY_ARRAY_API=1"
     )
     folders: set[str] = set()
-    first = matrix.env_folder(wheel, folders)
+    first = matrix_record.env_folder(wheel, folders)
     assert first == "scipy-1.18.0.dev0_git.ab-wheel-abababab-SCIPY_ARRAY_API_1"
     # matrix.json is validated when read back: every folder must be a safe identifier
     assert validate.IDENTIFIER.fullmatch(first)
-    assert matrix.env_folder(wheel, folders) == first + "-2"
-    assert matrix._same_version("1.18.0.dev0+git20261201.abc", "1.18.0.dev0")
-    assert not matrix._same_version("1.18.0.dev1", "1.18.0.dev0")
+    assert matrix_record.env_folder(wheel, folders) == first + "-2"
+    assert matrix_run._same_version("1.18.0.dev0+git20261201.abc", "1.18.0.dev0")
+    assert not matrix_run._same_version("1.18.0.dev1", "1.18.0.dev0")
 
 
 def test_uv_comes_with_gfbench_and_auto_picks_it():
     import uv
 
-    assert matrix.find_uv() == str(uv.find_uv_bin())
-    assert isinstance(matrix.choose_installer("auto"), matrix.UvInstaller)
-    assert matrix.choose_installer("pip").name == "pip"
+    assert environments.find_uv() == str(uv.find_uv_bin())
+    assert isinstance(environments.choose_installer("auto"), environments.UvInstaller)
+    assert environments.choose_installer("pip").name == "pip"
 
 
 # --------------------------------------------------------------------------- local, fake installer
@@ -172,7 +172,7 @@ def test_env_vars_are_a_dimension_recorded_and_shown_by_compare(tmp_path):
     text = compare.render_text(result)
     assert "environment variables: (none) -> SCIPY_ARRAY_API=1" in text
     assert f"B built from: scipy=={INSTALLED} from https://" in text
-    assert "SCIPY_ARRAY_API=1" in matrix.summary_table(out)
+    assert "SCIPY_ARRAY_API=1" in matrix_record.summary_table(out)
 
 
 def test_current_builds_nothing_and_says_so(tmp_path):

@@ -34,10 +34,12 @@ from typing import Any
 from tabulate import tabulate
 
 from bench.exitcodes import ExitCode, UsageError
-from bench.guard import compare, gate
+from bench.guard import gate
+from bench.guard.compare_inputs import Side, load_sides
+from bench.guard.comparison import compare_sides
 
 
-def inject_slowdown(side: compare.Side, *, impl: str, factor: float) -> compare.Side:
+def inject_slowdown(side: Side, *, impl: str, factor: float) -> Side:
     """A copy of ``side`` whose timing of ``impl`` is ``factor`` times slower."""
     frame = side.frame.copy()
     chosen = frame["impl"] == impl
@@ -49,8 +51,8 @@ def inject_slowdown(side: compare.Side, *, impl: str, factor: float) -> compare.
         if column in frame:
             frame[column] = frame[column].astype(float)
             frame.loc[chosen, column] = frame.loc[chosen, column] * factor
-    return compare.Side(label=f"{side.label}+{factor - 1:.0%}", path=side.path, frame=frame,
-                        metas=side.metas, verify=None, env=side.env)  # fmt: skip
+    return Side(label=f"{side.label}+{factor - 1:.0%}", path=side.path, frame=frame,
+                metas=side.metas, verify=None, env=side.env)  # fmt: skip
 
 
 def _sweep(out: Path, *, grid: str, impl: Sequence[str], extra: Sequence[str]) -> Path:
@@ -98,12 +100,12 @@ def _interleaved_pairs(n_pairs: int, *, grid: str, impl: Sequence[str], rounds: 
     return pairs
 
 
-def evaluate_pair(a: compare.Side, b: compare.Side, *, target: str, inject: float,
+def evaluate_pair(a: Side, b: Side, *, target: str, inject: float,
                   threshold: float, alpha: float) -> dict[str, Any]:  # fmt: skip
     """A/A verdicts of (a, b), and of (a, b slowed down by ``inject`` on ``target``)."""
-    aa = compare.compare_sides(a, b, threshold=threshold, alpha=alpha)
+    aa = compare_sides(a, b, threshold=threshold, alpha=alpha)
     slowed = inject_slowdown(b, impl=target, factor=1 + inject)
-    inj = compare.compare_sides(a, slowed, threshold=threshold, alpha=alpha)
+    inj = compare_sides(a, slowed, threshold=threshold, alpha=alpha)
     injected_cases = inj.perf[inj.perf["impl"] == target] if len(inj.perf) else inj.perf
     return {
         "a": a.label, "b": b.label,
@@ -180,7 +182,7 @@ def calibrate(
     if runs:
         if len(runs) < 2:
             raise UsageError("--from needs at least two runs of the same environment")
-        sides = compare.load_sides(list(runs))
+        sides = load_sides(list(runs))
         index_pairs = list(itertools.combinations(range(len(sides)), 2))
         side_pairs = [(sides[i], sides[j]) for i, j in index_pairs]
         disjoint = [j == i + 1 and i % 2 == 0 for i, j in index_pairs]
@@ -200,7 +202,7 @@ def calibrate(
         if mode == "interleaved":
             paths = _interleaved_pairs(n_runs, grid=grid, impl=impl, rounds=processes, out=out,
                                        log=log)  # fmt: skip
-            side_pairs = [tuple(compare.load_sides([a, b])) for a, b in paths]
+            side_pairs = [tuple(load_sides([a, b])) for a, b in paths]
             disjoint = [True] * len(side_pairs)
         else:
             run_dirs = []
