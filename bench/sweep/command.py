@@ -52,7 +52,7 @@ from bench.store import (
     utc_now,
 )
 from bench.sweep import impls as impl_registry
-from bench.sweep.cases import DTYPES, Case, Grid, check_memory, load_grid
+from bench.sweep.cases import DTYPES, Case, check_memory
 from bench.sweep.executors import (
     EXECUTOR_NAMES,
     EXECUTORS,
@@ -61,6 +61,7 @@ from bench.sweep.executors import (
     check_executor_options,
     make_executor,
 )
+from bench.sweep.grid import Grid, load_grid
 from bench.sweep.measure import PEAK_MEM_METHOD, CaseSettings
 from bench.sweep.timing import TimingSettings
 
