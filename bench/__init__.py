@@ -8,18 +8,22 @@ Reference and truth
     ``bench.guard.verify``       ``gfbench verify``: runs the reference suite in ``reference/``
 
 The sweep (grid -> rows)
-    ``bench.sweep.cases``        Case model, TOML grids (``bench/sweep/grids/``), exclusions, stable ids
+    ``bench.sweep.cases``        Case model, stable ids, the memory a case needs
+    ``bench.sweep.grid``         TOML grid files (``bench/sweep/grids/``): validation, exclusions
     ``bench.sweep.inputs``       deterministic inputs, the same values in every dtype
-    ``bench.sweep.impls``        one adapter per implementation (scipy, OpenCV, skimage, Pillow, libvips,
-                           ITK, DIPlib, mahotas, ...)
+    ``bench.sweep.impls``        one adapter per implementation (scipy, OpenCV, skimage, Pillow,
+                                 libvips, ITK, DIPlib, mahotas, ...)
     ``bench.sweep.timing``       calibrated sampling, in-process or in fresh worker processes; stats
     ``bench.sweep.accuracy``     error metrics against the oracle
     ``bench.sweep.measure``      runs one case and builds its Row
     ``bench.sweep.machine``      environment metadata, copy bandwidth and compute peak
     ``bench.sweep.roofs``        the roofline's operation count and roofs (per lane width, threads)
-    ``bench.sweep.executors``    where cases run: serial (default); ``bench.sweep.executors.dask_cluster`` on Dask
+    ``bench.sweep.executors``    where cases run: serial (default);
+                                 ``bench.sweep.executors.dask_cluster`` on Dask
     ``bench.store``        the results store: run.json + cases.jsonl, append-only; ``load()``
-    ``bench.sweep.command``        ``gfbench sweep``
+    ``bench.sweep.driver``       ``run_sweep``: the only writer of a run (``options``, ``resume``,
+                                 ``result`` around it)
+    ``bench.sweep.command``      ``gfbench sweep``
 
 Reading results
     ``bench.report``       ``gfbench report``: what to use (``findings``), tables, plots,
@@ -33,7 +37,7 @@ Reading results
 Across versions and machines
     ``bench.guard.matrix``       ``gfbench matrix``: one cached environment per SciPy candidate
     ``bench.guard.candidates``   what --scipy may name (releases, wheels, indexes, current), checked
-    ``bench.guard.environments``     builds, caches and refreshes one environment (uv, else venv + pip)
+    ``bench.guard.environments`` builds, caches and refreshes one environment (uv, else venv + pip)
     ``bench.cli.envrunner``    the small entry point that runs inside each environment
     ``bench.guard.interleave``   A B / B A timing rounds across environments
     ``bench.sweep.bigarray``     ``gfbench bigarray``: dask-image on chunked big arrays vs SciPy
