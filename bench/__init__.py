@@ -9,9 +9,10 @@ ARCHITECTURE.md at the repository root is the map; in short, the stages from the
     ``bench.oracle``     the independent reference: ideal result and SciPy's storage model
     ``bench.store``      the results store: ``Row``, run.json + cases.jsonl, ``load()``, and the
                          validation of every file read from disk (``bench.store.validate``)
-    ``bench.sweep``      grid -> rows: cases and grids, inputs, ``impls/`` (one adapter per
-                         implementation), timing, accuracy, measure, machine, roofs,
-                         ``executors/`` (serial, Dask), ``gfbench sweep``, ``gfbench bigarray``
+    ``bench.sweep``      grid -> rows: ``cases`` and ``grid`` (TOML grids in ``grids/``), inputs,
+                         ``impls/`` (one adapter per implementation), timing, accuracy, measure,
+                         machine, roofs, ``executors/`` (serial, Dask), ``driver`` (``run_sweep``,
+                         the only writer of a run), ``gfbench sweep``, ``gfbench bigarray``
     ``bench.report``     rows -> report: findings, tables, plots, ``pitfalls/`` (one module per
                          pitfall), the reference section, Markdown and HTML; ``gfbench report``
     ``bench.guard``      did anything change: verify, changes, the gate, compare, calibrate,

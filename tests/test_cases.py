@@ -12,7 +12,8 @@ import pytest
 
 from bench.exitcodes import UsageError
 from bench.sweep import impls
-from bench.sweep.cases import DTYPES, MODES, Case, load_grid, radius_for
+from bench.sweep.cases import DTYPES, MODES, Case, radius_for
+from bench.sweep.grid import load_grid
 
 DATA = Path(__file__).parent / "data"
 

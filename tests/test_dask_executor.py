@@ -25,8 +25,7 @@ psutil = pytest.importorskip("psutil")
 
 from bench import store  # noqa: E402
 from bench.exitcodes import UsageError  # noqa: E402
-from bench.sweep.cases import load_grid  # noqa: E402
-from bench.sweep.command import run_sweep  # noqa: E402
+from bench.sweep import run_sweep  # noqa: E402
 from bench.sweep.executors import Executor, make_executor  # noqa: E402
 from bench.sweep.executors.dask_cluster import (  # noqa: E402
     BATCH_CASES,
@@ -36,6 +35,7 @@ from bench.sweep.executors.dask_cluster import (  # noqa: E402
     probe_scheduler,
     units,
 )
+from bench.sweep.grid import load_grid  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = Path(__file__).parent / "data" / "dask_grid.toml"

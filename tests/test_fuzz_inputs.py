@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from bench import cli
 from bench.store import Row
-from bench.sweep.command import run_sweep
+from bench.sweep import run_sweep
 
 SPEC = {
     "name": "fuzz",

@@ -489,12 +489,12 @@ def test_readme_minimal_grid_is_complete_and_valid(tmp_path):
 
 
 def test_shipped_grids_keep_why_everywhere():
-    from bench.sweep.cases import GRID_NAMES, load_grid, tomllib  # tomli on Python 3.10
+    from bench.sweep.grid import GRID_NAMES, load_grid, tomllib  # tomli on Python 3.10
 
     for name in GRID_NAMES:
         grid = load_grid(name)  # strict for shipped names
         assert grid.cases
-        spec = tomllib.loads((ROOT / "bench" / "grids" / f"{name}.toml").read_text())
+        spec = tomllib.loads((ROOT / "bench" / "sweep" / "grids" / f"{name}.toml").read_text())
         for group in spec["group"]:
             stripped = dict(spec, group=[{k: v for k, v in group.items() if k != "why"}])
             with pytest.raises(ValueError, match="needs a one-line reason"):
@@ -503,7 +503,7 @@ def test_shipped_grids_keep_why_everywhere():
 
 
 def test_user_grid_short_form_equals_the_full_form():
-    from bench.sweep.cases import load_grid
+    from bench.sweep.grid import load_grid
 
     short = {"group": [{"name": "g", "shape": [[16, 12]], "sigma": [1.0, [1.0, 2.0]]}]}
     full = {

@@ -10,8 +10,7 @@ from scipy import ndimage
 
 from bench.report import frames, plots
 from bench.store import load, load_run_meta
-from bench.sweep import roofs
-from bench.sweep.command import run_sweep
+from bench.sweep import roofs, run_sweep
 
 GRID = Path(__file__).parent / "data" / "roofline_grid.toml"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bench import cli, store
-from bench.sweep.cases import AXES, load_grid
-from bench.sweep.command import run_sweep
+from bench.sweep import run_sweep
+from bench.sweep.grid import AXES, load_grid
 
 TINY = Path(__file__).parent / "data" / "tiny_grid.toml"
 FAST = ["--min-sample-ms", "1", "--repeats", "3", "--no-progress"]

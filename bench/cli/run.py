@@ -47,7 +47,7 @@ def run(
     from bench.outputs import check_out_dir
     from bench.report.command import render as render_report
     from bench.store import check_writable
-    from bench.sweep.command import run_sweep
+    from bench.sweep import run_sweep
 
     # both output folders before minutes of verify and sweep (issue 10)
     check_writable(results)

@@ -63,7 +63,7 @@ def parse_scipy_spec(spec: str) -> str:
 def _check_grid(grid: str, impl: Sequence[str]) -> None:
     """Fail before any environment is built: the grid must load and keep cases for ``impl``."""
     from bench.sweep import impls
-    from bench.sweep.cases import load_grid
+    from bench.sweep.grid import load_grid
 
     unknown = [name for name in impl if name not in impls.names()]
     if unknown:

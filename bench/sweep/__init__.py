@@ -1,9 +1,11 @@
 """The sweep stage: grid -> case -> input -> implementation -> measurement -> row.
 
-Owns the Case model and grids (``cases``, ``grids/``), deterministic inputs, one adapter per
-implementation (``impls/``), timing, accuracy against the oracle, one case -> one Row
-(``measure``), machine metadata, where cases run (``executors/``: serial, Dask) and the
-``gfbench sweep`` command, plus ``gfbench bigarray`` (dask-image on a chunked big array).
+Owns the Case model (``cases``), grid files (``grid``; the shipped ones in ``grids/``),
+deterministic inputs, one adapter per implementation (``impls/``), timing, accuracy against the
+oracle, one case -> one Row (``measure``), machine metadata, where cases run (``executors/``:
+serial, Dask), the sweep driver (``driver``, with ``options``, ``resume`` and ``result``) and
+the ``gfbench sweep`` command (``command``), plus ``gfbench bigarray`` (dask-image on a chunked
+big array).
 
 May import: ``bench.exitcodes``, ``bench.oracle``, ``bench.store``. Never the report, the guard
 or the CLI.
@@ -19,7 +21,7 @@ __all__ = ["SweepResult", "run_sweep"]
 def __getattr__(name: str) -> Any:
     # The public entry point, imported lazily so that ``import bench.sweep.cases`` stays light.
     if name in __all__:
-        from bench.sweep import command
+        from bench.sweep import driver
 
-        return getattr(command, name)
+        return getattr(driver, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

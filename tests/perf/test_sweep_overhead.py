@@ -8,7 +8,8 @@ a grid, and the untimed part of a case (call, oracle, metrics, row).
 from __future__ import annotations
 
 from bench.sweep import accuracy
-from bench.sweep.cases import Case, load_grid
+from bench.sweep.cases import Case
+from bench.sweep.grid import load_grid
 from bench.sweep.measure import CaseSettings, run_case
 
 
