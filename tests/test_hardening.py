@@ -494,7 +494,7 @@ def test_shipped_grids_keep_why_everywhere():
     for name in GRID_NAMES:
         grid = load_grid(name)  # strict for shipped names
         assert grid.cases
-        spec = tomllib.loads((ROOT / "bench" / "grids" / f"{name}.toml").read_text())
+        spec = tomllib.loads((ROOT / "bench" / "sweep" / "grids" / f"{name}.toml").read_text())
         for group in spec["group"]:
             stripped = dict(spec, group=[{k: v for k, v in group.items() if k != "why"}])
             with pytest.raises(ValueError, match="needs a one-line reason"):
