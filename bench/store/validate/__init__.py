@@ -3,8 +3,9 @@
 Results folders travel between people and CI machines, so every field of ``run.json``,
 ``cases.jsonl``, a verify JSON and ``matrix.json`` is untrusted. The checks here run on load and
 raise ``FileError`` (a ``UsageError``: exit 2) naming the file, the line and the field. No
-jsonschema or pydantic dependency: each field is one predicate on the decoded JSON value, and a
-row is then built as a ``bench.store.Row`` so its own cross-field checks run too.
+jsonschema or pydantic dependency: each field is one predicate on the decoded JSON value. (A row
+read back stays a dict: ``bench.store.Row``'s own cross-field checks run where rows are built,
+not on load.)
 
 Paths: an identifier that becomes a path component (a run id, a matrix environment folder) must
 match ``IDENTIFIER`` and, once joined and resolved, stay inside its parent (``child_path``).

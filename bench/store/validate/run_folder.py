@@ -1,8 +1,9 @@
 """Checks of a run folder: ``run.json`` (``validate_run_meta``), each ``cases.jsonl`` line
 (``validate_row``), and what ``--resume`` needs beyond a readable ``run.json``.
 
-A row that passes is then built as a ``bench.store.Row`` by its readers, so the Row's own
-cross-field checks run too.
+A row that passes stays a dict (``bench.store.load`` makes a DataFrame of them): the checks
+here are field by field, plus the two cross-field ones a reader relies on (the kernel radius,
+``n_samples`` against ``samples_ns``).
 """
 
 from __future__ import annotations
