@@ -1,0 +1,131 @@
+"""Reading a run folder: find it, parse ``run.json`` and ``cases.jsonl``, validate, load.
+
+Every file here is untrusted: each line and field goes through ``bench.store.validate`` before
+anything uses it. The folder layout names (``RUN_FILE``, ``CASES_FILE``, ``SCHEMA_VERSION``) live
+here, the lower of the two sides: the writer imports them from this module.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from bench.exitcodes import UsageError
+from bench.store.row import Row
+from bench.store.validate import read_json_object, validate_row, validate_run_meta
+
+SCHEMA_VERSION = 1
+RUN_FILE = "run.json"
+CASES_FILE = "cases.jsonl"
+
+
+def resolve_run(path: str | Path, *, option: str = "path") -> Path:
+    """The run folder for ``path``: a run folder, its run.json/cases.jsonl, or a results folder
+    (then its most recently started run)."""
+    p = Path(path)
+    if p.is_file() and p.name in (RUN_FILE, CASES_FILE):
+        p = p.parent
+    if (p / RUN_FILE).is_file():
+        return p
+    if p.is_dir():
+        runs = [d for d in p.iterdir() if (d / RUN_FILE).is_file()]
+        if runs:
+            return max(runs, key=lambda d: (_started_at(d), d.name))
+    raise UsageError(
+        f"{option}: {str(path)!r} is not a run folder (no {RUN_FILE}) "
+        "nor a results folder holding runs"
+    )
+
+
+def _started_at(run_dir: Path) -> str:
+    try:
+        meta = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return ""
+    value = meta.get("started_at") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def load_run_meta(path: str | Path) -> dict[str, Any]:
+    """The parsed ``run.json`` of the run at ``path`` (see ``resolve_run``)."""
+    run_dir = resolve_run(path)
+    file = run_dir / RUN_FILE
+    meta = read_json_object(file, what="run.json")
+    return validate_run_meta(meta, file=file, schema_version=SCHEMA_VERSION)
+
+
+def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
+    """Rows of ``cases.jsonl`` and the byte length of its valid prefix.
+
+    A bad *last* line (a kill mid-write) is dropped with a warning; a bad line anywhere else
+    means the file was damaged otherwise, and is an error naming the line.
+    """
+    if not file.exists():
+        return [], 0
+    try:
+        data = file.read_bytes()
+    except OSError as exc:  # a folder named cases.jsonl, no permission ...
+        raise UsageError(f"{file}: cannot read it: {exc.strerror or exc}") from None
+    rows: list[dict] = []
+    offset = 0
+    lines = data.split(b"\n")
+    # split leaves "" after a final newline; any other last piece is a partial line
+    for number, raw in enumerate(lines, start=1):
+        is_last = number == len(lines)
+        if is_last and raw == b"":
+            break
+        complete = not is_last  # only a line followed by "\n" was written whole
+        try:
+            if not complete:
+                raise ValueError("no final newline")
+            row = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            if is_last or (number == len(lines) - 1 and lines[-1] == b""):
+                warnings.warn(
+                    f"{file}: line {number} is incomplete ({exc}); ignoring it"
+                    + (" - its case will be recomputed" if repair else ""),
+                    stacklevel=3,
+                )
+                break
+            raise UsageError(f"{file}: line {number} is not a valid row: {exc}") from None
+        rows.append(validate_row(row, file=file, line=number))
+        offset += len(raw) + 1
+    return rows, offset
+
+
+def load(path: str | Path):
+    """Load a run as a pandas DataFrame, one row per case.
+
+    Parameters
+    ----------
+    path : str or Path
+        A run folder (or its run.json / cases.jsonl), or a results folder (its latest run).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: every ``Row`` field plus ``run_id``; ``.attrs["run"]`` is run.json. If a case
+        appears twice (it cannot with this writer), the last line wins.
+    """
+    import pandas as pd
+
+    run_dir = resolve_run(path)
+    meta = load_run_meta(run_dir)
+    rows, _ = _read_rows(run_dir / CASES_FILE)
+    columns = list(Row.field_names())
+    frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    if not frame.empty:
+        frame = frame.drop_duplicates("case_id", keep="last").reset_index(drop=True)
+    frame["run_id"] = meta.get("run_id")
+    frame.attrs["run"] = meta
+    return frame
+
+
+def rows_to_frame(rows: Iterable[Row]):
+    """DataFrame of in-memory rows (tests and summaries)."""
+    import pandas as pd
+
+    return pd.DataFrame([r.to_json() for r in rows], columns=list(Row.field_names()))

@@ -1,0 +1,132 @@
+"""``Row``: one finished case, the unit the sweep writes and every reader reads back.
+
+Frozen and self-validating (a bad row cannot exist); its fields are the row contract documented
+in ``bench.store``. ``utc_now`` is the store's one timestamp format (``Row.finished_at``,
+``run.json``'s ``started_at``/``finished_at``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+from typing import Any
+
+STATUSES = ("ok", "unsupported", "unavailable", "error")
+
+
+def utc_now() -> str:
+    """Current time, ISO 8601 UTC with seconds."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One finished case: the unit written to ``cases.jsonl``. Validates itself."""
+
+    # identity
+    case_id: str
+    group: str
+    impl: str
+    dtype: str
+    dtype_in: str
+    dtype_out: str
+    shape: tuple[int, ...]
+    ndim: int
+    npix: int
+    channels: int | None
+    sigma: float | tuple[float, ...]
+    mode: str
+    truncate: float
+    order: int
+    cval: float
+    radius: tuple[int, ...]
+    axes: tuple[int, ...] | None
+    family: str
+    # outcome
+    status: str
+    reason: str | None = None
+    out_dtype: str | None = None
+    output_sha256: str | None = None
+    threads: int | None = None
+    # timing
+    n_samples: int | None = None
+    loops: int | None = None
+    processes: int | None = None
+    samples_ns: tuple[float, ...] | None = None
+    min_ns: float | None = None
+    median_ns: float | None = None
+    mean_ns: float | None = None
+    stdev_ns: float | None = None
+    iqr_ns: float | None = None
+    ci_low_ns: float | None = None
+    ci_high_ns: float | None = None
+    ci_level: float | None = None
+    unstable: bool | None = None
+    unstable_reason: str | None = None
+    # accuracy
+    max_abs_error: float | None = None
+    rmse: float | None = None
+    bias: float | None = None
+    max_ulp_error: float | None = None
+    max_grey_levels: float | None = None
+    frac_correctly_rounded: float | None = None
+    matches_storage_model: bool | None = None
+    interior_max_abs_error: float | None = None
+    border_max_abs_error: float | None = None
+    approximate: bool | None = None
+    accuracy_error: str | None = None
+    # cost
+    peak_mem_bytes: int | None = None
+    bytes_moved: int | None = None
+    flops: int | None = None
+    gbytes_per_s: float | None = None
+    gflops_per_s: float | None = None
+    bound_fraction: float | None = None
+    accuracy_seconds: float | None = None
+    case_seconds: float | None = None
+    host: str | None = None
+    finished_at: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (
+            isinstance(self.case_id, str)
+            and len(self.case_id) == 12
+            and all(c in "0123456789abcdef" for c in self.case_id)
+        ):
+            raise ValueError(f"Row.case_id must be 12 hex digits, got {self.case_id!r}")
+        if self.status not in STATUSES:
+            raise ValueError(f"Row.status {self.status!r} not one of {', '.join(STATUSES)}")
+        if self.status != "ok" and not self.reason:
+            raise ValueError(f"Row.reason is required when status is {self.status!r}")
+        if self.status == "ok" and self.out_dtype is None:
+            raise ValueError("Row.out_dtype is required when status is 'ok'")
+        if self.status != "ok" and self.min_ns is not None:
+            raise ValueError(f"a {self.status!r} row cannot carry timings")
+        if self.samples_ns is not None:
+            if self.n_samples != len(self.samples_ns):
+                raise ValueError("Row.n_samples must equal len(samples_ns)")
+            if not (self.min_ns is not None and self.min_ns <= (self.median_ns or 0.0)):
+                raise ValueError("Row.min_ns must be set and <= median_ns")
+        for name in ("min_ns", "median_ns", "peak_mem_bytes", "npix"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"Row.{name} must be >= 0, got {value!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict: tuples become lists, non-finite floats become null."""
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf; a metric that is not finite is not a number
+    return value

@@ -1,0 +1,85 @@
+"""Checks of the guard's files: a verify result (``gfbench verify --json``, read by
+``gfbench compare``) and ``matrix.json`` (whose environment folders become paths).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.store.validate.fields import (
+    _DICT_OR_NULL,
+    _OPT_BOOL,
+    _OPT_STR,
+    Check,
+    _check_fields,
+    _is_int,
+    _list_of,
+    _opt,
+    _str,
+)
+from bench.store.validate.files import FileError, _kind, check_identifier
+
+#: verify JSON (``gfbench verify --json``): per-test fields and a probe's observation.
+VERIFY_TEST_FIELDS: dict[str, Check] = {
+    "nodeid": (_str, "a string"),
+    "outcome": (_str, "a string"),
+    "case": _OPT_STR,
+    "group": _OPT_STR,
+    "message": _OPT_STR,
+    "details": _DICT_OR_NULL,
+}
+OBSERVED_FIELDS: dict[str, Check] = {
+    "accepted": _OPT_BOOL,
+    "exception": _OPT_STR,
+    "message": _OPT_STR,
+    "dtype": _OPT_STR,
+    "shape": (_opt(_list_of(_is_int)), "a list of ints or null"),
+    "sha256": _OPT_STR,
+    # sums of large outputs may overflow to inf, which Python's json writes as Infinity
+    "sum": (_opt(lambda v: _is_int(v) or isinstance(v, float)), "a number or null"),
+    "max": (_opt(lambda v: _is_int(v) or isinstance(v, float)), "a number or null"),
+    "warnings": (_opt(_list_of(_str)), "a list of strings or null"),
+}
+
+
+def validate_verify(data: Any, *, file: str | Path) -> dict[str, Any]:
+    """Check a decoded verify result; FileError naming the field otherwise."""
+    if not isinstance(data, dict):
+        raise FileError(file, f"a verify result must be a JSON object, got {_kind(data)}")
+    if data.get("tool") != "gfbench verify":
+        raise FileError(
+            file, 'must be "gfbench verify" (the JSON of `gfbench verify --json`)', field="tool"
+        )
+    tests = data.get("tests")
+    if not isinstance(tests, list):
+        raise FileError(file, "must be a list of test results", field="tests")
+    for index, test in enumerate(tests):
+        where = f"tests[{index}]"
+        if not isinstance(test, dict):
+            raise FileError(file, f"must be an object, got {_kind(test)}", field=where)
+        _check_fields(test, VERIFY_TEST_FIELDS, file=file, prefix=f"{where}.")
+        details = test.get("details")
+        observed = details.get("observed") if isinstance(details, dict) else None
+        if isinstance(observed, dict):
+            _check_fields(observed, OBSERVED_FIELDS, file=file, prefix=f"{where}.details.observed.")
+    for key in ("environment", "summary", "capabilities"):
+        if key in data and not isinstance(data[key], dict):
+            raise FileError(file, "must be an object", field=key)
+    return data
+
+
+def validate_matrix(data: Any, *, file: str | Path) -> dict[str, Any]:
+    """Check a decoded ``matrix.json``: every environment folder is a safe identifier."""
+    if not isinstance(data, dict):
+        raise FileError(file, f"matrix.json must be a JSON object, got {_kind(data)}")
+    envs = data.get("environments", [])
+    if not isinstance(envs, list):
+        raise FileError(file, "must be a list", field="environments")
+    for index, env in enumerate(envs):
+        where = f"environments[{index}]"
+        if not isinstance(env, dict):
+            raise FileError(file, f"must be an object, got {_kind(env)}", field=where)
+        if env.get("status") == "ok":
+            check_identifier(env.get("folder"), file=file, field=f"{where}.folder")
+    return data

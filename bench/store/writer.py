@@ -1,0 +1,121 @@
+"""Writing a run folder: ``RunStore``, used only by the sweep driver (executors send rows back).
+
+A row is written whole or not at all (one ``write`` of one line, flushed and fsync'd); ``run.json``
+is replaced atomically. Reopening for ``--resume`` reads through ``bench.store.reader``, so a
+resumed run is validated exactly like one being reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bench.exitcodes import UsageError
+from bench.store.reader import (
+    CASES_FILE,
+    RUN_FILE,
+    SCHEMA_VERSION,
+    _read_rows,
+    load_run_meta,
+    resolve_run,
+)
+from bench.store.row import Row, utc_now
+
+RUN_STATUSES = ("running", "complete", "interrupted")
+
+
+def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1, sort_keys=False, default=str)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def check_writable(out: str | Path) -> Path:
+    """Make sure results can be written under ``out`` (creating it); UsageError if not.
+
+    Called before any measurement, so a bad ``--out`` costs nothing.
+    """
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".gfbench-write-probe-{os.getpid()}"
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(
+            f"--out: cannot write results under {str(out)!r}: {exc.strerror or exc}; "
+            "pass a writable directory"
+        ) from None
+    return out
+
+
+class RunStore:
+    """Writer of one run folder. Only the sweep driver writes (executors send rows back).
+
+    Use ``RunStore.create(out, run_id, meta)`` for a new run, ``RunStore.reopen(run_dir)`` to
+    resume; then ``append(row)`` per finished case and ``finish(status, **extra)``.
+    """
+
+    def __init__(self, run_dir: Path, meta: dict[str, Any], done: dict[str, dict]) -> None:
+        self.run_dir = run_dir
+        self.meta = meta
+        self.done = done  # case_id -> row dict already stored
+        self._fh = open(run_dir / CASES_FILE, "a", encoding="utf-8")  # noqa: SIM115 - long-lived
+
+    @classmethod
+    def create(cls, out: str | Path, run_id: str, meta: Mapping[str, Any]) -> RunStore:
+        out = check_writable(out)
+        run_dir = out.resolve() / run_id
+        try:
+            run_dir.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            raise UsageError(f"--out: run folder {str(run_dir)!r} already exists") from None
+        full = {"schema_version": SCHEMA_VERSION, "run_id": run_id, **meta}
+        full.setdefault("status", "running")
+        full.setdefault("finished_at", None)
+        _write_json_atomic(run_dir / RUN_FILE, full)
+        (run_dir / CASES_FILE).touch()
+        return cls(run_dir, full, {})
+
+    @classmethod
+    def reopen(cls, run_dir: str | Path) -> RunStore:
+        """Open an existing run for appending; drops a truncated last line (with a warning)."""
+        run_dir = resolve_run(run_dir, option="--resume").resolve()
+        meta = load_run_meta(run_dir)
+        rows, good_bytes = _read_rows(run_dir / CASES_FILE, repair=True)
+        cases = run_dir / CASES_FILE
+        if cases.exists() and cases.stat().st_size != good_bytes:
+            with open(cases, "r+b") as fh:
+                fh.truncate(good_bytes)  # so the next append starts on a fresh line
+        check_writable(run_dir)
+        return cls(run_dir, meta, {r["case_id"]: r for r in rows})
+
+    def append(self, row: Row) -> None:
+        """Write one row as one line, flushed and fsync'd before returning."""
+        line = json.dumps(row.to_json(), separators=(",", ":"), allow_nan=False) + "\n"
+        self._fh.write(line)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.done[row.case_id] = row.to_json()
+
+    def update_meta(self, **fields: Any) -> None:
+        self.meta.update(fields)
+        _write_json_atomic(self.run_dir / RUN_FILE, self.meta)
+
+    def finish(self, status: str, **fields: Any) -> None:
+        """Record the final status (``complete`` or ``interrupted``) and close the file."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"run status {status!r} not one of {', '.join(RUN_STATUSES)}")
+        self.update_meta(status=status, finished_at=utc_now(), **fields)
+        self.close()
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
