@@ -72,12 +72,10 @@ from bench.store.reader import (
     SCHEMA_VERSION,
     load,
     load_run_meta,
+    read_rows,
     resolve_run,
     rows_to_frame,
 )
-
-# private, but bench.sweep.command's --resume check reads the rows before reopening the run
-from bench.store.reader import _read_rows as _read_rows
 from bench.store.row import STATUSES, Row, utc_now
 from bench.store.writer import RUN_STATUSES, RunStore, check_writable
 
@@ -93,6 +91,7 @@ __all__ = [
     "export",
     "load",
     "load_run_meta",
+    "read_rows",
     "resolve_run",
     "rows_to_frame",
     "spreadsheet_safe_cell",

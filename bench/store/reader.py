@@ -57,7 +57,7 @@ def load_run_meta(path: str | Path) -> dict[str, Any]:
     return validate_run_meta(meta, file=file, schema_version=SCHEMA_VERSION)
 
 
-def _read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
+def read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
     """Rows of ``cases.jsonl`` and the byte length of its valid prefix.
 
     A bad *last* line (a kill mid-write) is dropped with a warning; a bad line anywhere else
@@ -114,7 +114,7 @@ def load(path: str | Path):
 
     run_dir = resolve_run(path)
     meta = load_run_meta(run_dir)
-    rows, _ = _read_rows(run_dir / CASES_FILE)
+    rows, _ = read_rows(run_dir / CASES_FILE)
     columns = list(Row.field_names())
     frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
     if not frame.empty:

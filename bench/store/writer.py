@@ -18,8 +18,8 @@ from bench.store.reader import (
     CASES_FILE,
     RUN_FILE,
     SCHEMA_VERSION,
-    _read_rows,
     load_run_meta,
+    read_rows,
     resolve_run,
 )
 from bench.store.row import Row, utc_now
@@ -89,7 +89,7 @@ class RunStore:
         """Open an existing run for appending; drops a truncated last line (with a warning)."""
         run_dir = resolve_run(run_dir, option="--resume").resolve()
         meta = load_run_meta(run_dir)
-        rows, good_bytes = _read_rows(run_dir / CASES_FILE, repair=True)
+        rows, good_bytes = read_rows(run_dir / CASES_FILE, repair=True)
         cases = run_dir / CASES_FILE
         if cases.exists() and cases.stat().st_size != good_bytes:
             with open(cases, "r+b") as fh:
