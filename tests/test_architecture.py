@@ -41,8 +41,8 @@ def test_a_cycle_would_be_caught(tmp_path):
     copy = tmp_path / "repo"
     shutil.copytree(REPO / "bench", copy / "bench", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "pyproject.toml", copy / "pyproject.toml")
-    store = copy / "bench" / "store.py"
-    store.write_text(store.read_text() + "\nfrom bench.report import command  # noqa\n")
+    row = copy / "bench" / "store" / "row.py"
+    row.write_text(row.read_text() + "\nfrom bench.report import command  # noqa\n")
     binary = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     proc = subprocess.run(
         [binary, "--no-cache"],
@@ -53,7 +53,7 @@ def test_a_cycle_would_be_caught(tmp_path):
         env={"PYTHONPATH": str(copy), "PATH": str(Path(sys.executable).parent)},
     )
     assert proc.returncode != 0
-    assert "bench.store -> bench.report.command" in proc.stdout
+    assert "bench.store.row -> bench.report.command" in proc.stdout
 
 
 def _modules() -> list[Path]:
