@@ -53,6 +53,10 @@ class CaseSettings:
 
 def identity_fields(case: Case) -> dict[str, Any]:
     """The identity part of a row."""
+    return _identity(case, case.radii)
+
+
+def _identity(case: Case, radius: tuple[int, ...]) -> dict[str, Any]:
     return {
         "case_id": case.case_id,
         "group": case.group,
@@ -69,7 +73,7 @@ def identity_fields(case: Case) -> dict[str, Any]:
         "truncate": case.truncate,
         "order": case.order,
         "cval": case.cval,
-        "radius": case.radii,
+        "radius": radius,
         "axes": case.axes,
         "family": case.family,
     }
@@ -121,8 +125,8 @@ def run_case(case: Case, settings: CaseSettings) -> Row:
     except Exception as exc:
         try:
             ident = identity_fields(case)
-        except Exception:  # the identity itself failed: keep what is plain data
-            ident = _plain_identity(case)
+        except Exception:  # the radius itself failed (e.g. an overflowing truncate*sigma)
+            ident = _identity(case, ())
         return Row(
             **ident,
             status="error",
@@ -131,30 +135,6 @@ def run_case(case: Case, settings: CaseSettings) -> Row:
             host=_HOST,
             finished_at=utc_now(),
         )
-
-
-def _plain_identity(case: Case) -> dict[str, Any]:
-    """Identity fields without derived values that can fail (radius: empty)."""
-    return {
-        "case_id": case.case_id,
-        "group": case.group,
-        "impl": case.impl,
-        "dtype": case.dtype,
-        "dtype_in": case.dtype_in,
-        "dtype_out": case.dtype_out,
-        "shape": case.shape,
-        "ndim": case.ndim,
-        "npix": case.npix,
-        "channels": case.channels,
-        "sigma": case.sigma,
-        "mode": case.mode,
-        "truncate": case.truncate,
-        "order": case.order,
-        "cval": case.cval,
-        "radius": (),
-        "axes": case.axes,
-        "family": case.family,
-    }
 
 
 def _run_case(case: Case, settings: CaseSettings) -> Row:
