@@ -69,6 +69,7 @@ def test_an_option_slower_than_scipy_is_called_slower():
     assert answer.best.impl == "slow"
     assert "nothing within the budget is faster than SciPy" in text and "slower than SciPy" in text
     assert "Fastest overall: SciPy itself (outside the budget)." in text
+    assert answer.row()["use"] == "slow (slower than SciPy)"
 
 
 def test_weak_ratios_are_not_stated_as_findings():

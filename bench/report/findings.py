@@ -68,7 +68,7 @@ class Answer:
             "sizes/sigmas": self.band,
             "cases": self.cases,
             "implementations ranked": str(self.compared),
-            "use": best.impl if best else "none within budget",
+            "use": self._use_cell(),
             "speedup vs SciPy": _speed_cell(best) if best else "-",
             "worst error": f"{best.error:.3g}" if best else "-",
             "budget": f"{self.budget:g} {self.unit}",
@@ -76,6 +76,15 @@ class Answer:
             + ("" if self.scipy_error <= self.budget else " (over budget)"),
             "fastest overall": self._fastest_cell(),
         }
+
+    def _use_cell(self) -> str:
+        # the table is read alone: an option slower than SciPy must say so in its own cell
+        best = self.best
+        if best is None:
+            return "none within budget"
+        if best.impl != "scipy" and best.speedup < 1.0:
+            return f"{best.impl} (slower than SciPy)"
+        return best.impl
 
     def _fastest_cell(self) -> str:
         if self.best is not None and self.best.impl == self.fastest.impl:
