@@ -7,8 +7,8 @@ serial, Dask), the sweep driver (``driver``, with ``options``, ``resume`` and ``
 the ``gfbench sweep`` command (``command``), plus ``gfbench bigarray`` (dask-image on a chunked
 big array).
 
-May import: ``bench.exitcodes``, ``bench.oracle``, ``bench.store``. Never the report, the guard
-or the CLI.
+May import: ``bench.exitcodes``, ``bench.outputs``, ``bench.oracle``, ``bench.store``. Never the
+report, the guard or the CLI.
 """
 
 from __future__ import annotations
