@@ -64,6 +64,11 @@ class Row:
     ci_level: float | None = None
     unstable: bool | None = None
     unstable_reason: str | None = None
+    #: per worker process, aligned with the process groups of samples_ns: the minimum time
+    #: of the fixed reference workload in that process (drift correction, bench.sweep.rounds)
+    ref_ns: tuple[float, ...] | None = None
+    #: instructions per call inside the adapter's entry symbols (callgrind, --metric instructions)
+    instructions: float | None = None
     # accuracy
     max_abs_error: float | None = None
     rmse: float | None = None
@@ -78,6 +83,9 @@ class Row:
     accuracy_error: str | None = None
     # cost
     peak_mem_bytes: int | None = None
+    #: native peak: growth of the worker's resident high-water mark over one call, median
+    #: over the worker processes (bench.sweep.peakrss); sees C/C++ buffers tracemalloc cannot
+    peak_rss_bytes: int | None = None
     bytes_moved: int | None = None
     flops: int | None = None
     gbytes_per_s: float | None = None
@@ -108,7 +116,7 @@ class Row:
                 raise ValueError("Row.n_samples must equal len(samples_ns)")
             if not (self.min_ns is not None and self.min_ns <= (self.median_ns or 0.0)):
                 raise ValueError("Row.min_ns must be set and <= median_ns")
-        for name in ("min_ns", "median_ns", "peak_mem_bytes", "npix"):
+        for name in ("min_ns", "median_ns", "peak_mem_bytes", "peak_rss_bytes", "npix"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"Row.{name} must be >= 0, got {value!r}")

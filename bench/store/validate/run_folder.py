@@ -89,6 +89,7 @@ ROW_FIELDS: dict[str, Check] = {
     "loops": _OPT_NONNEG_INT,
     "processes": _OPT_NONNEG_INT,
     "samples_ns": (_opt(_list_of(_nonneg_num)), "a list of numbers >= 0 or null"),
+    "ref_ns": (_opt(_list_of(_nonneg_num)), "a list of numbers >= 0 or null"),
     **{
         name: _OPT_NONNEG
         for name in (
@@ -100,6 +101,8 @@ ROW_FIELDS: dict[str, Check] = {
             "ci_low_ns",
             "ci_high_ns",
             "peak_mem_bytes",
+            "peak_rss_bytes",
+            "instructions",
             "bytes_moved",
             "flops",
             "gbytes_per_s",
