@@ -1,7 +1,8 @@
 """The guard stage: did anything change, across SciPy versions, builds or machines?
 
 Owns ``gfbench verify`` (runs the reference suite), correctness diffs (``changes``), the
-statistical performance gate (``gate``: Welch intervals, Benjamini-Hochberg FDR),
+statistical performance gate (``gate``: Welch intervals, Benjamini-Hochberg FDR;
+``sequential``: decisions over several looks with alpha spending),
 ``gfbench compare`` (``compare_inputs``, ``compare_perf``, ``comparison``, ``compare_render``,
 ``compare_plots``), ``gfbench calibrate``, ``gfbench matrix`` (``matrix_run``, ``matrix_record``;
 what ``--scipy`` may name in ``candidates``; building environments in ``environments``) and
