@@ -28,7 +28,7 @@ def runs(tmp_path) -> list[Path]:
 
 
 def test_aa_pairs_do_not_flag_and_injection_is_detected(runs):
-    result = calibrate.calibrate(runs=runs, log=lambda m: None)
+    result = calibrate.calibrate(runs=runs, inject=0.20, log=lambda m: None)
     assert len(result["pairs"]) == 6
     assert result["disjoint_pairs"]["pairs"] == 2
     summary = result["all_pairs"]
@@ -78,13 +78,19 @@ def test_bad_options_are_usage_errors(tmp_path, kwargs, message):
         calibrate.calibrate(out=tmp_path / "o", log=lambda m: None, **kwargs)
 
 
-def test_interleaved_mode_times_aa_pairs_like_the_matrix(tmp_path):
+def test_interleaved_mode_times_aa_sessions_like_the_matrix(tmp_path):
     grid = str(REPO / "tests" / "data" / "matrix_grid.toml")
-    result = calibrate.calibrate(mode="interleaved", n_runs=1, grid=grid, processes=2,
-                                 out=tmp_path / "cal", log=lambda m: None)  # fmt: skip
-    assert result["mode"] == "interleaved"
-    (pair,) = result["pairs"]
-    assert pair["aa_cases"] == 2  # both cases timed on both sides
-    assert pair["aa_changes"] == 0  # the same environment: identical outputs
-    assert pair["injected_cases"] == 2
-    assert "mode interleaved" in calibrate.render(result)
+    result = calibrate.calibrate(mode="interleaved", n_runs=2, grid=grid, processes=2,
+                                 max_rounds=4, inject_dtype="uint8", out=tmp_path / "cal",
+                                 log=lambda m: None)  # fmt: skip
+    assert result["mode"] == "interleaved" and len(result["sessions"]) == 2
+    names = result["scenarios"]
+    assert names == ["A/A", "+10% all", "+30% uint8"]
+    for session in result["sessions"]:
+        assert 2 <= session["rounds"] <= 4 and session["failed"] == 0
+        assert session["A/A"]["cases"] == 2  # both cases timed on both sides
+        assert session["+30% uint8"]["affected"] == 1  # the float64 case is not slowed
+    summary = result["summary"]
+    assert summary["pairs"] == 2 and summary["A/A"]["pairs_naming_only_affected"] is None
+    text = calibrate.render(result)
+    assert "A/A sessions" in text and "+30% uint8: flagged in" in text

@@ -310,7 +310,9 @@ def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
         rows = [json.loads(line) for line in (timed / "cases.jsonl").read_text().splitlines()]
         assert len(rows) == 2
         for row in rows:
-            assert row["processes"] == 2 and row["n_samples"] == 2 * 5  # 2 rounds x 5 repeats
+            # one environment: its --rounds 2, each worker 7 passes; a reference time per round
+            assert row["processes"] == 2 and row["n_samples"] == 2 * 7
+            assert len(row["ref_ns"]) == 2
             assert row["output_sha256"] and row["min_ns"] > 0
         table = matrix_record.summary_table(out)
         assert INSTALLED in table and " ok " in table

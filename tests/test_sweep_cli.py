@@ -17,7 +17,7 @@ from bench.sweep import run_sweep
 from bench.sweep.grid import AXES, load_grid
 
 TINY = Path(__file__).parent / "data" / "tiny_grid.toml"
-FAST = ["--min-sample-ms", "1", "--repeats", "3", "--no-progress"]
+FAST = ["--min-sample-ms", "1", "--processes", "2", "--repeats", "3", "--no-progress"]
 
 
 def gfbench(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -83,7 +83,13 @@ def test_a_sweep_produces_a_complete_run(tiny_run):
     f32 = frame[(frame.impl == "scipy") & (frame.dtype == "float32")]
     assert f32.max_abs_error.between(1e-7, 1e-4).all()
     ok = frame[frame.status == "ok"]
-    assert ok.n_samples.eq(3).all() and (ok.min_ns <= ok.median_ns).all()
+    # 2 workers x 3 passes; one reference-workload time per worker (drift correction)
+    assert ok.n_samples.eq(6).all() and ok.processes.eq(2).all()
+    assert (ok.min_ns <= ok.median_ns).all()
+    assert ok.ref_ns.map(len).eq(2).all()
+    workers = store.read_workers(run_dir)
+    assert [w.worker for w in workers] == [0, 1] and all(w.ref_ns > 0 for w in workers)
+    assert set(workers[0].units) == set(ok.case_id)
     assert (run_dir / "cases.csv").exists() and (run_dir / "cases.parquet").exists()
 
 
@@ -244,7 +250,7 @@ def test_sigint_midway_then_resume_ends_with_every_case_exactly_once(tmp_path, c
     impls = ["scipy", "fft"]  # cheap to import: the test spends its time in the sweep
     cmd = [sys.executable, "-m", "bench", "sweep", "--grid", str(TINY), "--out", str(out)]
     cmd += ["--impl", ",".join(impls), "--min-sample-ms", "20", "--repeats", "2"]
-    cmd += ["--no-progress"]
+    cmd += ["--processes", "0", "--no-progress"]  # timed case by case: interrupted mid-rows
     proc = subprocess.Popen(
         cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -362,3 +368,36 @@ def test_nice_is_applied_recorded_and_restored(tmp_path, capsys):
     assert in_process("--nice", "50", "--out", str(tmp_path / "x")) == 2
     assert "--nice: got 50; allowed: -20" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_sigint_in_the_timing_phase_keeps_finished_workers_and_resume_starts_the_rest(tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "bench", "sweep", "--grid", str(TINY), "--out", str(out),
+           "--impl", "scipy,fft", "--min-sample-ms", "5", "--repeats", "3", "--processes", "4",
+           "--no-progress"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        dirs = run_dirs(out)
+        if dirs and len(store.read_workers(dirs[0])) >= 1:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sweep finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    (run_dir,) = run_dirs(out)
+    assert store.load_run_meta(run_dir)["status"] == "interrupted"
+    finished = store.read_workers(run_dir)
+    assert 1 <= len(finished) < 4
+    assert store.load(run_dir).empty  # rows come after the timing phase
+    proc = subprocess.run([*cmd[:4], "--resume", str(run_dir), "--no-progress"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    workers = store.read_workers(run_dir)
+    assert len(workers) == 4 and workers[: len(finished)] == finished  # nothing redone
+    frame = store.load(run_dir)
+    ok = frame[frame.status == "ok"]
+    assert len(frame) == len(load_grid(TINY).filtered(impls=["scipy", "fft"]).cases)
+    assert ok.processes.eq(4).all() and ok.n_samples.eq(12).all()

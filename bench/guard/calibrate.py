@@ -1,20 +1,25 @@
-"""Measure the compare gate's false-positive rate and power on this machine (A/A calibration).
+"""Measure the compare gate's false-positive rate, power and inconclusive rate on this machine.
 
-Runs the same sweep several times in the same environment (or takes runs you
-already have), then compares every pair of them:
+``--mode interleaved`` (default): ``--runs`` independent A/A sessions, each timed exactly as
+``gfbench matrix`` times two environments (`bench.guard.interleave.ab_session`: alternating
+worker rounds with sequential looks), with this interpreter playing both A and B. Three
+scenarios are decided on the same real noise, each keeping a case in the session until it
+is decided:
 
-- A/A: the two runs are the same code, so every "regression" is a false positive.
-  Reported per pair (did the gate exit 3?) and per case.
-- injected slowdown: the later run's samples of one implementation are multiplied
-  by 1 + --inject (default 20%), on top of their real noise; the gate should flag
-  the pair (exit 3). This measures power on this machine's real noise.
+- A/A: the same code, so every "slower" is a false positive, and a pair with more than 5%
+  of its cases undecided is an inconclusive pair (what a maintainer would see as exit 4);
+- every case ``--inject`` slower (default 10%): the pair should be flagged (exit 3);
+- the cases of one dtype ``--inject-dtype-factor`` slower (default 30%, ``--inject-dtype``
+  float32): the pair should be flagged, naming only those cases.
 
-Pairs of N runs are N(N-1)/2 comparisons, not independent ones (each run takes
-part in N-1 of them); the disjoint pairs (1,2), (3,4), ... are reported apart.
+``--mode sweeps``: separate timed sweeps compared pairwise (what comparing two CI runs does,
+drift-corrected by the reference workload), with ``--inject`` applied to the later run of
+each pair. Pairs of N runs are N(N-1)/2 comparisons, not independent ones; the disjoint
+pairs (1,2), (3,4), ... are reported apart. ``--from`` takes runs you already have.
 
 Examples:
-  gfbench calibrate                                  # 6 sweeps of the quick grid, scipy
-  gfbench calibrate --runs 7 --processes 3 --json
+  gfbench calibrate --runs 20                        # 20 A/A sessions, quick grid, scipy
+  gfbench calibrate --mode sweeps --runs 4 --json
   gfbench calibrate --from results/run-a --from results/run-b --from results/run-c
 """
 
@@ -24,7 +29,6 @@ import argparse
 import itertools
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -35,8 +39,15 @@ from tabulate import tabulate
 
 from bench.exitcodes import ExitCode, UsageError
 from bench.guard import gate
+from bench.guard.calibrate_sessions import (
+    calibrate_interleaved,
+    rate_text,
+    render_interleaved,
+    sweep_once,
+)
 from bench.guard.compare_inputs import Side, load_sides
 from bench.guard.comparison import compare_sides
+from bench.guard.looks import SequentialDesign
 
 
 def inject_slowdown(side: Side, *, impl: str, factor: float) -> Side:
@@ -51,73 +62,38 @@ def inject_slowdown(side: Side, *, impl: str, factor: float) -> Side:
         if column in frame:
             frame[column] = frame[column].astype(float)
             frame.loc[chosen, column] = frame.loc[chosen, column] * factor
-    return Side(label=f"{side.label}+{factor - 1:.0%}", path=side.path, frame=frame,
-                metas=side.metas, verify=None, env=side.env)  # fmt: skip
+    return Side(
+        label=f"{side.label}+{factor - 1:.0%}",
+        path=side.path,
+        frame=frame,
+        metas=side.metas,
+        verify=None,
+        env=side.env,
+    )
 
 
-def _sweep(out: Path, *, grid: str, impl: Sequence[str], extra: Sequence[str]) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    before = set(out.iterdir())
-    cmd = [sys.executable, "-m", "bench", "sweep", "--grid", grid, "--out", str(out),
-           "--no-progress", *extra]  # fmt: skip
-    for name in impl:
-        cmd += ["--impl", name]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"gfbench sweep exited {proc.returncode}: {proc.stderr[-1500:]}")
-    new = [p for p in out.iterdir() if p not in before and (p / "run.json").is_file()]
-    if len(new) != 1:
-        raise RuntimeError(f"expected one new run in {out}, found {len(new)}")
-    return new[0]
-
-
-def _interleaved_pairs(n_pairs: int, *, grid: str, impl: Sequence[str], rounds: int, out: Path,
-                       log) -> list[tuple[Path, Path]]:  # fmt: skip
-    """``n_pairs`` independent A/A pairs timed the way ``gfbench matrix`` times versions.
-
-    One untimed sweep, then for each pair this same interpreter plays both "environments"
-    in alternating worker processes, case by case.
-    """
-    from bench.guard.interleave import EnvUnderTest, interleaved_timing
-    from bench.sweep.machine import THREAD_ENV_VARS
-
-    untimed = _sweep(out / "untimed", grid=grid, impl=impl, extra=["--no-timing"])
-    child = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    for var in THREAD_ENV_VARS:
-        child.setdefault(var, "1")
-    pairs = []
-    for k in range(n_pairs):
-        started = time.perf_counter()
-        envs = []
-        for name in ("A", "B"):
-            runs_dir = out / f"pair-{k + 1}" / name
-            runs_dir.mkdir(parents=True, exist_ok=True)
-            envs.append(EnvUnderTest(f"{name}{k + 1}", Path(sys.executable), untimed, runs_dir))
-        timed = interleaved_timing(envs, rounds=rounds, child_env=child, log=lambda m: None)
-        pairs.append((timed[envs[0].label], timed[envs[1].label]))
-        log(f"calibrate: interleaved pair {k + 1}/{n_pairs} timed in "
-            f"{time.perf_counter() - started:.0f} s")  # fmt: skip
-    return pairs
-
-
-def evaluate_pair(a: Side, b: Side, *, target: str, inject: float,
-                  threshold: float, alpha: float) -> dict[str, Any]:  # fmt: skip
+def evaluate_pair(
+    a: Side, b: Side, *, target: str, inject: float, threshold: float, alpha: float
+) -> dict[str, Any]:
     """A/A verdicts of (a, b), and of (a, b slowed down by ``inject`` on ``target``)."""
     aa = compare_sides(a, b, threshold=threshold, alpha=alpha)
     slowed = inject_slowdown(b, impl=target, factor=1 + inject)
     inj = compare_sides(a, slowed, threshold=threshold, alpha=alpha)
     injected_cases = inj.perf[inj.perf["impl"] == target] if len(inj.perf) else inj.perf
     return {
-        "a": a.label, "b": b.label,
-        "aa_exit": int(aa.exit_code), "aa_counts": aa.verdict_counts(),
+        "a": a.label,
+        "b": b.label,
+        "aa_exit": int(aa.exit_code),
+        "aa_counts": aa.verdict_counts(),
         "aa_cases": len(aa.perf),
         "aa_changes": len(aa.failing_changes),
         "aa_max_ratio": float(aa.perf["ratio"].max()) if len(aa.perf) else None,
         "injected_exit": int(inj.exit_code),
         "injected_cases": len(injected_cases),
         "injected_flagged": int((injected_cases["verdict"] == gate.SLOWER).sum())
-        if len(injected_cases) else 0,
-    }  # fmt: skip
+        if len(injected_cases)
+        else 0,
+    }
 
 
 def summarize_pairs(selected: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -127,19 +103,24 @@ def summarize_pairs(selected: Sequence[dict[str, Any]]) -> dict[str, Any]:
     injected = sum(p["injected_cases"] for p in selected)
     return {
         "pairs": n,
-        "aa_pairs_flagging_regression": sum(p["aa_exit"] == ExitCode.PERF_REGRESSION
-                                            for p in selected),
+        "aa_pairs_flagging_regression": sum(
+            p["aa_exit"] == ExitCode.PERF_REGRESSION for p in selected
+        ),
         "aa_pairs_inconclusive": sum(p["aa_exit"] == ExitCode.INCONCLUSIVE for p in selected),
         "aa_pairs_with_output_changes": sum(p["aa_changes"] > 0 for p in selected),
         "aa_case_false_positive_rate": (
-            sum(p["aa_counts"][gate.SLOWER] for p in selected) / cases if cases else None),
+            sum(p["aa_counts"][gate.SLOWER] for p in selected) / cases if cases else None
+        ),
         "aa_case_inconclusive_rate": (
-            sum(p["aa_counts"][gate.INCONCLUSIVE] for p in selected) / cases if cases else None),
-        "injected_pairs_flagged": sum(p["injected_exit"] == ExitCode.PERF_REGRESSION
-                                      for p in selected),
+            sum(p["aa_counts"][gate.INCONCLUSIVE] for p in selected) / cases if cases else None
+        ),
+        "injected_pairs_flagged": sum(
+            p["injected_exit"] == ExitCode.PERF_REGRESSION for p in selected
+        ),
         "injected_case_detection_rate": (
-            sum(p["injected_flagged"] for p in selected) / injected if injected else None),
-    }  # fmt: skip
+            sum(p["injected_flagged"] for p in selected) / injected if injected else None
+        ),
+    }
 
 
 def calibrate(
@@ -150,8 +131,12 @@ def calibrate(
     grid: str = "quick",
     impl: Sequence[str] = ("scipy",),
     processes: int = 3,
-    inject: float = 0.20,
+    inject: float = 0.10,
     inject_impl: str | None = None,
+    inject_dtype: str = "float32",
+    inject_dtype_factor: float = 0.30,
+    max_rounds: int | None = None,
+    budget_s: float | None = None,
     threshold: float = gate.DEFAULT_THRESHOLD,
     alpha: float = gate.DEFAULT_ALPHA,
     out: Path = Path("results/calibrate"),
@@ -200,29 +185,47 @@ def calibrate(
         except OSError as exc:
             raise UsageError(f"--out {out}: cannot create it ({exc})") from exc
         if mode == "interleaved":
-            paths = _interleaved_pairs(n_runs, grid=grid, impl=impl, rounds=processes, out=out,
-                                       log=log)  # fmt: skip
-            side_pairs = [tuple(load_sides([a, b])) for a, b in paths]
-            disjoint = [True] * len(side_pairs)
+            return calibrate_interleaved(
+                n_runs,
+                grid=grid,
+                impl=impl,
+                processes=processes,
+                inject=inject,
+                inject_dtype=inject_dtype,
+                inject_dtype_factor=inject_dtype_factor,
+                max_rounds=max_rounds,
+                budget_s=budget_s,
+                threshold=threshold,
+                alpha=alpha,
+                out=out,
+                log=log,
+            )
         else:
             run_dirs = []
             for index in range(n_runs):
                 started = time.perf_counter()
-                run_dirs.append(_sweep(out, grid=grid, impl=impl,
-                                       extra=["--processes", str(processes)]))  # fmt: skip
-                log(f"calibrate: sweep {index + 1}/{n_runs} done in "
-                    f"{time.perf_counter() - started:.0f} s: {run_dirs[-1]}")  # fmt: skip
-            return calibrate(runs=run_dirs, inject=inject, inject_impl=inject_impl,
-                             threshold=threshold, alpha=alpha, log=log) | {
-                "mode": "sweeps", "grid": grid, "processes": processes}  # fmt: skip
+                run_dirs.append(
+                    sweep_once(out, grid=grid, impl=impl, extra=["--processes", str(processes)])
+                )
+                log(
+                    f"calibrate: sweep {index + 1}/{n_runs} done in "
+                    f"{time.perf_counter() - started:.0f} s: {run_dirs[-1]}"
+                )
+            return calibrate(
+                runs=run_dirs,
+                inject=inject,
+                inject_impl=inject_impl,
+                threshold=threshold,
+                alpha=alpha,
+                log=log,
+            ) | {"mode": "sweeps", "grid": grid, "processes": processes}
     impls = sorted(set(side_pairs[0][0].frame["impl"]))
     target = inject_impl or ("scipy" if "scipy" in impls else impls[0])
     if target not in impls:
         raise UsageError(f"--inject-impl {target!r} is not in the runs ({', '.join(impls)})")
     pairs = []
     for (a, b), is_disjoint in zip(side_pairs, disjoint, strict=True):
-        entry = evaluate_pair(a, b, target=target, inject=inject, threshold=threshold,
-                              alpha=alpha)  # fmt: skip
+        entry = evaluate_pair(a, b, target=target, inject=inject, threshold=threshold, alpha=alpha)
         pairs.append({**entry, "disjoint": is_disjoint})
     return {
         "mode": "from-runs" if runs else mode,
@@ -239,20 +242,40 @@ def calibrate(
     }
 
 
-def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
 def render(result: dict[str, Any]) -> str:
     """Per-pair table and the summaries."""
-    rows = [[p["a"], p["b"], p["aa_exit"], p["aa_counts"][gate.SLOWER],
-             p["aa_counts"][gate.INCONCLUSIVE], p["aa_cases"],
-             f"{p['aa_max_ratio']:.3f}" if p["aa_max_ratio"] else "-",
-             p["injected_exit"], f"{p['injected_flagged']}/{p['injected_cases']}"]
-            for p in result["pairs"]]  # fmt: skip
-    lines = [tabulate(rows, headers=["A", "B", "A/A exit", "A/A slower", "A/A inconcl.",
-                                     "cases", "A/A max ratio", f"+{result['inject']:.0%} exit",
-                                     "+inj flagged"])]  # fmt: skip
+    if result["mode"] == "interleaved":
+        return render_interleaved(result)
+    rows = [
+        [
+            p["a"],
+            p["b"],
+            p["aa_exit"],
+            p["aa_counts"][gate.SLOWER],
+            p["aa_counts"][gate.INCONCLUSIVE],
+            p["aa_cases"],
+            f"{p['aa_max_ratio']:.3f}" if p["aa_max_ratio"] else "-",
+            p["injected_exit"],
+            f"{p['injected_flagged']}/{p['injected_cases']}",
+        ]
+        for p in result["pairs"]
+    ]
+    lines = [
+        tabulate(
+            rows,
+            headers=[
+                "A",
+                "B",
+                "A/A exit",
+                "A/A slower",
+                "A/A inconcl.",
+                "cases",
+                "A/A max ratio",
+                f"+{result['inject']:.0%} exit",
+                "+inj flagged",
+            ],
+        )
+    ]
     names = ("all_pairs",) if result["mode"] == "interleaved" else ("all_pairs", "disjoint_pairs")
     for name in names:
         s = result[name]
@@ -262,10 +285,10 @@ def render(result: dict[str, Any]) -> str:
             f"\n{name.replace('_', ' ')} ({s['pairs']}, mode {result['mode']}): A/A flagged a "
             f"regression in {s['aa_pairs_flagging_regression']}/{s['pairs']} pairs "
             f"(inconclusive in {s['aa_pairs_inconclusive']}); per case false-positive rate "
-            f"{_rate(s['aa_case_false_positive_rate'])}, inconclusive "
-            f"{_rate(s['aa_case_inconclusive_rate'])}. +{result['inject']:.0%} on "
+            f"{rate_text(s['aa_case_false_positive_rate'])}, inconclusive "
+            f"{rate_text(s['aa_case_inconclusive_rate'])}. +{result['inject']:.0%} on "
             f"{result['inject_impl']} flagged in {s['injected_pairs_flagged']}/{s['pairs']} "
-            f"pairs; per case detection {_rate(s['injected_case_detection_rate'])}."
+            f"pairs; per case detection {rate_text(s['injected_case_detection_rate'])}."
         )
         if s["aa_pairs_with_output_changes"]:
             lines.append(
@@ -299,7 +322,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="n_runs",
         type=int,
         default=6,
-        help="A/A pairs (interleaved) or sweeps (sweeps) to run (default 6)",
+        help="A/A sessions (interleaved) or sweeps (sweeps) to run (default 6)",
     )
     parser.add_argument("--grid", default="quick", help="grid of the sweeps (default quick)")
     parser.add_argument(
@@ -309,16 +332,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--processes",
         type=int,
         default=3,
-        help="worker processes per case and side (default 3)",
+        help="interleaved: rounds before the first look; sweeps: timing workers per sweep "
+        "(default 3)",
     )
     parser.add_argument(
         "--inject",
         type=float,
-        default=0.20,
-        help="slowdown injected for the power check (default 0.20 = 20%%)",
+        default=0.10,
+        help="slowdown injected into every case for the power check (default 0.10 = 10%%)",
     )
     parser.add_argument(
-        "--inject-impl", default=None, help="implementation to slow down (default scipy)"
+        "--inject-impl", default=None, help="--mode sweeps: implementation to slow down"
+    )
+    parser.add_argument(
+        "--inject-dtype", default="float32", help="dtype of the one-dtype scenario (float32)"
+    )
+    parser.add_argument(
+        "--inject-dtype-factor",
+        type=float,
+        default=0.30,
+        help="slowdown of the one-dtype scenario (default 0.30 = 30%%)",
+    )
+    parser.add_argument(
+        "--max-rounds",
+        type=int,
+        default=None,
+        help=f"most rounds per A/B session (default {SequentialDesign.max_rounds})",
+    )
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="timing budget per A/B session, as gfbench matrix --budget-s",
     )
     parser.add_argument("--threshold", type=float, default=gate.DEFAULT_THRESHOLD)
     parser.add_argument("--alpha", type=float, default=gate.DEFAULT_ALPHA)
@@ -328,16 +374,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path("results/calibrate"),
         help="where the sweeps go (default results/calibrate)",
     )
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def main(args: argparse.Namespace) -> int:
     log = (lambda m: print(m, file=sys.stderr)) if args.json else print
     result = calibrate(
-        runs=args.runs, mode=args.mode, n_runs=args.n_runs, grid=args.grid,
+        runs=args.runs,
+        mode=args.mode,
+        n_runs=args.n_runs,
+        grid=args.grid,
         impl=args.impl or ["scipy"],
-        processes=args.processes, inject=args.inject, inject_impl=args.inject_impl,
-        threshold=args.threshold, alpha=args.alpha, out=args.out, log=log,
-    )  # fmt: skip
+        processes=args.processes,
+        inject=args.inject,
+        inject_impl=args.inject_impl,
+        inject_dtype=args.inject_dtype,
+        inject_dtype_factor=args.inject_dtype_factor,
+        max_rounds=args.max_rounds,
+        budget_s=args.budget_s,
+        threshold=args.threshold,
+        alpha=args.alpha,
+        out=args.out,
+        log=log,
+    )
     print(json.dumps(result, indent=1) if args.json else render(result))
     return int(ExitCode.OK)

@@ -25,7 +25,8 @@ from bench.guard.changes import (
     verify_tests,
 )
 from bench.guard.compare_inputs import Side, load_sides
-from bench.guard.compare_perf import compare_run_performance, time_matched
+from bench.guard.compare_perf import compare_run_performance, sequential_design, time_matched
+from bench.guard.looks import SequentialDesign
 
 DEFAULT_MAX_INCONCLUSIVE = 0.05
 
@@ -164,6 +165,35 @@ def _busy_note(side: Side) -> str | None:
     return None
 
 
+def _timing_note(
+    perf: pd.DataFrame, matched: bool, design: SequentialDesign | None, numpy_differs: bool
+) -> str:
+    """How the two sides were timed, and so what the verdicts rest on."""
+    if matched and design is not None:
+        rounds = perf["rounds"]
+        return (
+            f"timing: one A/B session, alternating worker rounds (A B, B A, ...); sequential "
+            f"looks after {design.min_rounds} rounds and every round up to {design.max_rounds} "
+            f"({design.plan().describe()}); rounds used per case {int(rounds.min())}"
+            f"..{int(rounds.max())}"
+        )
+    if matched:
+        return "timing: interleaved worker processes (A B, B A, ...): time-matched"
+    if perf["unit"].str.endswith("/reference").all():
+        return (
+            "timing: the two sides were timed at different times; every worker's times are "
+            "taken relative to the reference workload it timed, correcting the machine's drift "
+            f"(reference {perf.attrs.get('drift', float('nan')):.3f}x in B). A/B re-timing "
+            "(gfbench matrix) is the stronger test"
+        )
+    why = "different NumPy versions" if numpy_differs else "no reference-workload times"
+    return (
+        "timing: the two sides were timed at different times and drift is not corrected "
+        f"({why}); a case whose samples vary by >= 10% inside a process cannot be flagged. "
+        "A/B re-timing (gfbench matrix) is the stronger test"
+    )
+
+
 def compare_sides(
     a: Side,
     b: Side,
@@ -211,16 +241,14 @@ def compare_sides(
         result.changes.extend(compare_run_correctness(a.frame, b.frame))
         result.cases_compared += len(set(a.frame["case_id"]) & set(b.frame["case_id"]))
         matched = time_matched(a, b)
+        design = sequential_design(a, b) if matched else None
+        numpy_differs = "numpy" in result.environment.get("versions", {})
         result.perf = compare_run_performance(
-            a.frame, b.frame, threshold=threshold, alpha=alpha, time_matched=matched
-        )
+            a.frame, b.frame, threshold=threshold, alpha=alpha, time_matched=matched,
+            design=design, drift=not matched and not numpy_differs,
+        )  # fmt: skip
         if not result.perf.empty:  # untimed runs (matrix --timing none) get no timing note
-            result.notes.append(
-                "timing: interleaved worker processes (A B, B A, ...): time-matched"
-                if matched
-                else "timing: the two sides were timed at different times; a case whose samples "
-                "vary by >= 10% inside a process cannot be flagged (gfbench matrix interleaves)"
-            )
+            result.notes.append(_timing_note(result.perf, matched, design, numpy_differs))
         if not result.perf.empty and (result.perf["unit"] == gate.UNIT_SAMPLE).any():
             result.notes.append(
                 "some cases have fewer than 2 worker processes per side: samples are the "

@@ -41,6 +41,7 @@ import sys
 from pathlib import Path
 
 from bench.exitcodes import ExitCode
+from bench.guard.looks import SequentialDesign
 from bench.guard.matrix_record import summary_table
 from bench.guard.matrix_run import run_matrix
 
@@ -89,8 +90,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rounds",
         type=int,
         default=3,
-        help="worker processes per case and environment (default 3; with --timing sweeps: "
-        "timed sweeps); compare needs >= 2 for a performance verdict",
+        help="rounds of worker processes before the first sequential look (default 3; with "
+        "--timing sweeps: timed sweeps per environment)",
+    )
+    parser.add_argument(
+        "--max-rounds",
+        type=int,
+        default=SequentialDesign.max_rounds,
+        help="most rounds: one look after each round from --rounds on; cases still undecided "
+        f"then are inconclusive (default {SequentialDesign.max_rounds})",
+    )
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="start no round that would end after this many seconds of timing (default: "
+        "only --max-rounds limits); undecided cases are then inconclusive",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=SequentialDesign.threshold,
+        help="smallest slowdown that counts, as a fraction (default 0.10); 'same' means the "
+        "interval lies within it",
     )
     parser.add_argument(
         "--timing",
@@ -150,6 +173,9 @@ def main(args: argparse.Namespace) -> int:
         grid=args.grid,
         out=args.out,
         rounds=args.rounds,
+        max_rounds=args.max_rounds,
+        budget_s=args.budget_s,
+        threshold=args.threshold,
         interleave=args.interleave,
         timing=args.timing,
         processes=args.processes,
@@ -180,7 +206,7 @@ def main(args: argparse.Namespace) -> int:
         from bench.guard.compare_render import render_text, write_outputs
         from bench.guard.comparison import compare
 
-        result = compare([matrix_dir])
+        result = compare([matrix_dir], threshold=args.threshold)
         print(render_text(result))
         # the report a CI job uploads: compare.json, compare.md and the timing plots
         written = write_outputs(result, matrix_dir / "compare")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -39,6 +40,7 @@ from bench.guard.environments import (
     project_root,
 )
 from bench.guard.interleave import EnvUnderTest, interleaved_timing
+from bench.guard.looks import SequentialDesign
 from bench.guard.matrix_record import SCHEMA_VERSION, EnvResult, env_folder, env_label
 from bench.sweep.machine import THREAD_ENV_VARS
 
@@ -122,6 +124,9 @@ def run_matrix(
     grid: str = "quick",
     out: Path = Path("results"),
     rounds: int = 3,
+    max_rounds: int | None = None,
+    budget_s: float | None = None,
+    threshold: float = SequentialDesign.threshold,
     interleave: bool | None = None,
     timing: str = "cases",
     processes: int | None = None,
@@ -176,6 +181,15 @@ def run_matrix(
         raise UsageError(f"--timing must be 'cases', 'sweeps' or 'none', got {timing!r}")
     if int(rounds) != rounds or rounds < 1:
         raise UsageError(f"--rounds must be an int >= 1, got {rounds!r}")
+    if budget_s is not None and not (math.isfinite(budget_s) and budget_s > 0):
+        raise UsageError(f"--budget-s must be a number of seconds > 0, got {budget_s!r}")
+    design = None
+    if timing == "cases":
+        design = SequentialDesign(
+            min_rounds=max(2, int(rounds)),
+            max_rounds=max(int(rounds), max_rounds or SequentialDesign.max_rounds),
+            threshold=threshold,
+        )
     if processes is not None and processes < 0:
         raise UsageError(f"--processes must be >= 0, got {processes}")
     python = python or sys.executable
@@ -227,6 +241,8 @@ def run_matrix(
         "cache_dir": str(cache_dir),
         "grid": grid_arg,
         "rounds": rounds,
+        "sequential": None if design is None else design.to_dict(),
+        "budget_s": budget_s,
         "timing": timing,
         "interleave": interleave,
         "impl": list(impl),
@@ -363,9 +379,11 @@ def run_matrix(
                     runs_dir=runs_dir, env=timing_env(result)))  # fmt: skip
             save()
         if untimed and timing == "cases":
-            log(f"matrix: timing every case in {rounds} alternating rounds of worker processes"
-                f" across {len(untimed)} environments ...")  # fmt: skip
-            timed = interleaved_timing(untimed, rounds=rounds, log=log)
+            log(f"matrix: timing every case in alternating rounds of worker processes across "
+                f"{len(untimed)} environments: {design.min_rounds} rounds, then a look after "
+                f"each round up to {design.max_rounds}"
+                + (f" or {budget_s:g} s" if budget_s else "") + " ...")  # fmt: skip
+            timed = interleaved_timing(untimed, design=design, budget_s=budget_s, log=log)
             record["interleaved_runs"] = {k: str(v) for k, v in timed.items()}
             save()
     elif run_sweep:

@@ -54,14 +54,20 @@ Row fields (flat; JSON null where not applicable):
   allow, ``bench.sweep.roofs.time_bound``, over ``min_ns``), ``accuracy_seconds``, ``case_seconds``
   (wall time of the whole case), ``host``, ``finished_at``.
 
+``timing-units.jsonl``
+    One line per finished timing worker (``bench.store.units``): the raw samples of every case
+    it timed, its reference-workload time and seed. A timed sweep writes it before the rows, so
+    an interrupted sweep resumes with the workers it finished.
+
 Python API: ``load(path) -> DataFrame`` (``DataFrame.attrs["run"]`` holds run.json),
 ``load_run_meta(path) -> dict``, ``export(path, formats=("csv", "parquet"))``, ``Row``,
 ``RunStore`` (the writer; only the sweep driver writes).
 
 Modules, one job each: ``row`` (``Row``, the unit written), ``reader`` (find a run, read and
 validate ``run.json`` and ``cases.jsonl``, ``load``), ``writer`` (``RunStore``: the sweep's
-append-only writer), ``exports`` (CSV/Parquet), ``validate`` (the checks of every file gfbench
-reads from disk). This ``__init__`` re-exports what the other stages import from ``bench.store``.
+append-only writer), ``units`` (the timing workers' file), ``exports`` (CSV/Parquet),
+``validate`` (the checks of every file gfbench reads from disk). This ``__init__`` re-exports
+what the other stages import from ``bench.store``.
 """
 
 from bench.store import validate
@@ -77,6 +83,7 @@ from bench.store.reader import (
     rows_to_frame,
 )
 from bench.store.row import STATUSES, Row, utc_now
+from bench.store.units import UNITS_FILE, WorkerRecord, append_worker, read_workers
 from bench.store.writer import RUN_STATUSES, RunStore, check_writable
 
 __all__ = [
@@ -85,13 +92,17 @@ __all__ = [
     "RUN_STATUSES",
     "SCHEMA_VERSION",
     "STATUSES",
+    "UNITS_FILE",
     "Row",
     "RunStore",
+    "WorkerRecord",
+    "append_worker",
     "check_writable",
     "export",
     "load",
     "load_run_meta",
     "read_rows",
+    "read_workers",
     "resolve_run",
     "rows_to_frame",
     "spreadsheet_safe_cell",

@@ -7,7 +7,7 @@ checks the output against the oracle, times it, and appends one row per case to 
 Examples::
 
     gfbench sweep                                   # the quick grid, results/ here
-    gfbench sweep --grid full --processes 3         # the big grid, pyperf-style workers
+    gfbench sweep --grid full --processes 5         # the big grid, 5 timing workers
     gfbench sweep --impl scipy,opencv-1t --dtype float32,uint8
     gfbench sweep --grid my_grid.toml --no-timing   # accuracy only
     gfbench sweep --resume results/20261127T100000Z-quick-1a2b   # finish an interrupted run
@@ -32,7 +32,13 @@ import json
 from bench.exitcodes import ExitCode, UsageError
 from bench.sweep import impls as impl_registry
 from bench.sweep.cases import DTYPES
-from bench.sweep.driver import DEFAULT_OUT, run_sweep
+from bench.sweep.driver import (
+    DEFAULT_MIN_SAMPLE_S,
+    DEFAULT_OUT,
+    DEFAULT_PROCESSES,
+    DEFAULT_REPEATS,
+    run_sweep,
+)
 from bench.sweep.executors import EXECUTOR_NAMES, check_executor_options, make_executor
 from bench.sweep.options import (
     check_choices,
@@ -79,20 +85,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--processes",
         type=int,
-        default=0,
+        default=DEFAULT_PROCESSES,
         metavar="N",
-        help="take samples in N fresh worker processes, pyperf style (default 0: in this process)",
+        help=f"time in N long-lived worker processes, one after the other, each running every "
+        f"case in its own shuffled order (default {DEFAULT_PROCESSES}; 0: in this process)",
     )
     parser.add_argument("--no-timing", action="store_true", help="outputs and accuracy only")
     parser.add_argument(
         "--min-sample-ms",
         type=float,
-        default=10.0,
+        default=DEFAULT_MIN_SAMPLE_S * 1e3,
         metavar="MS",
-        help="calibrate loops so one sample lasts at least MS (default 10)",
+        help="calibrate loops so one sample lasts at least MS "
+        f"(default {DEFAULT_MIN_SAMPLE_S * 1e3:g})",
     )
     parser.add_argument(
-        "--repeats", type=int, default=5, metavar="N", help="samples per process (default 5)"
+        "--repeats",
+        type=int,
+        default=DEFAULT_REPEATS,
+        metavar="N",
+        help=f"samples per case and process, each in its own pass over the cases "
+        f"(default {DEFAULT_REPEATS})",
     )
     parser.add_argument(
         "--warmup",

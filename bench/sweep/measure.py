@@ -100,6 +100,39 @@ def build_call(case_dict: dict[str, Any]) -> Callable[[], np.ndarray]:
     return impls.get(case.impl).prepare(case, input_for(case.shape, case.dtype_in))
 
 
+def derived_from_time(case: Case, fields: dict[str, Any], settings: CaseSettings) -> dict[str, Any]:
+    """Throughput and the roofline fraction of a timed row (``min_ns``, ``bytes_moved``,
+    ``flops`` and ``threads`` in ``fields``)."""
+    seconds = fields["min_ns"] / 1e9
+    bytes_moved, flops = fields.get("bytes_moved"), fields.get("flops")
+    derived: dict[str, Any] = {
+        "gbytes_per_s": None if not bytes_moved else bytes_moved / seconds / 1e9,
+        "gflops_per_s": None if not flops else flops / seconds / 1e9,
+    }
+    if bytes_moved and flops:
+        bound = roofs.time_bound(
+            ops=flops,
+            bytes_moved=bytes_moved,
+            direct=bool(getattr(impls.get(case.impl), "direct", False)),
+            dtype_in=case.dtype_in,
+            dtype_out=case.dtype_out,
+            threads=fields.get("threads"),
+            bandwidth_gbs=settings.bandwidth_gbs,
+            peak_gflops=settings.peak_gflops,
+            llc=_LLC,
+        )
+        if bound is not None:
+            derived["bound_fraction"] = bound / seconds
+    return derived
+
+
+def with_worker_timing(row: Row, case: Case, timing: dict[str, Any], settings: CaseSettings) -> Row:
+    """``row`` (measured untimed) with the timing fields of its worker units added."""
+    fields = {**row.to_json(), **timing}
+    fields.update(derived_from_time(case, fields, settings))
+    return Row(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in fields.items()})
+
+
 def _call_with_peak(call: Callable[[], np.ndarray]) -> tuple[np.ndarray, int]:
     tracemalloc.start()
     try:
@@ -211,20 +244,5 @@ def _run_case(case: Case, settings: CaseSettings) -> Row:
         except Exception as exc:
             return finish(status="error", reason=_error_text("timing", exc))
         fields.update(timing.summary())
-        seconds = fields["min_ns"] / 1e9
-        fields["gbytes_per_s"] = bytes_moved / seconds / 1e9
-        fields["gflops_per_s"] = flops / seconds / 1e9
-        bound = roofs.time_bound(
-            ops=flops,
-            bytes_moved=bytes_moved,
-            direct=bool(getattr(adapter, "direct", False)),
-            dtype_in=case.dtype_in,
-            dtype_out=case.dtype_out,
-            threads=fields.get("threads"),
-            bandwidth_gbs=settings.bandwidth_gbs,
-            peak_gflops=settings.peak_gflops,
-            llc=_LLC,
-        )
-        if bound is not None:
-            fields["bound_fraction"] = bound / seconds
+        fields.update(derived_from_time(case, fields, settings))
     return finish(**fields)

@@ -145,8 +145,9 @@ def print_summary(console, result: SweepResult, out=None) -> None:
         )
     if result.unstable:
         console.print(
-            f"{len(result.unstable)} case(s) unstable: compare min_ns, or rerun them with "
-            "--processes 3 on a quieter machine",
+            f"{len(result.unstable)} case(s) unstable: compare min_ns, rerun them with more "
+            "workers (--processes 5) on a quieter machine, or time two versions side by side "
+            "(gfbench matrix)",
             highlight=False,
             soft_wrap=True,
         )

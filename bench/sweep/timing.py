@@ -14,8 +14,9 @@ Why fresh processes: on the 2-core VMs the median of 7 samples in one process sw
 the number to compare, and several processes make it trustworthy. Raw per-call samples are
 kept in the row (``samples_ns``).
 
-A case is flagged ``unstable`` (row field and terminal) as pyperf does: stdev >= 10% of the
-mean, or samples shorter than 1 ms (timer and scheduling noise dominate).
+A case is flagged ``unstable`` (row field and terminal): with samples from several workers, when
+the workers' minima vary by >= 10% (stdev over mean); else as pyperf does, when the stdev of the
+samples is >= 10% of their mean; and when samples are shorter than 1 ms.
 
 Public API: ``TimingSettings``, ``Timing``, ``time_call``, ``time_in_processes``,
 ``summarize``, ``median_ci``.
@@ -143,7 +144,14 @@ def summarize(samples_ns: Sequence[float], *, loops: int, processes: int) -> dic
     stdev = float(x.std(ddof=1)) if x.size > 1 else 0.0
     low, high, coverage = median_ci(x)
     reasons = []
-    if mean > 0 and stdev >= UNSTABLE_CV * mean:
+    minima = _process_minima(x, processes)
+    if minima is not None:
+        # Samples of several workers: a sample cut by the scheduler says nothing about the
+        # code, the spread of the workers' minima (the gate's units) does.
+        spread = float(minima.std(ddof=1) / minima.mean())
+        if spread >= UNSTABLE_CV:
+            reasons.append(f"worker minima vary by {100 * spread:.0f}% (>= 10%)")
+    elif mean > 0 and stdev >= UNSTABLE_CV * mean:
         reasons.append(f"stdev is {100 * stdev / mean:.0f}% of the mean (>= 10%)")
     sample_s = float(x.min()) * loops / 1e9
     if sample_s < SHORT_SAMPLE_S:
@@ -164,6 +172,13 @@ def summarize(samples_ns: Sequence[float], *, loops: int, processes: int) -> dic
         "unstable": bool(reasons),
         "unstable_reason": "; ".join(reasons) or None,
     }
+
+
+def _process_minima(x: np.ndarray, processes: int) -> np.ndarray | None:
+    """Each worker's minimum when ``x`` holds ``processes`` equal chunks, one per worker."""
+    if processes < 2 or x.size % processes:
+        return None
+    return x.reshape(processes, -1).min(axis=1)
 
 
 def _time_loops(fn: Callable[[], object], loops: int) -> int:
