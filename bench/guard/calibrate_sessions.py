@@ -187,11 +187,12 @@ def calibrate_interleaved(
     )
     scenarios = [
         AA,
-        Scenario(f"+{inject:.0%} all", 1 + inject),
+        Scenario(f"+{inject:.0%} all", 1 + inject, until_flagged=True),
         Scenario(
             f"+{inject_dtype_factor:.0%} {inject_dtype}",
             1 + inject_dtype_factor,
             dtype=inject_dtype,
+            until_flagged=True,
         ),
     ]
     started = time.perf_counter()

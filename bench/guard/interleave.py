@@ -104,6 +104,9 @@ class Scenario:
     name: str
     factor: float = 1.0
     dtype: str | None = None
+    #: calibration of power: once a case is "slower" the pair is flagged (exit 3) whatever the
+    #: other cases do, so this scenario keeps no case open after that
+    until_flagged: bool = False
 
     def applies(self, row: Mapping[str, Any]) -> bool:
         return self.dtype is None or row.get("dtype") == self.dtype
@@ -225,8 +228,9 @@ def ab_session(
         if rounds_run >= design.min_rounds:
             alive = [c.case_id for c in cases if c.case_id not in failed]
             outcomes = _looks(envs, samples, alive, design, scenarios, affected)
+            keeping = {name: o for name, o in outcomes.items() if not _flagged(name, o, scenarios)}
             open_ids = [cid for cid in open_ids
-                        if any(cid in still_open(o, [cid]) for o in outcomes.values())]  # fmt: skip
+                        if any(still_open(o, [cid]) for o in keeping.values())]  # fmt: skip
         last_round_s, last_open = time.perf_counter() - round_started, open_before
         log(f"interleave: round {rounds_run}: {len(open_ids)} of {len(cases)} cases still open "
             f"({time.perf_counter() - started:.0f} s)")  # fmt: skip
@@ -245,6 +249,12 @@ def ab_session(
             envs, rows, samples, refs, loops, failed, settings, design, about
         )
     return session
+
+
+def _flagged(name: str, outcomes: Mapping[str, Outcome], scenarios: Sequence[Scenario]) -> bool:
+    """A scenario that stops once its pair is flagged, and is."""
+    stops = any(sc.name == name and sc.until_flagged for sc in scenarios)
+    return stops and any(o.decision.verdict == "slower" for o in outcomes.values())
 
 
 def _units(samples: Mapping[tuple[str, str], list[tuple[float, ...]]], label: str,

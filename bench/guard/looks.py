@@ -13,7 +13,7 @@ ones. A case closed at look k received no more rounds, so its stored units end t
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -90,11 +90,15 @@ class Outcome:
 def replay(
     units: Mapping[Hashable, tuple[Sequence[float], Sequence[float]]],
     design: SequentialDesign,
+    *,
+    family: Callable[[Hashable], Hashable] | None = None,
 ) -> dict[Hashable, Outcome]:
     """Run the looks over ``units`` (per case: A's and B's units in round order).
 
     Cases with fewer than ``min_rounds`` units on a side get no outcome. A case's outcome is
-    its decision at the look that closed it, or at the last look it took part in.
+    its decision at the look that closed it, or at the last look it took part in. ``family``
+    (key -> family) runs Benjamini-Hochberg within each family (`bench.guard.sequential.decide`):
+    independent sessions simulated together, or calibration scenarios.
     """
     plan = design.plan()
     open_cases = set(units)
@@ -108,7 +112,7 @@ def replay(
         }
         if not at_look:
             break
-        decided = decide(at_look, look=look, plan=plan, threshold=design.threshold)
+        decided = decide(at_look, look=look, plan=plan, threshold=design.threshold, family=family)
         for key, decision in decided.items():
             outcomes[key] = Outcome(decision, n)
             if decision.verdict != UNDECIDED:
