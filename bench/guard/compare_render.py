@@ -91,6 +91,7 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
                 "ratio", ascending=False
             )
             if not notable.empty:
+                # every verdict explained: ratio, interval, rounds (units) used, and why
                 out.append(
                     tabulate(
                         [
@@ -100,8 +101,8 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
                                 f"{r['best_a_ns'] / 1e6:.3f}",
                                 f"{r['best_b_ns'] / 1e6:.3f}",
                                 _ratio_text(r),
-                                f"{r['q_value']:.2g}",
                                 f"{r['n_a']}+{r['n_b']} {r['unit']}",
+                                r["reason"],
                             ]
                             for _, r in notable.head(limit).iterrows()
                         ],
@@ -110,9 +111,9 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
                             "case",
                             "best A ms",
                             "best B ms",
-                            "ratio [CI]",
-                            "q",
-                            "units",
+                            "ratio [interval]",
+                            "units (rounds)",
+                            "why",
                         ],
                         tablefmt=tablefmt,
                     )
