@@ -197,6 +197,7 @@ def test_timed_cases_record_the_worker_host_and_its_machine(tmp_path):
                 min_sample_s=0.002,
                 repeats=2,
                 warmup=0,
+                processes=1,  # timed on the Dask worker, in one fresh process per case
                 progress=False,
                 executor=executor,
             )
