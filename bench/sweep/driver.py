@@ -27,7 +27,7 @@ from bench.sweep import impls as impl_registry
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import Grid
-from bench.sweep.measure import PEAK_MEM_METHOD, CaseSettings
+from bench.sweep.measure import PEAK_MEM_METHOD, CaseSettings, peak_rss_method
 from bench.sweep.options import (
     check_choices,
     check_export,
@@ -282,6 +282,7 @@ def _start(
                 "nice": nice_now,
             },
             "peak_mem_method": PEAK_MEM_METHOD,
+            "peak_rss_method": peak_rss_method(CaseSettings(timing=tsettings)),
             "executor": (executor or SerialExecutor()).describe(),
             "pid": os.getpid(),
             "resumes": [],
