@@ -10,8 +10,9 @@ mark over one call, ``bench.sweep.peakrss``) gets a verdict:
 
 The floor is ``DEFAULT_FLOOR_BYTES`` (4 MiB), or the two runs' summed counter resolution if that
 is larger. Why 4 MiB: over 28 pairs of identical no-timing quick sweeps (every peer), the
-largest per-case change was 1.8 MiB, from pyvips' worker threads; SciPy's own largest was
-0.21 MiB. A side with several rounds (a matrix environment) gives the median of its rounds.
+largest per-case change was 2.3 MiB, from pyvips' worker threads, and 2.1 MiB for dask-image in
+in-process timed sweeps; SciPy's own largest was 0.28 MiB. A side with several rounds (a matrix
+environment) gives the median of its rounds.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ LESS = "less memory"
 SAME = "same"
 MEMORY_VERDICTS = (MORE, LESS, SAME)
 DEFAULT_MEMORY_THRESHOLD = 0.20
-#: A/A on this machine: largest per-case change 1.8 MiB over 28 pairs (pyvips), 2x that margin
+#: A/A on this machine: largest per-case change 2.3 MiB (pyvips-exact); 4 MiB leaves 1.7x margin
 DEFAULT_FLOOR_BYTES = 4 * 2**20
 MIB = 2**20
 
