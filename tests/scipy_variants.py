@@ -228,3 +228,17 @@ def gf1d_past_first_buffer(*args: Any, **kwargs: Any) -> Any:
     radius = max(0, int(call.get("truncate", 4.0) * float(call["sigma"]) + 0.5))
     _nudge_past_first_buffer(result, int(call.get("axis", -1)), radius)
     return result
+
+
+@functools.wraps(_real)
+def allocates_4x_float64(*args: Any, **kwargs: Any) -> Any:
+    """A memory growth: a scratch of 4 float64 copies of the input, touched, freed on return.
+
+    The values are unchanged; for ``gfbench compare``'s memory gate (tests/test_compare_memory.py).
+    """
+    data = np.asarray(_bound(args, kwargs)["input"])
+    scratch = np.ones((4, *data.shape), dtype=np.float64)  # ones: every page is touched
+    try:
+        return _real(*args, **kwargs)
+    finally:
+        del scratch

@@ -17,9 +17,13 @@ confidence interval (Welch t on log times, the worker process as the unit), a
 Benjamini-Hochberg q-value across cases, and a verdict: a regression needs
 q < --alpha AND a ratio >= 1 + --threshold; too noisy to decide is "inconclusive".
 
+Memory, per case: the growth of the resident high-water mark over one call
+(peak_rss_bytes, native buffers included), B/A; "more memory" (a regression)
+needs B/A - 1 > --memory-threshold AND B - A above a 4 MiB floor.
+
 Exit codes: 0 ok; 1 outputs, dtypes or API behaviour changed; 2 usage error;
-3 performance regression; 4 inconclusive (more than --max-inconclusive of the
-timed cases could not be decided).
+3 performance regression (slower, or more memory: the reason is printed);
+4 inconclusive (more than --max-inconclusive of the timed cases could not be decided).
 
 Examples:
   gfbench compare results/run-a results/run-b
@@ -41,6 +45,7 @@ from pathlib import Path
 
 from bench.exitcodes import UsageError
 from bench.guard import gate
+from bench.guard.compare_memory import DEFAULT_MEMORY_THRESHOLD
 from bench.guard.compare_render import render_text, write_outputs
 from bench.guard.comparison import DEFAULT_MAX_INCONCLUSIVE, compare
 
@@ -70,6 +75,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_INCONCLUSIVE,
         help="fraction of timed cases that may be inconclusive before exit 4 (default 0.05)",
     )
+    parser.add_argument(
+        "--memory-threshold",
+        type=float,
+        default=DEFAULT_MEMORY_THRESHOLD,
+        help="smallest growth of a case's peak memory that counts as a regression "
+        "(default 0.20 = 20%%; it must also exceed a 4 MiB floor)",
+    )
     parser.add_argument("--limit", type=int, default=30, help="rows per table (default 30)")
     parser.add_argument(
         "--out", type=Path, default=None, help="also write compare.json, compare.md and plots here"
@@ -92,6 +104,7 @@ def main(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         alpha=args.alpha,
         max_inconclusive=args.max_inconclusive,
+        memory_threshold=args.memory_threshold,
     )
     if args.out is not None:
         written = write_outputs(result, args.out)

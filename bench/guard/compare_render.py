@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from bench.exitcodes import ExitCode
 from bench.guard import gate
 from bench.guard.changes import CHANGE_KINDS_FAILING
-from bench.guard.comparison import Comparison
+from bench.guard.compare_memory import SAME as MEMORY_SAME
+from bench.guard.comparison import Comparison, PairResult
 
 
 def _ratio_text(row: pd.Series) -> str:
@@ -120,11 +122,52 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
                 )
                 if len(notable) > limit:
                     out.append(f"... and {len(notable) - limit} more")
+        out.extend(_memory_lines(pair, result.memory_threshold, limit=limit, tablefmt=tablefmt))
         code = pair.exit_code
-        out.append(f"\nverdict: {code.name.lower()} (exit {int(code)})\n")
+        why = f": {', '.join(pair.regressions)}" if code == ExitCode.PERF_REGRESSION else ""
+        out.append(f"\nverdict: {code.name.lower()} (exit {int(code)}){why}\n")
     code = result.exit_code
-    out.append(f"overall: {code.name.lower()} (exit {int(code)})")
+    reasons = dict.fromkeys(r for pair in result.pairs for r in pair.regressions)
+    why = f": {', '.join(reasons)}" if code == ExitCode.PERF_REGRESSION else ""
+    out.append(f"overall: {code.name.lower()} (exit {int(code)}){why}")
     return "\n".join(out)
+
+
+def _memory_lines(pair: PairResult, threshold: float, *, limit: int, tablefmt: str) -> list[str]:
+    """The memory section: counts, then every case that is not "same", with A, B, ratio, floor."""
+    if pair.memory.empty:
+        return []
+    counts = pair.memory_counts()
+    floor = float(pair.memory["floor_bytes"].max())
+    out = [
+        f"\nmemory ({len(pair.memory)} cases, native peak RSS growth per call, threshold "
+        f"{threshold:.0%}, floor {floor / 2**20:.1f} MiB): "
+        + ", ".join(f"{n} {v}" for v, n in counts.items())
+    ]
+    notable = pair.memory[pair.memory["verdict"] != MEMORY_SAME].sort_values(
+        "ratio", ascending=False
+    )
+    if not notable.empty:
+        out.append(
+            tabulate(
+                [
+                    [
+                        r["verdict"],
+                        r["case"],
+                        f"{r['rss_a_bytes'] / 2**20:.2f}",
+                        f"{r['rss_b_bytes'] / 2**20:.2f}",
+                        f"{r['ratio']:.2f}",
+                        r["reason"],
+                    ]
+                    for _, r in notable.head(limit).iterrows()
+                ],
+                headers=["memory", "case", "A MiB", "B MiB", "B/A", "why"],
+                tablefmt=tablefmt,
+            )
+        )
+        if len(notable) > limit:
+            out.append(f"... and {len(notable) - limit} more")
+    return out
 
 
 def write_outputs(result: Comparison, out_dir: Path) -> list[Path]:

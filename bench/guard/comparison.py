@@ -3,7 +3,8 @@
 `compare` is the Python API of ``gfbench compare``: it loads the sides
 (`bench.guard.compare_inputs`), compares each against the first (`compare_sides`:
 correctness and API probes from `bench.guard.changes`, timing from
-`bench.guard.compare_perf`) and returns a `Comparison`, whose exit code is the verb's.
+`bench.guard.compare_perf`, native peak memory from `bench.guard.compare_memory`) and returns
+a `Comparison`, whose exit code is the verb's.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from bench.guard.changes import (
     verify_tests,
 )
 from bench.guard.compare_inputs import Side, load_sides
+from bench.guard.compare_memory import (
+    DEFAULT_MEMORY_THRESHOLD,
+    MORE,
+    compare_sides_memory,
+    memory_counts,
+    validate_memory_threshold,
+)
 from bench.guard.compare_perf import compare_run_performance, sequential_design, time_matched
 from bench.guard.looks import SequentialDesign
 
@@ -41,6 +49,7 @@ class PairResult:
     changes: list[dict[str, Any]] = field(default_factory=list)
     api: list[dict[str, Any]] = field(default_factory=list)
     perf: pd.DataFrame = field(default_factory=pd.DataFrame)
+    memory: pd.DataFrame = field(default_factory=pd.DataFrame)
     cases_compared: int = 0
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE
     notes: list[str] = field(default_factory=list)
@@ -56,6 +65,19 @@ class PairResult:
                 counts[str(name)] = int(n)
         return counts
 
+    def memory_counts(self) -> dict[str, int]:
+        return memory_counts(self.memory)
+
+    @property
+    def regressions(self) -> list[str]:
+        """What regressed: "time" (a case slower), "memory" (a case needs more memory)."""
+        found = []
+        if self.verdict_counts()[gate.SLOWER]:
+            found.append("time")
+        if self.memory_counts()[MORE]:
+            found.append("memory")
+        return found
+
     @property
     def inconclusive_fraction(self) -> float:
         timed = len(self.perf)
@@ -65,7 +87,7 @@ class PairResult:
     def exit_code(self) -> ExitCode:
         if self.failing_changes:
             return ExitCode.CHANGED
-        if self.verdict_counts()[gate.SLOWER]:
+        if self.regressions:
             return ExitCode.PERF_REGRESSION
         if self.inconclusive_fraction > self.max_inconclusive:
             return ExitCode.INCONCLUSIVE
@@ -73,6 +95,7 @@ class PairResult:
 
     def to_dict(self) -> dict[str, Any]:
         perf = [] if self.perf.empty else json.loads(self.perf.to_json(orient="records"))
+        memory = [] if self.memory.empty else json.loads(self.memory.to_json(orient="records"))
         return {
             "baseline": self.baseline,
             "other": self.other,
@@ -83,6 +106,9 @@ class PairResult:
             "performance": perf,
             "verdict_counts": self.verdict_counts(),
             "inconclusive_fraction": self.inconclusive_fraction,
+            "memory": memory,
+            "memory_counts": self.memory_counts(),
+            "regressions": self.regressions,
             "notes": self.notes,
             "exit_code": int(self.exit_code),
         }
@@ -96,6 +122,7 @@ class Comparison:
     pairs: list[PairResult]
     threshold: float
     alpha: float
+    memory_threshold: float = DEFAULT_MEMORY_THRESHOLD
 
     @property
     def exit_code(self) -> ExitCode:
@@ -109,6 +136,7 @@ class Comparison:
         return {
             "threshold": self.threshold,
             "alpha": self.alpha,
+            "memory_threshold": self.memory_threshold,
             "sides": [
                 {
                     "label": s.label,
@@ -123,6 +151,7 @@ class Comparison:
                 for s in self.sides
             ],
             "comparisons": [p.to_dict() for p in self.pairs],
+            "regressions": list(dict.fromkeys(r for p in self.pairs for r in p.regressions)),
             "exit_code": int(self.exit_code),
             "exit_meaning": self.exit_code.name.lower(),
         }
@@ -201,8 +230,9 @@ def compare_sides(
     threshold: float = gate.DEFAULT_THRESHOLD,
     alpha: float = gate.DEFAULT_ALPHA,
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
+    memory_threshold: float = DEFAULT_MEMORY_THRESHOLD,
 ) -> PairResult:
-    """Compare side ``b`` against baseline ``a`` (correctness, API probes, performance)."""
+    """Compare side ``b`` against baseline ``a`` (correctness, API probes, time, memory)."""
     result = PairResult(
         baseline=a.label,
         other=b.label,
@@ -247,6 +277,8 @@ def compare_sides(
             a.frame, b.frame, threshold=threshold, alpha=alpha, time_matched=matched,
             design=design, drift=not matched and not numpy_differs,
         )  # fmt: skip
+        result.memory, memory_notes = compare_sides_memory(a, b, threshold=memory_threshold)
+        result.notes.extend(memory_notes)
         if not result.perf.empty:  # untimed runs (matrix --timing none) get no timing note
             result.notes.append(_timing_note(result.perf, matched, design, numpy_differs))
         if not result.perf.empty and (result.perf["unit"] == gate.UNIT_SAMPLE).any():
@@ -277,6 +309,7 @@ def compare(
     threshold: float = gate.DEFAULT_THRESHOLD,
     alpha: float = gate.DEFAULT_ALPHA,
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
+    memory_threshold: float = DEFAULT_MEMORY_THRESHOLD,
 ) -> Comparison:
     """Compare every path against the first one (the Python API of ``gfbench compare``).
 
@@ -291,15 +324,30 @@ def compare(
     max_inconclusive
         Fraction of timed cases that may be inconclusive before the verdict is
         "inconclusive" (exit 4).
+    memory_threshold
+        Smallest growth of a case's native peak memory that counts as a regression (0.20 =
+        20%), beyond the floor of `bench.guard.compare_memory`.
     """
     gate.validate_gate_options(threshold, alpha)
+    validate_memory_threshold(memory_threshold)
     if not 0 <= max_inconclusive <= 1:
         raise UsageError(f"--max-inconclusive must be a fraction in [0, 1], got {max_inconclusive}")
     sides = load_sides(paths)
     pairs = [
         compare_sides(
-            sides[0], other, threshold=threshold, alpha=alpha, max_inconclusive=max_inconclusive
+            sides[0],
+            other,
+            threshold=threshold,
+            alpha=alpha,
+            max_inconclusive=max_inconclusive,
+            memory_threshold=memory_threshold,
         )
         for other in sides[1:]
     ]
-    return Comparison(sides=sides, pairs=pairs, threshold=threshold, alpha=alpha)
+    return Comparison(
+        sides=sides,
+        pairs=pairs,
+        threshold=threshold,
+        alpha=alpha,
+        memory_threshold=memory_threshold,
+    )

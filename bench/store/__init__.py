@@ -17,7 +17,9 @@ A run is a folder ``<out>/<run_id>/`` holding:
     VECLIB_MAXIMUM_THREADS, NUMEXPR_NUM_THREADS -> value}, "blas": threadpoolctl.threadpool_info(),
     "bandwidth_gbs" (measured copy bandwidth), "peak_gflops" (float64 matmul, pinned threads),
     "timing": {"min_sample_s", "repeats", "processes", "warmup", "enabled"},
-    "peak_mem_method", "load_average" (at start), "resumes": [{"at", "host", "git_commit"}],
+    "peak_mem_method", "peak_rss_method": {"method", "allocator", "fixed_mmap_threshold",
+    "resolution_bytes", "unsupported"} (``bench.sweep.peakrss``), "load_average" (at start),
+    "resumes": [{"at", "host", "git_commit"}],
     "wall_seconds", "accuracy_seconds" (oracle + metrics, summed over cases),
     "accuracy_fraction" (accuracy_seconds / wall_seconds), "counts": {status -> n}}``.
     Written atomically (temporary file + rename).
@@ -48,7 +50,9 @@ Row fields (flat; JSON null where not applicable):
   ``interior_max_abs_error``, ``border_max_abs_error``, ``approximate`` (True for Pillow),
   ``accuracy_error`` (why accuracy is missing on an ok row, else null).
 - cost: ``peak_mem_bytes`` (tracemalloc peak during one call: NumPy-visible allocations;
-  C/C++ scratch buffers of OpenCV or SciPy are not seen), ``bytes_moved`` (input + output
+  C/C++ scratch buffers of OpenCV or SciPy are not seen), ``peak_rss_bytes`` (growth of the
+  resident high-water mark over one call: every touched page, native buffers included; null
+  where unsupported, ``bench.sweep.peakrss``), ``bytes_moved`` (input + output
   bytes), ``flops`` (operations: 3r + 1 per element per filtered axis, ``bench.sweep.roofs``),
   ``gbytes_per_s``, ``gflops_per_s``, ``bound_fraction`` (the least time the roofs that apply
   allow, ``bench.sweep.roofs.time_bound``, over ``min_ns``), ``accuracy_seconds``, ``case_seconds``

@@ -28,7 +28,12 @@ from bench.sweep import impls as impl_registry
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import Grid
-from bench.sweep.measure import PEAK_MEM_METHOD, CaseSettings, with_worker_timing
+from bench.sweep.measure import (
+    PEAK_MEM_METHOD,
+    CaseSettings,
+    peak_rss_method,
+    with_worker_timing,
+)
 from bench.sweep.options import (
     check_choices,
     check_export,
@@ -321,6 +326,7 @@ def _start(
                 "nice": nice_now,
             },
             "peak_mem_method": PEAK_MEM_METHOD,
+            "peak_rss_method": peak_rss_method(CaseSettings(timing=tsettings)),
             "executor": (executor or SerialExecutor()).describe(),
             "pid": os.getpid(),
             "resumes": [],

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from bench.store import Row, utc_now
-from bench.sweep import accuracy, impls, roofs
+from bench.sweep import accuracy, impls, peakrss, roofs
 from bench.sweep.cases import Case
 from bench.sweep.inputs import input_for
 from bench.sweep.timing import TimingSettings, time_call, time_in_processes
@@ -31,6 +31,20 @@ PEAK_MEM_METHOD = (
     "tracemalloc peak during one call, minus the allocations alive before it: NumPy-visible "
     "allocations (inputs, outputs, temporaries); C/C++ scratch buffers are not seen"
 )
+
+
+def times_nothing(settings: CaseSettings) -> bool:
+    """True when the process running the cases times none of them (``--no-timing``, or timing
+    in worker processes): only then may ``bench.sweep.peakrss`` fix glibc's mmap threshold,
+    which makes every later call pay its page faults (2.5x slower at 128x128, measured)."""
+    return settings.timing is None or settings.timing.processes >= 1
+
+
+def peak_rss_method(settings: CaseSettings) -> dict[str, Any]:
+    """run.json's ``peak_rss_method``: how ``peak_rss_bytes`` is measured under ``settings``."""
+    return peakrss.describe(fixed=times_nothing(settings))
+
+
 _HOST = socket.gethostname()
 _LLC = roofs.llc_bytes()  # which cases the DRAM bandwidth bounds (bench.sweep.roofs)
 
@@ -198,7 +212,12 @@ def _run_case(case: Case, settings: CaseSettings) -> Row:
         x = input_for(case.shape, case.dtype_in)
         call = adapter.prepare(case, x)
         out = np.asarray(call())
-        # A second, traced call: the first may import modules or build caches (dask,
+        # Untraced (tracemalloc's own bookkeeping would add pages) and after the first call,
+        # which may import modules or build caches: native peak (bench.sweep.peakrss).
+        if times_nothing(settings):
+            peakrss.use_fixed_mmap_threshold()
+        peak_rss = peakrss.measure(call)[1]
+        # A third, traced call: the first may import modules or build caches (dask,
         # skimage), whose Python allocations tracemalloc would otherwise charge to the filter.
         _, peak = _call_with_peak(call)
         threads = adapter.threads()
@@ -211,6 +230,7 @@ def _run_case(case: Case, settings: CaseSettings) -> Row:
         "output_sha256": output_sha256(out),
         "threads": threads,
         "peak_mem_bytes": peak,
+        "peak_rss_bytes": peak_rss,
         "approximate": adapter.approximate,
     }
     t_acc = time.perf_counter()

@@ -185,6 +185,7 @@ RUN_FIELDS: dict[str, Check] = {
     "cpu": _DICT_OR_NULL,
     "threads": _DICT_OR_NULL,
     "timing": _DICT_OR_NULL,
+    "peak_rss_method": _DICT_OR_NULL,
     "bandwidth_gbs": (_opt(_pos_num), "a number > 0 or null"),
     "peak_gflops": (_opt(_pos_num), "a number > 0 or null"),
     "pid": (_opt(lambda v: _is_int(v) and 0 < v < 2**31), "a process id or null"),
@@ -205,6 +206,11 @@ TIMING_FIELDS: dict[str, Check] = {
     "processes": (_nonneg_int, "an int >= 0"),
     "enabled": (_bool, "true or false"),
     "nice": (_opt(lambda v: _is_int(v) and -20 <= v <= 19), "an int -20..19 or null"),
+}
+#: what ``gfbench compare`` reads of ``peak_rss_method`` (``bench.sweep.peakrss.describe``)
+PEAK_RSS_FIELDS: dict[str, Check] = {
+    "fixed_mmap_threshold": _OPT_BOOL,
+    "resolution_bytes": _OPT_NONNEG_INT,
 }
 CPU_FIELDS: dict[str, Check] = {
     "model": _OPT_STR,
@@ -231,6 +237,10 @@ def validate_run_meta(meta: Any, *, file: str | Path, schema_version: int) -> di
         _check_fields(meta["timing"], TIMING_FIELDS, file=file, prefix="timing.")
     if isinstance(meta.get("cpu"), dict):
         _check_fields(meta["cpu"], CPU_FIELDS, file=file, prefix="cpu.")
+    if isinstance(meta.get("peak_rss_method"), dict):
+        _check_fields(
+            meta["peak_rss_method"], PEAK_RSS_FIELDS, file=file, prefix="peak_rss_method."
+        )
     grid = meta.get("grid")
     if isinstance(grid, dict):
         _check_fields(

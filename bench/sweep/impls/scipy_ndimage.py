@@ -1,13 +1,50 @@
-"""``scipy.ndimage.gaussian_filter``: the subject of the benchmark."""
+"""``scipy.ndimage.gaussian_filter``: the subject of the benchmark.
+
+The test-only hook ``GFBENCH_SCIPY_PATCH`` (``reference.patching``) applies here too, so that the
+harness's own tests can plant a change (a memory growth, a slowdown) in a real sweep: every
+process that prepares a SciPy call applies it once (``test_patch``), the recorded version says
+``+patched:<spec>`` and a warning is printed, so a patched run never passes for the real SciPy.
+"""
 
 from __future__ import annotations
 
+import functools
 import inspect
+import os
+import warnings
 
 import numpy as np
 
+from bench.exitcodes import UsageError
 from bench.sweep.cases import Case
 from bench.sweep.impls.base import Adapter, Call
+
+PATCH_VAR = "GFBENCH_SCIPY_PATCH"
+
+
+@functools.cache
+def test_patch() -> str | None:
+    """Apply ``GFBENCH_SCIPY_PATCH`` once in this process; return its spec, or None if unset.
+
+    Raises
+    ------
+    UsageError
+        If the spec is malformed or names a function that cannot be imported.
+    """
+    if not os.environ.get(PATCH_VAR, "").strip():
+        return None  # the usual case: the reference package is not even imported
+    from reference import patching
+
+    try:
+        spec = patching.apply_from_environment()
+    except Exception as exc:  # a bad spec or an unimportable module: the user's input
+        raise UsageError(f"{PATCH_VAR}: cannot apply it ({type(exc).__name__}: {exc})") from None
+    warnings.warn(
+        f"scipy.ndimage patched by {PATCH_VAR}={spec}: these results describe that variant, "
+        "not the installed SciPy",
+        stacklevel=2,
+    )
+    return spec
 
 
 class ScipyNdimage(Adapter):
@@ -16,6 +53,10 @@ class ScipyNdimage(Adapter):
     distribution = "scipy"
     install_hint = "scipy"
     direct = True  # a direct convolution with SciPy's radius (bench.sweep.roofs)
+
+    def version(self) -> str | None:
+        found, spec = super().version(), test_patch()
+        return f"{found}+patched:{spec}" if spec else found
 
     def _has_axes(self) -> bool:
         # Feature-gate by capability, not version string: axes= exists since SciPy 1.11.
@@ -28,6 +69,8 @@ class ScipyNdimage(Adapter):
 
     def prepare(self, case: Case, x: np.ndarray) -> Call:
         from scipy import ndimage
+
+        test_patch()  # before the call looks up ndimage.gaussian_filter
 
         out = np.dtype(case.dtype_out)
         sigma = list(case.sigmas) if isinstance(case.sigma, tuple) else case.sigma
