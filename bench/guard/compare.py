@@ -17,9 +17,15 @@ confidence interval (Welch t on log times, the worker process as the unit), a
 Benjamini-Hochberg q-value across cases, and a verdict: a regression needs
 q < --alpha AND a ratio >= 1 + --threshold; too noisy to decide is "inconclusive".
 
+Instructions, per case counted on both sides (runs swept with `--metric instructions`):
+ratio B/A of the instructions per call inside the implementation's entry symbols; it is
+deterministic, so no noise model: "slower" when >= 1 + --instructions-threshold (default 1%).
+Those cases are decided by their instruction count; their wall time is shown beside, and
+the report says where the two disagree.
+
 Exit codes: 0 ok; 1 outputs, dtypes or API behaviour changed; 2 usage error;
-3 performance regression; 4 inconclusive (more than --max-inconclusive of the
-timed cases could not be decided).
+3 performance regression (reason: instructions and/or time); 4 inconclusive (more
+than --max-inconclusive of the timed cases could not be decided).
 
 Examples:
   gfbench compare results/run-a results/run-b
@@ -41,6 +47,7 @@ from pathlib import Path
 
 from bench.exitcodes import UsageError
 from bench.guard import gate
+from bench.guard.compare_instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
 from bench.guard.compare_render import render_text, write_outputs
 from bench.guard.comparison import DEFAULT_MAX_INCONCLUSIVE, compare
 
@@ -70,6 +77,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_INCONCLUSIVE,
         help="fraction of timed cases that may be inconclusive before exit 4 (default 0.05)",
     )
+    parser.add_argument(
+        "--instructions-threshold",
+        type=float,
+        default=DEFAULT_INSTRUCTIONS_THRESHOLD,
+        metavar="FRACTION",
+        help="smallest growth of a case's instruction count that is a regression "
+        "(default 0.01 = 1%%; runs swept with --metric instructions)",
+    )
     parser.add_argument("--limit", type=int, default=30, help="rows per table (default 30)")
     parser.add_argument(
         "--out", type=Path, default=None, help="also write compare.json, compare.md and plots here"
@@ -92,6 +107,7 @@ def main(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         alpha=args.alpha,
         max_inconclusive=args.max_inconclusive,
+        instructions_threshold=args.instructions_threshold,
     )
     if args.out is not None:
         written = write_outputs(result, args.out)

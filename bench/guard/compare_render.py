@@ -12,7 +12,7 @@ from tabulate import tabulate
 
 from bench.guard import gate
 from bench.guard.changes import CHANGE_KINDS_FAILING
-from bench.guard.comparison import Comparison
+from bench.guard.comparison import Comparison, PairResult
 
 
 def _ratio_text(row: pd.Series) -> str:
@@ -119,11 +119,50 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
                 )
                 if len(notable) > limit:
                     out.append(f"... and {len(notable) - limit} more")
+        if not pair.instructions.empty:
+            out.extend(_instructions_text(pair.instructions, pair, limit, tablefmt))
         code = pair.exit_code
-        out.append(f"\nverdict: {code.name.lower()} (exit {int(code)})\n")
+        because = f", reason: {' and '.join(pair.regression_reasons)}" if code == 3 else ""
+        out.append(f"\nverdict: {code.name.lower()} (exit {int(code)}{because})\n")
     code = result.exit_code
     out.append(f"overall: {code.name.lower()} (exit {int(code)})")
     return "\n".join(out)
+
+
+def _instructions_text(
+    frame: pd.DataFrame, pair: PairResult, limit: int, tablefmt: str
+) -> list[str]:
+    """The instruction-count table: every case that is not "same", or disagrees with time."""
+    counts = pair.instruction_counts()
+    lines = [
+        f"\ninstructions ({len(frame)} counted cases, deterministic): "
+        + ", ".join(f"{n} {v}" for v, n in counts.items())
+    ]
+    notable = frame[(frame["verdict"] != gate.SAME) | frame["agreement"].str.startswith("dis")]
+    if notable.empty:
+        return lines
+    rows = [
+        [
+            r["verdict"],
+            r["case"],
+            f"{r['instructions_a']:,.0f}",
+            f"{r['instructions_b']:,.0f}",
+            f"{r['ratio']:.4f}",
+            "" if pd.isna(r["time_ratio"]) else f"{r['time_ratio']:.3f} {r['time_verdict']}",
+            r["agreement"],
+        ]
+        for _, r in notable.sort_values("ratio", ascending=False).head(limit).iterrows()
+    ]
+    lines.append(
+        tabulate(
+            rows,
+            headers=["verdict", "case", "instr A", "instr B", "ratio", "wall time", "agreement"],
+            tablefmt=tablefmt,
+        )
+    )
+    if len(notable) > limit:
+        lines.append(f"... and {len(notable) - limit} more")
+    return lines
 
 
 def write_outputs(result: Comparison, out_dir: Path) -> list[Path]:

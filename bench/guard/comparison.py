@@ -3,7 +3,8 @@
 `compare` is the Python API of ``gfbench compare``: it loads the sides
 (`bench.guard.compare_inputs`), compares each against the first (`compare_sides`:
 correctness and API probes from `bench.guard.changes`, timing from
-`bench.guard.compare_perf`) and returns a `Comparison`, whose exit code is the verb's.
+`bench.guard.compare_perf`, instruction counts from `bench.guard.compare_instructions`) and
+returns a `Comparison`, whose exit code is the verb's.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from bench.guard.changes import (
     verify_tests,
 )
 from bench.guard.compare_inputs import Side, load_sides
+from bench.guard.compare_instructions import (
+    DEFAULT_INSTRUCTIONS_THRESHOLD,
+    check_threshold,
+    compare_instructions,
+    uncounted_impls,
+)
 from bench.guard.compare_perf import compare_run_performance, time_matched
 
 DEFAULT_MAX_INCONCLUSIVE = 0.05
@@ -40,6 +47,9 @@ class PairResult:
     changes: list[dict[str, Any]] = field(default_factory=list)
     api: list[dict[str, Any]] = field(default_factory=list)
     perf: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per case counted on both sides (``--metric instructions``): the deterministic verdict;
+    #: such cases are decided by it, and their wall-time verdict is only reported beside
+    instructions: pd.DataFrame = field(default_factory=pd.DataFrame)
     cases_compared: int = 0
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE
     notes: list[str] = field(default_factory=list)
@@ -48,23 +58,45 @@ class PairResult:
     def failing_changes(self) -> list[dict[str, Any]]:
         return [c for c in self.changes if c["kind"] in CHANGE_KINDS_FAILING]
 
-    def verdict_counts(self) -> dict[str, int]:
+    def verdict_counts(self, *, gated: bool = False) -> dict[str, int]:
+        """Wall-time verdicts; ``gated``: only of the cases wall time decides (not counted)."""
         counts = dict.fromkeys(gate.VERDICTS, 0)
-        if not self.perf.empty:
-            for name, n in self.perf["verdict"].value_counts().items():
+        perf = self.perf
+        if gated and not perf.empty and not self.instructions.empty:
+            perf = perf[~perf["case_id"].isin(set(self.instructions["case_id"]))]
+        if not perf.empty:
+            for name, n in perf["verdict"].value_counts().items():
+                counts[str(name)] = int(n)
+        return counts
+
+    def instruction_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys((gate.SLOWER, gate.FASTER, gate.SAME), 0)
+        if not self.instructions.empty:
+            for name, n in self.instructions["verdict"].value_counts().items():
                 counts[str(name)] = int(n)
         return counts
 
     @property
     def inconclusive_fraction(self) -> float:
-        timed = len(self.perf)
-        return self.verdict_counts()[gate.INCONCLUSIVE] / timed if timed else 0.0
+        counts = self.verdict_counts(gated=True)
+        timed = sum(counts.values())
+        return counts[gate.INCONCLUSIVE] / timed if timed else 0.0
+
+    @property
+    def regression_reasons(self) -> list[str]:
+        """Why the pair is a regression: "instructions" and/or "time" (empty: it is not)."""
+        reasons = []
+        if self.instruction_counts()[gate.SLOWER]:
+            reasons.append("instructions")
+        if self.verdict_counts(gated=True)[gate.SLOWER]:
+            reasons.append("time")
+        return reasons
 
     @property
     def exit_code(self) -> ExitCode:
         if self.failing_changes:
             return ExitCode.CHANGED
-        if self.verdict_counts()[gate.SLOWER]:
+        if self.regression_reasons:
             return ExitCode.PERF_REGRESSION
         if self.inconclusive_fraction > self.max_inconclusive:
             return ExitCode.INCONCLUSIVE
@@ -80,6 +112,11 @@ class PairResult:
             "changes": self.changes,
             "api_differences": self.api,
             "performance": perf,
+            "instructions": []
+            if self.instructions.empty
+            else json.loads(self.instructions.to_json(orient="records")),
+            "instruction_verdict_counts": self.instruction_counts(),
+            "regression_reasons": self.regression_reasons,
             "verdict_counts": self.verdict_counts(),
             "inconclusive_fraction": self.inconclusive_fraction,
             "notes": self.notes,
@@ -171,6 +208,7 @@ def compare_sides(
     threshold: float = gate.DEFAULT_THRESHOLD,
     alpha: float = gate.DEFAULT_ALPHA,
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
+    instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD,
 ) -> PairResult:
     """Compare side ``b`` against baseline ``a`` (correctness, API probes, performance)."""
     result = PairResult(
@@ -227,6 +265,7 @@ def compare_sides(
                 "unit there, so between-process noise is not measured (use --processes >= 3 "
                 "or matrix --rounds >= 3)"
             )
+        _add_instructions(result, a.frame, b.frame, instructions_threshold)
     elif (a.frame is None) != (b.frame is None):
         result.notes.append("only one side has a run: per-case outputs and timing not compared")
     if result.cases_compared == 0:
@@ -235,6 +274,31 @@ def compare_sides(
             "of different grids); a gate that compared nothing cannot pass"
         )
     return result
+
+
+def _add_instructions(
+    result: PairResult, a: pd.DataFrame, b: pd.DataFrame, threshold: float
+) -> None:
+    result.instructions = compare_instructions(a, b, threshold=threshold, perf=result.perf)
+    if result.instructions.empty:
+        return
+    result.notes.append(
+        f"instructions: {len(result.instructions)} cases counted on both sides decide on their "
+        f"instruction count (threshold {threshold:.1%}, deterministic); their wall time is "
+        "reported beside"
+    )
+    if uncounted := uncounted_impls(a, b):
+        result.notes.append(
+            f"instructions: not counted for {', '.join(uncounted)} (no callgrind entry symbol; "
+            "run.json 'instructions.entry_symbols' says why): wall time decides those cases"
+        )
+    disagree = result.instructions["agreement"].str.startswith("disagree").sum()
+    if disagree:
+        result.notes.append(
+            f"instructions and wall time disagree on {disagree} cases: instruction counts do "
+            "not see memory-bound effects, SIMD width, threads or Python overhead outside "
+            "the entry symbols"
+        )
 
 
 def _kind_text(side: Side) -> str:
@@ -249,6 +313,7 @@ def compare(
     threshold: float = gate.DEFAULT_THRESHOLD,
     alpha: float = gate.DEFAULT_ALPHA,
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
+    instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD,
 ) -> Comparison:
     """Compare every path against the first one (the Python API of ``gfbench compare``).
 
@@ -263,14 +328,22 @@ def compare(
     max_inconclusive
         Fraction of timed cases that may be inconclusive before the verdict is
         "inconclusive" (exit 4).
+    instructions_threshold
+        Smallest growth of a case's instruction count that is a regression (0.01 = 1%).
     """
     gate.validate_gate_options(threshold, alpha)
+    check_threshold(instructions_threshold)
     if not 0 <= max_inconclusive <= 1:
         raise UsageError(f"--max-inconclusive must be a fraction in [0, 1], got {max_inconclusive}")
     sides = load_sides(paths)
     pairs = [
         compare_sides(
-            sides[0], other, threshold=threshold, alpha=alpha, max_inconclusive=max_inconclusive
+            sides[0],
+            other,
+            threshold=threshold,
+            alpha=alpha,
+            max_inconclusive=max_inconclusive,
+            instructions_threshold=instructions_threshold,
         )
         for other in sides[1:]
     ]

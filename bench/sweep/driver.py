@@ -27,6 +27,7 @@ from bench.sweep import impls as impl_registry
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import Grid
+from bench.sweep.instructions import check_metric, count_instructions, describe, with_instructions
 from bench.sweep.measure import PEAK_MEM_METHOD, CaseSettings
 from bench.sweep.options import (
     check_choices,
@@ -100,6 +101,7 @@ def run_sweep(
     executor: Executor | None = None,
     console=None,
     max_bytes: int | None = None,
+    metric: str = "time",
 ) -> SweepResult:
     """Run a sweep and return its result; the Python API behind ``gfbench sweep``.
 
@@ -133,6 +135,10 @@ def run_sweep(
     max_bytes : int, optional
         Largest memory one case may need (``bench.sweep.cases.check_memory``); default half the
         memory available now. A case over it is refused before anything is written.
+    metric : str
+        ``"time"`` (default) or ``"instructions"``: also count each case's instructions per
+        call under callgrind (``bench.sweep.instructions``) into the rows' ``instructions``.
+        A resumed run keeps its recorded metric.
 
     Returns
     -------
@@ -156,6 +162,7 @@ def run_sweep(
     if nice is not None and not (isinstance(nice, int) and -20 <= nice <= 19):
         raise UsageError(f"--nice: got {nice!r}; allowed: -20 (highest priority) .. 19")
     check_max_bytes(max_bytes)
+    check_metric(metric)
 
     with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
         return _start(
@@ -177,6 +184,7 @@ def run_sweep(
             executor=executor,
             console=console,
             max_bytes=max_bytes,
+            metric=metric,
         )
 
 
@@ -200,6 +208,7 @@ def _start(
     executor: Executor | None,
     console,
     max_bytes: int | None,
+    metric: str,
 ) -> SweepResult:
     if resume is not None:
         run_dir = resume_dir(resume, out)
@@ -280,7 +289,13 @@ def _start(
                 "enabled": tsettings is not None,
                 **(tsettings or TimingSettings()).to_dict(),
                 "nice": nice_now,
+                "metric": metric,
             },
+            **(
+                {"instructions": describe(sorted({c.impl for c in the_grid.cases}))}
+                if metric == "instructions"
+                else {}
+            ),
             "peak_mem_method": PEAK_MEM_METHOD,
             "executor": (executor or SerialExecutor()).describe(),
             "pid": os.getpid(),
@@ -302,6 +317,19 @@ def _start(
         executor or SerialExecutor(),
         console,
     )
+
+
+def _count_first(store: RunStore, todo: Sequence[Case], console) -> dict[str, float | str]:
+    """``--metric instructions``: count every case under callgrind before any is timed."""
+    if (store.meta.get("timing") or {}).get("metric", "time") != "instructions" or not todo:
+        return {}
+    check_metric("instructions")  # a resumed run on a machine without valgrind: exit 2
+    console.print(f"counting instructions of {len(todo)} cases under callgrind ...")
+    t0 = time.perf_counter()
+    counts = count_instructions(todo, env=dict(os.environ))
+    n_counted = sum(isinstance(v, float) for v in counts.values())
+    console.print(f"counted {n_counted} of {len(todo)} cases in {time.perf_counter() - t0:.0f} s")
+    return counts
 
 
 def _drive(
@@ -361,7 +389,9 @@ def _drive(
             def on_start(case: Case) -> None:
                 bar.update(task, case=case.label()[:60])
 
+            counts = _count_first(store, todo, console)
             for row in executor.run(todo, settings, stop, on_start):
+                row = with_instructions(row, counts)
                 store.append(row)
                 measured += 1
                 bar.advance(task)

@@ -20,12 +20,19 @@ What the count cannot see: memory-bound effects (a cache miss is one instruction
 (one AVX-512 instruction does 8 float64 operations), threads (all threads' instructions add up;
 wall time divides them), and Python overhead outside the entry symbols.
 
-Public API: ``count_instructions``, ``entry_symbols``, ``valgrind_missing``, ``MARKER``.
+``gfbench sweep --metric instructions`` counts the whole batch before the cases are timed
+(valgrind would disturb the timings) and fills each row's ``instructions`` field
+(``with_instructions``); run.json records ``timing.metric`` and how the counts were taken
+(``describe``).
+
+Public API: ``count_instructions``, ``entry_symbols``, ``check_metric``, ``with_instructions``,
+``describe``, ``valgrind_missing``, ``METRICS``, ``MARKER``.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import json
 import os
 import re
@@ -36,12 +43,20 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from bench.exitcodes import UsageError
+from bench.store import Row
 from bench.sweep.cases import Case
 
+#: What ``gfbench sweep --metric`` may name: wall time only, or instructions as well.
+METRICS = ("time", "instructions")
+#: Valgrind processes side by side (the machines this was built on have 2 cores).
+DEFAULT_PROCESSES = 2
 #: CPython's C function behind ``os.getppid()``: the worker's case separator.
 MARKER = "os_getppid"
+#: The test-only hook that swaps scipy.ndimage functions (``reference.patching``).
+PATCH_VAR = "GFBENCH_SCIPY_PATCH"
 #: Counted calls per case (the count is per call: the total divided by this).
 DEFAULT_CALLS = 3
 _SUMMARY = re.compile(r"^summary:\s*(\d+)\s*$", re.MULTILINE)
@@ -56,6 +71,43 @@ def valgrind_missing() -> str | None:
             "(install it, e.g. apt-get install valgrind)"
         )
     return None
+
+
+def check_metric(metric: str) -> str:
+    """``metric`` if it is one of ``METRICS`` and can be measured here, else UsageError."""
+    if metric not in METRICS:
+        raise UsageError(f"--metric: got {metric!r}; allowed: {', '.join(METRICS)}")
+    if metric == "instructions" and (missing := valgrind_missing()) is not None:
+        raise UsageError(missing)
+    return metric
+
+
+def describe(impl_names: Sequence[str], *, calls: int = DEFAULT_CALLS) -> dict[str, Any]:
+    """How the counts were taken, for run.json: tool, marker, calls and entry symbols."""
+    proc = subprocess.run(
+        ["valgrind", "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    symbols = {}
+    for impl in impl_names:
+        found, reason = entry_symbols(impl)
+        symbols[impl] = list(found) if found else f"unsupported: {reason}"
+    return {
+        "tool": f"{proc.stdout.strip() or 'valgrind'} --tool=callgrind",
+        "marker": MARKER,
+        "calls": calls,
+        "unit": "instructions (Ir) per call inside the entry symbols",
+        "entry_symbols": symbols,
+        # a planted change (tests only): these counts are not of the installed SciPy
+        **({"patch": os.environ[PATCH_VAR]} if os.environ.get(PATCH_VAR, "").strip() else {}),
+    }
+
+
+def with_instructions(row: Row, counts: Mapping[str, float | str]) -> Row:
+    """``row`` with its ``instructions`` filled when ``counts`` holds a number for its case."""
+    value = counts.get(row.case_id)
+    if row.status != "ok" or not isinstance(value, float):
+        return row
+    return dataclasses.replace(row, instructions=value)
 
 
 def entry_symbols(impl: str) -> tuple[tuple[str, ...], str | None]:
@@ -82,7 +134,7 @@ def count_instructions(
     python: str = sys.executable,
     env: Mapping[str, str] | None = None,
     calls: int = DEFAULT_CALLS,
-    processes: int = 2,
+    processes: int = DEFAULT_PROCESSES,
     timeout_s: float = 3600.0,
 ) -> dict[str, float | str]:
     """Instructions per call inside each case's entry symbols, counted under callgrind.
@@ -259,6 +311,12 @@ def _worker_main() -> int:
 
     request = json.loads(sys.stdin.read())
     calls = int(request["calls"])
+    if os.environ.get(PATCH_VAR, "").strip():
+        # Test-only (reference.patching): a planted change of scipy.ndimage must reach the
+        # counted calls; describe() records the patch in run.json.
+        from reference import patching
+
+        patching.apply_from_environment()
     errors: list[str | None] = []
     for case_dict in request["cases"]:
         error: str | None = None

@@ -205,6 +205,7 @@ TIMING_FIELDS: dict[str, Check] = {
     "processes": (_nonneg_int, "an int >= 0"),
     "enabled": (_bool, "true or false"),
     "nice": (_opt(lambda v: _is_int(v) and -20 <= v <= 19), "an int -20..19 or null"),
+    "metric": (lambda v: v in ("time", "instructions"), "'time' or 'instructions'"),
 }
 CPU_FIELDS: dict[str, Check] = {
     "model": _OPT_STR,
