@@ -284,6 +284,9 @@ def _sweep(grid: Path, out: Path, patch: str | None = None) -> Path:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+    assert (f"WARNING scipy.ndimage patched by GFBENCH_SCIPY_PATCH={patch}" in proc.stderr) == (
+        patch is not None
+    )
     return Path(json.loads(proc.stdout)["run_dir"])
 
 

@@ -1,11 +1,11 @@
 """The sweep stage: grid -> case -> input -> implementation -> measurement -> row.
 
 Owns the Case model (``cases``), grid files (``grid``; the shipped ones in ``grids/``),
-deterministic inputs, one adapter per implementation (``impls/``), timing, accuracy against the
-oracle, one case -> one Row (``measure``), machine metadata, where cases run (``executors/``:
-serial, Dask), the sweep driver (``driver``, with ``options``, ``resume`` and ``result``) and
-the ``gfbench sweep`` command (``command``), plus ``gfbench bigarray`` (dask-image on a chunked
-big array).
+deterministic inputs, one adapter per implementation (``impls/``), timing, instruction counts under
+callgrind (``instructions``), accuracy against the oracle, one case -> one Row (``measure``),
+machine metadata, where cases run (``executors/``: serial, Dask), the sweep driver (``driver``,
+with ``options``, ``resume`` and ``result``) and the ``gfbench sweep`` command (``command``), plus
+``gfbench bigarray`` (dask-image on a chunked big array).
 
 May import: ``bench.exitcodes``, ``bench.outputs``, ``bench.oracle``, ``bench.store``. Never the
 report, the guard or the CLI.

@@ -27,7 +27,13 @@ from bench.sweep import impls as impl_registry
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import Grid
-from bench.sweep.instructions import check_metric, count_instructions, describe, with_instructions
+from bench.sweep.instructions import (
+    PATCH_VAR,
+    check_metric,
+    count_instructions,
+    describe,
+    with_instructions,
+)
 from bench.sweep.measure import PEAK_MEM_METHOD, CaseSettings
 from bench.sweep.options import (
     check_choices,
@@ -324,11 +330,22 @@ def _count_first(store: RunStore, todo: Sequence[Case], console) -> dict[str, fl
     if (store.meta.get("timing") or {}).get("metric", "time") != "instructions" or not todo:
         return {}
     check_metric("instructions")  # a resumed run on a machine without valgrind: exit 2
+    if patch := os.environ.get(PATCH_VAR, "").strip():
+        console.print(
+            f"[yellow]WARNING[/] scipy.ndimage patched by {PATCH_VAR}={patch} in the counting "
+            "workers: these instruction counts are not of the installed SciPy",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"counting instructions of {len(todo)} cases under callgrind ...")
     t0 = time.perf_counter()
     counts = count_instructions(todo, env=dict(os.environ))
     n_counted = sum(isinstance(v, float) for v in counts.values())
     console.print(f"counted {n_counted} of {len(todo)} cases in {time.perf_counter() - t0:.0f} s")
+    for case in todo:  # unsupported ones are listed in run.json's "instructions"
+        if str(counts.get(case.case_id, "")).startswith("error"):
+            text = f"[red]instructions[/] {case.label()}: {counts[case.case_id]}"
+            console.print(text, highlight=False, soft_wrap=True)
     return counts
 
 
