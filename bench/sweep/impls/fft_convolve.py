@@ -24,14 +24,13 @@ class FFTConvolve(Adapter):
     module = "scipy.signal"
     distribution = "scipy"
     install_hint = "scipy"
-    # pocketfft's transform drivers inside scipy.fft (rfftn: general_r2c, then general_nd for
-    # the other axes; irfftn: general_nd, then general_c2r). Not the r2c/c2r bindings: they
-    # include pybind11's Python glue, whose count moved 0.18% A/A. Padding, the product and the
-    # cast are NumPy work outside them (not counted).
+    # pocketfft's radix passes inside scipy.fft (rfftn/irfftn), ~60% of the transform. Not the
+    # drivers general_r2c/general_nd: they malloc per batch of lines, and malloc's count depends
+    # on the heap's history (measured 0.2-0.8% A/A); nor the pybind11 bindings (Python glue,
+    # 0.18% A/A). Padding, the product and the cast are NumPy work outside (not counted).
     entry_symbols = (
-        "*pocketfft::detail::general_r2c<*",
-        "*pocketfft::detail::general_c2r<*",
-        "*pocketfft::detail::general_nd<*",
+        "*pocketfft::detail::rfftp<*>::exec<*",
+        "*pocketfft::detail::cfftp<*>::pass_all<*",
     )
 
     def check(self, case: Case) -> str | None:
