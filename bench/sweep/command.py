@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--grid",
         default=None,
         metavar="NAME|PATH",
-        help="grid name (quick, full) or a TOML file (default: quick)",
+        help="grid name (quick, full, guard) or a TOML file (default: quick)",
     )
     parser.add_argument(
         "--impl",
