@@ -242,3 +242,23 @@ def allocates_4x_float64(*args: Any, **kwargs: Any) -> Any:
         return _real(*args, **kwargs)
     finally:
         del scratch
+
+
+# --- planted extra work (issue 13): the instruction-count gate must flag it --------------------
+@functools.wraps(_real)
+def extra_work_5pct(*args: Any, **kwargs: Any) -> Any:
+    """About 5% more filtering work, same output: the first 5% of axis 0 is filtered again.
+
+    ``gfbench sweep --metric instructions`` under ``GFBENCH_SCIPY_PATCH=scipy_variants:
+    extra_work_5pct`` must give every SciPy case ~1.05x the instructions of the real function
+    (tests/test_instructions.py), while the outputs stay bit-identical.
+    """
+    result = _real(*args, **kwargs)
+    call = _bound(args, kwargs)
+    data = np.asarray(call["input"])
+    if data.ndim >= 1 and data.shape[0] >= 1:
+        rows = max(1, round(0.05 * data.shape[0]))
+        out = call.get("output")
+        extra_out = None if isinstance(out, np.ndarray) else out  # never write into the caller's
+        _real(**{**call, "input": data[:rows], "output": extra_out})  # the extra work, discarded
+    return result

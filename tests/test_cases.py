@@ -56,7 +56,7 @@ def test_quick_grid_meets_the_coverage_targets():
     assert {"2d", "3d", "rgb"} <= {c.family for c in grid.cases}
 
 
-@pytest.mark.parametrize("name", ["quick", "full"])
+@pytest.mark.parametrize("name", ["quick", "full", "guard"])
 def test_every_choice_in_shipped_grids_has_a_reason(name):
     spec = load_grid(name).spec
     assert spec["why"].strip()
@@ -207,3 +207,15 @@ def test_grid_round_trips_through_its_stored_spec(tmp_path):
 def test_filtered_keeps_only_requested_impls_and_dtypes():
     grid = load_grid(DATA / "tiny_grid.toml").filtered(impls=["scipy"], dtypes=["uint8"])
     assert grid.cases and {(c.impl, c.dtype) for c in grid.cases} == {("scipy", "uint8")}
+
+
+def test_guard_grid_is_scipy_first_in_every_dtype_2d_and_3d():
+    grid = load_grid("guard")
+    scipy_cases = [c for c in grid.cases if c.impl == "scipy"]
+    assert grid.cases[0].impl == "scipy"
+    assert {c.dtype for c in scipy_cases} == set(DTYPES)
+    assert {"2d", "3d"} <= {c.family for c in scipy_cases}
+    assert len({c.mode for c in scipy_cases}) >= 4 and len({c.sigma for c in scipy_cases}) >= 2
+    # only implementations with callgrind entry symbols: every case is decided by its count
+    assert all(impls.get(c.impl).entry_symbols for c in grid.cases)
+    assert len(grid.cases) <= 60  # sized for callgrind: ~50x slower than native

@@ -200,7 +200,7 @@ def test_planted_memory_growth_is_flagged_end_to_end(tmp_path):
     out = tmp_path / "report"
     done = _gfbench("compare", str(base), str(planted), "--out", str(out), cwd=tmp_path)
     assert done.returncode == ExitCode.PERF_REGRESSION, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "verdict: perf_regression (exit 3): memory" in done.stdout
+    assert "verdict: perf_regression (exit 3, reason: memory)" in done.stdout
     flagged = [line for line in done.stdout.splitlines() if line.startswith(cm.MORE)]
     assert len(flagged) == 2, done.stdout
     assert all("scipy" in line and "512x512" in line for line in flagged), flagged

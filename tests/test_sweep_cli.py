@@ -174,7 +174,7 @@ def test_malformed_grid_exits_2_naming_file_key_and_allowed_values(tmp_path, kin
         (["--dtype", "float16"], "--dtype: unknown value 'float16'; allowed: float64"),
         (["--processes", "-1"], "--processes"),
         (["--export", "xlsx"], "--export: unknown format 'xlsx'"),
-        (["--grid", "nope"], "neither a grid name (quick, full)"),
+        (["--grid", "nope"], "neither a grid name (quick, full, guard)"),
         (["--resume", "r", "--grid", "quick"], "do not combine it with --grid"),
         (["--resume", "no-such-run"], "--resume: 'no-such-run' is not a run folder"),
     ],

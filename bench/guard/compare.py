@@ -12,18 +12,26 @@ Correctness, per case: identical output hash? If not, how far did the accuracy
 move (max_abs_error, ulps, grey levels, bias)? Did the output dtype or the status
 change? Do API probes differ (accepted/raised, exception type, message)?
 
-Performance, per case: time ratio B/A of the per-process minimum times, with a
-confidence interval (Welch t on log times, the worker process as the unit), a
-Benjamini-Hochberg q-value across cases, and a verdict: a regression needs
-q < --alpha AND a ratio >= 1 + --threshold; too noisy to decide is "inconclusive".
+Performance, per case: time ratio B/A of the workers' minimum times (the worker process
+is the unit), with its interval, the rounds used and why: "slower" needs a Benjamini-
+Hochberg q below the alpha of that look AND a ratio >= 1 + --threshold; "same" needs the
+whole interval within +-threshold; otherwise "inconclusive", saying which bound is missing.
+Runs of one A/B session (gfbench matrix) replay the session's sequential looks; runs timed
+at different times are drift-corrected by the reference workload every worker timed.
 
 Memory, per case: the growth of the resident high-water mark over one call
 (peak_rss_bytes, native buffers included), B/A; "more memory" (a regression)
 needs B/A - 1 > --memory-threshold AND B - A above a 4 MiB floor.
 
+Instructions, per case counted on both sides (runs swept with `--metric instructions`):
+ratio B/A of the instructions per call inside the implementation's entry symbols; it is
+deterministic, so no noise model: "slower" when >= 1 + --instructions-threshold (default 1%).
+Those cases are decided by their instruction count; their wall time is shown beside, and
+the report says where the two disagree.
+
 Exit codes: 0 ok; 1 outputs, dtypes or API behaviour changed; 2 usage error;
-3 performance regression (slower, or more memory: the reason is printed);
-4 inconclusive (more than --max-inconclusive of the timed cases could not be decided).
+3 performance regression (slower in time or instructions, or more memory: the reason is
+printed); 4 inconclusive (more than --max-inconclusive of the timed cases could not be decided).
 
 Examples:
   gfbench compare results/run-a results/run-b
@@ -45,6 +53,7 @@ from pathlib import Path
 
 from bench.exitcodes import UsageError
 from bench.guard import gate
+from bench.guard.compare_instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
 from bench.guard.compare_memory import DEFAULT_MEMORY_THRESHOLD
 from bench.guard.compare_render import render_text, write_outputs
 from bench.guard.comparison import DEFAULT_MAX_INCONCLUSIVE, compare
@@ -82,6 +91,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="smallest growth of a case's peak memory that counts as a regression "
         "(default 0.20 = 20%%; it must also exceed a 4 MiB floor)",
     )
+    parser.add_argument(
+        "--instructions-threshold",
+        type=float,
+        default=DEFAULT_INSTRUCTIONS_THRESHOLD,
+        metavar="FRACTION",
+        help="smallest growth of a case's instruction count that is a regression "
+        "(default 0.01 = 1%%; runs swept with --metric instructions)",
+    )
     parser.add_argument("--limit", type=int, default=30, help="rows per table (default 30)")
     parser.add_argument(
         "--out", type=Path, default=None, help="also write compare.json, compare.md and plots here"
@@ -105,6 +122,7 @@ def main(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         max_inconclusive=args.max_inconclusive,
         memory_threshold=args.memory_threshold,
+        instructions_threshold=args.instructions_threshold,
     )
     if args.out is not None:
         written = write_outputs(result, args.out)

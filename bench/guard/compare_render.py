@@ -123,9 +123,15 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
                 if len(notable) > limit:
                     out.append(f"... and {len(notable) - limit} more")
         out.extend(_memory_lines(pair, result.memory_threshold, limit=limit, tablefmt=tablefmt))
+        if not pair.instructions.empty:
+            out.extend(_instructions_text(pair.instructions, pair, limit, tablefmt))
         code = pair.exit_code
-        why = f": {', '.join(pair.regressions)}" if code == ExitCode.PERF_REGRESSION else ""
-        out.append(f"\nverdict: {code.name.lower()} (exit {int(code)}){why}\n")
+        why = (
+            f", reason: {' and '.join(pair.regressions)}"
+            if code == ExitCode.PERF_REGRESSION
+            else ""
+        )
+        out.append(f"\nverdict: {code.name.lower()} (exit {int(code)}{why})\n")
     code = result.exit_code
     reasons = dict.fromkeys(r for pair in result.pairs for r in pair.regressions)
     why = f": {', '.join(reasons)}" if code == ExitCode.PERF_REGRESSION else ""
@@ -168,6 +174,42 @@ def _memory_lines(pair: PairResult, threshold: float, *, limit: int, tablefmt: s
         if len(notable) > limit:
             out.append(f"... and {len(notable) - limit} more")
     return out
+
+
+def _instructions_text(
+    frame: pd.DataFrame, pair: PairResult, limit: int, tablefmt: str
+) -> list[str]:
+    """The instruction-count table: every case that is not "same", or disagrees with time."""
+    counts = pair.instruction_counts()
+    lines = [
+        f"\ninstructions ({len(frame)} counted cases, deterministic): "
+        + ", ".join(f"{n} {v}" for v, n in counts.items())
+    ]
+    notable = frame[(frame["verdict"] != gate.SAME) | frame["agreement"].str.startswith("dis")]
+    if notable.empty:
+        return lines
+    rows = [
+        [
+            r["verdict"],
+            r["case"],
+            f"{r['instructions_a']:,.0f}",
+            f"{r['instructions_b']:,.0f}",
+            f"{r['ratio']:.4f}",
+            "" if pd.isna(r["time_ratio"]) else f"{r['time_ratio']:.3f} {r['time_verdict']}",
+            r["agreement"],
+        ]
+        for _, r in notable.sort_values("ratio", ascending=False).head(limit).iterrows()
+    ]
+    lines.append(
+        tabulate(
+            rows,
+            headers=["verdict", "case", "instr A", "instr B", "ratio", "wall time", "agreement"],
+            tablefmt=tablefmt,
+        )
+    )
+    if len(notable) > limit:
+        lines.append(f"... and {len(notable) - limit} more")
+    return lines
 
 
 def write_outputs(result: Comparison, out_dir: Path) -> list[Path]:

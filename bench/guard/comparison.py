@@ -3,8 +3,9 @@
 `compare` is the Python API of ``gfbench compare``: it loads the sides
 (`bench.guard.compare_inputs`), compares each against the first (`compare_sides`:
 correctness and API probes from `bench.guard.changes`, timing from
-`bench.guard.compare_perf`, native peak memory from `bench.guard.compare_memory`) and returns
-a `Comparison`, whose exit code is the verb's.
+`bench.guard.compare_perf`, native peak memory from `bench.guard.compare_memory`,
+instruction counts from `bench.guard.compare_instructions`) and returns a `Comparison`, whose
+exit code is the verb's.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from bench.guard.changes import (
     verify_tests,
 )
 from bench.guard.compare_inputs import Side, load_sides
+from bench.guard.compare_instructions import (
+    DEFAULT_INSTRUCTIONS_THRESHOLD,
+    check_threshold,
+    compare_instructions,
+    uncounted_impls,
+)
 from bench.guard.compare_memory import (
     DEFAULT_MEMORY_THRESHOLD,
     MORE,
@@ -50,6 +57,9 @@ class PairResult:
     api: list[dict[str, Any]] = field(default_factory=list)
     perf: pd.DataFrame = field(default_factory=pd.DataFrame)
     memory: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per case counted on both sides (``--metric instructions``): the deterministic verdict;
+    #: such cases are decided by it, and their wall-time verdict is only reported beside
+    instructions: pd.DataFrame = field(default_factory=pd.DataFrame)
     cases_compared: int = 0
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE
     notes: list[str] = field(default_factory=list)
@@ -58,10 +68,21 @@ class PairResult:
     def failing_changes(self) -> list[dict[str, Any]]:
         return [c for c in self.changes if c["kind"] in CHANGE_KINDS_FAILING]
 
-    def verdict_counts(self) -> dict[str, int]:
+    def verdict_counts(self, *, gated: bool = False) -> dict[str, int]:
+        """Wall-time verdicts; ``gated``: only of the cases wall time decides (not counted)."""
         counts = dict.fromkeys(gate.VERDICTS, 0)
-        if not self.perf.empty:
-            for name, n in self.perf["verdict"].value_counts().items():
+        perf = self.perf
+        if gated and not perf.empty and not self.instructions.empty:
+            perf = perf[~perf["case_id"].isin(set(self.instructions["case_id"]))]
+        if not perf.empty:
+            for name, n in perf["verdict"].value_counts().items():
+                counts[str(name)] = int(n)
+        return counts
+
+    def instruction_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys((gate.SLOWER, gate.FASTER, gate.SAME), 0)
+        if not self.instructions.empty:
+            for name, n in self.instructions["verdict"].value_counts().items():
                 counts[str(name)] = int(n)
         return counts
 
@@ -70,9 +91,12 @@ class PairResult:
 
     @property
     def regressions(self) -> list[str]:
-        """What regressed: "time" (a case slower), "memory" (a case needs more memory)."""
+        """What regressed: "instructions" (a counted case does more work), "time" (a case wall
+        time decides is slower), "memory" (a case needs more memory); empty: nothing did."""
         found = []
-        if self.verdict_counts()[gate.SLOWER]:
+        if self.instruction_counts()[gate.SLOWER]:
+            found.append("instructions")
+        if self.verdict_counts(gated=True)[gate.SLOWER]:
             found.append("time")
         if self.memory_counts()[MORE]:
             found.append("memory")
@@ -80,8 +104,9 @@ class PairResult:
 
     @property
     def inconclusive_fraction(self) -> float:
-        timed = len(self.perf)
-        return self.verdict_counts()[gate.INCONCLUSIVE] / timed if timed else 0.0
+        counts = self.verdict_counts(gated=True)
+        timed = sum(counts.values())
+        return counts[gate.INCONCLUSIVE] / timed if timed else 0.0
 
     @property
     def exit_code(self) -> ExitCode:
@@ -104,6 +129,10 @@ class PairResult:
             "changes": self.changes,
             "api_differences": self.api,
             "performance": perf,
+            "instructions": []
+            if self.instructions.empty
+            else json.loads(self.instructions.to_json(orient="records")),
+            "instruction_verdict_counts": self.instruction_counts(),
             "verdict_counts": self.verdict_counts(),
             "inconclusive_fraction": self.inconclusive_fraction,
             "memory": memory,
@@ -231,8 +260,10 @@ def compare_sides(
     alpha: float = gate.DEFAULT_ALPHA,
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
     memory_threshold: float = DEFAULT_MEMORY_THRESHOLD,
+    instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD,
 ) -> PairResult:
-    """Compare side ``b`` against baseline ``a`` (correctness, API probes, time, memory)."""
+    """Compare side ``b`` against baseline ``a`` (correctness, API probes, time, memory,
+    instruction counts)."""
     result = PairResult(
         baseline=a.label,
         other=b.label,
@@ -287,6 +318,7 @@ def compare_sides(
                 "unit there, so between-process noise is not measured (use --processes >= 3 "
                 "or matrix --rounds >= 3)"
             )
+        _add_instructions(result, a.frame, b.frame, instructions_threshold)
     elif (a.frame is None) != (b.frame is None):
         result.notes.append("only one side has a run: per-case outputs and timing not compared")
     if result.cases_compared == 0:
@@ -295,6 +327,31 @@ def compare_sides(
             "of different grids); a gate that compared nothing cannot pass"
         )
     return result
+
+
+def _add_instructions(
+    result: PairResult, a: pd.DataFrame, b: pd.DataFrame, threshold: float
+) -> None:
+    result.instructions = compare_instructions(a, b, threshold=threshold, perf=result.perf)
+    if result.instructions.empty:
+        return
+    result.notes.append(
+        f"instructions: {len(result.instructions)} cases counted on both sides decide on their "
+        f"instruction count (threshold {threshold:.1%}, deterministic); their wall time is "
+        "reported beside"
+    )
+    if uncounted := uncounted_impls(a, b):
+        result.notes.append(
+            f"instructions: not counted for {', '.join(uncounted)} (no callgrind entry symbol; "
+            "run.json 'instructions.entry_symbols' says why): wall time decides those cases"
+        )
+    disagree = result.instructions["agreement"].str.startswith("disagree").sum()
+    if disagree:
+        result.notes.append(
+            f"instructions and wall time disagree on {disagree} cases: instruction counts do "
+            "not see memory-bound effects, SIMD width, threads or Python overhead outside "
+            "the entry symbols"
+        )
 
 
 def _kind_text(side: Side) -> str:
@@ -310,6 +367,7 @@ def compare(
     alpha: float = gate.DEFAULT_ALPHA,
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
     memory_threshold: float = DEFAULT_MEMORY_THRESHOLD,
+    instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD,
 ) -> Comparison:
     """Compare every path against the first one (the Python API of ``gfbench compare``).
 
@@ -327,9 +385,12 @@ def compare(
     memory_threshold
         Smallest growth of a case's native peak memory that counts as a regression (0.20 =
         20%), beyond the floor of `bench.guard.compare_memory`.
+    instructions_threshold
+        Smallest growth of a case's instruction count that is a regression (0.01 = 1%).
     """
     gate.validate_gate_options(threshold, alpha)
     validate_memory_threshold(memory_threshold)
+    check_threshold(instructions_threshold)
     if not 0 <= max_inconclusive <= 1:
         raise UsageError(f"--max-inconclusive must be a fraction in [0, 1], got {max_inconclusive}")
     sides = load_sides(paths)
@@ -341,6 +402,7 @@ def compare(
             alpha=alpha,
             max_inconclusive=max_inconclusive,
             memory_threshold=memory_threshold,
+            instructions_threshold=instructions_threshold,
         )
         for other in sides[1:]
     ]

@@ -2,10 +2,11 @@
 
 Owns the Case model (``cases``), grid files (``grid``; the shipped ones in ``grids/``),
 deterministic inputs, one adapter per implementation (``impls/``), timing (``timing``; long-lived
-workers in ``rounds``, the sweep's timing phase in ``worker_timing``), accuracy against the
-oracle, native peak memory of one call (``peakrss``), one case -> one Row (``measure``), machine
-metadata, where cases run (``executors/``: serial, Dask), the sweep driver (``driver``, with
-``options``, ``resume`` and ``result``) and the ``gfbench sweep`` command (``command``), plus
+workers in ``rounds``, the sweep's timing phase in ``worker_timing``), instruction counts under
+callgrind (``instructions``), accuracy against the oracle, native peak memory of one call
+(``peakrss``), one case -> one Row (``measure``), machine metadata, where cases run
+(``executors/``: serial, Dask), the sweep driver (``driver``, with ``options``, ``resume`` and
+``result``) and the ``gfbench sweep`` command (``command``), plus
 ``gfbench bigarray`` (dask-image on a chunked big array).
 
 May import: ``bench.exitcodes``, ``bench.outputs``, ``bench.oracle``, ``bench.store``. Never the

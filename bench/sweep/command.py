@@ -14,6 +14,7 @@ Examples::
     gfbench sweep --dry-run --json                  # list the cases, measure nothing
     gfbench sweep --executor dask --workers 2 --no-timing   # accuracy fanned out over workers
     gfbench sweep --export csv,parquet              # also cases.csv / cases.parquet
+    gfbench sweep --grid guard --metric instructions        # + instructions per call (valgrind)
 
 Ctrl-C stops after the current case: the run stays valid (status "interrupted") and the
 command exits 130; ``--resume`` finishes it without redoing finished cases. Exit codes: 0 done,
@@ -40,6 +41,7 @@ from bench.sweep.driver import (
     run_sweep,
 )
 from bench.sweep.executors import EXECUTOR_NAMES, check_executor_options, make_executor
+from bench.sweep.instructions import check_metric
 from bench.sweep.options import (
     check_choices,
     check_export,
@@ -57,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--grid",
         default=None,
         metavar="NAME|PATH",
-        help="grid name (quick, full) or a TOML file (default: quick)",
+        help="grid name (quick, full, guard) or a TOML file (default: quick)",
     )
     parser.add_argument(
         "--impl",
@@ -151,6 +153,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest memory one case may need, in bytes (default: half the memory available "
         "now); a case over it is refused before anything runs",
     )
+    parser.add_argument(
+        "--metric",
+        default="time",
+        metavar="NAME",
+        help="time (default) or instructions: also count each case's instructions per call "
+        "under valgrind's callgrind, inside the implementation's entry symbols (deterministic; "
+        "about 50x slower: use a small grid such as guard)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
@@ -167,6 +177,7 @@ def main(args: argparse.Namespace) -> int:
         )
     export = [f.strip() for f in args.export.split(",") if f.strip()]
     check_max_bytes(args.max_bytes)
+    check_metric(args.metric)  # before any work: valgrind missing is exit 2
     if args.dry_run:
         # the same checks as a real sweep, in the same order; only nothing runs
         check_executor_options(args.executor, scheduler=args.scheduler, workers=args.workers)
@@ -226,6 +237,7 @@ def _run_from_args(args, export, executor, console) -> SweepResult:
         console=console,
         executor=executor,
         max_bytes=args.max_bytes,
+        metric=args.metric,
     )
 
 

@@ -28,6 +28,13 @@ from bench.sweep import impls as impl_registry
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import Grid
+from bench.sweep.instructions import (
+    PATCH_VAR,
+    check_metric,
+    count_instructions,
+    describe,
+    with_instructions,
+)
 from bench.sweep.measure import (
     PEAK_MEM_METHOD,
     CaseSettings,
@@ -143,6 +150,7 @@ def run_sweep(
     executor: Executor | None = None,
     console=None,
     max_bytes: int | None = None,
+    metric: str = "time",
 ) -> SweepResult:
     """Run a sweep and return its result; the Python API behind ``gfbench sweep``.
 
@@ -176,6 +184,10 @@ def run_sweep(
     max_bytes : int, optional
         Largest memory one case may need (``bench.sweep.cases.check_memory``); default half the
         memory available now. A case over it is refused before anything is written.
+    metric : str
+        ``"time"`` (default) or ``"instructions"``: also count each case's instructions per
+        call under callgrind (``bench.sweep.instructions``) into the rows' ``instructions``.
+        A resumed run keeps its recorded metric.
 
     Returns
     -------
@@ -199,6 +211,7 @@ def run_sweep(
     if nice is not None and not (isinstance(nice, int) and -20 <= nice <= 19):
         raise UsageError(f"--nice: got {nice!r}; allowed: -20 (highest priority) .. 19")
     check_max_bytes(max_bytes)
+    check_metric(metric)
 
     with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
         return _start(
@@ -220,6 +233,7 @@ def run_sweep(
             executor=executor,
             console=console,
             max_bytes=max_bytes,
+            metric=metric,
         )
 
 
@@ -243,6 +257,7 @@ def _start(
     executor: Executor | None,
     console,
     max_bytes: int | None,
+    metric: str,
 ) -> SweepResult:
     if resume is not None:
         run_dir = resume_dir(resume, out)
@@ -324,7 +339,13 @@ def _start(
                 **(tsettings or TimingSettings()).to_dict(),
                 "method": _timing_method(tsettings, executor or SerialExecutor()),
                 "nice": nice_now,
+                "metric": metric,
             },
+            **(
+                {"instructions": describe(sorted({c.impl for c in the_grid.cases}))}
+                if metric == "instructions"
+                else {}
+            ),
             "peak_mem_method": PEAK_MEM_METHOD,
             "peak_rss_method": peak_rss_method(CaseSettings(timing=tsettings)),
             "executor": (executor or SerialExecutor()).describe(),
@@ -347,6 +368,30 @@ def _start(
         executor or SerialExecutor(),
         console,
     )
+
+
+def _count_first(store: RunStore, todo: Sequence[Case], console) -> dict[str, float | str]:
+    """``--metric instructions``: count every case under callgrind (one batch, before the rows)."""
+    if (store.meta.get("timing") or {}).get("metric", "time") != "instructions" or not todo:
+        return {}
+    check_metric("instructions")  # a resumed run on a machine without valgrind: exit 2
+    if patch := os.environ.get(PATCH_VAR, "").strip():
+        console.print(
+            f"[yellow]WARNING[/] scipy.ndimage patched by {PATCH_VAR}={patch} in the counting "
+            "workers: these instruction counts are not of the installed SciPy",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(f"counting instructions of {len(todo)} cases under callgrind ...")
+    t0 = time.perf_counter()
+    counts = count_instructions(todo, env=dict(os.environ))
+    n_counted = sum(isinstance(v, float) for v in counts.values())
+    console.print(f"counted {n_counted} of {len(todo)} cases in {time.perf_counter() - t0:.0f} s")
+    for case in todo:  # unsupported ones are listed in run.json's "instructions"
+        if str(counts.get(case.case_id, "")).startswith("error"):
+            text = f"[red]instructions[/] {case.label()}: {counts[case.case_id]}"
+            console.print(text, highlight=False, soft_wrap=True)
+    return counts
 
 
 def _drive(
@@ -424,9 +469,11 @@ def _drive(
             def on_start(case: Case) -> None:
                 bar.update(task, case=case.label()[:60])
 
+            counts = _count_first(store, todo, console)
             for row in executor.run(todo, settings, stop, on_start):
                 if in_workers and row.status == "ok":
                     row = _add_timing(row, by_id[row.case_id], records, settings)
+                row = with_instructions(row, counts)
                 store.append(row)
                 measured += 1
                 bar.advance(task)

@@ -76,7 +76,7 @@ from bench.sweep import impls
 from bench.sweep.cases import DTYPES, MODES, Case
 
 #: Grid files shipped with the package (``bench/sweep/grids/<name>.toml``).
-GRID_NAMES: tuple[str, ...] = ("quick", "full")
+GRID_NAMES: tuple[str, ...] = ("quick", "full", "guard")
 
 AXES: tuple[str, ...] = ("impl", "dtype", "shape", "sigma", "mode", "truncate", "order", "cval")
 _GROUP_KEYS = ("name", "why", *AXES, "channel_axis")

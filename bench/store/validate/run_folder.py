@@ -206,6 +206,7 @@ TIMING_FIELDS: dict[str, Check] = {
     "processes": (_nonneg_int, "an int >= 0"),
     "enabled": (_bool, "true or false"),
     "nice": (_opt(lambda v: _is_int(v) and -20 <= v <= 19), "an int -20..19 or null"),
+    "metric": (lambda v: v in ("time", "instructions"), "'time' or 'instructions'"),
 }
 #: what ``gfbench compare`` reads of ``peak_rss_method`` (``bench.sweep.peakrss.describe``)
 PEAK_RSS_FIELDS: dict[str, Check] = {

@@ -80,6 +80,12 @@ class Adapter:
     #: (``bench.sweep.roofs``) is a lower bound of its work. False for FFT, recursive, box-blur and
     #: shortened kernels, which do less and so are not held to the compute roof.
     direct: bool = False
+    #: callgrind ``--toggle-collect`` patterns of the native function(s) that do the filtering
+    #: (``gfbench sweep --metric instructions``, ``bench.sweep.instructions``). They must not
+    #: nest or recurse: callgrind flips collection on every entry. Empty when the work has no
+    #: such symbol; ``no_entry_symbols`` then says why.
+    entry_symbols: tuple[str, ...] = ()
+    no_entry_symbols: str = ""
 
     def available(self) -> str | None:
         """``None`` when the package imports, else why not (-> ``unavailable`` rows)."""

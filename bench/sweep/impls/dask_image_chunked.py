@@ -24,6 +24,7 @@ class DaskImageChunked(Adapter):
     distribution = "dask-image"
     install_hint = "dask-image"
     direct = True  # a direct convolution with SciPy's radius (bench.sweep.roofs)
+    entry_symbols = ("NI_Correlate1D",)  # every chunk goes through scipy.ndimage
 
     def check(self, case: Case) -> str | None:
         return None

@@ -23,6 +23,7 @@ class MahotasGaussian(Adapter):
     distribution = "mahotas"
     install_hint = "mahotas"
     direct = True  # a direct convolution with SciPy's radius (bench.sweep.roofs)
+    entry_symbols = ("*py_convolve1d(*",)  # mahotas/_convolve.cpp, one call per axis
 
     def check(self, case: Case) -> str | None:
         if case.truncate != 4.0:

@@ -21,6 +21,7 @@ class PillowBlur(Adapter):
     distribution = "pillow"
     install_hint = "pillow"
     approximate = True
+    entry_symbols = ("ImagingGaussianBlur",)  # libImaging/BoxBlur.c
 
     def check(self, case: Case) -> str | None:
         if case.dtype != "uint8":

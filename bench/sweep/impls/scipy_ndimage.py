@@ -53,6 +53,8 @@ class ScipyNdimage(Adapter):
     distribution = "scipy"
     install_hint = "scipy"
     direct = True  # a direct convolution with SciPy's radius (bench.sweep.roofs)
+    # gaussian_filter -> gaussian_filter1d per axis -> correlate1d -> the C core (SciPy 1.17)
+    entry_symbols = ("NI_Correlate1D",)
 
     def version(self) -> str | None:
         found, spec = super().version(), test_patch()

@@ -19,6 +19,7 @@ class SkimageGaussian(Adapter):
     distribution = "scikit-image"
     install_hint = "scikit-image"
     direct = True  # a direct convolution with SciPy's radius (bench.sweep.roofs)
+    entry_symbols = ("NI_Correlate1D",)  # skimage calls scipy.ndimage.gaussian_filter
 
     def check(self, case: Case) -> str | None:
         if case.order != 0:

@@ -1,0 +1,345 @@
+"""Instruction counts of cases under callgrind: the noise-free metric beside wall time.
+
+Wall time on a shared 2-core VM moves by tens of percent between runs; the number of machine
+instructions a filter executes does not. Valgrind's callgrind counts them (``Ir``), and with
+collection switched on only inside an implementation's native entry symbols (each adapter's
+``entry_symbols``, callgrind's ``--toggle-collect``) the count of SciPy's filter core repeats
+to a few parts in 10^7 (whole-process counts move about 1%: the interpreter's start-up,
+hashing and garbage collector vary). CodSpeed and iai-callgrind make CI benchmarks deterministic
+the same way.
+
+How many cases share one valgrind process: Python, NumPy and SciPy take many seconds to start
+under valgrind, so one process counts a whole batch. The worker (``python -m
+bench.sweep.instructions``, a JSON request on stdin) prepares each case, warms it up, then calls
+``os.getppid()`` -- a marker nothing else in the call path calls -- before and after the counted
+calls. Callgrind runs with ``--dump-before=os_getppid`` (CPython's C function behind
+``os.getppid``), so every marker closes one profile part: part ``2k`` holds exactly the ``calls``
+calls of case ``k``. The parent reads each part's ``summary:`` line and divides by ``calls``.
+
+What the count cannot see: memory-bound effects (a cache miss is one instruction), SIMD width
+(one AVX-512 instruction does 8 float64 operations), threads (all threads' instructions add up;
+wall time divides them), and Python overhead outside the entry symbols.
+
+``gfbench sweep --metric instructions`` counts the whole batch before the cases are timed
+(valgrind would disturb the timings) and fills each row's ``instructions`` field
+(``with_instructions``); run.json records ``timing.metric`` and how the counts were taken
+(``describe``).
+
+Public API: ``count_instructions``, ``entry_symbols``, ``check_metric``, ``with_instructions``,
+``describe``, ``valgrind_missing``, ``METRICS``, ``MARKER``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.exitcodes import UsageError
+from bench.store import Row
+from bench.sweep.cases import Case
+
+#: What ``gfbench sweep --metric`` may name: wall time only, or instructions as well.
+METRICS = ("time", "instructions")
+#: Valgrind processes side by side (the machines this was built on have 2 cores).
+DEFAULT_PROCESSES = 2
+#: CPython's C function behind ``os.getppid()``: the worker's case separator.
+MARKER = "os_getppid"
+#: The test-only hook that swaps scipy.ndimage functions (``reference.patching``).
+PATCH_VAR = "GFBENCH_SCIPY_PATCH"
+#: Counted calls per case (the count is per call: the total divided by this).
+DEFAULT_CALLS = 3
+_SUMMARY = re.compile(r"^summary:\s*(\d+)\s*$", re.MULTILINE)
+_PART = re.compile(r"^cg\.out\.(\d+)$")
+
+
+def valgrind_missing() -> str | None:
+    """``None`` when ``valgrind`` is on PATH, else why the metric is unavailable."""
+    if shutil.which("valgrind") is None:
+        return (
+            "--metric instructions is unavailable: valgrind is not on PATH "
+            "(install it, e.g. apt-get install valgrind)"
+        )
+    return None
+
+
+def check_metric(metric: str) -> str:
+    """``metric`` if it is one of ``METRICS`` and can be measured here, else UsageError."""
+    if metric not in METRICS:
+        raise UsageError(f"--metric: got {metric!r}; allowed: {', '.join(METRICS)}")
+    if metric == "instructions" and (missing := valgrind_missing()) is not None:
+        raise UsageError(missing)
+    return metric
+
+
+def describe(impl_names: Sequence[str], *, calls: int = DEFAULT_CALLS) -> dict[str, Any]:
+    """How the counts were taken, for run.json: tool, marker, calls and entry symbols."""
+    proc = subprocess.run(
+        ["valgrind", "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    symbols = {}
+    for impl in impl_names:
+        found, reason = entry_symbols(impl)
+        symbols[impl] = list(found) if found else f"unsupported: {reason}"
+    return {
+        "tool": f"{proc.stdout.strip() or 'valgrind'} --tool=callgrind",
+        "marker": MARKER,
+        "calls": calls,
+        "unit": "instructions (Ir) per call inside the entry symbols",
+        "entry_symbols": symbols,
+        # a planted change (tests only): these counts are not of the installed SciPy
+        **({"patch": os.environ[PATCH_VAR]} if os.environ.get(PATCH_VAR, "").strip() else {}),
+    }
+
+
+def with_instructions(row: Row, counts: Mapping[str, float | str]) -> Row:
+    """``row`` with its ``instructions`` filled when ``counts`` holds a number for its case."""
+    value = counts.get(row.case_id)
+    if row.status != "ok" or not isinstance(value, float):
+        return row
+    return dataclasses.replace(row, instructions=value)
+
+
+def entry_symbols(impl: str) -> tuple[tuple[str, ...], str | None]:
+    """An implementation's callgrind toggle patterns, or why it has none.
+
+    Returns
+    -------
+    (symbols, reason)
+        ``symbols`` is empty exactly when ``reason`` says why (the adapter's
+        ``no_entry_symbols`` text).
+    """
+    from bench.sweep import impls
+
+    adapter = impls.get(impl)
+    symbols = tuple(adapter.entry_symbols)
+    if symbols:
+        return symbols, None
+    return (), adapter.no_entry_symbols or f"{impl} declares no callgrind entry symbol"
+
+
+def count_instructions(
+    cases: Sequence[Case],
+    *,
+    python: str = sys.executable,
+    env: Mapping[str, str] | None = None,
+    calls: int = DEFAULT_CALLS,
+    processes: int = DEFAULT_PROCESSES,
+    timeout_s: float = 3600.0,
+) -> dict[str, float | str]:
+    """Instructions per call inside each case's entry symbols, counted under callgrind.
+
+    Parameters
+    ----------
+    cases : sequence of Case
+    python : str
+        Interpreter that runs the worker (it must import ``bench``).
+    env : mapping, optional
+        Environment of the workers (the pinned thread variables).
+    calls : int
+        Counted calls per case, after one warm-up call.
+    processes : int
+        Valgrind processes run side by side, each on a share of the cases (the count does not
+        depend on machine load).
+
+    Returns
+    -------
+    dict
+        ``case_id -> float`` (instructions per call), or ``case_id -> str``: the reason there is
+        no count (``"unsupported: ..."``, ``"unavailable: ..."``, ``"error: ..."``).
+
+    Raises
+    ------
+    UsageError
+        valgrind is not installed, or ``calls``/``processes`` < 1.
+    """
+    from bench.sweep import impls
+
+    if isinstance(calls, bool) or int(calls) != calls or calls < 1:
+        raise UsageError(f"calls must be an int >= 1, got {calls!r}")
+    if isinstance(processes, bool) or int(processes) != processes or processes < 1:
+        raise UsageError(f"processes must be an int >= 1, got {processes!r}")
+    missing = valgrind_missing()
+    if missing is not None:
+        raise UsageError(missing)
+    results: dict[str, float | str] = {}
+    counted: list[Case] = []
+    for case in cases:
+        try:
+            adapter = impls.get(case.impl)
+        except KeyError:
+            results[case.case_id] = f"error: unknown implementation {case.impl!r}"
+            continue
+        symbols, reason = entry_symbols(case.impl)
+        missing_package = adapter.available()
+        why_not = None if missing_package is not None else adapter.supports(case)
+        if missing_package is not None:
+            results[case.case_id] = f"unavailable: {missing_package}"
+        elif why_not is not None:
+            results[case.case_id] = f"unsupported: {why_not}"
+        elif not symbols:
+            results[case.case_id] = f"unsupported: {reason}"
+        else:
+            counted.append(case)
+    if not counted:
+        return results
+    n_batches = min(int(processes), len(counted))
+    # Round-robin, so each process gets a mix of cheap and expensive cases.
+    batches = [counted[i::n_batches] for i in range(n_batches)]
+    worker_env = dict(os.environ if env is None else env)
+    worker_env.setdefault("PYTHONHASHSEED", "0")
+    with concurrent.futures.ThreadPoolExecutor(n_batches) as pool:
+        futures = [
+            pool.submit(
+                _count_batch,
+                batch,
+                python=python,
+                env=worker_env,
+                calls=int(calls),
+                timeout_s=timeout_s,
+            )
+            for batch in batches
+        ]
+        for future in futures:
+            results.update(future.result())
+    return results
+
+
+def valgrind_command(symbols: Sequence[str], out_file: Path, python: str) -> list[str]:
+    """The valgrind command line that counts ``symbols`` in one worker."""
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--collect-atstart=no",
+        f"--dump-before={MARKER}",
+        f"--callgrind-out-file={out_file}",
+    ]
+    command += [f"--toggle-collect={s}" for s in sorted(set(symbols))]
+    return [*command, python, "-m", "bench.sweep.instructions"]
+
+
+def _count_batch(
+    cases: Sequence[Case], *, python: str, env: dict[str, str], calls: int, timeout_s: float
+) -> dict[str, float | str]:
+    symbols = [s for case in cases for s in entry_symbols(case.impl)[0]]
+    request = {"cases": [case.to_dict() for case in cases], "calls": calls}
+    with tempfile.TemporaryDirectory(prefix="gfbench-callgrind-") as tmp:
+        out_file = Path(tmp) / "cg.out"
+        proc = subprocess.run(
+            valgrind_command(symbols, out_file, python),
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout_s,
+            check=False,
+        )
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            text = f"error: callgrind worker exited {proc.returncode}: {tail}"
+            return {case.case_id: text for case in cases}
+        parts = read_parts(Path(tmp))
+    answer = json.loads(proc.stdout.strip().splitlines()[-1])
+    return assign_counts(cases, answer["errors"], parts, calls=calls)
+
+
+def read_parts(folder: Path) -> dict[int, int]:
+    """``part number -> instructions`` of callgrind's numbered dumps ``cg.out.N`` in ``folder``."""
+    parts: dict[int, int] = {}
+    for path in folder.iterdir():
+        match = _PART.match(path.name)
+        if match is None:
+            continue
+        summary = _SUMMARY.search(path.read_text(encoding="utf-8", errors="replace"))
+        if summary is None:
+            raise ValueError(f"callgrind dump {path.name} has no 'summary:' line")
+        parts[int(match.group(1))] = int(summary.group(1))
+    return parts
+
+
+def assign_counts(
+    cases: Sequence[Case],
+    errors: Sequence[str | None],
+    parts: Mapping[int, int],
+    *,
+    calls: int,
+) -> dict[str, float | str]:
+    """Case ``k`` (0-based) owns dump part ``2k + 2``: the part between its two markers."""
+    if len(errors) != len(cases):
+        raise ValueError(f"worker answered for {len(errors)} of {len(cases)} cases")
+    expected = 2 * len(cases)
+    if sorted(parts) != list(range(1, expected + 1)):
+        # A marker fired elsewhere (or not at all): refuse rather than shift every count.
+        text = (
+            f"error: callgrind wrote {len(parts)} marker dumps, expected {expected}; "
+            f"something else called {MARKER}"
+        )
+        return {case.case_id: text for case in cases}
+    results: dict[str, float | str] = {}
+    for k, (case, error) in enumerate(zip(cases, errors, strict=True)):
+        if error is not None:
+            results[case.case_id] = f"error: {error}"
+            continue
+        total = parts[2 * k + 2]
+        if total <= 0:
+            results[case.case_id] = (
+                "error: 0 instructions inside the entry symbols "
+                f"{', '.join(entry_symbols(case.impl)[0])}: renamed or not reached?"
+            )
+            continue
+        results[case.case_id] = total / calls
+    return results
+
+
+# -- the worker, run under valgrind ------------------------------------------------------------
+
+
+def _worker_main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    from bench.sweep import impls
+    from bench.sweep.inputs import input_for
+
+    request = json.loads(sys.stdin.read())
+    calls = int(request["calls"])
+    if os.environ.get(PATCH_VAR, "").strip():
+        # Test-only (reference.patching): a planted change of scipy.ndimage must reach the
+        # counted calls; describe() records the patch in run.json.
+        from reference import patching
+
+        patching.apply_from_environment()
+    errors: list[str | None] = []
+    for case_dict in request["cases"]:
+        error: str | None = None
+        call = None
+        try:
+            case = Case(**case_dict)
+            call = impls.get(case.impl).prepare(case, input_for(case.shape, case.dtype_in))
+            call()  # warm-up: lazy imports, caches, thread pools
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            call = None
+        os.getppid()  # marker: closes the preparation part
+        if call is not None:
+            try:
+                for _ in range(calls):
+                    call()
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+        os.getppid()  # marker: closes the counted part
+        errors.append(error)
+    sys.stdout.write(json.dumps({"errors": errors}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main())
