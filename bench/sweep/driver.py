@@ -10,7 +10,6 @@ It returns a ``SweepResult`` (``bench.sweep.result``); ``gfbench sweep`` is the 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -23,15 +22,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bench.exitcodes import UsageError
-from bench.store import Row, RunStore, check_writable, load_run_meta, utc_now
+from bench.store import RunStore, check_writable, load_run_meta, utc_now
 from bench.sweep import impls as impl_registry
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import Grid
 from bench.sweep.instructions import (
-    PATCH_VAR,
     check_metric,
-    count_instructions,
+    count_for_run,
     describe,
     with_instructions,
 )
@@ -39,7 +37,6 @@ from bench.sweep.measure import (
     PEAK_MEM_METHOD,
     CaseSettings,
     peak_rss_method,
-    with_worker_timing,
 )
 from bench.sweep.options import (
     check_choices,
@@ -52,7 +49,7 @@ from bench.sweep.options import (
 from bench.sweep.result import UNSTABLE_LINES, SweepResult, summarize_rows
 from bench.sweep.resume import check_not_running, check_resumable, resume_dir
 from bench.sweep.timing import TimingSettings
-from bench.sweep.worker_timing import time_in_workers, timing_fields
+from bench.sweep.worker_timing import add_timing, time_in_workers, timing_method, uses_workers
 
 DEFAULT_OUT = "results"
 #: the default timing: 3 worker processes, each sampling every case 7 times (passes in
@@ -95,32 +92,6 @@ class _StopFlag:
 
 class _Stopped(Exception):
     """Ctrl-C during the timing phase: close the run as interrupted."""
-
-
-def uses_workers(tsettings: TimingSettings | None, executor: Executor) -> bool:
-    """Whether cases are timed in rounds of long-lived workers (``bench.sweep.worker_timing``).
-
-    That is the default. ``--processes 0`` times in the sweep process, and an executor that
-    runs cases elsewhere (Dask) times each case where it runs, in fresh processes per case.
-    """
-    return tsettings is not None and tsettings.processes >= 1 and executor.name == "serial"
-
-
-def _timing_method(tsettings: TimingSettings | None, executor: Executor) -> str | None:
-    if tsettings is None:
-        return None
-    if uses_workers(tsettings, executor):
-        return "workers"
-    return "in-process" if tsettings.processes == 0 else "processes-per-case"
-
-
-def _add_timing(row: Row, case: Case, records: list, settings: CaseSettings) -> Row:
-    timing = timing_fields(records, row.case_id)
-    if isinstance(timing, str):
-        return dataclasses.replace(
-            row, status="error", reason=timing, out_dtype=None, output_sha256=None
-        )
-    return with_worker_timing(row, case, timing, settings)
 
 
 def _new_run_id(grid_name: str) -> str:
@@ -337,7 +308,7 @@ def _start(
             "timing": {
                 "enabled": tsettings is not None,
                 **(tsettings or TimingSettings()).to_dict(),
-                "method": _timing_method(tsettings, executor or SerialExecutor()),
+                "method": timing_method(tsettings, (executor or SerialExecutor()).name),
                 "nice": nice_now,
                 "metric": metric,
             },
@@ -370,30 +341,6 @@ def _start(
     )
 
 
-def _count_first(store: RunStore, todo: Sequence[Case], console) -> dict[str, float | str]:
-    """``--metric instructions``: count every case under callgrind (one batch, before the rows)."""
-    if (store.meta.get("timing") or {}).get("metric", "time") != "instructions" or not todo:
-        return {}
-    check_metric("instructions")  # a resumed run on a machine without valgrind: exit 2
-    if patch := os.environ.get(PATCH_VAR, "").strip():
-        console.print(
-            f"[yellow]WARNING[/] scipy.ndimage patched by {PATCH_VAR}={patch} in the counting "
-            "workers: these instruction counts are not of the installed SciPy",
-            highlight=False,
-            soft_wrap=True,
-        )
-    console.print(f"counting instructions of {len(todo)} cases under callgrind ...")
-    t0 = time.perf_counter()
-    counts = count_instructions(todo, env=dict(os.environ))
-    n_counted = sum(isinstance(v, float) for v in counts.values())
-    console.print(f"counted {n_counted} of {len(todo)} cases in {time.perf_counter() - t0:.0f} s")
-    for case in todo:  # unsupported ones are listed in run.json's "instructions"
-        if str(counts.get(case.case_id, "")).startswith("error"):
-            text = f"[red]instructions[/] {case.label()}: {counts[case.case_id]}"
-            console.print(text, highlight=False, soft_wrap=True)
-    return counts
-
-
 def _drive(
     store: RunStore,
     the_grid: Grid,
@@ -416,7 +363,7 @@ def _drive(
 
     todo: list[Case] = [c for c in the_grid.cases if c.case_id not in store.done]
     by_id = {c.case_id: c for c in todo}
-    in_workers = uses_workers(tsettings, executor)
+    in_workers = uses_workers(tsettings, executor.name)
     settings = CaseSettings(
         timing=None if in_workers else tsettings,
         bandwidth_gbs=bandwidth,
@@ -469,10 +416,10 @@ def _drive(
             def on_start(case: Case) -> None:
                 bar.update(task, case=case.label()[:60])
 
-            counts = _count_first(store, todo, console)
+            counts = count_for_run(store.meta, todo, console)
             for row in executor.run(todo, settings, stop, on_start):
                 if in_workers and row.status == "ok":
-                    row = _add_timing(row, by_id[row.case_id], records, settings)
+                    row = add_timing(row, by_id[row.case_id], records, settings)
                 row = with_instructions(row, counts)
                 store.append(row)
                 measured += 1

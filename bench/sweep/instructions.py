@@ -41,6 +41,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -343,3 +344,27 @@ def _worker_main() -> int:
 
 if __name__ == "__main__":
     sys.exit(_worker_main())
+
+
+def count_for_run(meta: dict, todo: Sequence[Case], console) -> dict[str, float | str]:
+    """``--metric instructions``: count every case under callgrind (one batch, before the rows)."""
+    if (meta.get("timing") or {}).get("metric", "time") != "instructions" or not todo:
+        return {}
+    check_metric("instructions")  # a resumed run on a machine without valgrind: exit 2
+    if patch := os.environ.get(PATCH_VAR, "").strip():
+        console.print(
+            f"[yellow]WARNING[/] scipy.ndimage patched by {PATCH_VAR}={patch} in the counting "
+            "workers: these instruction counts are not of the installed SciPy",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(f"counting instructions of {len(todo)} cases under callgrind ...")
+    t0 = time.perf_counter()
+    counts = count_instructions(todo, env=dict(os.environ))
+    n_counted = sum(isinstance(v, float) for v in counts.values())
+    console.print(f"counted {n_counted} of {len(todo)} cases in {time.perf_counter() - t0:.0f} s")
+    for case in todo:  # unsupported ones are listed in run.json's "instructions"
+        if str(counts.get(case.case_id, "")).startswith("error"):
+            text = f"[red]instructions[/] {case.label()}: {counts[case.case_id]}"
+            console.print(text, highlight=False, soft_wrap=True)
+    return counts

@@ -12,13 +12,15 @@ the same number of calls.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.store import WorkerRecord, append_worker, read_workers
+from bench.store import Row, WorkerRecord, append_worker, read_workers
 from bench.sweep.cases import Case
+from bench.sweep.measure import CaseSettings, with_worker_timing
 from bench.sweep.rounds import Timer, WorkerStopped, case_seed, run_worker
 from bench.sweep.timing import TimingSettings, summarize
 
@@ -109,3 +111,31 @@ def timing_fields(records: Sequence[WorkerRecord], case_id: str) -> dict[str, An
     refs = [r.ref_ns for r in picked]
     fields["ref_ns"] = None if any(x is None for x in refs) else refs
     return fields
+
+
+def uses_workers(tsettings: TimingSettings | None, executor: str) -> bool:
+    """Whether cases are timed in rounds of long-lived workers (``bench.sweep.worker_timing``).
+
+    That is the default. ``--processes 0`` times in the sweep process, and an executor that
+    runs cases elsewhere (Dask) times each case where it runs, in fresh processes per case.
+    """
+    return tsettings is not None and tsettings.processes >= 1 and executor == "serial"
+
+
+def timing_method(tsettings: TimingSettings | None, executor: str) -> str | None:
+    """run.json's ``timing.method``: ``workers``, ``in-process`` or ``processes-per-case``."""
+    if tsettings is None:
+        return None
+    if uses_workers(tsettings, executor):
+        return "workers"
+    return "in-process" if tsettings.processes == 0 else "processes-per-case"
+
+
+def add_timing(row: Row, case: Case, records: list, settings: CaseSettings) -> Row:
+    """An untimed ``ok`` row with its case's worker timing, or an error row saying why not."""
+    timing = timing_fields(records, row.case_id)
+    if isinstance(timing, str):
+        return dataclasses.replace(
+            row, status="error", reason=timing, out_dtype=None, output_sha256=None
+        )
+    return with_worker_timing(row, case, timing, settings)
