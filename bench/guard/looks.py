@@ -33,7 +33,7 @@ class SequentialDesign:
     """
 
     min_rounds: int = 3
-    max_rounds: int = 10
+    max_rounds: int = 15
     alpha: float = 0.05
     spending: str = "pocock"
     threshold: float = 0.10
