@@ -38,13 +38,15 @@ from typing import Any
 
 import numpy as np
 
-from bench.sweep.cases import Case
+from bench.sweep.cases import Case, case_bytes
 from bench.sweep.timing import TimingSettings, calibrate
 
 #: cases timed between two timings of the reference workload in a worker
 REFERENCE_EVERY = 8
 REFERENCE_SIZE = 1 << 15
 REFERENCE_TAPS = 25
+#: input bytes of built calls a worker keeps between its passes (the rest are rebuilt)
+KEEP_BYTES = 1 << 30
 
 
 class WorkerStopped(Exception):
@@ -195,34 +197,34 @@ def _sample(fn: Callable[[], object], loops: int) -> float:
 
 
 class _Calls:
-    """Builds a case's call afresh for every pass: a new copy of the input at a random offset.
+    """The built calls of a worker, kept between passes while they fit in ``max_bytes``.
 
-    Why: on these VMs the minimum of one case in one worker process moved by up to 2x between
-    workers while the machine was quiet (the reference workload steady within 1%): the luck of
-    a process is its memory layout (cache sets, page and huge-page positions of the input and
-    output), and a call kept for all passes keeps its luck. A fresh layout per pass lets the
-    worker's minimum over its passes find a good one, as the minimum over workers does. Only
-    the first build of a case in a worker is warmed up (imports, thread pools, lazy caches).
+    A call that does not fit is rebuilt (and warmed up again) in every pass.
     """
 
-    def __init__(self, warmup: int) -> None:
-        self._warm: set[str] = set()
+    def __init__(self, warmup: int, max_bytes: int) -> None:
+        self._kept: dict[str, Callable[[], object]] = {}
         self._warmup = warmup
+        self._room = max_bytes
+        self._pad: list[np.ndarray] = []
 
     def get(self, case: Case, rng: random.Random) -> Callable[[], object]:
         from bench.sweep import impls
         from bench.sweep.inputs import input_for
 
-        source = input_for(case.shape, case.dtype_in)
-        offset = 64 * rng.randrange(0, 64)  # 0-4 KiB, keeping 64-byte (SIMD) alignment
-        buffer = np.empty(source.nbytes + offset, dtype=np.uint8)
-        x = buffer[offset : offset + source.nbytes].view(source.dtype).reshape(source.shape)
-        x[...] = source
+        call = self._kept.get(case.case_id)
+        if call is not None:
+            return call
+        # a fresh copy of the input behind a random-sized allocation: a new memory layout
+        self._pad.append(np.ones(rng.randrange(1, 1 << 16), dtype=np.uint8))
+        x = input_for(case.shape, case.dtype_in).copy()
         call = impls.get(case.impl).prepare(case, x)
-        if case.case_id not in self._warm:
-            for _ in range(self._warmup):
-                call()
-            self._warm.add(case.case_id)
+        for _ in range(self._warmup):
+            call()
+        size = case_bytes(case)
+        if size <= self._room:
+            self._kept[case.case_id] = call
+            self._room -= size
         return call
 
 
@@ -241,7 +243,7 @@ def _worker_main() -> int:
         if why_not is not None:
             failed.add(case.case_id)
             _emit({"case_id": case.case_id, "error": f"not timed: {why_not}"[:500]})
-    calls = _Calls(settings.warmup)
+    calls = _Calls(settings.warmup, int(request.get("max_bytes", KEEP_BYTES)))
     reference = reference_call()
     ref_loops = calibrate(reference, settings.min_sample_s / 2)
     refs: list[float] = []
