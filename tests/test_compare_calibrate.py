@@ -71,6 +71,8 @@ def test_cli_from_runs_json(runs):
         ({"n_runs": 1, "mode": "sweeps"}, "--runs"),
         ({"mode": "other"}, "--mode"),
         ({"processes": 1}, "--processes"),
+        ({"inject_dtype_factor": 0}, "--inject-dtype-factor"),
+        ({"max_rounds": 2, "processes": 3}, "--max-rounds must be an int >= --processes"),
     ],
 )
 def test_bad_options_are_usage_errors(tmp_path, kwargs, message):

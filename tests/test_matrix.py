@@ -142,7 +142,14 @@ def test_cli_bad_version_exit_2_nothing_written(tmp_path):
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["--grid", "no-such-grid"], "no-such-grid"), (["--impl", "nope"], "--impl nope")],
+    [
+        (["--grid", "no-such-grid"], "no-such-grid"),
+        (["--impl", "nope"], "--impl nope"),
+        (["--budget-s", "-5"], "--budget-s must be a number of seconds > 0"),
+        (["--budget-s", "nan"], "--budget-s must be a number of seconds > 0"),
+        (["--rounds", "4", "--max-rounds", "3"], "--max-rounds must be an int >= --rounds (4)"),
+        (["--threshold", "0"], "--threshold must be in (0, 10)"),
+    ],
 )
 def test_cli_bad_grid_or_impl_exit_2_before_building(tmp_path, argv, message):
     proc = subprocess.run(

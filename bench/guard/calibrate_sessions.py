@@ -174,6 +174,10 @@ def calibrate_interleaved(
 ) -> dict[str, Any]:
     from bench.guard.interleave import AA, Scenario
 
+    if max_rounds is not None and not (isinstance(max_rounds, int) and max_rounds >= processes):
+        raise UsageError(
+            f"--max-rounds must be an int >= --processes ({processes}), got {max_rounds!r}"
+        )
     if not 0 < inject_dtype_factor < 10:
         raise UsageError(
             "--inject-dtype-factor must be a fraction in (0, 10), e.g. 0.3; "

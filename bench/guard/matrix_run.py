@@ -183,6 +183,8 @@ def run_matrix(
         raise UsageError(f"--rounds must be an int >= 1, got {rounds!r}")
     if budget_s is not None and not (math.isfinite(budget_s) and budget_s > 0):
         raise UsageError(f"--budget-s must be a number of seconds > 0, got {budget_s!r}")
+    if max_rounds is not None and not (isinstance(max_rounds, int) and max_rounds >= rounds):
+        raise UsageError(f"--max-rounds must be an int >= --rounds ({rounds}), got {max_rounds!r}")
     design = None
     if timing == "cases":
         design = SequentialDesign(
