@@ -1,26 +1,47 @@
-"""Shared test helpers: the repository root and running ``gfbench`` as a user does.
+"""Shared test helpers: the repository root, running ``gfbench`` as a user does, and the markers.
 
-Helper modules of this folder (``synthetic_runs``, ``scipy_wheels``, ...) are importable because
-pytest puts ``tests/`` on ``sys.path`` (rootdir-relative, no package).
+Helper modules of this folder (``synthetic_runs``, ``scipy_wheels``, ``fake_installer``, ...) are
+importable because pytest puts ``tests/`` on ``sys.path`` (rootdir-relative, no package); test
+files import what they share from those modules or from here, never from another test file.
+
+Markers (registered in pyproject.toml) and what this file does with them:
+
+- ``network`` and ``valgrind`` tests are also ``slow``: the fast loop ``pytest -m "not slow"``
+  leaves out everything that downloads, builds environments or runs under valgrind.
+- ``valgrind`` tests skip, saying why, where valgrind is absent.
+- ``serial`` tests measure wall time and assert a verdict on it: under pytest-xdist they all run
+  in one worker (``--dist loadgroup``), one after another, never two at once.
+- ``tests/perf`` (pytest-benchmark) is not collected by default: name a path in it, or pass
+  ``--perf`` (CI does, with ``--benchmark-disable``, so every benchmark still runs once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS_DIR = Path(__file__).resolve().parent
 DATA_DIR = TESTS_DIR / "data"
+PERF_DIR = TESTS_DIR / "perf"
 PATCH_VAR = "GFBENCH_SCIPY_PATCH"
+#: Real environments and wheels kept between test runs (seconds instead of minutes per build).
+TEST_ENVS = Path.home() / ".cache" / "gfbench" / "test-envs"
 
 
 def gfbench_env(patch: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a ``gfbench`` subprocess: tests/ importable, the SciPy patch only if asked."""
+    """A ``gfbench`` subprocess's environment: this checkout and tests/ importable; the patch."""
     env = {k: v for k, v in os.environ.items() if k != PATCH_VAR}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
+    paths = [str(REPO), str(TESTS_DIR), env.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     if patch is not None:
         env[PATCH_VAR] = patch
     env.update(extra or {})
@@ -44,3 +65,59 @@ def run_gfbench(
         timeout=timeout,
         check=False,
     )
+
+
+@contextlib.contextmanager
+def shared_env_cache() -> Iterator[Path]:
+    """Hold the cache of real test environments (``TEST_ENVS``) for one test.
+
+    xdist workers, and other pytest sessions on the machine, would otherwise build the same
+    environment into the same folder at once; the file lock makes them take turns.
+    """
+    TEST_ENVS.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(TEST_ENVS) + ".lock"):
+        yield TEST_ENVS
+
+
+@pytest.fixture
+def env_cache() -> Iterator[Path]:
+    """``TEST_ENVS``, held by this test alone (see `shared_env_cache`)."""
+    with shared_env_cache() as path:
+        yield path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--perf",
+        action="store_true",
+        default=False,
+        help="also collect the benchmarks of tests/perf (not collected by default)",
+    )
+
+
+def _perf_named(config: pytest.Config) -> bool:
+    """Whether a command-line path points into tests/perf (then it is collected as asked)."""
+    for arg in config.args:
+        path = Path(arg.split("::", 1)[0])
+        path = (path if path.is_absolute() else Path(config.invocation_params.dir) / path).resolve()
+        if path == PERF_DIR or PERF_DIR in path.parents:
+            return True
+    return False
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == PERF_DIR and not (config.getoption("--perf") or _perf_named(config)):
+        return True
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects and xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    no_valgrind = shutil.which("valgrind") is None
+    for item in items:
+        if item.get_closest_marker("network") or item.get_closest_marker("valgrind"):
+            item.add_marker(pytest.mark.slow)
+        if no_valgrind and item.get_closest_marker("valgrind"):
+            item.add_marker(pytest.mark.skip(reason="needs valgrind (not on PATH)"))
+        if item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group("serial"))

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from conftest import TESTS_DIR
 
 from bench.guard import gate
 from bench.guard.compare_instructions import compare_instructions
@@ -29,7 +30,6 @@ from bench.sweep.grid import load_grid
 from bench.sweep.instructions import count_instructions
 
 PLANT = "scipy_variants:extra_work_5pct"
-TESTS_DIR = Path(__file__).resolve().parent
 
 
 def _count(cases, patch: str | None) -> dict[str, float | str]:

@@ -10,6 +10,7 @@ result installs like any other wheel.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import subprocess
@@ -19,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from packaging.utils import parse_wheel_filename
 
 RELEASE = "1.17.1"  # the baseline the candidates are repacked from
@@ -58,6 +60,24 @@ def index_reachable(url: str = "https://pypi.org/simple/scipy/") -> bool:
         return False
 
 
+@functools.cache
+def _lock(path: Path) -> FileLock:
+    # one object per path: FileLock is reentrant per object (candidate_wheel -> release_wheel)
+    return FileLock(str(path) + ".lock")
+
+
+def _locked(fn):
+    """Run ``fn`` holding the wheel cache's file lock: xdist workers share the cache."""
+
+    @functools.wraps(fn)
+    def locked(*args, **kwargs):
+        with _lock(cache_dir()):
+            return fn(*args, **kwargs)
+
+    return locked
+
+
+@_locked
 def release_wheel() -> Path:
     """The released SciPy wheel for this Python: cached, else downloaded with pip.
 
@@ -121,6 +141,7 @@ def repack(source: Path, out_dir: Path, version: str, edit: tuple[str, str] | No
     return target
 
 
+@_locked
 def candidate_wheel(variant: str) -> Path:
     """A repacked candidate wheel (cached per variant)."""
     version, edit = VARIANTS[variant]

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 MAX_LINES = 500
 #: A module may be longer only if its docstring says why, with this phrase.
 LONG_MODULE_PHRASE = "Longer than 500 lines because"

@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import UsageError
 from bench.guard import calibrate, compare_inputs, comparison, gate
 
-REPO = Path(__file__).resolve().parents[1]
 CASES = case_params(30)
 
 

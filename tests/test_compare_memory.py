@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TESTS_DIR, run_gfbench
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
@@ -26,7 +24,6 @@ from bench.guard.comparison import compare
 from bench.sweep import peakrss
 
 MIB = 2**20
-TESTS_DIR = Path(__file__).resolve().parent
 GRID = TESTS_DIR / "data" / "memory_grid.toml"
 FLOOR = cm.DEFAULT_FLOOR_BYTES
 
@@ -145,32 +142,16 @@ def test_runs_without_rss_are_not_gated_and_say_so(tmp_path):
 # -- as a user runs it ----------------------------------------------------------------------------
 
 
-def _gfbench(*args: str, cwd: Path, patch: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "GFBENCH_SCIPY_PATCH"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
-    if patch is not None:
-        env["GFBENCH_SCIPY_PATCH"] = patch
-    return subprocess.run(
-        [sys.executable, "-m", "bench", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 def test_cli_memory_threshold_is_checked(tmp_path):
     a = write_run(tmp_path / "a", _rows(1, BASE))
-    done = _gfbench("compare", str(a), str(a), "--memory-threshold", "0", cwd=tmp_path)
+    done = run_gfbench("compare", str(a), str(a), "--memory-threshold", "0", cwd=tmp_path)
     assert done.returncode == ExitCode.USAGE
     assert "--memory-threshold must be a fraction" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def _sweep(out: Path, cwd: Path, patch: str | None = None) -> Path:
-    done = _gfbench(
+    done = run_gfbench(
         "sweep", "--grid", str(GRID), "--no-timing", "--out", str(out), cwd=cwd, patch=patch
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
@@ -191,14 +172,14 @@ def test_planted_memory_growth_is_flagged_end_to_end(tmp_path):
     assert meta["peak_rss_method"]["fixed_mmap_threshold"] is True  # untimed: nothing is timed
 
     # A/A: no memory verdict other than "same"
-    done = _gfbench("compare", str(base), str(again), "--json", cwd=tmp_path)
+    done = run_gfbench("compare", str(base), str(again), "--json", cwd=tmp_path)
     assert done.returncode == ExitCode.OK, done.stdout[-3000:] + done.stderr[-2000:]
     pair = json.loads(done.stdout)["comparisons"][0]
     assert pair["memory_counts"] == {cm.MORE: 0, cm.LESS: 0, cm.SAME: 8}
 
     # the plant: exit 3, reason memory, the SciPy cases whose plant (8 MiB) exceeds the floor
     out = tmp_path / "report"
-    done = _gfbench("compare", str(base), str(planted), "--out", str(out), cwd=tmp_path)
+    done = run_gfbench("compare", str(base), str(planted), "--out", str(out), cwd=tmp_path)
     assert done.returncode == ExitCode.PERF_REGRESSION, done.stdout[-3000:] + done.stderr[-2000:]
     assert "verdict: perf_regression (exit 3, reason: memory)" in done.stdout
     flagged = [line for line in done.stdout.splitlines() if line.startswith(cm.MORE)]

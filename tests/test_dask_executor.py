@@ -23,6 +23,8 @@ import pytest
 pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
 
+from conftest import run_gfbench  # noqa: E402
+
 from bench import store  # noqa: E402
 from bench.exitcodes import UsageError  # noqa: E402
 from bench.sweep import run_sweep  # noqa: E402
@@ -37,7 +39,6 @@ from bench.sweep.executors.dask_cluster import (  # noqa: E402
 )
 from bench.sweep.grid import load_grid  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 GRID = Path(__file__).parent / "data" / "dask_grid.toml"
 N_CASES = len(load_grid(GRID).cases)
 FAST_TIMING = ["--min-sample-ms", "2", "--repeats", "2", "--warmup", "0"]
@@ -62,17 +63,6 @@ ACCURACY_FIELDS = (
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def gfbench(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bench", "sweep", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def rows_of(run_dir: Path) -> list[dict]:
@@ -122,7 +112,7 @@ def serial_rows(tmp_path_factory) -> dict[str, tuple]:
 
 
 def test_local_cluster_cli_gives_the_serial_accuracy_rows(tmp_path, serial_rows):
-    proc = gfbench(
+    proc = run_gfbench("sweep",
         "--grid", str(GRID), "--no-timing", "--executor", "dask", "--workers", "2",
         "--out", str(tmp_path), "--json", "--no-progress", cwd=tmp_path,
     )  # fmt: skip
@@ -323,7 +313,7 @@ def test_sweep_against_a_separately_started_scheduler(tmp_path, external_cluster
         thread = threading.Thread(target=watch, daemon=True)
         thread.start()
         try:
-            proc = gfbench(
+            proc = run_gfbench("sweep",
                 "--grid", str(GRID), "--impl", "scipy,fft", *FAST_TIMING,
                 "--executor", "dask", "--scheduler", external_cluster,
                 "--out", str(tmp_path), "--json", "--no-progress", cwd=tmp_path,
@@ -369,7 +359,7 @@ def test_external_workers_without_the_timing_resource_are_refused_for_timing(tmp
 def test_an_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path):
     out = tmp_path / "results"
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
-    proc = gfbench(
+    proc = run_gfbench("sweep",
         "--grid", str(GRID), "--no-timing", "--executor", "dask", "--scheduler", address,
         "--out", str(out), cwd=tmp_path, timeout=60,
     )  # fmt: skip
@@ -416,7 +406,9 @@ def test_bad_executor_options_are_usage_errors(kwargs, message):
 
 
 def test_bad_executor_options_exit_2_through_the_cli(tmp_path):
-    proc = gfbench("--executor", "dask", "--workers", "0", "--out", str(tmp_path), cwd=tmp_path)
+    proc = run_gfbench(
+        "sweep", "--executor", "dask", "--workers", "0", "--out", str(tmp_path), cwd=tmp_path
+    )
     assert proc.returncode == 2
     assert "--workers" in proc.stderr
     assert run_dirs(tmp_path) == []
@@ -483,7 +475,7 @@ def test_driver_interrupted_then_killed_keeps_its_rows_and_resume_finishes(tmp_p
     assert len(interrupted) + 2 <= len(crashed) < N_CASES, "the crash should come midway"
 
     # 3. resumed again: complete, every case exactly once, the serial executor's accuracy
-    resumed = gfbench("--resume", str(run_dir), *dask, "--json", cwd=tmp_path)
+    resumed = run_gfbench("sweep", "--resume", str(run_dir), *dask, "--json", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["status"] == "complete"
     rows = rows_of(run_dir)

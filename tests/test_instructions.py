@@ -1,7 +1,7 @@
 """The instruction-count metric: ``gfbench sweep --metric instructions`` and its compare gate.
 
 Fast tests check the verdict logic on seeded synthetic runs (no valgrind). The tests marked
-``needs_valgrind`` run the real thing: every adapter's entry symbols count > 0 instructions
+``valgrind`` run the real thing: every adapter's entry symbols count > 0 instructions
 under callgrind (a renamed symbol fails here), and two real sweeps of a tiny grid compare
 exit 0, while a planted 5% of extra SciPy work (``scipy_variants:extra_work_5pct``) exits 3
 naming the cases.
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO, TESTS_DIR
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
@@ -34,10 +35,7 @@ from bench.sweep import impls
 from bench.sweep.cases import Case
 from bench.sweep.instructions import assign_counts, count_instructions, entry_symbols, read_parts
 
-REPO = Path(__file__).resolve().parents[1]
-TESTS_DIR = Path(__file__).resolve().parent
 CASES = case_params(40)
-needs_valgrind = pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
 
 # -- the verdict: deterministic, no noise model --------------------------------------------------
 
@@ -204,7 +202,7 @@ def test_every_adapter_declares_entry_symbols_or_why_not(name):
     assert all(isinstance(s, str) and s for s in symbols)
 
 
-@needs_valgrind
+@pytest.mark.valgrind
 def test_every_entry_symbol_counts_instructions():
     """One small case per adapter with symbols, all in 2 valgrind processes: each count > 0."""
     cases = []
@@ -290,7 +288,7 @@ def _sweep(grid: Path, out: Path, patch: str | None = None) -> Path:
     return Path(json.loads(proc.stdout)["run_dir"])
 
 
-@needs_valgrind
+@pytest.mark.valgrind
 def test_real_sweeps_pass_and_a_planted_five_percent_fails(tmp_path):
     grid = tmp_path / "grid.toml"
     grid.write_text(TINY_GRID)

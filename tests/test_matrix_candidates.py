@@ -17,27 +17,17 @@ from pathlib import Path
 
 import pytest
 import scipy
+import scipy_wheels
+from conftest import REPO, run_gfbench, shared_env_cache
+from fake_installer import FakeInstaller
 
 from bench.exitcodes import UsageError
 from bench.guard import candidates, compare, environments, matrix, matrix_record, matrix_run
 from bench.guard.candidates import Candidate
 from bench.store import validate
 
-sys.path.insert(0, str(Path(__file__).parent))
-import scipy_wheels
-from test_matrix import FakeInstaller
-
-REPO = Path(__file__).resolve().parents[1]
 GRID = REPO / "tests" / "data" / "matrix_grid.toml"
 INSTALLED = scipy.__version__
-TEST_ENVS = Path.home() / ".cache" / "gfbench" / "test-envs"
-
-
-def gfbench(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bench", *args], capture_output=True, text=True, cwd=REPO,
-        timeout=timeout, check=False,
-    )  # fmt: skip
 
 
 def fake_wheel(folder: Path, name: str, *, metadata_name: str = "scipy") -> Path:
@@ -83,7 +73,7 @@ def test_bad_wheel_exit_2_nothing_written(tmp_path, make, message):
     (tmp_path / "in").mkdir()
     given = make(tmp_path / "in")
     # the bad wheel comes last: it must still fail before the release is looked up
-    proc = gfbench("matrix", "--scipy", "1.17.1", "--scipy", str(given),
+    proc = run_gfbench("matrix", "--scipy", "1.17.1", "--scipy", str(given),
                    "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"),
                    timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -109,7 +99,7 @@ def test_bad_wheel_exit_2_nothing_written(tmp_path, make, message):
     ],
 )
 def test_bad_index_or_env_exit_2(tmp_path, argv, message):
-    proc = gfbench("matrix", *argv, "--out", str(tmp_path / "out"),
+    proc = run_gfbench("matrix", *argv, "--out", str(tmp_path / "out"),
                    "--cache-dir", str(tmp_path / "cache"), timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert message in proc.stderr, proc.stderr
@@ -204,8 +194,9 @@ def test_relative_out_works_from_any_folder(tmp_path):
 
 # --------------------------------------------------------------------------- network: real builds
 def _matrix(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    return gfbench("matrix", *args, "--grid", str(GRID), "--out", str(tmp_path / "out"),
-                   "--cache-dir", str(TEST_ENVS), "--installer", "uv", timeout=900)  # fmt: skip
+    with shared_env_cache() as cache:
+        return run_gfbench("matrix", *args, "--grid", str(GRID), "--out", str(tmp_path / "out"),
+                           "--cache-dir", str(cache), "--installer", "uv", timeout=900)  # fmt: skip
 
 
 @pytest.mark.network
@@ -238,6 +229,7 @@ def test_unchanged_repack_in_a_folder_exit_0_with_provenance(tmp_path):
 
 
 @pytest.mark.network
+@pytest.mark.serial
 def test_planted_slowdown_flagged_slower_exit_3(tmp_path):
     wheel = scipy_wheels.candidate_wheel("slow")
     proc = _matrix(tmp_path, "--scipy", scipy_wheels.RELEASE, "--scipy", str(wheel),
@@ -271,7 +263,7 @@ def test_version_from_another_index_becomes_a_checked_wheel(tmp_path):
 def test_nonexistent_version_exit_2_nothing_written(tmp_path):
     if not scipy_wheels.index_reachable():
         pytest.skip("PyPI is unreachable")
-    proc = gfbench("matrix", "--scipy", "1.99.0", "--out", str(tmp_path / "out"),
+    proc = run_gfbench("matrix", "--scipy", "1.99.0", "--out", str(tmp_path / "out"),
                    "--cache-dir", str(tmp_path / "cache"), timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "--scipy '1.99.0': no SciPy 1.99.0 wheel for this Python" in proc.stderr

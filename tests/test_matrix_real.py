@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from bench.guard import changes, compare, matrix
 
-REPO = Path(__file__).resolve().parents[1]
 GRID = REPO / "tests" / "data" / "tiny_grid.toml"
 # the oldest SciPy with wheels for this Python: 1.10.1 predates axes= (1.11)
 OLD_SCIPY = {(3, 10): "1.10.1", (3, 11): "1.10.1", (3, 12): "1.11.4", (3, 13): "1.14.1"}.get(
@@ -39,10 +39,9 @@ def slow_selected(request):
 
 
 @pytest.mark.slow
-def test_real_build_verify_sweep_and_compare(tmp_path, slow_selected):
-    cache = Path.home() / ".cache" / "gfbench" / "test-envs"
+def test_real_build_verify_sweep_and_compare(tmp_path, slow_selected, env_cache):
     out = matrix.run_matrix(
-        scipy=[OLD_SCIPY], grid=str(GRID), out=tmp_path, cache_dir=cache, rounds=2,
+        scipy=[OLD_SCIPY], grid=str(GRID), out=tmp_path, cache_dir=env_cache, rounds=2,
         log=lambda m: None,
     )  # fmt: skip
     env = json.loads((out / "matrix.json").read_text())["environments"][0]

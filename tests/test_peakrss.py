@@ -9,16 +9,16 @@ The fixed-threshold mode is irreversible, so it is checked in a fresh interprete
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import subprocess
 import sys
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO, TESTS_DIR
+from native_alloc import touch_c, touch_numpy
 
 from bench.sweep import peakrss
 
@@ -26,33 +26,8 @@ pytestmark = pytest.mark.skipif(
     peakrss.unsupported_reason() is not None, reason=str(peakrss.unsupported_reason())
 )
 MIB = 2**20
-REPO = Path(__file__).resolve().parents[1]
 #: the interpreter's own small allocations around a call (frames, ints): well under this
 OVERHEAD = 256 * 1024
-
-
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL("libc.so.6")
-    libc.malloc.restype = ctypes.c_void_p
-    libc.malloc.argtypes = [ctypes.c_size_t]
-    libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
-    libc.free.argtypes = [ctypes.c_void_p]
-    return libc
-
-
-def touch_numpy(n_bytes: int) -> None:
-    """Allocate, touch and free a NumPy array of ``n_bytes``."""
-    block = np.ones(n_bytes // 8)
-    del block
-
-
-def touch_c(n_bytes: int) -> None:
-    """Allocate, touch and free a C buffer of ``n_bytes`` (never seen by tracemalloc)."""
-    libc = _libc()
-    pointer = libc.malloc(n_bytes)
-    assert pointer
-    libc.memset(pointer, 1, n_bytes)
-    libc.free(pointer)
 
 
 def _within(growth: int | None, expected: int) -> None:
@@ -130,7 +105,7 @@ def test_describe_names_the_allocator_setting():
 _THREADS_SCRIPT = """
 import json, sys, threading
 sys.path.insert(0, sys.argv[1])
-from test_peakrss import touch_c, touch_numpy
+from native_alloc import touch_c, touch_numpy
 from bench.sweep import peakrss
 assert peakrss.use_fixed_mmap_threshold()
 MIB = 2**20
@@ -160,9 +135,9 @@ print(json.dumps(out))
 
 def test_fixed_threshold_counts_other_threads_every_time():
     """Allocations in other threads (OpenCV's and dask's pools) read their size each call."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS_DIR)])}
     done = subprocess.run(
-        [sys.executable, "-c", _THREADS_SCRIPT, str(REPO / "tests")],
+        [sys.executable, "-c", _THREADS_SCRIPT, str(TESTS_DIR)],
         capture_output=True,
         text=True,
         timeout=300,

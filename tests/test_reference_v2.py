@@ -10,12 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, TESTS_DIR
 
 from bench.guard.verify import MAX_SKIPPED_SHARE, skip_verdict
 from reference.sizes import SIZE_CASES, buffers_spanned, lines_per_buffer
-
-REPO = Path(__file__).resolve().parent.parent
-TESTS_DIR = REPO / "tests"
 
 
 def _run(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -11,18 +11,14 @@ import base64
 import json
 import math
 import statistics
-import subprocess
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import report_runs
+from conftest import run_gfbench
 
 from bench.exitcodes import UsageError
 from bench.report import render_report
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -327,22 +323,12 @@ def test_hostile_text_is_escaped(tmp_path):
     assert script not in md and "&lt;script>alert(1)&lt;/script>" in md
 
 
-def gfbench(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bench", "report", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
-
-
 def test_cli_refuses_a_missing_run_and_an_unknown_format(tmp_path):
-    missing = gfbench(str(tmp_path / "nope"), "--out", str(tmp_path / "o1"))
+    missing = run_gfbench("report", str(tmp_path / "nope"), "--out", str(tmp_path / "o1"))
     assert missing.returncode == 2
     assert "RUN" in missing.stderr and "not a run folder" in missing.stderr
     run = report_runs.write_run(tmp_path / "run")
-    result = gfbench(str(run), "--format", "md,pdf", "--out", str(tmp_path / "o2"))
+    result = run_gfbench("report", str(run), "--format", "md,pdf", "--out", str(tmp_path / "o2"))
     assert result.returncode == 2
     assert "--format" in result.stderr and "md, html" in result.stderr
     for name in ("o1", "o2"):
@@ -377,7 +363,9 @@ def test_cli_run_with_only_error_rows_says_what_is_missing(tmp_path):
         for s in (1.0, 2.5)
     ]
     run = report_runs.write_run(tmp_path / "run", rows)
-    result = gfbench(str(run), "--out", str(tmp_path / "out"), "--format", "md", "--json")
+    result = run_gfbench(
+        "report", str(run), "--out", str(tmp_path / "out"), "--format", "md", "--json"
+    )
     assert result.returncode == 0, result.stderr
     assert "no case of this run succeeded" in result.stderr
     answer = json.loads(result.stdout)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import run_gfbench
 
 from bench import cli, store
 from bench.sweep import run_sweep
@@ -20,17 +21,6 @@ TINY = Path(__file__).parent / "data" / "tiny_grid.toml"
 FAST = ["--min-sample-ms", "1", "--processes", "2", "--repeats", "3", "--no-progress"]
 
 
-def gfbench(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bench", "sweep", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def run_dirs(out: Path) -> list[Path]:
     return sorted(p for p in out.iterdir() if (p / "run.json").exists()) if out.exists() else []
 
@@ -38,7 +28,9 @@ def run_dirs(out: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     cwd = tmp_path_factory.mktemp("sweep")
-    proc = gfbench("--grid", str(TINY), *FAST, "--json", "--export", "csv,parquet", cwd=cwd)
+    proc = run_gfbench(
+        "sweep", "--grid", str(TINY), *FAST, "--json", "--export", "csv,parquet", cwd=cwd
+    )
     return proc, cwd
 
 
@@ -155,7 +147,7 @@ def test_malformed_grid_exits_2_naming_file_key_and_allowed_values(tmp_path, kin
     grid.write_text(bad_grid(kind))
     out = tmp_path / "out"
     if kind in ("unknown_key", "unknown_mode", "syntax"):  # a few as a user runs them
-        proc = gfbench("--grid", str(grid), "--out", str(out), *FAST, cwd=tmp_path)
+        proc = run_gfbench("sweep", "--grid", str(grid), "--out", str(out), *FAST, cwd=tmp_path)
         code, stderr = proc.returncode, proc.stderr
     else:
         code, stderr = in_process("--grid", str(grid), "--out", str(out), *FAST), ""
@@ -182,7 +174,7 @@ def test_malformed_grid_exits_2_naming_file_key_and_allowed_values(tmp_path, kin
 def test_bad_options_exit_2(tmp_path, args, needle, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     if args[0] in ("--impl", "--resume"):  # a few as a user runs them
-        proc = gfbench(*args, "--out", str(tmp_path / "out"), cwd=tmp_path)
+        proc = run_gfbench("sweep", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
         code, stderr = proc.returncode, proc.stderr
     else:
         code = in_process(*args, "--out", str(tmp_path / "out"))
@@ -195,7 +187,9 @@ def test_bad_options_exit_2(tmp_path, args, needle, capsys, monkeypatch):
 def test_unwritable_out_fails_before_measuring(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    proc = gfbench("--grid", str(TINY), "--out", str(blocker / "results"), cwd=tmp_path)
+    proc = run_gfbench(
+        "sweep", "--grid", str(TINY), "--out", str(blocker / "results"), cwd=tmp_path
+    )
     assert proc.returncode == 2
     assert "--out: cannot write results under" in proc.stderr
     assert "unstable" not in proc.stderr and "speed vs scipy" not in proc.stderr
@@ -231,7 +225,7 @@ def test_truncated_last_line_is_recomputed_on_resume(tmp_path):
     cases = run_dir / "cases.jsonl"
     data = cases.read_bytes()
     cases.write_bytes(data[:-25])  # killed mid-write
-    proc = gfbench("--resume", str(run_dir), "--no-progress", cwd=tmp_path)
+    proc = run_gfbench("sweep", "--resume", str(run_dir), "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "incomplete" in proc.stderr and "recomputed" in proc.stderr
     frame = store.load(run_dir)

@@ -9,34 +9,14 @@ unaltered wrapper around the real function must pass.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-TESTS_DIR = Path(__file__).resolve().parent
-
-
-def gfbench(*args: str, cwd: Path, patch: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "GFBENCH_SCIPY_PATCH"}
-    if patch is not None:
-        env["GFBENCH_SCIPY_PATCH"] = patch
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
-    return subprocess.run(
-        [sys.executable, "-m", "bench", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+from conftest import run_gfbench
 
 
 def test_verify_passes_from_any_directory(tmp_path: Path) -> None:
-    done = gfbench("verify", cwd=tmp_path)
+    done = run_gfbench("verify", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     for group in ("documented", "golden", "probes", "oracle", "properties"):
         assert group in done.stdout
@@ -46,7 +26,7 @@ def test_verify_passes_from_any_directory(tmp_path: Path) -> None:
 
 
 def test_unaltered_wrapper_passes(tmp_path: Path) -> None:
-    done = gfbench("verify", cwd=tmp_path, patch="scipy_variants:unaltered")
+    done = run_gfbench("verify", cwd=tmp_path, patch="scipy_variants:unaltered")
     assert done.returncode == 0, done.stdout + done.stderr
     # a patched run is never silent about it
     assert "WARNING: scipy.ndimage patched by GFBENCH_SCIPY_PATCH=scipy_variants:unaltered" in (
@@ -96,7 +76,7 @@ ALTERED = {
 def test_altered_variant_is_caught(variant: str, tmp_path: Path) -> None:
     groups, expected_lines = ALTERED[variant]
     args = ["verify"] + [arg for group in groups for arg in ("--group", group)]
-    done = gfbench(*args, cwd=tmp_path, patch=f"scipy_variants:{variant}")
+    done = run_gfbench(*args, cwd=tmp_path, patch=f"scipy_variants:{variant}")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "verify: CHANGED (exit 1)" in done.stdout
     for line in expected_lines:
@@ -105,7 +85,7 @@ def test_altered_variant_is_caught(variant: str, tmp_path: Path) -> None:
 
 def test_json_names_the_case_and_both_distances(tmp_path: Path) -> None:
     out = tmp_path / "verify.json"
-    done = gfbench(
+    done = run_gfbench(
         "verify", "--group", "golden", "--json", "--out", str(out), cwd=tmp_path,
         patch="scipy_variants:ulp_one_pixel",
     )  # fmt: skip
@@ -131,19 +111,19 @@ def test_json_names_the_case_and_both_distances(tmp_path: Path) -> None:
 
 
 def test_unknown_group_is_a_usage_error(tmp_path: Path) -> None:
-    done = gfbench("verify", "--group", "nope", cwd=tmp_path)
+    done = run_gfbench("verify", "--group", "nope", cwd=tmp_path)
     assert done.returncode == 2
     assert "--group" in done.stderr and "golden" in done.stderr
 
 
 def test_update_golden_refuses_a_patched_scipy(tmp_path: Path) -> None:
-    done = gfbench("verify", "--update-golden", cwd=tmp_path, patch="scipy_variants:unaltered")
+    done = run_gfbench("verify", "--update-golden", cwd=tmp_path, patch="scipy_variants:unaltered")
     assert done.returncode == 2
     assert "refusing to record while GFBENCH_SCIPY_PATCH is set" in done.stderr
 
 
 def test_bad_patch_spec_is_a_usage_error(tmp_path: Path) -> None:
-    done = gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_colon_here")
+    done = run_gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_colon_here")
     assert done.returncode == 2
     assert "GFBENCH_SCIPY_PATCH: bad entry 'no_colon_here'" in done.stderr
 
@@ -151,7 +131,7 @@ def test_bad_patch_spec_is_a_usage_error(tmp_path: Path) -> None:
 def test_unimportable_patch_is_a_usage_error(tmp_path: Path) -> None:
     # issue 10: a patch module that cannot be imported is the user's mistake, not a changed
     # SciPy: exit 2 with the cause, before the suite starts (it used to report CHANGED, exit 1)
-    done = gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_such_module:f")
+    done = run_gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_such_module:f")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "No module named 'no_such_module'" in done.stderr
     assert "CHANGED" not in done.stdout and "Traceback" not in done.stderr
@@ -192,7 +172,7 @@ BEHAVIOUR_VARIANTS = {
 def test_behaviour_variant_is_caught(patch: str, tmp_path: Path) -> None:
     groups, expected_lines = BEHAVIOUR_VARIANTS[patch]
     args = ["verify"] + [arg for group in groups for arg in ("--group", group)]
-    done = gfbench(*args, cwd=tmp_path, patch=patch)
+    done = run_gfbench(*args, cwd=tmp_path, patch=patch)
     assert done.returncode == 1, done.stdout + done.stderr
     for line in expected_lines:
         assert line in done.stdout, f"{line!r} not in:\n{done.stdout}"
@@ -200,7 +180,7 @@ def test_behaviour_variant_is_caught(patch: str, tmp_path: Path) -> None:
 
 def test_change_past_the_first_line_buffer_is_caught_by_sizes_only(tmp_path: Path) -> None:
     """A refill bug past SciPy's first line buffer: every small case passes, the sizes fail."""
-    done = gfbench(
+    done = run_gfbench(
         "verify", "--group", "golden", "--group", "oracle", "--group", "documented",
         "--group", "sizes", "--json",
         cwd=tmp_path, patch="scipy_variants:past_first_buffer,"

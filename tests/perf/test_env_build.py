@@ -11,18 +11,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
+import scipy_wheels
 
 from bench.guard import matrix
 from bench.guard.candidates import Candidate
 from bench.guard.environments import EnvBuilder, UvInstaller, find_uv, project_root
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import scipy_wheels
-
-TEST_ENVS = Path.home() / ".cache" / "gfbench" / "test-envs"
 RELEASE = Candidate(spec=scipy_wheels.RELEASE, kind="release", version=scipy_wheels.RELEASE)
 
 pytestmark = pytest.mark.network
@@ -37,14 +33,14 @@ def uv() -> UvInstaller:
     return UvInstaller(uv=found)
 
 
-def test_cached_environment_reused(benchmark, uv, tmp_path):
-    EnvBuilder(uv, sys.executable, TEST_ENVS, project_root()).ensure(RELEASE)  # warm it
+def test_cached_environment_reused(benchmark, uv, tmp_path, env_cache):
+    EnvBuilder(uv, sys.executable, env_cache, project_root()).ensure(RELEASE)  # warm it
     calls = iter(range(10**6))
 
     def reuse() -> dict:
         # matrix folders are named by the second they start: one parent folder per call
         out = matrix.run_matrix(scipy=[RELEASE], out=tmp_path / str(next(calls)),
-                                cache_dir=TEST_ENVS,
+                                cache_dir=env_cache,
                                 installer=uv, run_verify=False, run_sweep=False,
                                 log=lambda m: None)  # fmt: skip
         return json.loads((out / "matrix.json").read_text())["environments"][0]
@@ -54,13 +50,13 @@ def test_cached_environment_reused(benchmark, uv, tmp_path):
     assert env["versions"]["scipy"] == scipy_wheels.RELEASE
 
 
-def test_new_scipy_version_built_with_uv(benchmark, uv, tmp_path):
+def test_new_scipy_version_built_with_uv(benchmark, uv, tmp_path, env_cache):
     rounds = iter(range(1000))
 
     def fresh_cache():
         cache = tmp_path / f"cache-{next(rounds)}"
         # the harness wheel of this checkout is built once per code change, not per version
-        wheels = TEST_ENVS / "wheels"
+        wheels = env_cache / "wheels"
         if wheels.is_dir():
             shutil.copytree(wheels, cache / "wheels")
         return (EnvBuilder(uv, sys.executable, cache, project_root()),), {}

@@ -24,11 +24,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import REPO
+
 from bench.guard import calibrate
 from bench.guard.interleave import EnvUnderTest, ab_session
 from bench.guard.looks import SequentialDesign
 
-REPO = Path(__file__).resolve().parents[2]
 FULL = os.environ.get("GFBENCH_PERF_TARGETS") == "1"
 TINY_GRID = str(REPO / "tests" / "data" / "matrix_grid.toml")
 

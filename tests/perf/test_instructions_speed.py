@@ -7,14 +7,12 @@ enabled (``--benchmark-enable``); a plain test run skips it and says why.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from bench.sweep.grid import load_grid
 from bench.sweep.instructions import count_instructions
 
-pytestmark = pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+pytestmark = pytest.mark.valgrind
 
 
 def test_count_the_guard_grid(benchmark):
