@@ -206,17 +206,14 @@ class _Calls:
         self._kept: dict[str, Callable[[], object]] = {}
         self._warmup = warmup
         self._room = max_bytes
-        self._pad: list[np.ndarray] = []
 
-    def get(self, case: Case, rng: random.Random) -> Callable[[], object]:
+    def get(self, case: Case) -> Callable[[], object]:
         from bench.sweep import impls
         from bench.sweep.inputs import input_for
 
         call = self._kept.get(case.case_id)
         if call is not None:
             return call
-        # a fresh copy of the input behind a random-sized allocation: a new memory layout
-        self._pad.append(np.ones(rng.randrange(1, 1 << 16), dtype=np.uint8))
         x = input_for(case.shape, case.dtype_in).copy()
         call = impls.get(case.impl).prepare(case, x)
         for _ in range(self._warmup):
@@ -243,7 +240,7 @@ def _worker_main() -> int:
         if why_not is not None:
             failed.add(case.case_id)
             _emit({"case_id": case.case_id, "error": f"not timed: {why_not}"[:500]})
-    calls = _Calls(settings.warmup, int(request.get("max_bytes", KEEP_BYTES)))
+    calls = _Calls(settings.warmup, KEEP_BYTES)
     reference = reference_call()
     ref_loops = calibrate(reference, settings.min_sample_s / 2)
     refs: list[float] = []
@@ -255,7 +252,7 @@ def _worker_main() -> int:
         refs.append(min(_sample(reference, ref_loops) for _ in range(2)))
         for index, case in enumerate(order):
             try:
-                call = calls.get(case, rng)
+                call = calls.get(case)
                 if case.case_id not in loops:
                     loops[case.case_id] = calibrate(call, settings.min_sample_s)
                 sample = _sample(call, loops[case.case_id])
