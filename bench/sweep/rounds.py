@@ -32,9 +32,11 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -118,7 +120,8 @@ def run_worker(
     this worker, and its loop counts should be reused by the next ones, so every pooled sample
     averages the same number of calls). ``on_unit(case_id)`` is called as each case finishes
     (progress); ``should_stop()`` is polled, and True kills the worker and raises
-    `WorkerStopped`. A worker that dies raises RuntimeError with its last stderr line.
+    `WorkerStopped`. A worker that dies raises RuntimeError with its last stderr line; one still
+    running after ``timeout_s`` (silent or not) is killed and raises RuntimeError.
     """
     request = {
         "cases": [c.to_dict() for c in cases],
@@ -127,17 +130,48 @@ def run_worker(
         "seed": seed,
     }
     started = time.perf_counter()
+    # stderr goes to a file, never a pipe nobody reads: a worker that writes more than a pipe
+    # buffer there (warnings of a peer, a verbose library) would block, and so would we
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as stderr:
+        units, errors, ref_ns = _read_worker(
+            timer, request, stderr, on_unit=on_unit, should_stop=should_stop, timeout_s=timeout_s
+        )
+    return WorkerResult(timer.label, seed, units, errors, ref_ns, time.perf_counter() - started)
+
+
+def _read_worker(
+    timer: Timer,
+    request: dict[str, Any],
+    stderr: IO[str],
+    *,
+    on_unit: Callable[[str], None] | None,
+    should_stop: Callable[[], bool] | None,
+    timeout_s: float,
+) -> tuple[dict[str, tuple[tuple[float, ...], int]], dict[str, str], float | None]:
+    """Start the worker of ``run_worker``, feed it ``request`` and read its messages."""
+    started = time.perf_counter()
     proc = subprocess.Popen(
         [timer.python, "-m", "bench.sweep.rounds"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         env=None if timer.env is None else dict(timer.env),
         cwd=timer.cwd,
         # its own session: a Ctrl-C in the terminal reaches the driver only, which decides
         start_new_session=True,
     )
+    # the watchdog: a worker that hangs without writing a line is killed at timeout_s too (the
+    # check in the loop below only runs when a line arrives)
+    timed_out = threading.Event()
+
+    def _expire() -> None:
+        timed_out.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout_s, _expire)
+    watchdog.daemon = True
+    watchdog.start()
     units: dict[str, tuple[tuple[float, ...], int]] = {}
     errors: dict[str, str] = {}
     ref_ns: float | None = None
@@ -149,7 +183,8 @@ def run_worker(
             if should_stop is not None and should_stop():
                 raise WorkerStopped
             if time.perf_counter() - started > timeout_s:
-                raise RuntimeError(f"timing worker of {timer.label} ran past {timeout_s:.0f} s")
+                timed_out.set()
+                break
             message = json.loads(line)
             if "ref_ns" in message:
                 ref_ns = message["ref_ns"]
@@ -163,15 +198,24 @@ def run_worker(
                 units[case_id] = ((*got, float(message["sample_ns"])), int(message["loops"]))
             if on_unit is not None:
                 on_unit(case_id)
+        if timed_out.is_set():
+            raise RuntimeError(f"timing worker of {timer.label} ran past {timeout_s:g} s")
         code = proc.wait(timeout=60)
-    except BaseException:
+    except BaseException as exc:
         proc.kill()
         proc.wait()
+        if timed_out.is_set() and not isinstance(exc, RuntimeError):  # e.g. a broken stdin pipe
+            raise RuntimeError(f"timing worker of {timer.label} ran past {timeout_s:g} s") from exc
         raise
+    finally:
+        watchdog.cancel()
+        if proc.stdout is not None:
+            proc.stdout.close()
     if code != 0:
-        tail = (proc.stderr.read().strip().splitlines() if proc.stderr else []) or ["no output"]
+        stderr.seek(0)
+        tail = stderr.read().strip().splitlines() or ["no output"]
         raise RuntimeError(f"timing worker of {timer.label} exited {code}: {tail[-1]}")
-    return WorkerResult(timer.label, seed, units, errors, ref_ns, time.perf_counter() - started)
+    return units, errors, ref_ns
 
 
 # -- the worker process ------------------------------------------------------------------------
