@@ -12,9 +12,11 @@ stage: it may import every other one, and none imports it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 
 from bench.exitcodes import ExitCode, UsageError
 
@@ -87,28 +89,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(verb).parse_args(args_list[1:])
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    _plain_warnings(verb)
-    try:
-        return int(args._main(args))
-    except UsageError as exc:
-        print(f"gfbench {verb}: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
-    except KeyboardInterrupt:
-        print(f"gfbench {verb}: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+    with _plain_warnings(verb):
+        try:
+            return int(args._main(args))
+        except UsageError as exc:
+            print(f"gfbench {verb}: error: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+        except KeyboardInterrupt:
+            print(f"gfbench {verb}: interrupted", file=sys.stderr)
+            return ExitCode.INTERRUPTED
 
 
-def _plain_warnings(verb: str) -> None:
-    """Show Python warnings as one line on stderr, not as a source-location UserWarning."""
-    import warnings
+@contextlib.contextmanager
+def _plain_warnings(verb: str) -> Iterator[None]:
+    """Show Python warnings as one line on stderr while the verb runs, then restore the hook.
+
+    ``warnings.catch_warnings`` saves and restores ``showwarning`` (and the filters), so a
+    caller of ``main()`` (a test, a notebook) gets its own warning display back.
+    """
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         print(f"gfbench {verb}: warning: {message}", file=sys.stderr)
 
-    warnings.showwarning = show
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def entry() -> None:
+    """The ``gfbench`` command (and ``python -m bench``): a process of its own."""
+    from bench.sweep import peakrss
+
+    peakrss.own_this_process()  # the sweep's peak-RSS readings may fix its malloc thresholds
     sys.exit(main())
 
 

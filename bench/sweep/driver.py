@@ -24,6 +24,7 @@ from pathlib import Path
 from bench.exitcodes import UsageError
 from bench.store import RunStore, check_writable, load_run_meta, utc_now
 from bench.sweep import impls as impl_registry
+from bench.sweep import peakrss
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import Grid
@@ -100,6 +101,13 @@ def _new_run_id(grid_name: str) -> str:
     safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-"
                    for ch in grid_name)[:40]  # fmt: skip
     return f"{stamp}-{safe}-{secrets.token_hex(2)}"
+
+
+def _may_fix(executor: Executor | None) -> bool:
+    """Whether the processes running the cases may fix the malloc thresholds: an executor's
+    worker processes may, this process only when it is gfbench's own (the command)."""
+    in_here = executor is None or executor.in_this_process
+    return not in_here or peakrss.may_fix_mmap_threshold()
 
 
 def run_sweep(
@@ -318,7 +326,9 @@ def _start(
                 else {}
             ),
             "peak_mem_method": PEAK_MEM_METHOD,
-            "peak_rss_method": peak_rss_method(CaseSettings(timing=tsettings)),
+            "peak_rss_method": peak_rss_method(
+                CaseSettings(timing=tsettings, fix_mmap_threshold=_may_fix(executor))
+            ),
             "executor": (executor or SerialExecutor()).describe(),
             "pid": os.getpid(),
             "resumes": [],
@@ -369,6 +379,7 @@ def _drive(
         bandwidth_gbs=bandwidth,
         peak_gflops=peak,
         worker_env=tuple(sorted(os.environ.items())),
+        fix_mmap_threshold=_may_fix(executor),
     )
     stop = _StopFlag(console)
     unstable: list[str] = []

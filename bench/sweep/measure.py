@@ -42,7 +42,7 @@ def times_nothing(settings: CaseSettings) -> bool:
 
 def peak_rss_method(settings: CaseSettings) -> dict[str, Any]:
     """run.json's ``peak_rss_method``: how ``peak_rss_bytes`` is measured under ``settings``."""
-    return peakrss.describe(fixed=times_nothing(settings))
+    return peakrss.describe(fixed=settings.fix_mmap_threshold and times_nothing(settings))
 
 
 _HOST = socket.gethostname()
@@ -57,6 +57,10 @@ class CaseSettings:
     bandwidth_gbs: float | None = None
     peak_gflops: float | None = None
     worker_env: tuple[tuple[str, str], ...] | None = None
+    #: the process running the cases is gfbench's own (``bench.sweep.peakrss.own_this_process``,
+    #: or a worker process of the executor): it may fix glibc's malloc thresholds, which is
+    #: irreversible, so never in a caller's process (``run_sweep`` from Python, pytest)
+    fix_mmap_threshold: bool = False
 
     def __post_init__(self) -> None:
         for name in ("bandwidth_gbs", "peak_gflops"):
@@ -214,7 +218,7 @@ def _run_case(case: Case, settings: CaseSettings) -> Row:
         out = np.asarray(call())
         # Untraced (tracemalloc's own bookkeeping would add pages) and after the first call,
         # which may import modules or build caches: native peak (bench.sweep.peakrss).
-        if times_nothing(settings):
+        if settings.fix_mmap_threshold and times_nothing(settings):
             peakrss.use_fixed_mmap_threshold()
         peak_rss = peakrss.measure(call)[1]
         # A third, traced call: the first may import modules or build caches (dask,

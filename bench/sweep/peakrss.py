@@ -34,7 +34,8 @@ the gate needs one number per call, cheaply, inside the running sweep, and the R
 it in microseconds with no dependency, for allocations made through any allocator.
 
 Public API: ``measure``, ``unsupported_reason``, ``use_fixed_mmap_threshold``,
-``fixed_mmap_threshold``, ``resolution_bytes``, ``describe``.
+``own_this_process``, ``may_fix_mmap_threshold``, ``fixed_mmap_threshold``, ``resolution_bytes``,
+``describe``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ _STATUS = "/proc/self/status"
 _CLEAR_REFS = "/proc/self/clear_refs"
 
 _fixed = False
+#: set by the processes gfbench owns (``bench.cli.entry``, a dask worker): only they may call
+#: ``use_fixed_mmap_threshold``; a library call (``run_sweep`` from a notebook, pytest) may not
+_owned = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -135,6 +139,21 @@ def use_fixed_mmap_threshold() -> bool:
         ok = libc.mallopt(_M_TRIM_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1 and ok
         _fixed = ok
     return _fixed
+
+
+def own_this_process() -> None:
+    """Declare this process gfbench's own: cases run here may fix the malloc thresholds.
+
+    Called by the ``gfbench`` command's entry point and by dask workers, never on import, so a
+    caller's own process (``run_sweep`` in a notebook, pytest) keeps its allocator untouched.
+    """
+    global _owned
+    _owned = True
+
+
+def may_fix_mmap_threshold() -> bool:
+    """Whether this process is gfbench's own (``own_this_process``)."""
+    return _owned
 
 
 def fixed_mmap_threshold() -> bool:

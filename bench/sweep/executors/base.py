@@ -20,6 +20,9 @@ class Executor(abc.ABC):
     """Runs cases and yields their rows as they complete."""
 
     name: str = ""
+    #: True when cases run in the caller's own process (then the process decides, through
+    #: ``bench.sweep.peakrss.may_fix_mmap_threshold``, whether they may change its allocator)
+    in_this_process: bool = False
 
     @abc.abstractmethod
     def run(

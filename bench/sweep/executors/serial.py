@@ -18,6 +18,7 @@ class SerialExecutor(Executor):
     """One case at a time, in this process."""
 
     name = "serial"
+    in_this_process = True
 
     def run(
         self,
