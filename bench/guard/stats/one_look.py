@@ -48,7 +48,7 @@ import numpy as np
 from scipy import stats
 
 from bench.exitcodes import UsageError
-from bench.guard import gate
+from bench.guard.stats import verdicts as gate
 
 K = TypeVar("K", bound=Hashable)
 

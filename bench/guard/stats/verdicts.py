@@ -3,7 +3,7 @@
 Why the gate is built the way it is (measured on this project's 2-core VMs):
 
 - the statistical unit is the *worker process*: each process contributes one value, its
-  minimum per-call time of a case (``bench.sweep.rounds``: a long-lived worker samples every
+  minimum per-call time of a case (``bench.sweep.timing.worker``: a long-lived worker samples every
   case in several shuffled passes). Samples of one process share its luck (its memory layout,
   the load while it ran), so counting them as separate observations would make a slow
   process look like a significant regression. Only when a side has fewer than two processes
@@ -11,7 +11,8 @@ Why the gate is built the way it is (measured on this project's 2-core VMs):
 - times are compared on the log scale (a ratio is a difference of logs, timing noise is
   multiplicative), with Welch's t-test, which keeps power with the few process units a
   session can afford where a rank test cannot reach small p-values at all
-  (`bench.guard.sequential` decides one look, `bench.guard.looks` replays a session's looks);
+  (`bench.guard.stats.one_look` decides one look, `bench.guard.stats.sequential_design`
+  replays a session's looks);
 - a regression needs BOTH statistical evidence (Benjamini-Hochberg q below the alpha spent at
   that look, across the cases decided together) AND a practically relevant size (ratio >= 1 +
   threshold, default 10%); "same" needs the whole interval inside +-threshold (equivalence);

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bench.guard.candidates import Candidate
+from bench.guard.matrix.candidates import Candidate
 
 SCHEMA_VERSION = 2
 

@@ -1,7 +1,7 @@
 """Measure the compare gate's false-positive rate, power and inconclusive rate on this machine.
 
 ``--mode interleaved`` (default): ``--runs`` independent A/A sessions, each timed exactly as
-``gfbench matrix`` times two environments (`bench.guard.interleave.ab_session`: alternating
+``gfbench matrix`` times two environments (`bench.guard.ab_session.ab_session`: alternating
 worker rounds with sequential looks), with this interpreter playing both A and B. Three
 scenarios are decided on the same real noise, each keeping a case in the session until it
 is decided:
@@ -38,16 +38,16 @@ from typing import Any
 from tabulate import tabulate
 
 from bench.exitcodes import ExitCode, UsageError
-from bench.guard import gate
-from bench.guard.calibrate_sessions import (
+from bench.guard.calibrate.sessions import (
     calibrate_interleaved,
     rate_text,
     render_interleaved,
     sweep_once,
 )
-from bench.guard.compare_inputs import Side, load_sides
-from bench.guard.comparison import compare_sides
-from bench.guard.looks import SequentialDesign
+from bench.guard.compare.result import compare_sides
+from bench.guard.compare.sides import Side, load_sides
+from bench.guard.stats import verdicts as gate
+from bench.guard.stats.sequential_design import SequentialDesign
 
 
 def inject_slowdown(side: Side, *, impl: str, factor: float) -> Side:

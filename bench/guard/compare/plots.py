@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from bench.guard.compare_inputs import Side
+    from bench.guard.compare.sides import Side
 
 
 def family_times(sides: Sequence[Side]) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Turns the timed rows of two sides into one row per case (ratio B/A, its confidence
 interval, one-sided p-values, Benjamini-Hochberg q, rounds used, verdict and why) with the
-worker process as the unit (`bench.guard.gate`). It says whether two sides were timed in
+worker process as the unit (`bench.guard.stats.verdicts`). It says whether two sides were timed in
 alternating worker processes (`time_matched`), replays their session's sequential looks
 (`sequential_design`), and measures the machine's drift between two runs that were not
 interleaved from the reference workload every worker timed (`drift_factor`).
@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.guard import gate
-from bench.guard.changes import case_label, group_rows, is_null, row_key_columns
-from bench.guard.compare_inputs import Side
-from bench.guard.looks import UNDECIDED, SequentialDesign, replay
-from bench.guard.sequential import Decision, LookPlan, decide
+from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
+from bench.guard.compare.sides import Side
+from bench.guard.stats import verdicts as gate
+from bench.guard.stats.one_look import Decision, LookPlan, decide
+from bench.guard.stats.sequential_design import UNDECIDED, SequentialDesign, replay
 
 
 def _process_groups(row: dict[str, Any]) -> tuple[list[list[float]] | None, list[float]]:
@@ -39,7 +39,7 @@ def _process_groups(row: dict[str, Any]) -> tuple[list[list[float]] | None, list
     if processes == 1:
         return [samples], samples
     if len(samples) % processes == 0:
-        # bench.sweep.timing.time_in_processes pools the workers' samples in process order,
+        # bench.sweep.timing.sampling.time_in_processes pools the workers' samples in process order,
         # `repeats` per process, so consecutive equal chunks are the processes.
         per = len(samples) // processes
         return [samples[i : i + per] for i in range(0, len(samples), per)], samples
@@ -132,9 +132,10 @@ def compare_run_performance(
     """One row per case timed OK on both sides: ratio, interval, verdict and why.
 
     ``design``: the two sides come from one sequential A/B session (``time_matched``); its
-    looks are replayed (`bench.guard.looks.replay`), so every case gets the verdict the session
+    looks are replayed (`bench.guard.stats.sequential_design.replay`), so every case gets the
+    verdict the session
     reached and the rounds it used. Otherwise all the units are one look at ``alpha``
-    (`bench.guard.sequential.decide`: Welch on log units, BH across cases, "same" when the
+    (`bench.guard.stats.one_look.decide`: Welch on log units, BH across cases, "same" when the
     interval lies within the threshold). ``drift``: express every worker's minimum relative to
     its reference-workload time (runs that were not interleaved, same NumPy).
     ``time_matched``: the two sides were timed in alternating worker processes, so the
@@ -260,7 +261,7 @@ def _interleaved_run_ids(side: Side) -> tuple[set[str], bool]:
 def time_matched(a: Side, b: Side) -> bool:
     """True when every timed round of both sides comes from one interleaved session.
 
-    ``bench.guard.interleave`` names the runs of all environments of a session alike, so equal
+    ``bench.guard.ab_session`` names the runs of all environments of a session alike, so equal
     run ids mean the two sides' worker processes alternated in time.
     """
     ids_a, only_a = _interleaved_run_ids(a)

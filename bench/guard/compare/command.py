@@ -40,9 +40,9 @@ Examples:
   gfbench compare A B --threshold 0.05 --out compare-report/
 """
 
-# The verb only: the model and compare() are in bench.guard.comparison, the sides in
-# bench.guard.compare_inputs, the timing gate in bench.guard.compare_perf, the text and files
-# in bench.guard.compare_render; this docstring is the `gfbench compare --help` text.
+# The verb only: the model and compare() are in bench.guard.compare.result, the sides in
+# bench.guard.compare.sides, the timing gate in bench.guard.compare.timing, the text and files
+# in bench.guard.compare.render; this docstring is the `gfbench compare --help` text.
 
 from __future__ import annotations
 
@@ -52,11 +52,11 @@ import sys
 from pathlib import Path
 
 from bench.exitcodes import UsageError
-from bench.guard import gate
-from bench.guard.compare_instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
-from bench.guard.compare_memory import DEFAULT_MEMORY_THRESHOLD
-from bench.guard.compare_render import render_text, write_outputs
-from bench.guard.comparison import DEFAULT_MAX_INCONCLUSIVE, compare
+from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
+from bench.guard.compare.memory import DEFAULT_MEMORY_THRESHOLD
+from bench.guard.compare.render import render_text, write_outputs
+from bench.guard.compare.result import DEFAULT_MAX_INCONCLUSIVE, compare
+from bench.guard.stats import verdicts as gate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,10 +1,10 @@
 """The comparison model: a baseline against each other side, and its exit code.
 
 `compare` is the Python API of ``gfbench compare``: it loads the sides
-(`bench.guard.compare_inputs`), compares each against the first (`compare_sides`:
-correctness and API probes from `bench.guard.changes`, timing from
-`bench.guard.compare_perf`, native peak memory from `bench.guard.compare_memory`,
-instruction counts from `bench.guard.compare_instructions`) and returns a `Comparison`, whose
+(`bench.guard.compare.sides`), compares each against the first (`compare_sides`:
+correctness and API probes from `bench.guard.compare.correctness`, timing from
+`bench.guard.compare.timing`, native peak memory from `bench.guard.compare.memory`,
+instruction counts from `bench.guard.compare.instructions`) and returns a `Comparison`, whose
 exit code is the verb's.
 """
 
@@ -19,29 +19,29 @@ from typing import Any
 import pandas as pd
 
 from bench.exitcodes import ExitCode, UsageError
-from bench.guard import gate
-from bench.guard.changes import (
+from bench.guard.compare.correctness import (
     CHANGE_KINDS_FAILING,
     compare_run_correctness,
     compare_verify,
     verify_tests,
 )
-from bench.guard.compare_inputs import Side, load_sides
-from bench.guard.compare_instructions import (
+from bench.guard.compare.instructions import (
     DEFAULT_INSTRUCTIONS_THRESHOLD,
     check_threshold,
     compare_instructions,
     uncounted_impls,
 )
-from bench.guard.compare_memory import (
+from bench.guard.compare.memory import (
     DEFAULT_MEMORY_THRESHOLD,
     MORE,
     compare_sides_memory,
     memory_counts,
     validate_memory_threshold,
 )
-from bench.guard.compare_perf import compare_run_performance, sequential_design, time_matched
-from bench.guard.looks import SequentialDesign
+from bench.guard.compare.sides import Side, load_sides
+from bench.guard.compare.timing import compare_run_performance, sequential_design, time_matched
+from bench.guard.stats import verdicts as gate
+from bench.guard.stats.sequential_design import SequentialDesign
 
 DEFAULT_MAX_INCONCLUSIVE = 0.05
 
@@ -384,7 +384,7 @@ def compare(
         "inconclusive" (exit 4).
     memory_threshold
         Smallest growth of a case's native peak memory that counts as a regression (0.20 =
-        20%), beyond the floor of `bench.guard.compare_memory`.
+        20%), beyond the floor of `bench.guard.compare.memory`.
     instructions_threshold
         Smallest growth of a case's instruction count that is a regression (0.01 = 1%).
     """

@@ -5,12 +5,13 @@ One job: given one untimed run per environment (``gfbench sweep --no-timing`` in
 which supplies outputs, hashes and accuracy), time every case that succeeded in all of them in
 rounds, then write one timed run per environment.
 
-A round starts one long-lived worker per environment (``bench.sweep.rounds``: that
+A round starts one long-lived worker per environment (``bench.sweep.timing.worker``: that
 environment's interpreter and harness), each timing every still-open case in its own shuffled
 order; the environments alternate, reversed every other round (A B, B A, ...), so a busy phase
 of the shared machine, or a steady drift, hits both alike (asv issue #595). After
 ``min_rounds`` rounds and after every round from then on, the looks of
-`bench.guard.looks.replay` decide the cases they can ("slower", "faster", or "same": the
+`bench.guard.stats.sequential_design.replay` decide the cases they can ("slower", "faster",
+or "same": the
 interval inside the threshold) with the error rate spent over the looks; decided cases leave
 the next rounds. The session ends when every case is decided, at ``max_rounds``, or when the
 next round would not fit in ``budget_s``; cases still open then are "inconclusive".
@@ -36,10 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import store
-from bench.guard.looks import Outcome, SequentialDesign, replay, still_open
+from bench.guard.stats.sequential_design import Outcome, SequentialDesign, replay, still_open
 from bench.sweep.cases import Case
-from bench.sweep.rounds import Timer, case_seed, run_worker
-from bench.sweep.timing import TimingSettings, summarize
+from bench.sweep.timing.sampling import TimingSettings, summarize
+from bench.sweep.timing.worker import Timer, case_seed, run_worker
 
 WORKER_TIMEOUT_S = 1800.0
 #: per worker: 7 passes over the cases, samples of >= 1 ms (as gfbench sweep, which says why)

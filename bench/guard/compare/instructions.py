@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from bench.exitcodes import UsageError
-from bench.guard import gate
-from bench.guard.changes import case_label, group_rows, is_null, row_key_columns
+from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
+from bench.guard.stats import verdicts as gate
 
 #: Smallest growth of the instruction count that is a regression (1%): far above the A/A
 #: differences (< 0.1%), far below the smallest slowdown wall time can resolve here (10%).
@@ -86,7 +86,7 @@ def compare_instructions(
     threshold : float
         Smallest growth that is "slower" (0.01 = 1%).
     perf : DataFrame, optional
-        The wall-time comparison of the same pair (``bench.guard.compare_perf``); its ratio
+        The wall-time comparison of the same pair (``bench.guard.compare.timing``); its ratio
         and verdict are reported beside, with ``agreement``.
 
     Returns

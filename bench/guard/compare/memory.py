@@ -25,8 +25,8 @@ from typing import Any
 import pandas as pd
 
 from bench.exitcodes import UsageError
-from bench.guard.changes import case_label, group_rows, is_null, row_key_columns
-from bench.guard.compare_inputs import Side
+from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
+from bench.guard.compare.sides import Side
 
 MORE = "more memory"
 LESS = "less memory"

@@ -2,11 +2,11 @@
 
 One job: given each case's units in round order (one per worker round and side) and the
 session's `SequentialDesign`, say what the sequential procedure decided and after how many
-rounds. The live session (``bench.guard.interleave``) calls `replay` after every round to know
+rounds. The live session (``bench.guard.ab_session``) calls `replay` after every round to know
 which cases still need rounds; ``gfbench compare`` calls it on the stored runs and gets the
 same verdicts, because the procedure is deterministic given the units: at look k it uses the
 first ``min_rounds + k - 1`` units of every case still open, decides them together
-(``bench.guard.sequential.decide``, with the alpha spent at look k), and closes the decided
+(``bench.guard.stats.one_look.decide``, with the alpha spent at look k), and closes the decided
 ones. A case closed at look k received no more rounds, so its stored units end there.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bench.exitcodes import UsageError
-from bench.guard.sequential import Decision, LookPlan, decide
+from bench.guard.stats.one_look import Decision, LookPlan, decide
 
 UNDECIDED = "undecided"
 
@@ -29,7 +29,7 @@ class SequentialDesign:
 
     ``min_rounds`` rounds before the first look, then one look after every round up to
     ``max_rounds`` (so ``max_rounds - min_rounds + 1`` looks at most), ``alpha`` spent over them
-    with the ``spending`` function of `bench.guard.sequential.LookPlan`.
+    with the ``spending`` function of `bench.guard.stats.one_look.LookPlan`.
     """
 
     min_rounds: int = 3
@@ -97,7 +97,8 @@ def replay(
 
     Cases with fewer than ``min_rounds`` units on a side get no outcome. A case's outcome is
     its decision at the look that closed it, or at the last look it took part in. ``family``
-    (key -> family) runs Benjamini-Hochberg within each family (`bench.guard.sequential.decide`):
+    (key -> family) runs Benjamini-Hochberg within each family
+    (`bench.guard.stats.one_look.decide`):
     independent sessions simulated together, or calibration scenarios.
     """
     plan = design.plan()

@@ -1,8 +1,8 @@
 """``gfbench calibrate --mode interleaved``: A/A sessions timed as ``gfbench matrix`` times.
 
-One job: run ``--runs`` independent A/A sessions (`bench.guard.interleave.ab_session`, this
+One job: run ``--runs`` independent A/A sessions (`bench.guard.ab_session.ab_session`, this
 interpreter playing both environments) with known slowdowns decided on the same real noise
-(`bench.guard.interleave.Scenario`), and summarise what the gate did per scenario: false
+(`bench.guard.ab_session.Scenario`), and summarise what the gate did per scenario: false
 "slower", inconclusive pairs, pairs flagged, whether only the affected cases were named, and
 the seconds per session. Also holds `sweep_once`, the one untimed or timed sweep both
 calibration modes start from.
@@ -22,8 +22,8 @@ import numpy as np
 from tabulate import tabulate
 
 from bench.exitcodes import UsageError
-from bench.guard import gate
-from bench.guard.looks import UNDECIDED, SequentialDesign
+from bench.guard.stats import verdicts as gate
+from bench.guard.stats.sequential_design import UNDECIDED, SequentialDesign
 
 
 def sweep_once(out: Path, *, grid: str, impl: Sequence[str], extra: Sequence[str]) -> Path:
@@ -83,8 +83,8 @@ def _interleaved_sessions(
 
     One untimed sweep, then for each session this same interpreter plays both "environments".
     """
-    from bench.guard.comparison import DEFAULT_MAX_INCONCLUSIVE
-    from bench.guard.interleave import EnvUnderTest, ab_session
+    from bench.guard.ab_session import EnvUnderTest, ab_session
+    from bench.guard.compare.result import DEFAULT_MAX_INCONCLUSIVE
     from bench.sweep.machine import THREAD_ENV_VARS
 
     untimed = sweep_once(out / "untimed", grid=grid, impl=impl, extra=["--no-timing"])
@@ -172,7 +172,7 @@ def calibrate_interleaved(
     out,
     log,
 ) -> dict[str, Any]:
-    from bench.guard.interleave import AA, Scenario
+    from bench.guard.ab_session import AA, Scenario
 
     if max_rounds is not None and not (isinstance(max_rounds, int) and max_rounds >= processes):
         raise UsageError(

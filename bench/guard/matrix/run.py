@@ -1,9 +1,9 @@
 """The matrix run: one environment per SciPy candidate, then verify and sweep in each.
 
 `run_matrix` (the Python API of ``gfbench matrix``) checks every input before anything is built,
-builds or reuses the environments one after another (`bench.guard.environments`), runs
+builds or reuses the environments one after another (`bench.guard.matrix.environments`), runs
 ``gfbench verify`` and the sweeps inside them through `bench.cli.envrunner`, times every case in
-alternating worker processes (`bench.guard.interleave`), and keeps ``matrix.json`` up to date
+alternating worker processes (`bench.guard.ab_session`), and keeps ``matrix.json`` up to date
 after every step, so an interrupted matrix still says what it did.
 """
 
@@ -23,14 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.exitcodes import UsageError
-from bench.guard.candidates import (
+from bench.guard.ab_session import EnvUnderTest, interleaved_timing
+from bench.guard.matrix.candidates import (
     _VERSION_RE,
     Candidate,
     parse_candidates,
     parse_env_assignment,
     parse_version_spec,
 )
-from bench.guard.environments import (
+from bench.guard.matrix.environments import (
     EnvBuilder,
     Installer,
     InstallError,
@@ -39,9 +40,8 @@ from bench.guard.environments import (
     default_cache_dir,
     project_root,
 )
-from bench.guard.interleave import EnvUnderTest, interleaved_timing
-from bench.guard.looks import SequentialDesign
-from bench.guard.matrix_record import SCHEMA_VERSION, EnvResult, env_folder, env_label
+from bench.guard.matrix.record import SCHEMA_VERSION, EnvResult, env_folder, env_label
+from bench.guard.stats.sequential_design import SequentialDesign
 from bench.sweep.machine import THREAD_ENV_VARS
 
 RUN_TIMEOUT_S = 6 * 3600
@@ -50,7 +50,7 @@ RUN_TIMEOUT_S = 6 * 3600
 def parse_scipy_spec(spec: str) -> str:
     """Validate one version-like --scipy value: ``"latest"`` or e.g. ``"1.10.1"``, ``"1.18.0rc1"``.
 
-    Wheels, folders and ``current`` are checked by `bench.guard.candidates.parse_candidates`.
+    Wheels, folders and ``current`` are checked by `bench.guard.matrix.candidates.parse_candidates`.
 
     Raises
     ------
@@ -148,7 +148,7 @@ def run_matrix(
     scipy
         ``--scipy`` values ("1.10.1", "1.18.0rc1", "latest", "current", a wheel or a folder
         holding one, each optionally with ``,NAME=VALUE`` variables), or ready
-        `bench.guard.candidates.Candidate` objects; all checked before anything is built.
+        `bench.guard.matrix.candidates.Candidate` objects; all checked before anything is built.
     grid
         Grid name or TOML path for the sweep.
     out
@@ -166,7 +166,7 @@ def run_matrix(
         The interpreter the environments are made from (default: this one), where they are
         cached, and how ("auto", "uv", "pip" or an `Installer`).
     index_url, extra_index_urls
-        Where SciPy versions are looked up (see `bench.guard.candidates.parse_candidates`).
+        Where SciPy versions are looked up (see `bench.guard.matrix.candidates.parse_candidates`).
     env
         ``NAME=VALUE`` variables set in every environment under test.
 
@@ -357,7 +357,7 @@ def run_matrix(
             save()
 
     # 3. sweeps. "cases": one untimed sweep per environment, then every case timed in
-    # alternating worker processes of the environments (bench.guard.interleave). "sweeps": whole
+    # alternating worker processes of the environments (bench.guard.ab_session). "sweeps": whole
     # timed sweeps, A B A B ... when interleaved, else A A B B.
     def sweep_args(result: EnvResult, *extra: str) -> list[str]:
         args = ["sweep", "--grid", grid_arg, "--out", str(matrix_dir / result.folder / "runs"),

@@ -11,10 +11,10 @@ import pandas as pd
 from tabulate import tabulate
 
 from bench.exitcodes import ExitCode
-from bench.guard import gate
-from bench.guard.changes import CHANGE_KINDS_FAILING
-from bench.guard.compare_memory import SAME as MEMORY_SAME
-from bench.guard.comparison import Comparison, PairResult
+from bench.guard.compare.correctness import CHANGE_KINDS_FAILING
+from bench.guard.compare.memory import SAME as MEMORY_SAME
+from bench.guard.compare.result import Comparison, PairResult
+from bench.guard.stats import verdicts as gate
 
 
 def _ratio_text(row: pd.Series) -> str:
@@ -214,7 +214,9 @@ def _instructions_text(
 
 def write_outputs(result: Comparison, out_dir: Path) -> list[Path]:
     """Write compare.json, compare.md and per-family timing plots into ``out_dir``."""
-    from bench.guard import compare_plots  # matplotlib is slow to import: only for --out
+    from bench.guard.compare import (
+        plots as compare_plots,  # matplotlib is slow to import: only for --out
+    )
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -1,6 +1,6 @@
 """Build, cache and refresh the isolated environment of one SciPy candidate.
 
-One job: given a `bench.guard.candidates.Candidate`, make (or reuse) a virtual environment
+One job: given a `bench.guard.matrix.candidates.Candidate`, make (or reuse) a virtual environment
 holding that SciPy, a numpy the resolver picks as compatible, and the harness itself (a
 wheel of this checkout, with its own dependencies). uv does it in seconds (the ``uv``
 package is a dependency and ships the binary); venv + pip is the fallback. Environments
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.exitcodes import UsageError
-from bench.guard.candidates import Candidate
+from bench.guard.matrix.candidates import Candidate
 
 ENV_META = "gfbench-env.json"
 SCHEMA_VERSION = 2
@@ -40,7 +40,7 @@ def default_cache_dir() -> Path:
 
 def project_root() -> Path:
     """The source checkout the harness wheel is built from."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     if not (root / "pyproject.toml").is_file():
         raise UsageError(
             f"gfbench matrix installs the harness from a source checkout; {root} has no "

@@ -5,24 +5,23 @@ One job: make sure every case of a run has one unit per planned worker in the ru
 interrupt keeps what was finished), then turn a case's units into the row's timing fields.
 
 The workers run one after the other, never two at once: on 2 cores two workers would time each
-other. Each worker runs every case in its own shuffled order (``bench.sweep.rounds``); the first
+other. Each worker runs every case in its own shuffled order (``bench.sweep.timing.worker``);
+the first
 one calibrates the loop counts and the later ones reuse them, so every pooled sample averages
 the same number of calls.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.store import Row, WorkerRecord, append_worker, read_workers
+from bench.store import WorkerRecord, append_worker, read_workers
 from bench.sweep.cases import Case
-from bench.sweep.measure import CaseSettings, with_worker_timing
-from bench.sweep.rounds import Timer, WorkerStopped, case_seed, run_worker
-from bench.sweep.timing import TimingSettings, summarize
+from bench.sweep.timing.sampling import TimingSettings, summarize
+from bench.sweep.timing.worker import Timer, WorkerStopped, case_seed, run_worker
 
 
 def _units_of(records: Sequence[WorkerRecord], case_id: str) -> list[tuple[tuple[float, ...], int]]:
@@ -114,7 +113,7 @@ def timing_fields(records: Sequence[WorkerRecord], case_id: str) -> dict[str, An
 
 
 def uses_workers(tsettings: TimingSettings | None, executor: str) -> bool:
-    """Whether cases are timed in rounds of long-lived workers (``bench.sweep.worker_timing``).
+    """Whether cases are timed in rounds of long-lived workers (``bench.sweep.timing.phase``).
 
     That is the default. ``--processes 0`` times in the sweep process, and an executor that
     runs cases elsewhere (Dask) times each case where it runs, in fresh processes per case.
@@ -129,13 +128,3 @@ def timing_method(tsettings: TimingSettings | None, executor: str) -> str | None
     if uses_workers(tsettings, executor):
         return "workers"
     return "in-process" if tsettings.processes == 0 else "processes-per-case"
-
-
-def add_timing(row: Row, case: Case, records: list, settings: CaseSettings) -> Row:
-    """An untimed ``ok`` row with its case's worker timing, or an error row saying why not."""
-    timing = timing_fields(records, row.case_id)
-    if isinstance(timing, str):
-        return dataclasses.replace(
-            row, status="error", reason=timing, out_dtype=None, output_sha256=None
-        )
-    return with_worker_timing(row, case, timing, settings)

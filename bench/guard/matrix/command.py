@@ -4,7 +4,7 @@ A candidate (--scipy) is a release (1.17.1), a pre-release (1.18.0rc1, 1.18.0.de
 a wheel file or a folder holding one (a pull request's build), a version found on another
 index (--index-url / --extra-index-url, e.g. a nightly channel), or 'current' (this
 interpreter's SciPy, nothing built). Every value is checked before anything is built; bad
-input exits 2. Each environment (bench.guard.environments: uv, else venv + pip; cached under
+input exits 2. Each environment (bench.guard.matrix.environments: uv, else venv + pip; cached under
 ~/.cache/gfbench/envs or $GFBENCH_CACHE_DIR) holds that SciPy, a numpy the resolver picks
 and this checkout's harness. env.json records what it was built from (wheel name + sha256,
 or index URL), the resolved version, the variables set (--env, or SPEC,NAME=VALUE), the
@@ -30,8 +30,8 @@ Examples:
       --extra-index-url https://pypi.anaconda.org/scientific-python-nightly-wheels/simple
   gfbench compare results/matrix-20260101T120000Z"""
 
-# The verb only: the run is bench.guard.matrix_run, what matrix.json records and the summary
-# table bench.guard.matrix_record; this docstring is the `gfbench matrix --help` text.
+# The verb only: the run is bench.guard.matrix.run, what matrix.json records and the summary
+# table bench.guard.matrix.record; this docstring is the `gfbench matrix --help` text.
 
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ import sys
 from pathlib import Path
 
 from bench.exitcodes import ExitCode
-from bench.guard.looks import SequentialDesign
-from bench.guard.matrix_record import summary_table
-from bench.guard.matrix_run import run_matrix
+from bench.guard.matrix.record import summary_table
+from bench.guard.matrix.run import run_matrix
+from bench.guard.stats.sequential_design import SequentialDesign
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -203,8 +203,8 @@ def main(args: argparse.Namespace) -> int:
         if len(ok) < 2:
             print("matrix: --compare needs two environments that completed", file=sys.stderr)
             return ExitCode.INCONCLUSIVE
-        from bench.guard.compare_render import render_text, write_outputs
-        from bench.guard.comparison import compare
+        from bench.guard.compare.render import render_text, write_outputs
+        from bench.guard.compare.result import compare
 
         result = compare([matrix_dir], threshold=args.threshold)
         print(render_text(result))

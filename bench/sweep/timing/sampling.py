@@ -6,7 +6,8 @@ How a case is timed (pyperf's recipe, adapted to the measured noise of these mac
 2. calibrate ``loops`` (calls per sample) so that one sample takes >= ``min_sample_s``;
 3. ``repeats`` samples of ``loops`` calls each, garbage collector disabled;
 4. with ``processes >= 1`` steps 1-3 run in that many *fresh* worker processes
-   (``python -m bench.sweep.timing``, reading a JSON request on stdin), and the samples are pooled.
+   (``python -m bench.sweep.timing.sampling``, reading a JSON request on stdin), and the
+   samples are pooled.
 
 Why fresh processes: on the 2-core VMs the median of 7 samples in one process swings up to
 1.7x between processes, while the minimum across processes is stable within about 5%
@@ -273,7 +274,7 @@ def time_in_processes(
             "loops": loops,
         }
         proc = subprocess.run(
-            [sys.executable, "-m", "bench.sweep.timing"],
+            [sys.executable, "-m", "bench.sweep.timing.sampling"],
             input=json.dumps(request),
             capture_output=True,
             text=True,

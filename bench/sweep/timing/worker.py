@@ -1,12 +1,14 @@
 """Timing in rounds of long-lived worker processes: the default way a case is timed.
 
-One job: start a fresh worker interpreter (``python -m bench.sweep.rounds``), hand it a list of
+One job: start a fresh worker interpreter (``python -m bench.sweep.timing.worker``), hand it a
+list of
 cases, and read back one *unit* per case: that worker's samples of the case. Every worker runs
 its cases in its own shuffled order and also times a fixed *reference workload* between them.
 
 Why this shape (issue 13, measured on this project's 2-core VMs):
 
-- the statistical unit of the gate is the worker process (``bench.guard.gate``): the samples of
+- the statistical unit of the gate is the worker process (``bench.guard.stats.verdicts``): the
+  samples of
   one process share its luck, and minima across processes are what repeat. A fresh interpreter
   per case and per process (the old ``--processes`` path) costs an import of NumPy, SciPy and
   the peer per case: 191 s for one A/A pair of the quick grid's scipy cases. A worker that runs
@@ -39,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from bench.sweep.cases import Case, case_bytes
-from bench.sweep.timing import TimingSettings, calibrate
+from bench.sweep.timing.sampling import TimingSettings, calibrate
 
 #: cases timed between two timings of the reference workload in a worker
 REFERENCE_EVERY = 8
@@ -58,7 +60,7 @@ class Timer:
     """Where a worker runs: an interpreter with the harness installed, its environment, cwd.
 
     ``env`` None inherits this process's environment; ``label`` names the environment in
-    A/B timing (``bench.guard.interleave``).
+    A/B timing (``bench.guard.ab_session``).
     """
 
     label: str = "self"
@@ -128,7 +130,7 @@ def run_worker(
     }
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [timer.python, "-m", "bench.sweep.rounds"],
+        [timer.python, "-m", "bench.sweep.timing.worker"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
