@@ -14,7 +14,7 @@ from pathlib import Path
 import scipy
 from conftest import REPO
 
-from bench.guard import environments as envbuild
+from bench.guard.matrix import environments as envbuild
 
 INSTALLED = scipy.__version__
 

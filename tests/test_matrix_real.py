@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from bench.guard import changes, compare, matrix
+from bench.guard.compare import command as compare
+from bench.guard.compare import correctness as changes
+from bench.guard.matrix import command as matrix
 
 GRID = REPO / "tests" / "data" / "tiny_grid.toml"
 # the oldest SciPy with wheels for this Python: 1.10.1 predates axes= (1.11)

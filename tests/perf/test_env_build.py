@@ -15,9 +15,9 @@ import sys
 import pytest
 import scipy_wheels
 
-from bench.guard import matrix
-from bench.guard.candidates import Candidate
-from bench.guard.environments import EnvBuilder, UvInstaller, find_uv, project_root
+from bench.guard.matrix import command as matrix
+from bench.guard.matrix.candidates import Candidate
+from bench.guard.matrix.environments import EnvBuilder, UvInstaller, find_uv, project_root
 
 RELEASE = Candidate(spec=scipy_wheels.RELEASE, kind="release", version=scipy_wheels.RELEASE)
 

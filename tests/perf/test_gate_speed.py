@@ -26,9 +26,9 @@ from pathlib import Path
 
 from conftest import REPO
 
-from bench.guard import calibrate
-from bench.guard.interleave import EnvUnderTest, ab_session
-from bench.guard.looks import SequentialDesign
+from bench.guard.ab_session import EnvUnderTest, ab_session
+from bench.guard.calibrate import command as calibrate
+from bench.guard.stats.sequential_design import SequentialDesign
 
 FULL = os.environ.get("GFBENCH_PERF_TARGETS") == "1"
 TINY_GRID = str(REPO / "tests" / "data" / "matrix_grid.toml")
