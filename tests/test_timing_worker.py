@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from bench.sweep.timing.worker import Timer, run_worker
 
 from bench.sweep.cases import Case
 from bench.sweep.timing.sampling import TimingSettings
+from bench.sweep.timing.worker import Timer, run_worker
 
 CASE = Case(impl="scipy", dtype="float32", shape=(16, 16), sigma=1.0)
 SETTINGS = TimingSettings(min_sample_s=0.0005, repeats=2, warmup=0, processes=1)
