@@ -9,10 +9,11 @@ unaltered wrapper around the real function must pass.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-from conftest import run_gfbench
+from conftest import REPO, TESTS_DIR, run_gfbench
 
 
 def test_verify_passes_from_any_directory(tmp_path: Path) -> None:
@@ -131,10 +132,31 @@ def test_bad_patch_spec_is_a_usage_error(tmp_path: Path) -> None:
 def test_unimportable_patch_is_a_usage_error(tmp_path: Path) -> None:
     # issue 10: a patch module that cannot be imported is the user's mistake, not a changed
     # SciPy: exit 2 with the cause, before the suite starts (it used to report CHANGED, exit 1)
-    done = run_gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_such_module:f")
+    done = run_gfbench(
+        "verify", "--group", "documented", cwd=tmp_path, patch="scipy_variants:unaltered",
+        env={"PYTHONPATH": str(REPO)},  # tests/ not importable: no scipy_variants here
+    )  # fmt: skip
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "No module named 'no_such_module'" in done.stderr
+    assert "No module named 'scipy_variants'" in done.stderr
     assert "CHANGED" not in done.stdout and "Traceback" not in done.stderr
+    missing = run_gfbench("verify", "--group", "documented", cwd=tmp_path, patch="scipy_variants:f")
+    assert missing.returncode == 2 and "has no attribute 'f'" in missing.stderr
+
+
+def test_a_patch_module_off_the_allow_list_is_refused_unimported(tmp_path: Path) -> None:
+    """The test hook imports only gfbench's test variants, never what the variable names."""
+    (tmp_path / "planted.py").write_text(
+        "import pathlib\npathlib.Path(__file__).with_name('imported').touch()\ndef f(*a): pass\n"
+    )
+    for spec in ("planted:f", "gaussian_filter1d=planted:f", "os:getcwd"):
+        done = run_gfbench(
+            "verify", "--group", "documented", cwd=tmp_path, patch=spec,
+            env={"PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO), str(TESTS_DIR)])},
+        )  # fmt: skip
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "is not allowed; allowed: scipy_variants" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "imported").exists()
 
 
 # Issue 9: one altered variant per new kind of check, each caught by its own group only.

@@ -183,6 +183,13 @@ def test_patch_spec_parsing() -> None:
         with pytest.raises(ValueError, match="GFBENCH_SCIPY_PATCH"):
             patching.parse_spec(bad)
     assert patching.apply_from_environment({}) is None
+    assert patching.active_spec({"GFBENCH_SCIPY_PATCH": "  "}) is None
+    assert patching.check_spec("gaussian_filter1d=scipy_variants:f") == {
+        "gaussian_filter1d": ("scipy_variants", "f")
+    }
+    for off_list in ("m:f", "scipy_variants.sub:f", "os:system"):
+        with pytest.raises(ValueError, match="is not allowed; allowed: scipy_variants"):
+            patching.check_spec(off_list)
 
 
 def test_description_names_a_numpy_exp_difference(tmp_path: Path) -> None:

@@ -107,25 +107,20 @@ def _check_groups(groups: Sequence[str] | None) -> tuple[str, ...]:
 def _check_patch_spec() -> None:
     from reference import patching
 
-    try:
-        parsed = patching.parse_spec(os.environ.get(patching.ENV_VAR, ""))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    spec = patching.active_spec()
+    if spec is None:
+        return
     # a patch that cannot be imported is a usage error, not a "CHANGED" SciPy (issue 10)
-    import importlib
-
-    for target, (module_name, function_name) in parsed.items():
-        try:
-            module = importlib.import_module(module_name)
-        except Exception as exc:
-            raise UsageError(
-                f"{patching.ENV_VAR}: cannot import module {module_name!r} for {target} "
-                f"({type(exc).__name__}: {exc})"
-            ) from None
-        if not callable(getattr(module, function_name, None)):
-            raise UsageError(
-                f"{patching.ENV_VAR}: module {module_name!r} has no function {function_name!r}"
-            )
+    try:
+        patching.load(spec)
+    except ValueError as exc:  # malformed, or a module off the allow-list (never imported)
+        raise UsageError(str(exc)) from None
+    except AttributeError as exc:
+        raise UsageError(f"{patching.ENV_VAR}: {exc}") from None
+    except Exception as exc:
+        raise UsageError(
+            f"{patching.ENV_VAR}: cannot import the patch {spec!r} ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def update_golden() -> Path:
@@ -135,7 +130,7 @@ def update_golden() -> Path:
     """
     from reference import patching
 
-    if os.environ.get(patching.ENV_VAR, "").strip():
+    if patching.active_spec() is not None:
         raise UsageError(
             f"--update-golden: refusing to record while {patching.ENV_VAR} is set "
             "(a record must describe the installed SciPy, not a patched one)"

@@ -56,8 +56,6 @@ METRICS = ("time", "instructions")
 DEFAULT_PROCESSES = 2
 #: CPython's C function behind ``os.getppid()``: the worker's case separator.
 MARKER = "os_getppid"
-#: The test-only hook that swaps scipy.ndimage functions (``reference.patching``).
-PATCH_VAR = "GFBENCH_SCIPY_PATCH"
 #: Counted calls per case (the count is per call: the total divided by this).
 DEFAULT_CALLS = 3
 _SUMMARY = re.compile(r"^summary:\s*(\d+)\s*$", re.MULTILINE)
@@ -99,7 +97,7 @@ def describe(impl_names: Sequence[str], *, calls: int = DEFAULT_CALLS) -> dict[s
         "unit": "instructions (Ir) per call inside the entry symbols",
         "entry_symbols": symbols,
         # a planted change (tests only): these counts are not of the installed SciPy
-        **({"patch": os.environ[PATCH_VAR]} if os.environ.get(PATCH_VAR, "").strip() else {}),
+        **({"patch": spec} if (spec := _test_patch()) else {}),
     }
 
 
@@ -302,6 +300,13 @@ def assign_counts(
     return results
 
 
+def _test_patch() -> str | None:
+    """The test-only patch in effect (``reference.patching``, the one reader of its variable)."""
+    from reference import patching
+
+    return patching.active_spec()
+
+
 # -- the worker, run under valgrind ------------------------------------------------------------
 
 
@@ -312,7 +317,7 @@ def _worker_main() -> int:
 
     request = json.loads(sys.stdin.read())
     calls = int(request["calls"])
-    if os.environ.get(PATCH_VAR, "").strip():
+    if _test_patch():
         # Test-only (reference.patching): a planted change of scipy.ndimage must reach the
         # counted calls; describe() records the patch in run.json.
         from reference import patching
@@ -351,10 +356,10 @@ def count_for_run(meta: dict, todo: Sequence[Case], console) -> dict[str, float 
     if (meta.get("timing") or {}).get("metric", "time") != "instructions" or not todo:
         return {}
     check_metric("instructions")  # a resumed run on a machine without valgrind: exit 2
-    if patch := os.environ.get(PATCH_VAR, "").strip():
+    if patch := _test_patch():
         console.print(
-            f"[yellow]WARNING[/] scipy.ndimage patched by {PATCH_VAR}={patch} in the counting "
-            "workers: these instruction counts are not of the installed SciPy",
+            f"[yellow]WARNING[/] scipy.ndimage patched by GFBENCH_SCIPY_PATCH={patch} in the "
+            "counting workers: these instruction counts are not of the installed SciPy",
             highlight=False,
             soft_wrap=True,
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 import warnings
 
 import numpy as np
@@ -18,8 +17,6 @@ import numpy as np
 from bench.exitcodes import UsageError
 from bench.sweep.cases import Case
 from bench.sweep.impls.base import Adapter, Call
-
-PATCH_VAR = "GFBENCH_SCIPY_PATCH"
 
 
 @functools.cache
@@ -31,16 +28,18 @@ def test_patch() -> str | None:
     UsageError
         If the spec is malformed or names a function that cannot be imported.
     """
-    if not os.environ.get(PATCH_VAR, "").strip():
-        return None  # the usual case: the reference package is not even imported
-    from reference import patching
+    from reference import patching  # the one module that reads the variable (and small)
 
+    if patching.active_spec() is None:
+        return None  # the usual case
     try:
         spec = patching.apply_from_environment()
     except Exception as exc:  # a bad spec or an unimportable module: the user's input
-        raise UsageError(f"{PATCH_VAR}: cannot apply it ({type(exc).__name__}: {exc})") from None
+        raise UsageError(
+            f"{patching.ENV_VAR}: cannot apply it ({type(exc).__name__}: {exc})"
+        ) from None
     warnings.warn(
-        f"scipy.ndimage patched by {PATCH_VAR}={spec}: these results describe that variant, "
+        f"scipy.ndimage patched by {patching.ENV_VAR}={spec}: these results describe that variant, "
         "not the installed SciPy",
         stacklevel=2,
     )
