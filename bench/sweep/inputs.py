@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -30,18 +31,84 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _splitmix_bytes(n: int, salt: int) -> np.ndarray:
+def _splitmix_bytes(flat: np.ndarray, salt: int) -> np.ndarray:
+    """The top 8 bits of splitmix64 of each flat index (uint64) plus ``salt``."""
     with np.errstate(over="ignore"):  # uint64 wrap-around is the point of the hash
-        z = (np.arange(n, dtype=np.uint64) + np.uint64(salt)) * _GOLDEN
+        z = (flat + np.uint64(salt)) * _GOLDEN
         z = (z ^ (z >> np.uint64(30))) * _M1
         z = (z ^ (z >> np.uint64(27))) * _M2
         z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(56)).astype(np.uint8)
 
 
+def input_block(
+    shape: Sequence[int], index: Sequence[np.ndarray | range | slice], dtype: str
+) -> np.ndarray:
+    """The big subject's input at the given coordinates, without building the whole array.
+
+    The one recipe of this module, computed from coordinates alone: any block of an array can
+    be produced on its own (by any dask worker, for ``bench.sweep.bigarray``), two calls for
+    overlapping coordinates agree, and ``base_input`` is the block of every coordinate
+    (``tests/test_dask_bigarray.py`` ties them).
+
+    Parameters
+    ----------
+    shape : sequence of int
+        Shape of the whole (virtual) array.
+    index : sequence
+        One 1-D integer array (or range/slice) of coordinates per axis; the result is
+        ``whole[numpy.ix_(*index)]``.
+    dtype : str
+        Output dtype; the values 0..255 are exact in all of them.
+    """
+    shape = tuple(int(n) for n in shape)
+    idx = []
+    for axis, (n, ix) in enumerate(zip(shape, index, strict=True)):
+        if isinstance(ix, slice):
+            ix = range(*ix.indices(n))
+        arr = np.asarray(ix, dtype=np.int64)
+        if arr.ndim != 1 or (arr.size and (arr.min() < 0 or arr.max() >= n)):
+            raise ValueError(f"index for axis {axis} must be 1-D within 0..{n - 1}")
+        idx.append(arr)
+    ndim = len(shape)
+
+    def along(axis: int, values: np.ndarray) -> np.ndarray:
+        view = [1] * ndim
+        view[axis] = values.size
+        return values.reshape(view)
+
+    strides = [math.prod(shape[a + 1 :]) for a in range(ndim)]
+    sizes = [ix.size for ix in idx]
+    if all(np.array_equal(ix, np.arange(n)) for ix, n in zip(idx[1:], shape[1:], strict=True)) and (
+        idx[0].size == 0 or np.array_equal(idx[0], np.arange(idx[0][0], idx[0][0] + idx[0].size))
+    ):
+        # whole rows, consecutive (every base_input, most chunks): the flat indices are a range
+        first = int(idx[0][0]) * strides[0] if idx[0].size else 0
+        flat = np.arange(first, first + math.prod(sizes), dtype=np.uint64).reshape(sizes)
+    else:
+        flat = np.zeros(sizes, dtype=np.uint64)
+        for axis, ix in enumerate(idx):
+            flat += along(axis, (ix * strides[axis]).astype(np.uint64))
+    salt = sum((i + 1) * 1000003 * n for i, n in enumerate(shape)) % (2**32)
+    x = _splitmix_bytes(flat, salt)
+    # The structure runs along axis 1 (image columns), never the last axis: for an RGB image
+    # the last axis holds the 3 channels.
+    if ndim >= 2 and shape[0] >= 16:
+        band, cols = shape[0] // 16, shape[1]
+        in_bands = idx[0] < 3 * band  # only these rows are structured: compute only them
+        if in_bands.any():
+            rows, col = along(0, idx[0][in_bands]), along(1, idx[1])
+            ramp = (col * 255 // max(cols - 1, 1)).astype(np.uint8)
+            step = np.where(col >= cols // 2, 255, 0).astype(np.uint8)
+            checker = ((((rows - 2 * band) // 4 + col // 4) % 2) * 255).astype(np.uint8)
+            structured = np.where(rows < band, ramp, np.where(rows < 2 * band, step, checker))
+            x[in_bands] = np.broadcast_to(structured, x[in_bands].shape)
+    return np.ascontiguousarray(x, dtype=np.dtype(dtype))
+
+
 @functools.lru_cache(maxsize=4)
 def base_input(shape: tuple[int, ...]) -> np.ndarray:
-    """The uint8 pattern for ``shape`` (read-only, cached).
+    """The uint8 pattern for ``shape`` (read-only, cached): `input_block` of every coordinate.
 
     Parameters
     ----------
@@ -53,21 +120,7 @@ def base_input(shape: tuple[int, ...]) -> np.ndarray:
         uint8 array of ``shape``, values 0..255, read-only.
     """
     shape = tuple(int(n) for n in shape)
-    salt = sum((i + 1) * 1000003 * n for i, n in enumerate(shape)) % (2**32)
-    x = _splitmix_bytes(math.prod(shape), salt).reshape(shape)
-    # The structure runs along axis 1 (image columns), never the last axis: for an RGB image
-    # the last axis holds the 3 channels.
-    if len(shape) >= 2 and shape[0] >= 16:
-        q = shape[0] // 16
-        cols = shape[1]
-        bshape = (1, cols) + (1,) * (len(shape) - 2)
-        ramp = (np.arange(cols) * 255 // max(cols - 1, 1)).astype(np.uint8)
-        x[:q] = ramp.reshape(bshape)
-        step = np.where(np.arange(cols) >= cols // 2, 255, 0).astype(np.uint8)
-        x[q : 2 * q] = step.reshape(bshape)
-        ii = np.arange(q).reshape((q,) + (1,) * (len(shape) - 1)) // 4
-        jj = np.arange(cols).reshape(bshape) // 4
-        x[2 * q : 3 * q] = (((ii + jj) % 2) * 255).astype(np.uint8)
+    x = input_block(shape, [range(n) for n in shape], "uint8")
     x.flags.writeable = False
     return x
 
