@@ -38,6 +38,7 @@ from typing import Any
 
 from bench import store
 from bench.guard.stats.sequential_design import Outcome, SequentialDesign, replay, still_open
+from bench.guard.stats.verdicts import SLOWER
 from bench.sweep.cases import Case
 from bench.sweep.timing.sampling import TimingSettings, summarize
 from bench.sweep.timing.worker import Timer, case_seed, run_worker
@@ -255,7 +256,7 @@ def ab_session(
 def _flagged(name: str, outcomes: Mapping[str, Outcome], scenarios: Sequence[Scenario]) -> bool:
     """A scenario that stops once its pair is flagged, and is."""
     stops = any(sc.name == name and sc.until_flagged for sc in scenarios)
-    return stops and any(o.decision.verdict == "slower" for o in outcomes.values())
+    return stops and any(o.decision.verdict == SLOWER for o in outcomes.values())
 
 
 def _units(samples: Mapping[tuple[str, str], list[tuple[float, ...]]], label: str,

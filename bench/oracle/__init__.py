@@ -54,12 +54,14 @@ share SciPy's code (``tests/test_oracle.py`` checks this).
 
 from __future__ import annotations
 
-from bench.oracle.boundaries import MODES, extend_indices
+from bench.oracle.boundaries import CLASSIC_MODES, MODE_ALIASES, MODES, extend_indices
 from bench.oracle.filter import gaussian_filter
 from bench.oracle.kernels import kernel, radius_for, scipy_kernel
 
 __all__ = [
+    "CLASSIC_MODES",
     "MODES",
+    "MODE_ALIASES",
     "extend_indices",
     "gaussian_filter",
     "kernel",

@@ -27,11 +27,10 @@ import pandas as pd
 from bench.exitcodes import UsageError
 from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
 from bench.guard.compare.sides import Side
+from bench.guard.stats.verdicts import LESS_MEMORY, MEMORY_VERDICTS, MORE_MEMORY, SAME
 
-MORE = "more memory"
-LESS = "less memory"
-SAME = "same"
-MEMORY_VERDICTS = (MORE, LESS, SAME)
+# the verdicts, from the one vocabulary (bench.guard.stats.verdicts)
+MORE, LESS, SAME, MEMORY_VERDICTS = MORE_MEMORY, LESS_MEMORY, SAME, MEMORY_VERDICTS
 DEFAULT_MEMORY_THRESHOLD = 0.20
 #: A/A on this machine: largest per-case change 2.3 MiB (pyvips-exact); 4 MiB leaves 1.7x margin
 DEFAULT_FLOOR_BYTES = 4 * 2**20

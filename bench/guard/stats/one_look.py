@@ -49,14 +49,10 @@ from scipy import stats
 
 from bench.exitcodes import UsageError
 from bench.guard.stats import verdicts as gate
+from bench.guard.stats.verdicts import DECISIONS, FASTER, SAME, SLOWER, UNDECIDED
 
 K = TypeVar("K", bound=Hashable)
 
-SLOWER = "slower"
-FASTER = "faster"
-SAME = "same"
-UNDECIDED = "undecided"
-DECISIONS = (SLOWER, FASTER, SAME, UNDECIDED)
 
 POCOCK = "pocock"
 OBRIEN_FLEMING = "obrien-fleming"

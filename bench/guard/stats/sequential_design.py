@@ -19,8 +19,7 @@ from typing import Any
 
 from bench.exitcodes import UsageError
 from bench.guard.stats.one_look import Decision, LookPlan, decide
-
-UNDECIDED = "undecided"
+from bench.guard.stats.verdicts import UNDECIDED
 
 
 @dataclass(frozen=True)

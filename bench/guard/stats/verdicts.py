@@ -29,12 +29,21 @@ from scipy import stats
 
 from bench.exitcodes import UsageError
 
+# The one vocabulary of verdicts (every other module imports these names).
 #: verdicts a timed case can get
 SLOWER = "slower"
 FASTER = "faster"
 SAME = "same"
 INCONCLUSIVE = "inconclusive"
 VERDICTS = (SLOWER, FASTER, SAME, INCONCLUSIVE)
+#: one look's decisions (``bench.guard.stats.one_look``): "undecided" becomes "inconclusive"
+#: once no look is left
+UNDECIDED = "undecided"
+DECISIONS = (SLOWER, FASTER, SAME, UNDECIDED)
+#: memory verdicts of a case (``bench.guard.compare.memory``)
+MORE_MEMORY = "more memory"
+LESS_MEMORY = "less memory"
+MEMORY_VERDICTS = (MORE_MEMORY, LESS_MEMORY, SAME)
 
 #: unit kinds
 UNIT_PROCESS = "process"

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from bench.oracle import MODE_ALIASES
+from bench.oracle import MODES as ALL_MODES
 from bench.report.model import Code
 from bench.report.pitfalls import peers
 from bench.report.pitfalls.base import Pitfall, run_snippet
@@ -31,16 +33,9 @@ print("np.pad reflect     ", np.pad(x, 3, mode="reflect")[:3])
 print("cv2 BORDER_REFLECT ", cv2.copyMakeBorder(x[None], 0, 0, 3, 3, cv2.BORDER_REFLECT)[0, :3])
 """
 
-SCIPY_MODES = (
-    "reflect",
-    "grid-mirror",
-    "mirror",
-    "nearest",
-    "wrap",
-    "grid-wrap",
-    "constant",
-    "grid-constant",
-)
+#: the table's order: each classic mode, then the grid-* name SciPy maps onto it
+_DISPLAY_ORDER = ("reflect", "mirror", "nearest", "wrap", "constant")
+SCIPY_MODES = tuple(m for c in _DISPLAY_ORDER for m in ALL_MODES if MODE_ALIASES.get(m, m) == c)
 NP_PAD_MODES = ("symmetric", "reflect", "edge", "wrap", "constant")
 CV_BORDERS = (
     "BORDER_REFLECT",
@@ -152,7 +147,7 @@ def _pillow_closest_mode() -> str:
                 band
             ].mean()
         )
-        for mode in ("reflect", "mirror", "nearest", "wrap", "constant")
+        for mode in _DISPLAY_ORDER
     }
     return min(errors, key=errors.__getitem__)
 
