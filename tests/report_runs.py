@@ -1,5 +1,5 @@
-"""Write small synthetic run folders (run.json + cases.jsonl, exactly as ROW_SCHEMA.md says)
-for the report tests.
+"""Write small synthetic run folders (run.json + cases.jsonl, as ``bench.store`` says) for the
+report tests.
 
 The numbers are made up but shaped like the facts measured on this project's VMs (SciPy uint8 bias
 about -1 grey level, float32 errors about 1e-5, OpenCV float32 several times faster), so every
@@ -52,7 +52,7 @@ OUT_DTYPE = {("skimage", "uint8"): "float64"}
 
 
 def run_meta(run_id: str = "20261127T090000Z-test", **overrides: Any) -> dict[str, Any]:
-    """A complete run.json, ROW_SCHEMA fields only."""
+    """A complete run.json, the store contract's fields only."""
     meta = {
         "schema_version": 1,
         "run_id": run_id,
@@ -105,7 +105,7 @@ def make_row(
     reason: str | None = None,
     order: int | list[int] = 0,
 ) -> dict[str, Any]:
-    """One Row as a flat dict with every ROW_SCHEMA field."""
+    """One Row as a flat dict with every field of ``bench.store.Row``."""
     rng = np.random.default_rng(seed)
     npix = int(np.prod(shape))
     radius = int(4.0 * sigma + 0.5)

@@ -1,4 +1,4 @@
-"""Write synthetic run folders that follow ROW_SCHEMA (run.json + cases.jsonl) for compare tests.
+"""Synthetic run folders that follow ``bench.store`` (run.json + cases.jsonl) for compare tests.
 
 Timing is simulated the way the 2-core VMs behave (measured: the median of 7 swings up to 1.7x
 between processes): every worker process gets its own multiplicative luck factor (log-normal,

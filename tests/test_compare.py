@@ -1,4 +1,4 @@
-"""``gfbench compare`` on synthetic runs that follow ROW_SCHEMA, with the expected exit codes.
+"""``gfbench compare`` on synthetic runs that follow ``bench.store``, with the expected exit codes.
 
 The synthetic timings imitate the measured noise of the 2-core VMs (per-process luck of a
 few percent, small within-process noise); see ``synthetic_runs.py``.

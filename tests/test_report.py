@@ -1,6 +1,6 @@
 """`gfbench report`: the report says what the run's rows say, as a self-contained page.
 
-A small synthetic run (tests/report_runs.py, following ROW_SCHEMA.md) is rendered once; the
+A small synthetic run (tests/report_runs.py, following ``bench.store``) is rendered once; the
 tables are checked against numbers recomputed here from the raw JSON rows, not through the
 report's own code.
 """

@@ -211,7 +211,7 @@ def _libvips_version() -> str | None:
 
 
 def environment() -> dict[str, Any]:
-    """Environment metadata for ``run.json`` (ROW_SCHEMA / ``bench.store``)."""
+    """Environment metadata for ``run.json`` (the store contract in ``bench.store``)."""
     from bench import __version__
 
     try:

@@ -20,7 +20,7 @@ This module answers it per boundary mode, without ever holding the whole input o
 
 Only a 4-number summary per block comes back, so the peak memory is a few tiles per thread.
 
-Measured on this project's machines (see ``DASK_NUMBERS`` in the README): every mode equals
+Measured on this project's machines (docs/dask.md, ``gfbench bigarray``): every mode equals
 SciPy bit for bit except ``wrap`` and ``grid-wrap``, which differ near the array edges when an
 axis has more than one chunk: dask-image pads the outer blocks with nothing (``boundary="none"``)
 and SciPy then wraps each outer block onto itself instead of onto the far side of the array.
