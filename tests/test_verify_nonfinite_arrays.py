@@ -77,3 +77,24 @@ def test_variant_is_caught(patch: str, tmp_path: Path) -> None:
         assert line in done.stdout, f"{line!r} not in:\n{done.stdout[-5000:]}"
     for case in UNTOUCHED.get(patch, ()):
         assert f" {case}:" not in done.stdout, f"{case} failed but {patch} does not alter it"
+
+
+@pytest.mark.slow
+def test_bare_pytest_runs_every_new_check_without_skipping(tmp_path: Path) -> None:
+    """``pytest reference`` (here: the two new modules) passes by running, never by skipping."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-p",
+         "no:randomly", str(REPO / "reference" / "test_nonfinite.py"),
+         str(REPO / "reference" / "test_arrays.py")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert "skipped" not in last and "passed" in last, last
+    passed = int(last.split(" passed")[0].split()[-1])
+    assert passed >= 188 + 52
