@@ -1,7 +1,8 @@
 """Run the reference suite against the installed SciPy and say what changed.
 
 The suite (the ``reference`` package: documented values, golden outputs, API probes, oracle
-agreement, metamorphic properties) runs in a pytest subprocess located from the installed
+agreement, metamorphic properties, behaviour, sizes, non-finite values, the input array's
+properties) runs in a pytest subprocess located from the installed
 package, so this works from any working directory.
 
 examples:
