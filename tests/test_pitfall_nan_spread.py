@@ -56,6 +56,7 @@ def test_missing_astropy_is_unavailable_not_a_crash(monkeypatch) -> None:
 
     monkeypatch.setattr(peers, "optional", without_astropy)
     monkeypatch.setattr(pitfall_module, "SIGMAS", (2.0,))
+    pitfall_module.measure.cache_clear()  # measured once per process: measure afresh here
     built = pitfall_module.nan_spread(None)
     assert built.numbers["astropy"] == "unavailable"
     assert "unavailable" in built.tables[0].rows[0][-1]

@@ -11,6 +11,7 @@ it is judged the same way and timed once (it is 10-50x slower), else reported un
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -83,8 +84,13 @@ def _oracle_normalised(image: np.ndarray, sigma: float) -> np.ndarray:
     return data / weight
 
 
+@functools.lru_cache(maxsize=4)
 def measure(sigmas: tuple[float, ...] = SIGMAS) -> dict[str, object]:
-    """Every number of the pitfall: NaN counts, the fix's error and cost, astropy's."""
+    """Every number of the pitfall: NaN counts, the fix's error and cost, astropy's.
+
+    Measured once per process and sigma set (it does not depend on the run: ~6-10 s with
+    astropy), so rendering several reports in one process pays for it once.
+    """
     from scipy import ndimage
 
     ns, code = run_snippet(NAN_SPREAD)
