@@ -4,14 +4,13 @@ enough to also filter whole, so every verdict is checked against a direct full-a
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 pytest.importorskip("dask_image")
 
+from conftest import run_gfbench
 from scipy import ndimage
 
 from bench.exitcodes import UsageError
@@ -134,10 +133,7 @@ def test_bad_specs_name_the_argument(kwargs, argument):
 
 def test_cli_writes_the_verdicts_and_rejects_bad_input(tmp_path):
     def gfbench(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "bench", "bigarray", *args],
-            cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+        return run_gfbench("bigarray", *args, cwd=tmp_path, timeout=120)
 
     proc = gfbench("--shape", "96", "80", "--chunks", "32", "--mode", "wrap", "--mode",
                    "reflect", "--out", "out.json", "--json")  # fmt: skip

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import REPO
 
 
 def _quick_start_commands() -> list[str]:
-    text = (ROOT / "README.md").read_text()
+    text = (REPO / "README.md").read_text()
     section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sh\n(.+?)\n```", section, flags=re.S)
 
@@ -23,5 +22,5 @@ def test_quick_start_has_exactly_two_commands():
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
-    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert _quick_start_commands()[1] in ci
