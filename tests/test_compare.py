@@ -322,6 +322,7 @@ def test_cli_identical_exit_0_and_json(tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_cli_regression_exit_3_table_and_plots(tmp_path):
     a, b = _pair(tmp_path, b_kwargs={"slowdown": 1.2})
     out = tmp_path / "cmp"

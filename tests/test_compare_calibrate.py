@@ -83,6 +83,7 @@ def test_bad_options_are_usage_errors(tmp_path, kwargs, message):
         calibrate.calibrate(out=tmp_path / "o", log=lambda m: None, **kwargs)
 
 
+@pytest.mark.slow
 def test_interleaved_mode_times_aa_sessions_like_the_matrix(tmp_path):
     grid = str(REPO / "tests" / "data" / "matrix_grid.toml")
     result = calibrate.calibrate(mode="interleaved", n_runs=2, grid=grid, processes=2,

@@ -161,6 +161,7 @@ def _sweep(out: Path, cwd: Path, patch: str | None = None) -> Path:
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(peakrss.unsupported_reason() is not None, reason="no native peak memory")
 def test_planted_memory_growth_is_flagged_end_to_end(tmp_path):
     base = _sweep(tmp_path / "a", tmp_path)

@@ -111,6 +111,7 @@ def serial_rows(tmp_path_factory) -> dict[str, tuple]:
 # -- a LocalCluster -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_local_cluster_cli_gives_the_serial_accuracy_rows(tmp_path, serial_rows):
     proc = run_gfbench("sweep",
         "--grid", str(GRID), "--no-timing", "--executor", "dask", "--workers", "2",
@@ -157,6 +158,7 @@ class KillOneWorker(Executor):
         self.inner.close()
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_sweep_loses_no_row_and_the_sweep_completes(tmp_path, serial_rows):
     executor = KillOneWorker(DaskExecutor(workers=2, timing=False), after=3)
     try:

@@ -16,6 +16,7 @@ import pytest
 from conftest import REPO, TESTS_DIR, run_gfbench
 
 
+@pytest.mark.slow
 def test_verify_passes_from_any_directory(tmp_path: Path) -> None:
     done = run_gfbench("verify", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -26,6 +27,7 @@ def test_verify_passes_from_any_directory(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # nothing written into the user's directory
 
 
+@pytest.mark.slow
 def test_unaltered_wrapper_passes(tmp_path: Path) -> None:
     done = run_gfbench("verify", cwd=tmp_path, patch="scipy_variants:unaltered")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -200,6 +202,7 @@ def test_behaviour_variant_is_caught(patch: str, tmp_path: Path) -> None:
         assert line in done.stdout, f"{line!r} not in:\n{done.stdout}"
 
 
+@pytest.mark.slow
 def test_change_past_the_first_line_buffer_is_caught_by_sizes_only(tmp_path: Path) -> None:
     """A refill bug past SciPy's first line buffer: every small case passes, the sizes fail."""
     done = run_gfbench(
