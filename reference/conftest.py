@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,8 @@ def observe(request: pytest.FixtureRequest):
     """``observe(dict)``: attach what a test saw to its result (read by ``gfbench verify``)."""
 
     def _observe(details: dict[str, Any]) -> None:
-        request.node.user_properties.append(("gfbench", details))
+        # as JSON text: a report crosses processes under pytest-xdist, whose serializer refuses
+        # ints below -2**31 and numpy scalars; the results file is JSON with default=str anyway
+        request.node.user_properties.append(("gfbench", json.dumps(details, default=str)))
 
     return _observe

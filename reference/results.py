@@ -76,6 +76,8 @@ class ResultsCollector:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         entry = self._entry(report.nodeid)
         for name, value in report.user_properties:
+            if name == PROPERTY and isinstance(value, str):  # reference.conftest's observe
+                value = json.loads(value)
             if name == PROPERTY and isinstance(value, dict):
                 entry["details"].update(value)
         if report.failed:
