@@ -403,7 +403,7 @@ def recommendation_table(
             median_ns=("median_ns", "median"), error=("error", "max")
         )
         per_impl = per_impl.sort_values("median_ns", kind="stable")
-        within = per_impl[per_impl["error"] <= budget]
+        within = per_impl[[frames.within_budget(e, budget) for e in per_impl["error"]]]
         fastest = per_impl.index[0]
         scipy_ns = per_impl["median_ns"].get("scipy", math.nan)
         if within.empty:
