@@ -9,9 +9,9 @@ shown (3 significant digits), which the findings state.
 from __future__ import annotations
 
 import pandas as pd
+from test_findings import SIGMAS, _frame, _row
 
 from bench.report import findings, frames, tables
-from test_findings import SIGMAS, _frame, _row
 
 
 def _rows() -> list[dict]:
