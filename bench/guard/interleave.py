@@ -37,6 +37,7 @@ from typing import Any
 
 from bench import store
 from bench.guard.looks import Outcome, SequentialDesign, replay, still_open
+from bench.outputs import progress
 from bench.sweep.cases import Case
 from bench.sweep.rounds import Timer, case_seed, run_worker
 from bench.sweep.timing import TimingSettings, summarize
@@ -154,7 +155,7 @@ def ab_session(
     child_env: dict[str, str] | None = None,
     scenarios: Sequence[Scenario] = (),
     write: bool = True,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = progress,
 ) -> Session:
     """Time the common cases of ``envs`` in alternating rounds with sequential looks.
 
@@ -328,7 +329,7 @@ def interleaved_timing(
     budget_s: float | None = None,
     settings: TimingSettings | None = None,
     child_env: dict[str, str] | None = None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = progress,
 ) -> dict[str, Path]:
     """`ab_session` for ``gfbench matrix``: returns label -> the timed run written."""
     return ab_session(envs, design=design, budget_s=budget_s, settings=settings,

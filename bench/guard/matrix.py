@@ -167,7 +167,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    from bench.outputs import progress as log  # progress to stderr, results to stdout
+
     matrix_dir = run_matrix(
         scipy=args.scipy,
         grid=args.grid,

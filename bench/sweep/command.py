@@ -204,6 +204,10 @@ def main(args: argparse.Namespace) -> int:
                 print(c.case_id, c.group, c.label())
             print(f"{len(listing)} cases in grid {grid.name!r} ({grid.excluded} excluded)")
         return ExitCode.OK
+    if args.resume is None:  # a missing parent of --out is exit 2, like every verb's --out
+        from bench.outputs import check_parent
+
+        check_parent(args.out)
     # Built before the run folder exists: an unreachable scheduler is exit 2, nothing written.
     executor = make_executor(
         args.executor, scheduler=args.scheduler, workers=args.workers, timing=not args.no_timing
