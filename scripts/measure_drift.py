@@ -39,7 +39,7 @@ def sweep(out: Path, grid: str, impl: str) -> Path:
 
 def per_case(run: Path) -> dict[str, tuple[list[float], list[float]]]:
     """{case_id: (worker minima, worker reference times)} of one timed run."""
-    from bench.guard.compare_perf import side_units
+    from bench.guard.compare.timing import side_units
     from bench.store import load as load_run
 
     frame = load_run(run)

@@ -1,9 +1,10 @@
 """Sequential sessions and runs timed at different times, on synthetic units with known answers.
 
-- `bench.guard.looks.replay`: the looks an A/B session takes, replayed from its units, give the
+- `bench.guard.stats.sequential_design.replay`: the looks an A/B session takes, replayed from
+  its units, give the
   verdicts the live session reached (a decided case stops receiving rounds), and the error
   rates over a whole simulated session stay within alpha (seeded simulation, fast);
-- runs timed at different times (`bench.guard.compare_perf`): raw worker minima; a machine
+- runs timed at different times (`bench.guard.compare.timing`): raw worker minima; a machine
   that ran everything 25% slower during run B (the reference workload included) is not called
   a regression, a reference that varies between workers biases nothing, and a real slowdown
   on a machine that held its speed is found;
@@ -20,8 +21,9 @@ import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import UsageError
-from bench.guard import compare, gate
-from bench.guard.looks import SequentialDesign, replay, still_open
+from bench.guard.compare import command as compare
+from bench.guard.stats import verdicts as gate
+from bench.guard.stats.sequential_design import SequentialDesign, replay, still_open
 from bench.store import UNITS_FILE, WorkerRecord, append_worker, read_workers
 from bench.store.validate.files import FileError
 

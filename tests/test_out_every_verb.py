@@ -151,7 +151,9 @@ def test_matrix_progress_goes_to_stderr_results_to_stdout(tmp_path):
 
 
 def test_calibrate_and_interleave_log_to_stderr_by_default(capsys):
-    from bench.guard import calibrate, interleave, matrix_run
+    from bench.guard import ab_session as interleave
+    from bench.guard.calibrate import command as calibrate
+    from bench.guard.matrix import run as matrix_run
 
     for function in (calibrate.calibrate, interleave.interleaved_timing, matrix_run.run_matrix):
         default = function.__kwdefaults__["log"]
@@ -161,8 +163,8 @@ def test_calibrate_and_interleave_log_to_stderr_by_default(capsys):
 
 
 def test_compare_plots_fit_many_series_without_a_layout_warning(tmp_path):
-    from bench.guard.compare_inputs import Side
-    from bench.guard.compare_plots import plot_time_per_version
+    from bench.guard.compare.plots import plot_time_per_version
+    from bench.guard.compare.sides import Side
 
     def side(label: str, scale: float) -> Side:
         rows = [{"case_id": f"c{i}", "status": "ok", "min_ns": 1e6 * (1 + i) * scale,
