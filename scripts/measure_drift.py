@@ -37,8 +37,8 @@ def sweep(out: Path, grid: str, impl: str) -> Path:
     return new.parent
 
 
-def per_case(run: Path) -> dict[str, tuple[list[float], list[float]]]:
-    """{case_id: (worker minima, worker reference times)} of one timed run."""
+def per_case(run: Path) -> dict[str, tuple[list[float], list[float] | None]]:
+    """{case_id: (worker minima, worker reference times or None)} of one timed run."""
     from bench.guard.compare.timing import side_units
     from bench.store import load as load_run
 
@@ -47,8 +47,8 @@ def per_case(run: Path) -> dict[str, tuple[list[float], list[float]]]:
     out = {}
     for row in frame.to_dict("records"):
         t = side_units([row])
-        if len(t.minima) >= 2 and t.refs:
-            out[row["case_id"]] = (list(t.minima), list(t.refs))
+        if len(t.minima) >= 2:
+            out[row["case_id"]] = (list(t.minima), list(t.refs) if t.refs else None)
     return out
 
 
@@ -69,6 +69,8 @@ def analyse_pair(a: Path, b: Path) -> dict:
     for cid in common:
         (ma, ra), (mb, rb) = ca[cid], cb[cid]
         raw.append(_gmean(mb) / _gmean(ma))
+        if ra is None or rb is None:
+            continue  # a run without reference times (older than the reference workload)
         corrected.append(_gmean([m / r for m, r in zip(mb, rb, strict=True)])
                          / _gmean([m / r for m, r in zip(ma, ra, strict=True)]))  # fmt: skip
         refs_a.extend(ra)
@@ -76,7 +78,9 @@ def analyse_pair(a: Path, b: Path) -> dict:
     # a worker's reference time repeats in every row of that worker: keep distinct values
     ua, ub = sorted(set(refs_a)), sorted(set(refs_b))
 
-    def summary(ratios: list[float]) -> dict:
+    def summary(ratios: list[float]) -> dict | None:
+        if not ratios:
+            return None
         logs = [abs(math.log(r)) for r in ratios]
         return {
             "median_abs_log": round(_median(logs), 4),
@@ -90,7 +94,7 @@ def analyse_pair(a: Path, b: Path) -> dict:
         "a": a.name,
         "b": b.name,
         "cases": len(common),
-        "reference_drift": round(_gmean(ub) / _gmean(ua), 3),
+        "reference_drift": round(_gmean(ub) / _gmean(ua), 3) if ua and ub else None,
         "ref_us_a": [round(r / 1e3) for r in ua],
         "ref_us_b": [round(r / 1e3) for r in ub],
         "raw": summary(raw),
@@ -120,7 +124,10 @@ def main() -> int:
             print(f"# sweep {i + 1}/{args.sweeps}: {runs[-1]} (load {load()})", flush=True)
     pairs = [analyse_pair(a, b) for a, b in itertools.pairwise(runs)]
     print(json.dumps(pairs, indent=1))
-    closer = sum(p["corrected"]["median_abs_log"] < p["raw"]["median_abs_log"] for p in pairs)
+    closer = sum(
+        p["corrected"] is not None and p["corrected"]["median_abs_log"] < p["raw"]["median_abs_log"]
+        for p in pairs
+    )
     print(f"# corrected closer to 1 than raw (median |log ratio|) in {closer} of {len(pairs)} "
           "pairs")  # fmt: skip
     return 0
