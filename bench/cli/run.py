@@ -44,12 +44,14 @@ def run(
 ) -> int:
     """Run the main job and print its summary; return the exit code."""
     from bench.exitcodes import ExitCode
-    from bench.outputs import check_out_dir
+    from bench.outputs import check_out_dir, check_parent
     from bench.report.command import render as render_report
     from bench.store import check_writable
     from bench.sweep import run_sweep
 
-    # both output folders before minutes of verify and sweep (issue 10)
+    # both output folders before minutes of verify and sweep (issue 10); a missing parent
+    # folder is exit 2, like every --out
+    check_parent(results, option="--results")
     check_writable(results)
     check_out_dir(reports, option="--reports")
     result = verify()

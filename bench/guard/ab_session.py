@@ -39,6 +39,7 @@ from typing import Any
 from bench import store
 from bench.guard.stats.sequential_design import Outcome, SequentialDesign, replay, still_open
 from bench.guard.stats.verdicts import SLOWER
+from bench.outputs import progress
 from bench.sweep.cases import Case
 from bench.sweep.timing.sampling import TimingSettings, summarize
 from bench.sweep.timing.worker import Timer, case_seed, run_worker
@@ -156,7 +157,7 @@ def ab_session(
     child_env: dict[str, str] | None = None,
     scenarios: Sequence[Scenario] = (),
     write: bool = True,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = progress,
 ) -> Session:
     """Time the common cases of ``envs`` in alternating rounds with sequential looks.
 
@@ -330,7 +331,7 @@ def interleaved_timing(
     budget_s: float | None = None,
     settings: TimingSettings | None = None,
     child_env: dict[str, str] | None = None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = progress,
 ) -> dict[str, Path]:
     """`ab_session` for ``gfbench matrix``: returns label -> the timed run written."""
     return ab_session(envs, design=design, budget_s=budget_s, settings=settings,

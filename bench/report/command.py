@@ -10,7 +10,9 @@ Examples:
 
 The report folder holds report.md, index.html (CSS inline, images embedded, no external
 references) and the PNG plots. A missing or empty run, or one written by an older schema,
-is refused with exit code 2, and so is a folder that already holds a report, unless --force.
+is refused with exit code 2, and so is an --out folder that already holds a report, unless
+--force, or whose parent folder is missing. Without --out the report goes to the run's own
+folder reports/<run-id>/; rendering the same run again replaces it.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         type=Path,
         default=None,
-        help="report folder (default: reports/<run-id>)",
+        help="report folder; its parent must exist (default: reports/<run-id>, the run's "
+        "own folder, whose report a new rendering of the same run replaces)",
     )
     parser.add_argument(
         "--force",
@@ -210,16 +213,16 @@ def render(
     run_path : pathlib.Path
         The run folder.
     out_dir : pathlib.Path, optional
-        The report folder; default ``reports/<run-id>``. Created if missing; the files the
-        report writes are replaced, nothing else in it is touched.
+        The report folder, created if missing (its parent must exist). Default
+        ``reports/<run-id>``, the run's own folder: a report already there is replaced.
     formats : sequence of {"md", "html"}
         What to write besides the PNGs.
     budget_grey_levels, budget_abs : float, optional
         Error budgets of the recommendation (integer outputs in grey levels, float outputs
         absolute); defaults in :mod:`bench.report.document`.
     force : bool
-        Replace the report files already in ``out_dir``; without it such a folder is refused
-        (UsageError) before anything is rendered.
+        Replace the report files already in a given ``out_dir``; without it such a folder is
+        refused (UsageError) before anything is rendered.
 
     Returns
     -------
@@ -245,12 +248,21 @@ def render(
     from bench.store.validate import child_path
 
     run_dir, meta = check_run(Path(run_path))
-    if out_dir is None:  # run_id is untrusted: it matched IDENTIFIER on load; stay in reports/
+    default_out = out_dir is None
+    if default_out:  # run_id is untrusted: it matched IDENTIFIER on load; stay in reports/
         out_dir = child_path("reports", meta["run_id"], what=f"{run_dir / 'run.json'}: run_id")
     frame = store.load(run_dir)  # validates every row before anything is created
     if frame.empty:
         raise UsageError(f"RUN: {run_dir} holds no readable cases")
-    out_dir = check_out_dir(out_dir, force=force, outputs=("report.md", "index.html", *PLOT_FILES))
+    outputs = ("report.md", "index.html", *PLOT_FILES)
+    if default_out and any((out_dir / name).exists() for name in outputs):
+        # reports/<run-id> is this run's own folder, which the user never chose: rendering the
+        # same run again (README: `report RUN`, then `report results`) replaces its report.
+        # Only a folder the user named (--out) is protected by --force.
+        print(f"gfbench report: replacing this run's report in {out_dir}", file=sys.stderr)
+    out_dir = check_out_dir(
+        out_dir, force=force or default_out, outputs=outputs, create_parents=default_out
+    )
     try:
         probe = tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-")
     except OSError as exc:

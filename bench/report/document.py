@@ -206,6 +206,9 @@ def _run_section(frame: pd.DataFrame, meta: Mapping) -> Section:
             )
         )
         blocks.append(tables.to_table(unstable, "Unstable measurements per implementation"))
+        blocks.append(
+            tables.to_table(tables.unstable_rows(frame), "Unstable rows, each with its reason")
+        )
     if timed.empty:
         blocks.append(Paragraph("This run holds no timing (no ok rows with times).", "missing"))
     setup: list = [

@@ -70,10 +70,10 @@ class Answer:
             "implementations ranked": str(self.compared),
             "use": self._use_cell(),
             "speedup vs SciPy": _speed_cell(best) if best else "-",
-            "worst error": f"{best.error:.3g}" if best else "-",
+            "worst error": frames.shown_error(best.error) if best else "-",
             "budget": f"{self.budget:g} {self.unit}",
-            "SciPy's worst error": f"{self.scipy_error:.3g}"
-            + ("" if self.scipy_error <= self.budget else " (over budget)"),
+            "SciPy's worst error": frames.shown_error(self.scipy_error)
+            + ("" if frames.within_budget(self.scipy_error, self.budget) else " (over budget)"),
             "fastest overall": self._fastest_cell(),
         }
 
@@ -90,7 +90,7 @@ class Answer:
         if self.best is not None and self.best.impl == self.fastest.impl:
             return "the same"
         fastest = self.fastest
-        return f"{fastest.impl}: {_speed_cell(fastest)}, error {fastest.error:.3g}"
+        return f"{fastest.impl}: {_speed_cell(fastest)}, error {frames.shown_error(fastest.error)}"
 
 
 def _speed_cell(s: Standing) -> str:
@@ -184,7 +184,7 @@ def _answer(rows: pd.DataFrame, dtype: str, band: str, budget: float) -> Answer 
             )
         )
     standings.sort(key=lambda s: -s.speedup)
-    within = [s for s in standings if s.error <= budget]
+    within = [s for s in standings if frames.within_budget(s.error, budget)]
     scipy_error = next(s.error for s in standings if s.impl == "scipy")
     return Answer(
         dtype=dtype,
@@ -253,7 +253,7 @@ def _answer_changes(overall: Answer, per_band: list[Answer]) -> bool:
         if band.best is None or band.best.impl == overall.best.impl or band.cases < MIN_CASES:
             continue  # a band of one or two cases cannot overrule the overall answer
         mine = [s for s in band.standings if s.impl == overall.best.impl]
-        if not mine or mine[0].error > band.budget:
+        if not mine or not frames.within_budget(mine[0].error, band.budget):
             return True
         if band.best.speedup > CHANGE_FACTOR * mine[0].speedup:
             return True
@@ -283,19 +283,23 @@ def sentence(a: Answer, *, scipy_bias: float | None = None) -> str:
         parts.append("no implementation stays within the budget on these cases.")
     elif best.impl == "scipy":
         parts.append(
-            f"SciPy itself is the fastest within the budget (worst error {best.error:.3g})."
+            f"SciPy itself is the fastest within the budget (worst error "
+            f"{frames.shown_error(best.error)})."
         )
     elif best.speedup < 1.0:
         parts.append(
             f"nothing within the budget is faster than SciPy: the fastest within it is "
-            f"{best.impl} at {best.speed_text()} (worst error {best.error:.3g}), slower than SciPy."
+            f"{best.impl} at {best.speed_text()} (worst error {frames.shown_error(best.error)}), "
+            "slower than SciPy."
         )
     else:
-        parts.append(f"use {best.impl}: {best.speed_text()}, worst error {best.error:.3g}.")
+        parts.append(
+            f"use {best.impl}: {best.speed_text()}, worst error {frames.shown_error(best.error)}."
+        )
         if best.low < 1.0 < best.high:
             parts.append("It is not faster on every case (its ratio crosses 1).")
-    if a.scipy_error <= a.budget:
-        parts.append(f"SciPy meets the budget (worst error {a.scipy_error:.3g}).")
+    if frames.within_budget(a.scipy_error, a.budget):
+        parts.append(f"SciPy meets the budget (worst error {frames.shown_error(a.scipy_error)}).")
     else:
         why = ""
         if frames.is_integer_dtype(a.dtype) and scipy_bias is not None and scipy_bias < 0:
@@ -304,18 +308,22 @@ def sentence(a: Answer, *, scipy_bias: float | None = None) -> str:
                 f"(mean bias {scipy_bias:+.2f} grey levels)"
             )
         parts.append(
-            f"SciPy itself misses the budget: worst error {a.scipy_error:.3g}, "
+            f"SciPy itself misses the budget: worst error {frames.shown_error(a.scipy_error)}, "
             f"{a.scipy_error / a.budget:.3g}x the budget{why}."
         )
     if best is None or a.fastest.impl != best.impl:
-        verdict = "outside the budget" if a.fastest.error > a.budget else "within the budget"
+        verdict = (
+            "within the budget"
+            if frames.within_budget(a.fastest.error, a.budget)
+            else "outside the budget"
+        )
         slower = " (slower than SciPy)" if a.fastest.speedup < 1.0 else ""
         if a.fastest.impl == "scipy":
             parts.append(f"Fastest overall: SciPy itself ({verdict}).")
         else:
             parts.append(
                 f"Fastest overall: {a.fastest.impl} at {a.fastest.speed_text()}{slower}, worst "
-                f"error {a.fastest.error:.3g} ({verdict})."
+                f"error {frames.shown_error(a.fastest.error)} ({verdict})."
             )
     if a.cases < MIN_CASES:
         parts.append(f"Only {a.cases} case(s): too few to generalise.")
@@ -333,6 +341,9 @@ def budget_text(budget_grey_levels: float, budget_abs: float) -> str:
         f"smallest step an integer image can show) and {budget_abs:g} absolute for float outputs, "
         f"on the 0..255 data every case uses (a thousandth of a grey level: float32 rounding, "
         f"about 1e-5 here, passes; box-blur, integer-kernel and IIR approximations do not). "
+        f"An error counts as within the budget when its value as shown "
+        f"({frames.ERROR_DIGITS} significant digits) is: a float-rounding hair above it "
+        f"(0.500007 shown as 0.5) is within, 0.501 is not. "
         f"Change them with gfbench report --budget-grey-levels / --budget-abs. Speedups are "
         f"SciPy's median time over the implementation's on the same case, geometric mean over "
         f"the cases (range: smallest-largest per-case ratio). Implementations are compared on the "

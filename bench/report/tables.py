@@ -240,6 +240,28 @@ def unstable_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def unstable_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every timed row the sweep flagged unstable, with the sweep's reason for that row."""
+    timed = frames.timed_rows(frame)
+    flagged = timed[timed["unstable"].fillna(False).astype(bool)]
+    columns = ["impl", "dtype", "case", "min_ms", "reason"]
+    if flagged.empty:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(
+        {
+            "impl": flagged["impl"].to_numpy(),
+            "dtype": flagged["dtype"].to_numpy(),
+            "case": [
+                f"{r['shape_label']} sigma {r['sigma_label']} {r['mode'] or ''}".strip()
+                for _, r in flagged.iterrows()
+            ],
+            "min_ms": (flagged["min_ns"].astype(float) / 1e6).round(4).to_numpy(),
+            "reason": flagged["unstable_reason"].fillna("").to_numpy(),
+        },
+        columns=columns,
+    ).sort_values(["impl", "dtype", "case"], kind="stable", ignore_index=True)
+
+
 # --- speed -------------------------------------------------------------------------------
 
 REFERENCE = ("scipy", "float64")
@@ -403,7 +425,7 @@ def recommendation_table(
             median_ns=("median_ns", "median"), error=("error", "max")
         )
         per_impl = per_impl.sort_values("median_ns", kind="stable")
-        within = per_impl[per_impl["error"] <= budget]
+        within = per_impl[[frames.within_budget(e, budget) for e in per_impl["error"]]]
         fastest = per_impl.index[0]
         scipy_ns = per_impl["median_ns"].get("scipy", math.nan)
         if within.empty:

@@ -475,6 +475,12 @@ def _drive(
         from bench.store import export as export_run
 
         exported = export_run(store.run_dir, tuple(export))
+    timing_workers = None
+    if status == "interrupted" and in_workers and todo and measured == 0:
+        from bench.store import read_workers
+
+        assert tsettings is not None  # stopped in the timing phase: say what it kept
+        timing_workers = (len(read_workers(store.run_dir)), tsettings.processes)
     result = SweepResult(
         run_dir=store.run_dir,
         status=status,
@@ -486,5 +492,6 @@ def _drive(
         unstable=unstable,
         exported=exported,
         summary=summarize_rows(rows),
+        timing_workers=timing_workers,
     )
     return result

@@ -54,6 +54,9 @@ class SweepResult:
     unstable: list[str]
     exported: list[Path]
     summary: list[dict[str, Any]]
+    #: (finished, planned) timing workers when the run was stopped before its rows were
+    #: written: Ctrl-C during timing keeps the finished workers for --resume
+    timing_workers: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -152,8 +155,19 @@ def print_summary(console, result: SweepResult, out=None) -> None:
             soft_wrap=True,
         )
     frac = result.accuracy_seconds / result.wall_seconds if result.wall_seconds else 0.0
+    if result.timing_workers is not None:
+        done, planned = result.timing_workers
+        # stopped while timing: no row is written yet, but the finished workers are kept
+        # (issue 24: "0/515 cases" read as if the run had lost everything)
+        console.print(
+            f"stopped during timing: {done} of {planned} timing workers finished and are kept "
+            f"in {result.run_dir}/timing-units.jsonl; gfbench sweep --resume {result.run_dir} "
+            "starts only the missing ones",
+            highlight=False,
+            soft_wrap=True,
+        )
     out.print(
-        f"{result.status}: {sum(result.counts.values())}/{result.n_cases} cases in "
+        f"{result.status}: {sum(result.counts.values())}/{result.n_cases} cases stored in "
         f"{result.run_dir}  (wall {result.wall_seconds:.1f} s, oracle+accuracy "
         f"{result.accuracy_seconds:.1f} s = {100 * frac:.0f}%)",
         markup=False,

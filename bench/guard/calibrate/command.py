@@ -12,10 +12,11 @@ is decided:
 - the cases of one dtype ``--inject-dtype-factor`` slower (default 30%, ``--inject-dtype``
   float32): the pair should be flagged, naming only those cases.
 
-``--mode sweeps``: separate timed sweeps compared pairwise (what comparing two CI runs does,
-drift-corrected by the reference workload), with ``--inject`` applied to the later run of
-each pair. Pairs of N runs are N(N-1)/2 comparisons, not independent ones; the disjoint
-pairs (1,2), (3,4), ... are reported apart. ``--from`` takes runs you already have.
+``--mode sweeps``: separate timed sweeps compared pairwise (what comparing two CI runs does:
+raw worker minima, one look; across time only an A/B session decides), with ``--inject``
+applied to the later run of each pair. Pairs of N runs are N(N-1)/2 comparisons, not
+independent ones; the disjoint pairs (1,2), (3,4), ... are reported apart. ``--from`` takes
+runs you already have.
 
 Examples:
   gfbench calibrate --runs 20                        # 20 A/A sessions, quick grid, scipy
@@ -29,7 +30,6 @@ import argparse
 import itertools
 import json
 import os
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +48,7 @@ from bench.guard.compare.result import compare_sides
 from bench.guard.compare.sides import Side, load_sides
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.sequential_design import SequentialDesign
+from bench.outputs import check_out_dir, progress
 
 
 def inject_slowdown(side: Side, *, impl: str, factor: float) -> Side:
@@ -123,6 +124,10 @@ def summarize_pairs(selected: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+#: where calibrate's sweeps go unless --out says otherwise
+DEFAULT_OUT = Path("results/calibrate")
+
+
 def calibrate(
     *,
     runs: Sequence[Path] = (),
@@ -139,8 +144,8 @@ def calibrate(
     budget_s: float | None = None,
     threshold: float = gate.DEFAULT_THRESHOLD,
     alpha: float = gate.DEFAULT_ALPHA,
-    out: Path = Path("results/calibrate"),
-    log=print,
+    out: Path = DEFAULT_OUT,
+    log=progress,
 ) -> dict[str, Any]:
     """Measure the gate's A/A false-positive rate and its power on this machine.
 
@@ -180,10 +185,9 @@ def calibrate(
             raise UsageError(
                 f"--processes must be >= 2 (the gate's unit is a process), got {processes}"
             )
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"--out {out}: cannot create it ({exc})") from exc
+        # a missing parent of a chosen --out is exit 2, like every verb's --out; the default's
+        # results/ is created
+        check_out_dir(out, create_parents=Path(out) == DEFAULT_OUT)
         if mode == "interleaved":
             return calibrate_interleaved(
                 n_runs,
@@ -371,14 +375,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("results/calibrate"),
+        default=DEFAULT_OUT,
         help="where the sweeps go (default results/calibrate)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def main(args: argparse.Namespace) -> int:
-    log = (lambda m: print(m, file=sys.stderr)) if args.json else print
+    log = progress  # progress to stderr, results to stdout
     result = calibrate(
         runs=args.runs,
         mode=args.mode,

@@ -16,8 +16,10 @@ Performance, per case: time ratio B/A of the workers' minimum times (the worker 
 is the unit), with its interval, the rounds used and why: "slower" needs a Benjamini-
 Hochberg q below the alpha of that look AND a ratio >= 1 + --threshold; "same" needs the
 whole interval within +-threshold; otherwise "inconclusive", saying which bound is missing.
-Runs of one A/B session (gfbench matrix) replay the session's sequential looks; runs timed
-at different times are drift-corrected by the reference workload every worker timed.
+Runs of one A/B session (gfbench matrix) replay the session's sequential looks. Runs timed
+at different times are compared on their raw worker minima in one look; where the reference
+workload every worker timed moved by the threshold or more, the machine changed speed and no
+case is called slower or faster. Only an A/B session decides across time.
 
 Memory, per case: the growth of the resident high-water mark over one call
 (peak_rss_bytes, native buffers included), B/A; "more memory" (a regression)

@@ -71,11 +71,19 @@ def plot_time_per_version(sides: Sequence[Side], out_dir: Path) -> list[Path]:
         ax.set_title(f"family {family}: time per version")
         ax.grid(True, which="both", alpha=0.3)
         n_series = sub.groupby(["impl", "dtype"]).ngroups
-        ax.legend(fontsize=7, ncol=max(1, math.ceil(n_series / 10)), loc="best")
-        fig.tight_layout()
+        # the legend beside the axes, and the canvas grown to fit it (bbox_inches="tight"):
+        # tight_layout() could not shrink the axes enough for many series or long labels and
+        # warned "Tight layout not applied" into compare's stderr
+        ax.legend(
+            fontsize=7,
+            ncol=max(1, math.ceil(n_series / 20)),
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            borderaxespad=0.0,
+        )
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(family))
         path = out_dir / f"time_{safe}.png"
-        fig.savefig(path, dpi=100)
+        fig.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(fig)
         written.append(path)
     return written

@@ -11,6 +11,7 @@ exit code is the verb's.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,7 +225,11 @@ def _busy_note(side: Side) -> str | None:
 
 
 def _timing_note(
-    perf: pd.DataFrame, matched: bool, design: SequentialDesign | None, numpy_differs: bool
+    perf: pd.DataFrame,
+    matched: bool,
+    design: SequentialDesign | None,
+    numpy_differs: bool,
+    threshold: float = gate.DEFAULT_THRESHOLD,
 ) -> str:
     """How the two sides were timed, and so what the verdicts rest on."""
     if matched and design is not None:
@@ -237,18 +242,26 @@ def _timing_note(
         )
     if matched:
         return "timing: interleaved worker processes (A B, B A, ...): time-matched"
-    if perf["unit"].str.endswith("/reference").all():
-        return (
-            "timing: the two sides were timed at different times; every worker's times are "
-            "taken relative to the reference workload it timed, correcting the machine's drift "
-            f"(reference {perf.attrs.get('drift', float('nan')):.3f}x in B). A/B re-timing "
-            "(gfbench matrix) is the stronger test"
+    moved = perf.attrs.get("drift")
+    if moved is not None:
+        reference = (
+            f"the reference workload ran {moved:.3f}x as long in B"
+            + (
+                ", so no case is called slower or faster"
+                if abs(math.log(moved)) >= math.log1p(threshold)
+                else ", which does not show that the machine ran the cases alike"
+            )
+            + "; "
         )
-    why = "different NumPy versions" if numpy_differs else "no reference-workload times"
+    elif numpy_differs:
+        reference = "different NumPy versions: the reference workload is not compared; "
+    else:
+        reference = ""
     return (
-        "timing: the two sides were timed at different times and drift is not corrected "
-        f"({why}); a case whose samples vary by >= 10% inside a process cannot be flagged. "
-        "A/B re-timing (gfbench matrix) is the stronger test"
+        "timing: the two sides were timed at different times: raw worker minima, one look; "
+        f"{reference}only an A/B session (gfbench matrix: both re-timed side by side) decides "
+        "across time (identical code swept minutes apart moves by tens of percent on a shared "
+        "machine: scripts/measure_drift.py)"
     )
 
 
@@ -311,7 +324,9 @@ def compare_sides(
         result.memory, memory_notes = compare_sides_memory(a, b, threshold=memory_threshold)
         result.notes.extend(memory_notes)
         if not result.perf.empty:  # untimed runs (matrix --timing none) get no timing note
-            result.notes.append(_timing_note(result.perf, matched, design, numpy_differs))
+            result.notes.append(
+                _timing_note(result.perf, matched, design, numpy_differs, threshold)
+            )
         if not result.perf.empty and (result.perf["unit"] == gate.UNIT_SAMPLE).any():
             result.notes.append(
                 "some cases have fewer than 2 worker processes per side: samples are the "

@@ -4,8 +4,14 @@ Turns the timed rows of two sides into one row per case (ratio B/A, its confiden
 interval, one-sided p-values, Benjamini-Hochberg q, rounds used, verdict and why) with the
 worker process as the unit (`bench.guard.stats.verdicts`). It says whether two sides were timed in
 alternating worker processes (`time_matched`), replays their session's sequential looks
-(`sequential_design`), and measures the machine's drift between two runs that were not
-interleaved from the reference workload every worker timed (`drift_factor`).
+(`sequential_design`), and, for two runs that were not interleaved, how far the reference
+workload every worker timed moved between them (`drift_factor`).
+
+The reference workload does not *correct* anything: dividing each worker's minimum by its
+reference time was measured to bring A/A ratios across time no closer to 1 (issue 24,
+``scripts/measure_drift.py``: the reference varied 2x between workers of one run while the
+cases did not, and a corrected A/A pair read 0.64x). It only *detects* a machine whose speed
+moved between the runs: then no case is called slower or faster across time.
 """
 
 from __future__ import annotations
@@ -113,12 +119,6 @@ def drift_factor(a: Sequence[SideTiming], b: Sequence[SideTiming]) -> float | No
     return math.exp(float(np.mean(log_b)) - float(np.mean(log_a)))
 
 
-def _corrected(t: SideTiming) -> list[float]:
-    """Minima relative to the machine's speed while each worker ran (its reference time)."""
-    assert t.refs is not None
-    return [m / r for m, r in zip(t.minima, t.refs, strict=True)]
-
-
 def compare_run_performance(
     a: pd.DataFrame,
     b: pd.DataFrame,
@@ -136,8 +136,10 @@ def compare_run_performance(
     verdict the session
     reached and the rounds it used. Otherwise all the units are one look at ``alpha``
     (`bench.guard.stats.one_look.decide`: Welch on log units, BH across cases, "same" when the
-    interval lies within the threshold). ``drift``: express every worker's minimum relative to
-    its reference-workload time (runs that were not interleaved, same NumPy).
+    interval lies within the threshold). ``drift``: the two runs were timed at different times
+    with the same NumPy: the reference workload's move between them (``attrs["drift"]``) is
+    measured, and where it moved by the threshold or more, no case is called slower or faster
+    (the machine changed speed; only an A/B session can tell code from machine).
     ``time_matched``: the two sides were timed in alternating worker processes, so the
     within-process steadiness rule of the gate is not needed.
     """
@@ -155,17 +157,16 @@ def compare_run_performance(
             timed[key] = (ga[0], side_a, side_b)
     if not timed:
         return pd.DataFrame()
-    corrected = drift and all(ta.refs and tb.refs for _, ta, tb in timed.values())
+    moved = None
+    if drift and all(ta.refs and tb.refs for _, ta, tb in timed.values()):
+        sides = list(timed.values())
+        moved = drift_factor([ta for _, ta, _ in sides], [tb for _, _, tb in sides])
     units: dict[Any, tuple[list[float], list[float]]] = {}
     kinds: dict[Any, str] = {}
     for key, (_, ta, tb) in timed.items():
         if len(ta.minima) >= 2 and len(tb.minima) >= 2:
             kinds[key] = gate.UNIT_PROCESS
-            units[key] = (
-                (_corrected(ta), _corrected(tb))
-                if corrected
-                else (list(ta.minima), list(tb.minima))
-            )
+            units[key] = (list(ta.minima), list(tb.minima))
         else:
             kinds[key] = gate.UNIT_SAMPLE
             units[key] = (list(ta.samples), list(tb.samples))
@@ -185,6 +186,17 @@ def compare_run_performance(
             decision, kinds[key], None if time_matched else _worst(ta.within_cv, tb.within_cv),
             threshold,
         )  # fmt: skip
+        machine_moved = moved is not None and abs(math.log(moved)) >= math.log1p(threshold)
+        if machine_moved and verdict in (gate.SLOWER, gate.FASTER):
+            verdict, reason = (
+                gate.INCONCLUSIVE,
+                (
+                    f"ratio {decision.ratio:.2f}, but the machine itself ran the reference "
+                    f"workload {moved:.2f}x as long in B: timed at different times, a machine "
+                    "that changed speed cannot be told from a change of code (gfbench matrix "
+                    "re-times both side by side)"
+                ),
+            )
         records.append(
             {
                 "case_id": key[0],
@@ -208,16 +220,14 @@ def compare_run_performance(
                 "rounds": rounds,
                 "n_a": decision.n_a,
                 "n_b": decision.n_b,
-                "unit": kinds[key] + ("/reference" if corrected else ""),
+                "unit": kinds[key],
                 "verdict": verdict,
                 "reason": reason,
             }
         )
     frame = pd.DataFrame.from_records(records)
-    if corrected:
-        frame.attrs["drift"] = drift_factor(
-            [ta for _, ta, _ in timed.values()], [tb for _, _, tb in timed.values()]
-        )
+    if moved is not None:
+        frame.attrs["drift"] = moved
     return frame
 
 

@@ -11,12 +11,14 @@ or index URL), the resolved version, the variables set (--env, or SPEC,NAME=VALU
 build time and every installed package. A build that fails is reported, not fatal.
 
 Timing (--timing cases, the default): each environment runs one untimed sweep
-(outputs, dtypes, accuracy), then every case is timed in --rounds N (default 3)
-fresh worker processes per environment, alternating A B, B A, ... case by case, so
-a busy phase of a shared machine hits every version alike (asv #595). With
+(outputs, dtypes, accuracy), then the cases are timed in an A/B session: a round is one
+long-lived worker process per environment, in alternating order (A B, B A, ...), each
+timing every still-open case in shuffled passes, so a busy phase of a shared machine hits
+every version alike (asv #595). Sequential looks start after --rounds rounds (default 3)
+and follow every round up to --max-rounds; a decided case leaves the next rounds. With
 --timing sweeps, whole timed sweeps run N times per environment instead, A B A B
 with --interleave (default when N > 1); --timing none runs the untimed sweeps only.
-compare treats every round as one worker process: with one round it can say "same",
+compare treats every round's worker as one unit: with one round it can say "same",
 never "slower".
 
 Output: DIR/matrix-<timestamp>/matrix.json and one folder per environment
@@ -90,8 +92,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rounds",
         type=int,
         default=3,
-        help="rounds of worker processes before the first sequential look (default 3; with "
-        "--timing sweeps: timed sweeps per environment)",
+        help="rounds before the first sequential look; a round is one long-lived worker "
+        "process per environment timing every open case (default 3; with --timing sweeps: "
+        "timed sweeps per environment)",
     )
     parser.add_argument(
         "--max-rounds",
@@ -167,7 +170,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    from bench.outputs import progress as log  # progress to stderr, results to stdout
+
     matrix_dir = run_matrix(
         scipy=args.scipy,
         grid=args.grid,

@@ -42,6 +42,7 @@ from bench.guard.matrix.environments import (
 )
 from bench.guard.matrix.record import SCHEMA_VERSION, EnvResult, env_folder, env_label
 from bench.guard.stats.sequential_design import SequentialDesign
+from bench.outputs import check_out_dir, progress
 from bench.sweep.machine import THREAD_ENV_VARS
 
 RUN_TIMEOUT_S = 6 * 3600
@@ -139,7 +140,7 @@ def run_matrix(
     index_url: str | None = None,
     extra_index_urls: Sequence[str] = (),
     env: Sequence[str] = (),
-    log=print,
+    log=progress,
 ) -> Path:
     """Build or reuse one environment per SciPy candidate and run verify and sweep in each.
 
@@ -225,6 +226,7 @@ def run_matrix(
             cached=cached,
         )  # fmt: skip
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    check_out_dir(out)  # a missing parent of --out is exit 2, like every verb's --out
     try:
         matrix_dir = Path(out) / f"matrix-{stamp}"
         matrix_dir.mkdir(parents=True, exist_ok=False)

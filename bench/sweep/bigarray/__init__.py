@@ -18,9 +18,11 @@ This module answers it per boundary mode, without ever holding the whole input o
    this on arrays small enough to filter whole).
 4. A few tiles are also checked against the oracle's ideal float64 result (accuracy).
 
-Only a 4-number summary per block comes back, so the peak memory is a few tiles per thread.
+Only a 4-number summary per block comes back, so the result never holds the array; the
+process's peak memory still grows with the array, about 3x its size (measured peak RSS 0.76 GiB
+for a 0.25 GiB array: ``scripts/measure_bigarray_rss.py``, docs/measurements.md).
 
-Measured on this project's machines (docs/dask.md, ``gfbench bigarray``): every mode equals
+Measured on this project's machines (docs/measurements.md): every mode equals
 SciPy bit for bit except ``wrap`` and ``grid-wrap``, which differ near the array edges when an
 axis has more than one chunk: dask-image pads the outer blocks with nothing (``boundary="none"``)
 and SciPy then wraps each outer block onto itself instead of onto the far side of the array.

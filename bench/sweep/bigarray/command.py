@@ -95,7 +95,7 @@ def main(args: argparse.Namespace) -> int:
         oracle_tiles=args.oracle_tiles,
     )
     if args.out is not None:
-        _check_writable(result_path(args.out), force=args.force)
+        _check_writable(Path(args.out), force=args.force)
     client = None
     if args.scheduler:
         from bench.sweep.executors.dask_cluster import connect
@@ -136,12 +136,8 @@ def main(args: argparse.Namespace) -> int:
 def _check_writable(path: Path, *, force: bool = False) -> None:
     # before minutes of computing: fail now on an unwritable --out. A real write probe, not
     # os.access, which says yes to root everywhere (issue 10)
-    from bench.outputs import check_out_file
+    from bench.outputs import check_out_dir, check_out_file
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"--out: cannot create the folder {str(path.parent)!r}: {exc.strerror or exc}"
-        ) from None
-    check_out_file(path, force=force)
+    if result_path(path) != path:  # a folder (e.g. a run folder): made if its parent exists
+        check_out_dir(path)
+    check_out_file(result_path(path), force=force)
