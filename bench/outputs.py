@@ -64,7 +64,8 @@ def check_out_dir(
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise UsageError(f"{option}: {str(p)!r} exists and is not a folder")
-    existing = [name for name in outputs if (p / name).exists()]
+    # lexists: a dangling link counts as existing (writing "through" it would create its target)
+    existing = [name for name in outputs if os.path.lexists(p / name)]
     if existing and not force:
         raise UsageError(
             f"{option}: {str(p)!r} already holds {existing[0]}; pass --force to overwrite, "

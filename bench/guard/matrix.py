@@ -167,7 +167,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    from bench.store.safe_text import redact_url, terminal
+
+    # credentials in an index URL (https://user:password@host/) never reach a log
+    out = sys.stderr if args.json else sys.stdout
+
+    def log(msg: str) -> None:
+        print(terminal(redact_url(str(msg))), file=out)
+
     matrix_dir = run_matrix(
         scipy=args.scipy,
         grid=args.grid,
@@ -197,6 +204,16 @@ def main(args: argparse.Namespace) -> int:
         print(summary_table(matrix_dir))
         print(f"\nmatrix: {matrix_dir}\nnext: gfbench compare {matrix_dir}")
     ok = [e for e in record["environments"] if e["status"] == "ok"]
+    failed = [e for e in record["environments"] if e["status"] == "install-failed"]
+    if failed:
+        # an environment under test that does not exist was not tested: never a pass
+        names = ", ".join(terminal(e["spec"], 200) for e in failed)
+        print(
+            f"matrix: failed (exit 5): {len(failed)} environment(s) could not be built: {names} "
+            "(the error column says why)",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
     if not ok:
         return ExitCode.CHANGED
     if args.compare:

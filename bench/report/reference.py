@@ -8,12 +8,13 @@ the example's claims as this SciPy passed or failed them.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from bench.report.model import Code, Paragraph, Section, Table
+from bench.store.validate import read_json_object
+from bench.store.validate.guard_files import VERIFY_SCHEMA_VERSION, check_schema
 
 TITLE = "Reference suite"
 VERIFY_FILE = "verify.json"
@@ -25,7 +26,9 @@ def load_verify(run_dir: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # a regular file under the size cap, UTF-8, at most MAX_DEPTH deep (FileError otherwise)
+        data = read_json_object(path, what="verify result", root=run_dir)
+        check_schema(data, "schema", VERIFY_SCHEMA_VERSION, file=path)
         if data.get("tool") != "gfbench verify" or not isinstance(data.get("groups"), list):
             raise ValueError('not the JSON of `gfbench verify` ("tool" and "groups" missing)')
         for group in data["groups"]:
