@@ -29,9 +29,11 @@ def check_out_file(path: str | Path, *, option: str = "--out", force: bool = Fal
     exist or is not writable, and an existing file unless ``force``.
     """
     p = Path(path)
+    if p.is_symlink():  # outputs are replaced by a rename, never written through a link
+        raise UsageError(f"{option}: {str(p)!r} is a symbolic link; give the file's own path")
     if p.is_dir():
         raise UsageError(f"{option}: {str(p)!r} is a folder; give a file path")
-    if p.exists() or p.is_symlink():
+    if p.exists():
         if not p.is_file():
             raise UsageError(f"{option}: {str(p)!r} is not a regular file")
         if not force:

@@ -167,7 +167,9 @@ def _bigarray_result(run_dir: Path):
     try:
         return bigarray.load(path)
     except (ValueError, KeyError, OSError) as exc:
-        print(f"gfbench report: warning: ignoring {path}: {exc}", file=sys.stderr)
+        from bench.store.safe_text import one_line
+
+        print(f"gfbench report: warning: ignoring {path}: {one_line(exc, 500)}", file=sys.stderr)
         return None
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from bench.exitcodes import UsageError
 from bench.store import RunStore, check_writable, load_run_meta, utc_now
 from bench.store.locks import RunLock
+from bench.store.safe_text import one_line
 from bench.sweep import impls as impl_registry
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
@@ -364,6 +365,7 @@ def _drive(
     executor: Executor,
     console,
 ) -> SweepResult:
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -437,15 +439,17 @@ def _drive(
                 measured += 1
                 bar.advance(task)
                 label = by_id[row.case_id].label()
-                if row.status == "error":
+                if row.status == "error":  # the reason is text: no rich markup, no controls
                     console.print(
-                        f"[red]error[/] {label}: {row.reason}", highlight=False, soft_wrap=True
+                        f"[red]error[/] {label}: {escape(one_line(row.reason or '', 500))}",
+                        highlight=False,
+                        soft_wrap=True,
                     )
                 if row.unstable:
                     unstable.append(label)
                 if row.unstable and len(unstable) <= UNSTABLE_LINES:
                     console.print(
-                        f"[yellow]unstable[/] {label}: {row.unstable_reason}",
+                        f"[yellow]unstable[/] {label}: {escape(one_line(row.unstable_reason))}",
                         highlight=False,
                         soft_wrap=True,
                     )

@@ -7,6 +7,7 @@ docstring as this verb's ``--help`` description.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import sys
@@ -168,7 +169,9 @@ def main(args: argparse.Namespace) -> int:
     if args.out is not None:
         try:
             path = write(result, args.out)
-        except OSError as exc:  # checked up front; the disk may still fill up meanwhile
+        except OSError as exc:  # checked up front; a full disk is exit 5, not a usage error
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise
             raise UsageError(f"--out: cannot write {str(args.out)!r}: {exc.strerror}") from None
         if not args.json:
             print(f"wrote {path}", file=sys.stderr)
