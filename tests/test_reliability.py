@@ -219,7 +219,7 @@ def test_2_redact_every_url_userinfo():
 
 
 def test_2_credentials_are_redacted_in_errors_but_kept_for_the_installer(tmp_path):
-    from bench.guard.candidates import Candidate
+    from bench.guard.matrix.candidates import Candidate
 
     url = "https://alice:s3cret@127.0.0.1:9/simple"
     proc = run_gfbench(
@@ -328,7 +328,7 @@ def test_3_loops_from_timing_units_are_bounded(run, tmp_path):
 def test_3_a_zip_bomb_metadata_is_read_with_a_cap(tmp_path):
     from packaging.tags import sys_tags
 
-    from bench.guard.candidates import MAX_METADATA_BYTES, check_wheel
+    from bench.guard.matrix.candidates import MAX_METADATA_BYTES, check_wheel
 
     tag = next(iter(sys_tags()))
     wheel = tmp_path / f"scipy-1.17.1-{tag.interpreter}-{tag.abi}-{tag.platform}.whl"
@@ -393,8 +393,8 @@ def test_4_two_resumes_started_together_one_runs(run, tmp_path):
 _BUILD_ENV = """
 import sys, time
 from pathlib import Path
-from bench.guard import environments as envbuild
-from bench.guard.candidates import Candidate
+from bench.guard.matrix import environments as envbuild
+from bench.guard.matrix.candidates import Candidate
 
 class SlowFake(envbuild.Installer):
     name = "slowfake"
@@ -464,7 +464,7 @@ def test_5_timing_units_that_are_a_folder_refuse_the_resume(run, tmp_path):
 # 6 -- the crash exit code, SIGTERM, a full disk -------------------------------------------------
 def test_6_an_uncaught_exception_is_exit_5_with_the_traceback_in_a_file(tmp_path, monkeypatch):
     from bench import cli
-    from bench.guard import compare
+    from bench.guard.compare import command as compare
 
     def boom(*args, **kwargs):
         raise RuntimeError("timing worker of scipy exited -9: killed")
@@ -565,8 +565,8 @@ def test_6_matrix_fails_when_an_environment_could_not_be_built(tmp_path, monkeyp
     from test_matrix import FakeInstaller, release
 
     from bench.cli import build_parser
-    from bench.guard import matrix
-    from bench.guard.matrix_run import run_matrix
+    from bench.guard.matrix import command as matrix
+    from bench.guard.matrix.run import run_matrix
 
     fake = FakeInstaller(tmp_path / "installer.log")
 
@@ -679,7 +679,8 @@ def test_8_grid_cval_is_bounded(tmp_path):
 
 
 def test_8_guard_schema_constants_match_the_writers():
-    from bench.guard import matrix_record, verify
+    from bench.guard import verify
+    from bench.guard.matrix import record as matrix_record
     from bench.store.validate import guard_files
 
     assert guard_files.VERIFY_SCHEMA_VERSION == verify.SCHEMA_VERSION
