@@ -462,7 +462,8 @@ def run_verify_document() -> dict:
         "tool": "gfbench verify",
         "schema": 1,
         "groups": [{"group": "golden", "cases": 3, "passed": 3, "failed": 0, "skipped": 0}],
-        "example": {"claims": {"sum": True}},
+        "example": {"claims": {"sum": {"outcome": "passed", "summary": "sums to 1"}}},
+        "environment": {"scipy": "1.17.1", "numpy": "2.4.6"},
         "tests": [],
     }
 
@@ -471,7 +472,9 @@ def run_verify_document() -> dict:
 @given(
     how=HOW,
     where=st.sampled_from(["top", "group"]),
-    key=st.sampled_from(["tool", "schema", "groups", "example", "group", "cases", "passed"]),
+    key=st.sampled_from(
+        ["tool", "schema", "groups", "example", "environment", "group", "cases", "passed"]
+    ),
     value=st.just(DELETE) | json_values,
     raw=st.binary(max_size=40),
 )

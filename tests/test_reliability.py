@@ -219,7 +219,6 @@ def test_2_redact_every_url_userinfo():
 
 
 def test_2_credentials_are_redacted_in_errors_but_kept_for_the_installer(tmp_path):
-    from bench.guard.matrix.candidates import Candidate
 
     url = "https://alice:s3cret@127.0.0.1:9/simple"
     proc = run_gfbench(
@@ -237,9 +236,37 @@ def test_2_credentials_are_redacted_in_errors_but_kept_for_the_installer(tmp_pat
     )
     assert proc.returncode == 2, proc.stderr
     assert "127.0.0.1:9" in proc.stderr and "s3cret" not in proc.stdout + proc.stderr
-    # what is installed from still holds them: uv and pip take the credentials from the URL
-    cand = Candidate(spec="1.10.1", kind="release", version="1.10.1", index_url=url)
-    assert cand.provenance()["index_url"] == url
+
+
+def test_2_matrix_records_are_redacted_but_the_installer_keeps_credentials(tmp_path, monkeypatch):
+    import scipy
+    from test_matrix import FakeInstaller, release
+
+    from bench.guard.matrix import record as matrix_record
+    from bench.guard.matrix.candidates import default_index
+    from bench.guard.matrix.run import run_matrix
+
+    url = "https://alice:s3cret@mirror.example/simple"
+    monkeypatch.setenv("PIP_INDEX_URL", url)  # what uv and pip read their index (and login) from
+    monkeypatch.delenv("UV_DEFAULT_INDEX", raising=False)
+    assert default_index() == url  # the installer's environment is left as it is
+    lines = []
+    out = run_matrix(
+        scipy=[release(scipy.__version__)],
+        out=tmp_path / "m",
+        cache_dir=tmp_path / "cache",
+        installer=FakeInstaller(tmp_path / "log"),
+        run_verify=False,
+        run_sweep=False,
+        log=lines.append,
+    )
+    record = json.loads((out / "matrix.json").read_text())
+    (env,) = record["environments"]
+    assert env["provenance"]["index_url"] == "https://***@mirror.example/simple"
+    stored = (out / "matrix.json").read_text() + (out / env["folder"] / "env.json").read_text()
+    table = matrix_record.summary_table(out)
+    assert "s3cret" not in stored + table + "\n".join(lines)
+    assert "***@mirror.example" in table
 
 
 def test_2_env_json_from_elsewhere_is_redacted_in_compare(base, tmp_path):
@@ -259,15 +286,16 @@ def test_2_env_json_from_elsewhere_is_redacted_in_compare(base, tmp_path):
 
 # 3 -- bounds, checked before work starts -------------------------------------------------------
 def test_3_a_grid_of_a_million_cases_is_refused_naming_max_cases(tmp_path):
-    axes = "\n".join(f"{a} = [{', '.join(map(str, range(1, 41)))}]" for a in ("sigma", "order"))
+    # a 500-byte file: 100 sigmas x 100 cvals x 5 modes x 5 truncates x 4 orders = 1,000,000
+    values = ", ".join(f"{1 + i / 100:.2f}" for i in range(100))
     grid = tmp_path / "huge.toml"
     grid.write_text(
-        f'[[group]]\nname = "huge"\nshape = [[8, 8], [9, 9]]\n{axes}\n'
-        'cval = [0.0, 1.0, 2.0, 3.0]\nmode = ["reflect", "wrap", "nearest", '
-        '"mirror", "constant"]\ntruncate = [1.0, 2.0, 3.0, 4.0]\n'
+        f'[[group]]\nname = "huge"\nshape = [[8, 8]]\nsigma = [{values}]\ncval = [{values}]\n'
+        'mode = ["reflect", "wrap", "nearest", "mirror", "constant"]\n'
+        "truncate = [1.0, 2.0, 3.0, 4.0, 5.0]\norder = [0, 1, 2, 3]\n"
     )
     proc = run_gfbench("sweep", "--grid", str(grid), "--dry-run", cwd=tmp_path, timeout=120)
-    usage_error(proc, "--max-cases", "50000")
+    usage_error(proc, "--max-cases", "1000000 cases", "50000")
 
 
 def test_3_a_stored_grid_of_millions_is_refused_on_resume(run, tmp_path):
@@ -528,18 +556,18 @@ def _unshare_ok() -> bool:
 
 @pytest.mark.skipif(not _unshare_ok(), reason="needs unshare -rm (user namespaces) for a tmpfs")
 def test_6_a_full_disk_sweep_is_exit_5_and_leaves_the_run_interrupted(tmp_path):
-    # a real full disk: a 192 KiB tmpfs in a private mount namespace holds run.json, the
-    # reserve and a few rows of a 60-case grid, then ENOSPC
+    # a real full disk: a 160 KiB tmpfs in a private mount namespace holds run.json, the
+    # 64 KiB reserve and some rows of a 150-case grid (~1.3 KB a row), then ENOSPC
     grid = tmp_path / "many.toml"
     grid.write_text(
         '[[group]]\nname = "many"\nshape = [[8, 8]]\nsigma = ['
-        + ", ".join(f"{1 + i / 10:.1f}" for i in range(60))
+        + ", ".join(f"{1 + i / 100:.2f}" for i in range(150))
         + "]\n"
     )
     disk = tmp_path / "disk"
     disk.mkdir()
     script = (
-        f"mount -t tmpfs -o size=192k tmpfs {disk} && {sys.executable} -m bench sweep "
+        f"mount -t tmpfs -o size=160k tmpfs {disk} && {sys.executable} -m bench sweep "
         f"--grid {grid} --no-timing --no-progress --out {disk}/res; code=$?; "
         f"cp -r {disk}/res {tmp_path}/copy; exit $code"
     )
@@ -558,7 +586,7 @@ def test_6_a_full_disk_sweep_is_exit_5_and_leaves_the_run_interrupted(tmp_path):
     meta = json.loads(run_json.read_text())
     assert meta["status"] == "interrupted"
     done = len((run_json.parent / "cases.jsonl").read_text().splitlines())
-    assert 0 < done < 60
+    assert 0 < done < 150
 
 
 def test_6_matrix_fails_when_an_environment_could_not_be_built(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.report.model import Code, Paragraph, Section, Table
+from bench.store.safe_text import one_line
 from bench.store.validate import read_json_object
 from bench.store.validate.guard_files import VERIFY_SCHEMA_VERSION, check_schema
 
@@ -38,10 +39,16 @@ def load_verify(run_dir: Path) -> dict[str, Any] | None:
                 if not isinstance(group.get(key), int):
                     raise ValueError(f"group {group['group']!r}: {key!r} must be an integer")
         example = data.get("example")
-        if example is not None and not isinstance(example.get("claims"), dict):
-            raise ValueError("'example' needs a 'claims' object")
+        if example is not None and not (
+            isinstance(example, dict)
+            and isinstance(example.get("claims"), dict)
+            and all(isinstance(c, dict) for c in example["claims"].values())
+        ):
+            raise ValueError("'example' needs a 'claims' object of objects")
+        if not isinstance(data.get("environment", {}), dict):
+            raise ValueError("'environment' must be an object")
     except (OSError, ValueError, AttributeError) as exc:
-        print(f"gfbench report: warning: ignoring {path}: {exc}", file=sys.stderr)
+        print(f"gfbench report: warning: ignoring {path}: {one_line(exc, 500)}", file=sys.stderr)
         return None
     return data
 

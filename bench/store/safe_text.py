@@ -79,7 +79,9 @@ def _md_escape(match: re.Match[str]) -> str:
         return "&lt;"
     if char == ">":
         return "&gt;"
-    if match.group(3) is not None:  # "1." at the start would begin a numbered list
+    if (
+        match.re.groups >= 3 and match.group(3) is not None
+    ):  # "1." at the start would begin a numbered list
         return f"{match.group(3)}\\."
     return "\\" + char
 

@@ -29,9 +29,10 @@ from bench.store.safe_files import atomic_output, file_size, open_append, trunca
 
 RUN_STATUSES = ("running", "complete", "interrupted")
 #: Space set aside while a sweep writes (``.gfbench-reserve``): when the disk fills up, it is
-#: deleted so that run.json can still be closed as "interrupted" (a run.json is ~20 KB).
+#: deleted so that run.json can still be closed as "interrupted" (a run.json is ~20 KB, and
+#: its replacement is written before the old one is removed).
 RESERVE_FILE = ".gfbench-reserve"
-RESERVE_BYTES = 256 * 1024
+RESERVE_BYTES = 64 * 1024
 
 
 def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:

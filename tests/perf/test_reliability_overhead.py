@@ -54,7 +54,7 @@ def test_resume_state_load_plain_baseline(benchmark, example_run):
 
 
 def test_per_sweep_lock_reserve_and_run_json(benchmark, example_run):
-    """Taking the lock, writing the 256 KiB reserve, one atomic run.json, closing."""
+    """Taking the lock, writing the 64 KiB reserve, one atomic run.json, closing."""
 
     def open_and_close():
         lock = RunLock(example_run)
