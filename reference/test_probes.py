@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from reference.probes import FEATURES, all_probes, describe_outcome, differences, missing_reason
+from reference.probes import (
+    FEATURES,
+    all_probes,
+    describe_outcome,
+    differences,
+    missing_reason,
+    only_float_bits,
+)
 from reference.probes import observe as run_probe
 from reference.records import environment
 
@@ -51,7 +58,7 @@ def test_probe(probe: Any, ndimage: Any, caps: dict, record: Any, observe: Any) 
         )
     changes = differences(expected, outcome)
     numpy_reason = record.numpy_mismatch(environment()) if changes else None
-    if changes and numpy_reason and _only_float_bits(expected, outcome):
+    if changes and numpy_reason and only_float_bits(expected, outcome):
         # SciPy weighs with numpy.exp, whose last bits depend on numpy and the CPU's SIMD path:
         # the same SciPy gives other float bits on another machine. Values are judged against
         # the oracle by the golden cases; a probe here can only say its bits are not comparable.
@@ -69,14 +76,3 @@ def test_probe(probe: Any, ndimage: Any, caps: dict, record: Any, observe: Any) 
         observe(details)
         pytest.fail(f"probe {probe.name}: " + "; ".join(changes))
     observe(details)
-
-
-def _only_float_bits(expected: dict, outcome: dict) -> bool:
-    """Both accepted, same float dtype and shape: only the result's bits differ."""
-    return (
-        bool(expected.get("accepted"))
-        and bool(outcome.get("accepted"))
-        and expected.get("dtype") == outcome.get("dtype")
-        and str(outcome.get("dtype", "")).startswith(("float", "complex"))
-        and list(expected.get("shape", [])) == list(outcome.get("shape", []))
-    )
