@@ -11,6 +11,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # usage error or bad input
     PERF_REGRESSION = 3
     INCONCLUSIVE = 4  # too noisy to decide
+    FAILED = 5  # gfbench itself failed: a crash, a full disk, a killed worker, an env not built
     INTERRUPTED = 130
 
 

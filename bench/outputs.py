@@ -56,9 +56,11 @@ def check_out_file(path: str | Path, *, option: str = "--out", force: bool = Fal
     exist or is not writable, and an existing file unless ``force``.
     """
     p = Path(path)
+    if p.is_symlink():  # outputs are replaced by a rename, never written through a link
+        raise UsageError(f"{option}: {str(p)!r} is a symbolic link; give the file's own path")
     if p.is_dir():
         raise UsageError(f"{option}: {str(p)!r} is a folder; give a file path")
-    if p.exists() or p.is_symlink():
+    if p.exists():
         if not p.is_file():
             raise UsageError(f"{option}: {str(p)!r} is not a regular file")
         if not force:
@@ -95,7 +97,8 @@ def check_out_dir(
     p = check_parent(path, option=option) if not create_parents else Path(path)
     if p.exists() and not p.is_dir():
         raise UsageError(f"{option}: {str(p)!r} exists and is not a folder")
-    existing = [name for name in outputs if (p / name).exists()]
+    # lexists: a dangling link counts as existing (writing "through" it would create its target)
+    existing = [name for name in outputs if os.path.lexists(p / name)]
     if existing and not force:
         raise UsageError(
             f"{option}: {str(p)!r} already holds {existing[0]}; pass --force to overwrite, "

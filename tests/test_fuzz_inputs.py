@@ -330,3 +330,243 @@ def test_any_verify_json_gives_exit_0_or_2(tmp_path_factory, where, index, key, 
     before = snapshot(root)
     check_outcome(*call("compare", str(root / "a.json"), str(root / "b.json")), verdicts=True)
     assert snapshot(root) == before
+
+
+# -- issue 20: every other file gfbench reads, and values valid but extreme ---------------------
+def units_line(case_ids: list[str]) -> dict:
+    """One finished timing worker, as ``bench.store.units`` writes it."""
+    return {
+        "worker": 0,
+        "label": "scipy",
+        "seed": 7,
+        "ref_ns": 1000.0,
+        "seconds": 1.5,
+        "units": {cid: {"samples_ns": [1200.0, 1100.0], "loops": 40} for cid in case_ids},
+        "errors": {},
+    }
+
+
+UNIT_KEYS = ["worker", "label", "seed", "ref_ns", "seconds", "units", "errors"]
+INNER_UNIT_KEYS = ["samples_ns", "loops"]
+
+
+@FUZZ
+@given(
+    how=HOW,
+    where=st.sampled_from(["top", "unit"]),
+    key=st.sampled_from([*UNIT_KEYS, *INNER_UNIT_KEYS]),
+    value=st.just(DELETE) | json_values | st.integers(min_value=10**6, max_value=10**30),
+    raw=st.binary(max_size=60),
+)
+def test_any_timing_units_give_exit_0_or_2(base_run, tmp_path_factory, how, where, key, value, raw):
+    root, run = fresh_copy(base_run, tmp_path_factory.getbasetemp() / "fuzz-units")
+    ids = [json.loads(x)["case_id"] for x in (run / "cases.jsonl").read_text().splitlines()]
+    line = units_line(ids)
+    if how == "bytes":
+        data = raw
+    elif how == "whole":
+        data = dump(None if value is DELETE else value).encode() + b"\n"
+    else:
+        if where == "top":
+            line = mutate(line, key, value)
+        else:
+            line["units"][ids[0]] = mutate(line["units"][ids[0]], key, value)
+        data = dump(line).encode() + b"\n"
+    (run / "timing-units.jsonl").write_bytes(data)
+    before = snapshot(root, skip=run)
+    check_outcome(*call("sweep", "--resume", str(run), "--no-progress"))
+    assert snapshot(root, skip=run) == before
+
+
+def matrix_env(base_run: Path, folder: Path, env: object) -> Path:
+    """A matrix environment folder: env.json and runs/<copy of the run>."""
+    shutil.copytree(base_run, folder / "runs" / base_run.name)
+    (folder / "env.json").write_text(dump(env))
+    return folder
+
+
+def env_document() -> dict:
+    return {
+        "label": "scipy 1.17.1",
+        "spec": "1.17.1",
+        "kind": "release",
+        "provenance": {"kind": "release", "resolved_version": "1.17.1", "index_url": "https://x/"},
+        "env_vars": {"OMP_NUM_THREADS": "1"},
+        "versions": {"scipy": "1.17.1", "numpy": "2.4.6"},
+        "python": "3.11.7",
+    }
+
+
+ENV_KEYS = list(env_document())
+
+
+@FUZZ
+@given(
+    how=HOW,
+    key=st.sampled_from(ENV_KEYS),
+    value=st.just(DELETE) | json_values,
+    raw=st.binary(max_size=40),
+)
+def test_any_env_json_gives_exit_0_or_2(base_run, tmp_path_factory, how, key, value, raw):
+    root = tmp_path_factory.getbasetemp() / "fuzz-env"
+    if root.exists():
+        shutil.rmtree(root)
+    env = matrix_env(base_run, root / "env", mutate(env_document(), key, value))
+    if how == "bytes":
+        (env / "env.json").write_bytes(raw)
+    elif how == "whole":
+        (env / "env.json").write_text(dump(None if value is DELETE else value))
+    before = snapshot(root)
+    check_outcome(*call("compare", str(env), str(base_run)), verdicts=True)
+    assert snapshot(root) == before
+
+
+MATRIX_ENV_KEYS = ["status", "folder", "spec", "version", "label"]
+
+
+@FUZZ
+@given(
+    how=HOW,
+    where=st.sampled_from(["top", "env"]),
+    key=st.sampled_from(["schema_version", "environments", *MATRIX_ENV_KEYS]),
+    value=st.just(DELETE) | json_values,
+    raw=st.binary(max_size=40),
+)
+def test_any_matrix_json_gives_exit_0_or_2(base_run, tmp_path_factory, how, where, key, value, raw):
+    root = tmp_path_factory.getbasetemp() / "fuzz-matrix"
+    if root.exists():
+        shutil.rmtree(root)
+    matrix = root / "matrix"
+    for name in ("scipy-a", "scipy-b"):
+        matrix_env(base_run, matrix / name, {**env_document(), "label": name})
+    envs = [{"status": "ok", "folder": n, "spec": n, "version": "1", "label": n}
+            for n in ("scipy-a", "scipy-b")]  # fmt: skip
+    record = {"schema_version": 2, "environments": envs}
+    if where == "top":
+        record = mutate(record, key, value)
+    else:
+        record["environments"][0] = mutate(envs[0], key, value)
+    text = (
+        raw if how == "bytes" else dump(None if value is DELETE else value).encode()
+        if how == "whole" else dump(record).encode()
+    )  # fmt: skip
+    (matrix / "matrix.json").write_bytes(text)
+    before = snapshot(root)
+    check_outcome(*call("compare", str(matrix)), verdicts=True)
+    assert snapshot(root) == before
+
+
+def run_verify_document() -> dict:
+    """The run's verify.json as ``gfbench run`` writes it (what the report reads of it)."""
+    return {
+        "tool": "gfbench verify",
+        "schema": 1,
+        "groups": [{"group": "golden", "cases": 3, "passed": 3, "failed": 0, "skipped": 0}],
+        "example": {"claims": {"sum": {"outcome": "passed", "summary": "sums to 1"}}},
+        "environment": {"scipy": "1.17.1", "numpy": "2.4.6"},
+        "tests": [],
+    }
+
+
+@FUZZ
+@given(
+    how=HOW,
+    where=st.sampled_from(["top", "group"]),
+    key=st.sampled_from(
+        ["tool", "schema", "groups", "example", "environment", "group", "cases", "passed"]
+    ),
+    value=st.just(DELETE) | json_values,
+    raw=st.binary(max_size=40),
+)
+def test_any_run_verify_json_is_used_or_ignored(tmp_path_factory, how, where, key, value, raw):
+    from bench.report.reference import load_verify, reference_section
+
+    root = tmp_path_factory.getbasetemp() / "fuzz-run-verify"
+    root.mkdir(exist_ok=True)
+    document = run_verify_document()
+    if where == "top":
+        document = mutate(document, key, value)
+    else:
+        document["groups"][0] = mutate(document["groups"][0], key, value)
+    data = raw if how == "bytes" else dump(document).encode()
+    (root / "verify.json").write_bytes(data)
+    with contextlib.redirect_stderr(io.StringIO()):
+        loaded = load_verify(root)  # a dict, or None with a warning: never an exception
+    if loaded is not None:
+        reference_section(loaded)
+
+
+def bigarray_document() -> dict:
+    mode = {"mode": "reflect", "equals_scipy": False, "max_abs_diff": 0.5,
+            "n_diff_pixels": 10, "n_diff_interior": 2}  # fmt: skip
+    return {
+        "kind": "bigarray",
+        "schema_version": 1,
+        "spec": {"shape": [48, 40], "chunks": [16, 16], "dtype": "float32", "sigma": 1.5},
+        "modes": [mode, {**mode, "mode": "wrap"}],
+    }
+
+
+BIGARRAY_MODE_KEYS = ["mode", "equals_scipy", "max_abs_diff", "n_diff_pixels", "n_diff_interior"]
+
+
+@FUZZ
+@given(
+    how=HOW,
+    where=st.sampled_from(["top", "mode"]),
+    key=st.sampled_from(["kind", "schema_version", "spec", "modes", *BIGARRAY_MODE_KEYS]),
+    value=st.just(DELETE) | json_values | st.floats(min_value=1e300) | st.integers(10**18),
+    raw=st.binary(max_size=40),
+)
+def test_any_bigarray_json_is_used_or_ignored(tmp_path_factory, how, where, key, value, raw):
+    from bench.report import document as report_document
+    from bench.report import markdown
+    from bench.report.command import _bigarray_result
+    from bench.report.model import Document
+
+    root = tmp_path_factory.getbasetemp() / "fuzz-bigarray"
+    root.mkdir(exist_ok=True)
+    data = bigarray_document()
+    if where == "top":
+        data = mutate(data, key, value)
+    else:
+        data["modes"][0] = mutate(data["modes"][0], key, value)
+    (root / "bigarray.json").write_bytes(raw if how == "bytes" else dump(data).encode())
+    with contextlib.redirect_stderr(io.StringIO()):
+        frame = _bigarray_result(root)  # a frame, or None with a warning
+    if frame is not None:
+        section = report_document._bigarray_section(frame)
+        markdown.render(Document("t", (section,)))
+
+
+#: Values every validator accepts that later code divides by, logs, squares or formats.
+EXTREME = {
+    "min_ns": st.sampled_from([1e-300, 5e-324, 1e15]),
+    "median_ns": st.sampled_from([1e-300, 1e15]),
+    "samples_ns": st.sampled_from([[1e-300] * 4, [1e15] * 4, [1e-300, 1e15, 1.0, 2.0]]),
+    "cval": st.sampled_from([1e15, -1e15]),
+    "npix": st.sampled_from([1, 2**62]),
+    "max_abs_error": st.sampled_from([0.0, 1e308]),
+    "peak_rss_bytes": st.sampled_from([0, 2**62]),
+    "bytes_moved": st.sampled_from([0, 2**62]),
+    "reason": st.text(alphabet="\x1b[2J\r\n`*<>&", max_size=200),
+}
+
+
+@FUZZ
+@given(
+    line=st.integers(min_value=0, max_value=1),
+    changes=st.dictionaries(
+        st.sampled_from(sorted(EXTREME)), st.none(), min_size=1, max_size=4
+    ).flatmap(lambda d: st.fixed_dictionaries({k: EXTREME[k] for k in d})),
+)
+def test_valid_but_extreme_rows_never_crash_compare(base_run, tmp_path_factory, line, changes):
+    _root, run = fresh_copy(base_run, tmp_path_factory.getbasetemp() / "fuzz-extreme")
+    lines = (run / "cases.jsonl").read_text().splitlines()
+    row = json.loads(lines[line])
+    row.update(changes)
+    if "samples_ns" in changes:
+        row["n_samples"] = len(row["samples_ns"])
+    lines[line] = dump(row)
+    (run / "cases.jsonl").write_text("\n".join(lines) + "\n")
+    check_outcome(*call("compare", str(base_run), str(run)), verdicts=True)

@@ -14,11 +14,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 
 from bench.exitcodes import ExitCode, UsageError
+from bench.store.safe_text import one_line, redact_url
 
 # verb -> (module, one-line help). Modules are imported lazily so that
 # `gfbench --help` stays fast and a broken optional verb cannot break the others.
@@ -56,7 +60,8 @@ def _top_parser() -> argparse.ArgumentParser:
         description="Benchmark and verify scipy.ndimage.gaussian_filter.\n\nverbs:\n" + verbs,
         epilog="Run `gfbench VERB --help` for a verb's options and examples.\n"
         "Exit codes: 0 ok, 1 changed/failed, 2 usage error, "
-        "3 performance regression, 4 inconclusive, 130 interrupted.",
+        "3 performance regression, 4 inconclusive, 5 gfbench failed (crash, full disk), "
+        "130 interrupted (Ctrl-C or SIGTERM).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"gfbench {__version__}")
@@ -98,15 +103,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(verb).parse_args(args_list[1:])
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
-    with _plain_warnings(verb):
-        try:
+    previous = _terminate_like_interrupt()
+    try:
+        with _plain_warnings(verb):
             return int(args._main(args))
-        except UsageError as exc:
-            print(f"gfbench {verb}: error: {exc}", file=sys.stderr)
-            return ExitCode.USAGE
-        except KeyboardInterrupt:
-            print(f"gfbench {verb}: interrupted", file=sys.stderr)
-            return ExitCode.INTERRUPTED
+    except UsageError as exc:
+        print(f"gfbench {verb}: error: {one_line(redact_url(str(exc)))}", file=sys.stderr)
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        print(f"gfbench {verb}: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except Exception as exc:
+        return _crashed(verb, exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_like_interrupt():
+    """SIGTERM (a CI timeout, ``kill``) stops like Ctrl-C: cleanup runs, a sweep's run is left
+    "interrupted" and resumable, and the exit code is 130. Returns the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _crashed(verb: str, exc: BaseException) -> int:
+    """Exit ``FAILED`` (5) for an uncaught exception: one sentence on stderr, and the
+    traceback in a file (its path printed), so a CI log is readable and nothing is lost."""
+    import errno
+    import tempfile
+    import traceback
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = f"the disk is full ({exc.filename or exc.strerror})"
+    else:
+        what = f"{type(exc).__name__}: {exc}"
+    where = "(no file could be written for the traceback)"
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"gfbench-{verb}-crash-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(redact_url("".join(traceback.format_exception(exc))))
+        where = f"the traceback is in {path}"
+    except OSError:
+        pass
+    print(
+        f"gfbench {verb}: failed (exit 5): {one_line(redact_url(what), 500)}; {where}",
+        file=sys.stderr,
+    )
+    return ExitCode.FAILED
 
 
 @contextlib.contextmanager

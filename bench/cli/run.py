@@ -10,7 +10,8 @@ examples:
   gfbench run --json
 
 exit codes: 0 ok, 1 verification found a change (the sweep and report still run),
-2 usage error, 130 interrupted (the report of the cases measured so far is still written).
+2 usage error, 5 gfbench failed (a crash or a full disk: one line and the path of the
+traceback), 130 interrupted (the report of the cases measured so far is still written).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import errno
 import json
 import os
 import subprocess
@@ -427,9 +428,13 @@ def main(args: argparse.Namespace) -> int:
     result = verify(groups=args.group, update=args.update_golden)
     text = json.dumps(result.document, indent=1, default=str)
     if args.out is not None:
+        from bench.store.safe_files import write_atomic
+
         try:
-            args.out.write_text(text + "\n", encoding="utf-8")
-        except OSError as exc:  # e.g. the disk filled up while the suite ran
+            write_atomic(args.out, text + "\n")  # never through a link, even with --force
+        except OSError as exc:  # a full disk is exit 5 (gfbench failed), not a usage error
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise
             raise UsageError(f"--out: cannot write {str(args.out)!r}: {exc.strerror}") from None
     print(text if args.json else render(result))
     return int(result.exit_code)

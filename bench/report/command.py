@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from bench.exitcodes import ExitCode, UsageError
 from bench.report.model import Paragraph
+from bench.store.safe_files import check_not_link
 
 FORMATS = ("md", "html")
 PLOT_FILES = (
@@ -170,7 +171,9 @@ def _bigarray_result(run_dir: Path):
     try:
         return bigarray.load(path)
     except (ValueError, KeyError, OSError) as exc:
-        print(f"gfbench report: warning: ignoring {path}: {exc}", file=sys.stderr)
+        from bench.store.safe_text import one_line
+
+        print(f"gfbench report: warning: ignoring {path}: {one_line(exc, 500)}", file=sys.stderr)
         return None
 
 
@@ -291,7 +294,10 @@ def render(
                 (out_dir / name).unlink(missing_ok=True)
         files = sorted(p.name for p in scratch_dir.iterdir())
         for name in files:
-            shutil.move(str(scratch_dir / name), str(out_dir / name))
+            # a rename within out_dir: it replaces a link at the target, never writes through
+            # it (shutil.move would move *into* a linked folder)
+            check_not_link(out_dir / name)
+            os.replace(scratch_dir / name, out_dir / name)
     _warn_missing(frame)
     return Rendered(
         path=out_dir / ("index.html" if "html" in formats else "report.md"),

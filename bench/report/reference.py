@@ -8,12 +8,14 @@ the example's claims as this SciPy passed or failed them.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from bench.report.model import Code, Paragraph, Section, Table
+from bench.store.safe_text import one_line
+from bench.store.validate import read_json_object
+from bench.store.validate.guard_files import VERIFY_SCHEMA_VERSION, check_schema
 
 TITLE = "Reference suite"
 VERIFY_FILE = "verify.json"
@@ -25,7 +27,9 @@ def load_verify(run_dir: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # a regular file under the size cap, UTF-8, at most MAX_DEPTH deep (FileError otherwise)
+        data = read_json_object(path, what="verify result", root=run_dir)
+        check_schema(data, "schema", VERIFY_SCHEMA_VERSION, file=path)
         if data.get("tool") != "gfbench verify" or not isinstance(data.get("groups"), list):
             raise ValueError('not the JSON of `gfbench verify` ("tool" and "groups" missing)')
         for group in data["groups"]:
@@ -35,10 +39,16 @@ def load_verify(run_dir: Path) -> dict[str, Any] | None:
                 if not isinstance(group.get(key), int):
                     raise ValueError(f"group {group['group']!r}: {key!r} must be an integer")
         example = data.get("example")
-        if example is not None and not isinstance(example.get("claims"), dict):
-            raise ValueError("'example' needs a 'claims' object")
+        if example is not None and not (
+            isinstance(example, dict)
+            and isinstance(example.get("claims"), dict)
+            and all(isinstance(c, dict) for c in example["claims"].values())
+        ):
+            raise ValueError("'example' needs a 'claims' object of objects")
+        if not isinstance(data.get("environment", {}), dict):
+            raise ValueError("'environment' must be an object")
     except (OSError, ValueError, AttributeError) as exc:
-        print(f"gfbench report: warning: ignoring {path}: {exc}", file=sys.stderr)
+        print(f"gfbench report: warning: ignoring {path}: {one_line(exc, 500)}", file=sys.stderr)
         return None
     return data
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bench.exitcodes import UsageError
 from bench.store.reader import load, resolve_run
+from bench.store.safe_files import atomic_output
 
 
 def _flatten_for_table(frame, *, json_lists: bool):
@@ -83,10 +84,12 @@ def export(
     written = []
     if "csv" in formats:
         file = target / "cases.csv"
-        _spreadsheet_safe(_flatten_for_table(frame, json_lists=True)).to_csv(file, index=False)
+        with atomic_output(file) as fh:  # never through a cases.csv link
+            _spreadsheet_safe(_flatten_for_table(frame, json_lists=True)).to_csv(fh, index=False)
         written.append(file)
     if "parquet" in formats:
         file = target / "cases.parquet"
-        _flatten_for_table(frame, json_lists=False).to_parquet(file, index=False)
+        with atomic_output(file, text=False) as fh:
+            _flatten_for_table(frame, json_lists=False).to_parquet(fh, index=False)
         written.append(file)
     return written

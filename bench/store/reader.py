@@ -15,7 +15,9 @@ from typing import Any
 
 from bench.exitcodes import UsageError
 from bench.store.row import Row
+from bench.store.safe_files import iter_lines, read_capped
 from bench.store.validate import read_json_object, validate_row, validate_run_meta
+from bench.store.validate.files import decode_json
 
 SCHEMA_VERSION = 1
 RUN_FILE = "run.json"
@@ -42,8 +44,8 @@ def resolve_run(path: str | Path, *, option: str = "path") -> Path:
 
 def _started_at(run_dir: Path) -> str:
     try:
-        meta = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        meta = json.loads(read_capped(run_dir / RUN_FILE))
+    except (OSError, ValueError, RecursionError):  # UsageError is a ValueError
         return ""
     value = meta.get("started_at") if isinstance(meta, dict) else None
     return value if isinstance(value, str) else ""
@@ -53,46 +55,44 @@ def load_run_meta(path: str | Path) -> dict[str, Any]:
     """The parsed ``run.json`` of the run at ``path`` (see ``resolve_run``)."""
     run_dir = resolve_run(path)
     file = run_dir / RUN_FILE
-    meta = read_json_object(file, what="run.json")
+    meta = read_json_object(file, what="run.json", root=run_dir)
     return validate_run_meta(meta, file=file, schema_version=SCHEMA_VERSION)
 
 
 def read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
     """Rows of ``cases.jsonl`` and the byte length of its valid prefix.
 
-    A bad *last* line (a kill mid-write) is dropped with a warning; a bad line anywhere else
-    means the file was damaged otherwise, and is an error naming the line.
+    Read as a stream through ``bench.store.safe_files.iter_lines`` (a regular file, not a link,
+    under the size and per-line caps). A bad *last* line (a kill mid-write) is dropped with a
+    warning; a bad line anywhere else means the file was damaged otherwise, and is an error
+    naming the line.
     """
-    if not file.exists():
-        return [], 0
-    try:
-        data = file.read_bytes()
-    except OSError as exc:  # a folder named cases.jsonl, no permission ...
-        raise UsageError(f"{file}: cannot read it: {exc.strerror or exc}") from None
     rows: list[dict] = []
     offset = 0
-    lines = data.split(b"\n")
-    # split leaves "" after a final newline; any other last piece is a partial line
-    for number, raw in enumerate(lines, start=1):
-        is_last = number == len(lines)
-        if is_last and raw == b"":
-            break
-        complete = not is_last  # only a line followed by "\n" was written whole
-        try:
-            if not complete:
-                raise ValueError("no final newline")
-            row = json.loads(raw)
-        except (ValueError, RecursionError) as exc:
-            if is_last or (number == len(lines) - 1 and lines[-1] == b""):
-                warnings.warn(
-                    f"{file}: line {number} is incomplete ({exc}); ignoring it"
-                    + (" - its case will be recomputed" if repair else ""),
-                    stacklevel=3,
-                )
-                break
-            raise UsageError(f"{file}: line {number} is not a valid row: {exc}") from None
-        rows.append(validate_row(row, file=file, line=number))
-        offset += len(raw) + 1
+    bad: tuple[int, Exception] | None = None  # a bad line: fine only if it is the last one
+    try:
+        for number, raw in enumerate(iter_lines(file), start=1):
+            if bad is not None:
+                raise UsageError(f"{file}: line {bad[0]} is not a valid row: {bad[1]}")
+            try:
+                if not raw.endswith(b"\n"):  # only a line followed by "\n" was written whole
+                    raise ValueError("no final newline")
+                row = decode_json(raw, file=file, what="row", line=number)
+            except (ValueError, RecursionError) as exc:
+                bad = (number, exc)
+                continue
+            rows.append(validate_row(row, file=file, line=number))
+            offset += len(raw)
+    except FileNotFoundError:
+        return [], 0
+    except IsADirectoryError as exc:
+        raise UsageError(f"{file}: cannot read it: {exc.strerror or exc}") from None
+    if bad is not None:
+        warnings.warn(
+            f"{file}: line {bad[0]} is incomplete ({bad[1]}); ignoring it"
+            + (" - its case will be recomputed" if repair else ""),
+            stacklevel=2,
+        )
     return rows, offset
 
 

@@ -14,7 +14,6 @@ Line: ``{"worker": int >= 0, "label": str, "seed": int, "ref_ns": number > 0 or 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -22,7 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.store.validate.files import FileError
+from bench.store.safe_files import (
+    MAX_JSONL_BYTES,
+    file_size,
+    iter_lines,
+    open_append,
+    open_regular,
+    truncate_to,
+)
+from bench.store.validate.fields import _is_int, _is_num
+from bench.store.validate.files import FileError, decode_json
 
 UNITS_FILE = "timing-units.jsonl"
 _CASE_ID = re.compile(r"[0-9a-f]{12}")
@@ -55,17 +63,21 @@ class WorkerRecord:
         }
 
 
+#: Most calls in one timed sample: the calibration stops at 10**7 (``bench.sweep.timing``),
+#: and the next worker reuses the stored count, so a larger one (1e15) would make a resume
+#: call the function for ever.
+MAX_LOOPS = 10**7
+#: Longest one stored sample may take (loops x ns per call): the calibration aims at
+#: ``--min-sample-ms`` (at most 10 s), so anything longer was not written by gfbench.
+MAX_SAMPLE_NS = 60e9
+
+
 def _positive(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0
-    )
+    return _is_num(value) and value > 0  # _is_num: finite, within int64 for ints
 
 
 def _int(value: Any, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+    return _is_int(value) and value >= low
 
 
 def parse_worker(data: Any, *, file: Path, line: int) -> WorkerRecord:
@@ -78,7 +90,7 @@ def parse_worker(data: Any, *, file: Path, line: int) -> WorkerRecord:
         "seed": (_int(data.get("seed"), 0), "an int >= 0"),
         "ref_ns": (data.get("ref_ns") is None or _positive(data.get("ref_ns")), "a number > 0"),
         "seconds": (
-            isinstance(data.get("seconds"), (int, float)) and data.get("seconds") >= 0,
+            _is_num(data.get("seconds")) and data.get("seconds") >= 0,
             "a number >= 0",
         ),
         "units": (isinstance(data.get("units"), dict), "an object"),
@@ -96,8 +108,17 @@ def parse_worker(data: Any, *, file: Path, line: int) -> WorkerRecord:
         loops = unit.get("loops") if isinstance(unit, dict) else None
         if not (isinstance(samples, list) and samples and all(map(_positive, samples))):
             raise FileError(file, "samples_ns must be numbers > 0", line=line, field=where)
-        if not _int(loops, 1):
-            raise FileError(file, "loops must be an int >= 1", line=line, field=where)
+        if not (_int(loops, 1) and loops <= MAX_LOOPS):
+            raise FileError(
+                file, f"loops must be an int in [1, {MAX_LOOPS}]", line=line, field=where
+            )
+        if loops * min(samples) > MAX_SAMPLE_NS:
+            raise FileError(
+                file,
+                f"loops x samples_ns is a sample of over {MAX_SAMPLE_NS / 1e9:g} s",
+                line=line,
+                field=where,
+            )
         units[case_id] = (tuple(float(s) for s in samples), loops)
     errors = {}
     for case_id, text in data.get("errors", {}).items():
@@ -118,36 +139,43 @@ def parse_worker(data: Any, *, file: Path, line: int) -> WorkerRecord:
 def read_workers(run_dir: Path) -> list[WorkerRecord]:
     """The finished workers of a run (none when the file is missing).
 
-    A last line without its newline is a worker cut off while being written: ignored.
+    Read as a stream of capped lines from a regular file (``bench.store.safe_files``). A last
+    line without its newline is a worker cut off while being written: ignored.
     """
     path = Path(run_dir) / UNITS_FILE
-    if not path.is_file():
-        return []
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    complete = lines[:-1]  # the part after the last newline is cut off or empty
     records = []
-    for number, line in enumerate(complete, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FileError(path, f"not JSON ({exc.msg})", line=number) from None
-        records.append(parse_worker(data, file=path, line=number))
+    try:
+        for number, raw in enumerate(iter_lines(path), start=1):
+            if not raw.endswith(b"\n") or not raw.strip():
+                continue  # cut off by a kill (only ever the last line), or blank
+            data = decode_json(raw, file=path, what="timing units", line=number)
+            records.append(parse_worker(data, file=path, line=number))
+    except FileNotFoundError:
+        return []
     return records
 
 
+def _complete_bytes(path: Path) -> int | None:
+    """Length of the file's part up to its last newline; None when it ends on one (or is empty)."""
+    with open_regular(path, max_bytes=MAX_JSONL_BYTES) as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return None
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return None
+    return sum(len(line) for line in iter_lines(path) if line.endswith(b"\n"))
+
+
 def append_worker(run_dir: Path, record: WorkerRecord) -> None:
-    """Append one finished worker as one line, flushed and fsync'd."""
+    """Append one finished worker as one line, flushed and fsync'd (never through a link)."""
     path = Path(run_dir) / UNITS_FILE
     line = json.dumps(record.to_json(), separators=(",", ":"), allow_nan=False) + "\n"
-    if path.is_file() and path.stat().st_size:
-        data = path.read_bytes()
-        if not data.endswith(b"\n"):  # a line cut off by a kill: drop it, keep the rest
-            with open(path, "r+b") as fh:
-                fh.truncate(data.rfind(b"\n") + 1)
-    with open(path, "a", encoding="utf-8") as fh:
+    if file_size(path):
+        keep = _complete_bytes(path)
+        if keep is not None:  # a line cut off by a kill: drop it, keep the rest
+            truncate_to(path, keep)
+    with open_append(path) as fh:
         fh.write(line)
         fh.flush()
         os.fsync(fh.fileno())

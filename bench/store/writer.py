@@ -7,6 +7,8 @@ resumed run is validated exactly like one being reported.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 from collections.abc import Mapping
@@ -23,18 +25,21 @@ from bench.store.reader import (
     resolve_run,
 )
 from bench.store.row import Row, utc_now
+from bench.store.safe_files import atomic_output, file_size, open_append, truncate_to
 
 RUN_STATUSES = ("running", "complete", "interrupted")
+#: Space set aside while a sweep writes (``.gfbench-reserve``): when the disk fills up, it is
+#: deleted so that run.json can still be closed as "interrupted" (a run.json is ~20 KB, and
+#: its replacement is written before the old one is removed).
+RESERVE_FILE = ".gfbench-reserve"
+RESERVE_BYTES = 64 * 1024
 
 
 def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    # a random O_EXCL temporary, then a rename: never written through a link (safe_files)
+    with atomic_output(path) as fh:
         json.dump(data, fh, indent=1, sort_keys=False, default=str)
         fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def check_writable(out: str | Path) -> Path:
@@ -67,7 +72,22 @@ class RunStore:
         self.run_dir = run_dir
         self.meta = meta
         self.done = done  # case_id -> row dict already stored
-        self._fh = open(run_dir / CASES_FILE, "a", encoding="utf-8")  # noqa: SIM115 - long-lived
+        self._fh = open_append(run_dir / CASES_FILE)  # O_NOFOLLOW: never through a link
+        self._reserve = run_dir / RESERVE_FILE
+        self._make_reserve()
+
+    def _make_reserve(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._reserve)  # left by a killed sweep (unlink never follows a link)
+        try:
+            with atomic_output(self._reserve, text=False) as fh:
+                fh.write(bytes(RESERVE_BYTES))  # written, not sparse: the blocks are taken
+        except OSError:
+            pass  # the disk is nearly full already: the sweep fails on its first row
+
+    def _drop_reserve(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self._reserve)
 
     @classmethod
     def create(cls, out: str | Path, run_id: str, meta: Mapping[str, Any]) -> RunStore:
@@ -81,7 +101,7 @@ class RunStore:
         full.setdefault("status", "running")
         full.setdefault("finished_at", None)
         _write_json_atomic(run_dir / RUN_FILE, full)
-        (run_dir / CASES_FILE).touch()
+        open_append(run_dir / CASES_FILE).close()
         return cls(run_dir, full, {})
 
     @classmethod
@@ -91,9 +111,8 @@ class RunStore:
         meta = load_run_meta(run_dir)
         rows, good_bytes = read_rows(run_dir / CASES_FILE, repair=True)
         cases = run_dir / CASES_FILE
-        if cases.exists() and cases.stat().st_size != good_bytes:
-            with open(cases, "r+b") as fh:
-                fh.truncate(good_bytes)  # so the next append starts on a fresh line
+        if file_size(cases) not in (None, good_bytes):
+            truncate_to(cases, good_bytes)  # so the next append starts on a fresh line
         check_writable(run_dir)
         return cls(run_dir, meta, {r["case_id"]: r for r in rows})
 
@@ -110,12 +129,26 @@ class RunStore:
         _write_json_atomic(self.run_dir / RUN_FILE, self.meta)
 
     def finish(self, status: str, **fields: Any) -> None:
-        """Record the final status (``complete`` or ``interrupted``) and close the file."""
+        """Record the final status (``complete`` or ``interrupted``) and close the file.
+
+        On a full disk the reserve is given up and the write tried again, so a sweep that
+        ran out of space still leaves its run "interrupted" and resumable.
+        """
         if status not in RUN_STATUSES:
             raise ValueError(f"run status {status!r} not one of {', '.join(RUN_STATUSES)}")
-        self.update_meta(status=status, finished_at=utc_now(), **fields)
+        try:
+            self.update_meta(status=status, finished_at=utc_now(), **fields)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            self._drop_reserve()
+            self.update_meta(status=status, finished_at=utc_now(), **fields)
         self.close()
 
     def close(self) -> None:
+        """Close the rows file and give up the reserve (idempotent)."""
         if not self._fh.closed:
-            self._fh.close()
+            # a full disk: the buffered part of a row is lost; a resume recomputes that case
+            with contextlib.suppress(OSError):
+                self._fh.close()
+        self._drop_reserve()

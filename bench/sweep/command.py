@@ -16,9 +16,11 @@ Examples::
     gfbench sweep --export csv,parquet              # also cases.csv / cases.parquet
     gfbench sweep --grid guard --metric instructions        # + instructions per call (valgrind)
 
-Ctrl-C stops after the current case: the run stays valid (status "interrupted") and the
-command exits 130; ``--resume`` finishes it without redoing finished cases. Exit codes: 0 done,
-2 bad input (nothing written), 130 interrupted.
+Ctrl-C stops after the current case (SIGTERM at once): the run stays valid (status
+"interrupted") and the command exits 130; ``--resume`` finishes it without redoing finished
+cases. A run folder is locked while a sweep writes it: a second ``--resume`` of it is exit 2.
+Exit codes: 0 done, 2 bad input (nothing written), 5 gfbench failed (a crash or a full disk;
+the run is left "interrupted"), 130 interrupted.
 
 Python: ``bench.sweep.run_sweep(grid="quick", impls=["scipy"], out="results")`` does the same
 and returns a ``SweepResult``; ``bench.store.load(result.run_dir)`` gives the DataFrame.
@@ -41,6 +43,7 @@ from bench.sweep.driver import (
     run_sweep,
 )
 from bench.sweep.executors import EXECUTOR_NAMES, check_executor_options, make_executor
+from bench.sweep.grid import DEFAULT_MAX_CASES, check_max_cases
 from bench.sweep.instructions import check_metric
 from bench.sweep.options import (
     check_choices,
@@ -157,6 +160,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "now); a case over it is refused before anything runs",
     )
     parser.add_argument(
+        "--max-cases",
+        type=int,
+        default=DEFAULT_MAX_CASES,
+        metavar="N",
+        help=f"most cases the grid may expand to (default {DEFAULT_MAX_CASES}); a larger grid "
+        "is refused before anything runs",
+    )
+    parser.add_argument(
         "--metric",
         default="time",
         metavar="NAME",
@@ -169,7 +180,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    """``gfbench sweep``: exit 0 complete, 2 bad input, 130 interrupted."""
+    """``gfbench sweep``: exit 0 complete, 2 bad input, 5 failed, 130 interrupted."""
     from rich.console import Console
 
     console = Console(stderr=True)
@@ -180,6 +191,7 @@ def main(args: argparse.Namespace) -> int:
         )
     export = [f.strip() for f in args.export.split(",") if f.strip()]
     check_max_bytes(args.max_bytes)
+    check_max_cases(args.max_cases)
     check_metric(args.metric)  # before any work: valgrind missing is exit 2
     if args.dry_run:
         # the same checks as a real sweep, in the same order; only nothing runs
@@ -197,7 +209,11 @@ def main(args: argparse.Namespace) -> int:
         )
         check_export(export)
         grid = load_filtered(
-            args.grid or "quick", split_values(args.impl), split_values(args.dtype), args.max_bytes
+            args.grid or "quick",
+            split_values(args.impl),
+            split_values(args.dtype),
+            args.max_bytes,
+            args.max_cases,
         )
         listing = [{"case_id": c.case_id, "group": c.group, **c.params()} for c in grid.cases]
         if args.json:
@@ -256,6 +272,7 @@ def _run_from_args(args, export, executor, console) -> SweepResult:
         console=console,
         executor=executor,
         max_bytes=args.max_bytes,
+        max_cases=args.max_cases,
         metric=args.metric,
     )
 

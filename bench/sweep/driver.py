@@ -23,11 +23,13 @@ from pathlib import Path
 
 from bench.exitcodes import UsageError
 from bench.store import RunStore, check_writable, load_run_meta, utc_now
+from bench.store.locks import RunLock
+from bench.store.safe_text import one_line
 from bench.sweep import impls as impl_registry
 from bench.sweep import peakrss
 from bench.sweep.cases import DTYPES, Case
 from bench.sweep.executors import Executor, SerialExecutor
-from bench.sweep.grid import Grid
+from bench.sweep.grid import DEFAULT_MAX_CASES, Grid, check_max_cases
 from bench.sweep.instructions import (
     check_metric,
     count_for_run,
@@ -49,7 +51,7 @@ from bench.sweep.options import (
     timing_settings,
 )
 from bench.sweep.result import UNSTABLE_LINES, SweepResult, summarize_rows
-from bench.sweep.resume import check_not_running, check_resumable, resume_dir
+from bench.sweep.resume import check_not_running, check_resumable, holder_of, resume_dir
 from bench.sweep.timing.phase import time_in_workers, timing_method, uses_workers
 from bench.sweep.timing.sampling import TimingSettings
 
@@ -130,6 +132,7 @@ def run_sweep(
     executor: Executor | None = None,
     console=None,
     max_bytes: int | None = None,
+    max_cases: int = DEFAULT_MAX_CASES,
     metric: str = "time",
 ) -> SweepResult:
     """Run a sweep and return its result; the Python API behind ``gfbench sweep``.
@@ -164,6 +167,9 @@ def run_sweep(
     max_bytes : int, optional
         Largest memory one case may need (``bench.sweep.cases.check_memory``); default half the
         memory available now. A case over it is refused before anything is written.
+    max_cases : int
+        Most cases the grid may expand to (``bench.sweep.grid.load_grid``); also applies to
+        the grid stored in a resumed run.
     metric : str
         ``"time"`` (default) or ``"instructions"``: also count each case's instructions per
         call under callgrind (``bench.sweep.instructions``) into the rows' ``instructions``.
@@ -191,6 +197,7 @@ def run_sweep(
     if nice is not None and not (isinstance(nice, int) and -20 <= nice <= 19):
         raise UsageError(f"--nice: got {nice!r}; allowed: -20 (highest priority) .. 19")
     check_max_bytes(max_bytes)
+    check_max_cases(max_cases)
     check_metric(metric)
 
     with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
@@ -213,6 +220,7 @@ def run_sweep(
             executor=executor,
             console=console,
             max_bytes=max_bytes,
+            max_cases=max_cases,
             metric=metric,
         )
 
@@ -237,15 +245,19 @@ def _start(
     executor: Executor | None,
     console,
     max_bytes: int | None,
+    max_cases: int,
     metric: str,
 ) -> SweepResult:
     if resume is not None:
         run_dir = resume_dir(resume, out)
+        # the folder is locked first (a flock, which writes nothing): a second sweep or resume
+        # of it is refused from here to the end of this one, with no check-then-act window
+        cleanup.callback(RunLock(run_dir, holder=lambda: holder_of(run_dir)).release)
         # before reopening: reopening repairs a cut last line, which must not happen to a
         # file another live sweep is still appending to
         meta = load_run_meta(run_dir)
         check_not_running(meta, run_dir)
-        the_grid, tsettings = check_resumable(run_dir, meta, max_bytes)
+        the_grid, tsettings = check_resumable(run_dir, meta, max_bytes, max_cases)
         store = RunStore.reopen(run_dir)
         cleanup.callback(store.close)
         meta = store.meta
@@ -277,7 +289,7 @@ def _start(
             warmup=warmup,
             processes=processes,
         )
-        the_grid = load_filtered(grid, impls, dtypes, max_bytes)
+        the_grid = load_filtered(grid, impls, dtypes, max_bytes, max_cases)
         if dry_run:
             return SweepResult(None, "dry-run", {}, len(the_grid.cases), 0, 0.0, 0.0, [], [], [])
         check_writable(out)  # before any measurement
@@ -338,6 +350,7 @@ def _start(
         }
         store = RunStore.create(out, _new_run_id(the_grid.name), meta)
         cleanup.callback(store.close)
+        cleanup.callback(RunLock(store.run_dir).release)  # a --resume of it now is refused
 
     return _drive(
         store,
@@ -363,6 +376,7 @@ def _drive(
     executor: Executor,
     console,
 ) -> SweepResult:
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -437,15 +451,17 @@ def _drive(
                 measured += 1
                 bar.advance(task)
                 label = by_id[row.case_id].label()
-                if row.status == "error":
+                if row.status == "error":  # the reason is text: no rich markup, no controls
                     console.print(
-                        f"[red]error[/] {label}: {row.reason}", highlight=False, soft_wrap=True
+                        f"[red]error[/] {label}: {escape(one_line(row.reason or '', 500))}",
+                        highlight=False,
+                        soft_wrap=True,
                     )
                 if row.unstable:
                     unstable.append(label)
                 if row.unstable and len(unstable) <= UNSTABLE_LINES:
                     console.print(
-                        f"[yellow]unstable[/] {label}: {row.unstable_reason}",
+                        f"[yellow]unstable[/] {label}: {escape(one_line(row.unstable_reason))}",
                         highlight=False,
                         soft_wrap=True,
                     )

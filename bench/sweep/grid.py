@@ -72,6 +72,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from bench.exitcodes import UsageError
+from bench.store.validate import MAX_ABS_CVAL
 from bench.sweep import impls
 from bench.sweep.cases import DTYPES, MODES, Case
 
@@ -178,8 +179,13 @@ def _check_value(source: str, where: str, axis: str, value: Any) -> Any:
             raise _fail(source, where, f"order must be an int 0..{_MAX_ORDER}, got {value!r}")
         return value
     if axis == "cval":
-        if not is_number(value):
-            raise _fail(source, where, f"cval must be a finite number, got {value!r}")
+        if not (is_number(value) and abs(value) <= MAX_ABS_CVAL):
+            raise _fail(
+                source,
+                where,
+                f"cval must be a finite number in [-{MAX_ABS_CVAL:g}, {MAX_ABS_CVAL:g}], "
+                f"got {value!r}",
+            )
         return float(value)
     raise AssertionError(axis)  # pragma: no cover
 
@@ -267,7 +273,24 @@ USER_DEFAULTS: dict[str, tuple] = {
 }
 
 
-def load_grid(name_or_spec: str | Path | Mapping[str, Any], *, strict: bool | None = None) -> Grid:
+#: Most cases a grid may expand to unless ``--max-cases`` raises it: the full grid has about
+#: 4,000; a grid of millions would take the dry run alone minutes and gigabytes.
+DEFAULT_MAX_CASES = 50_000
+
+
+def check_max_cases(max_cases: Any) -> int:
+    """``--max-cases``: an int >= 1 (UsageError otherwise)."""
+    if isinstance(max_cases, bool) or not isinstance(max_cases, int) or max_cases < 1:
+        raise UsageError(f"--max-cases: got {max_cases!r}; allowed: an int >= 1")
+    return max_cases
+
+
+def load_grid(
+    name_or_spec: str | Path | Mapping[str, Any],
+    *,
+    strict: bool | None = None,
+    max_cases: int = DEFAULT_MAX_CASES,
+) -> Grid:
     """Load, validate and expand a grid.
 
     Parameters
@@ -275,6 +298,9 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any], *, strict: bool | No
     name_or_spec : str, Path or dict
         A shipped grid name (``"quick"``, ``"full"``), a path to a TOML file, or an already
         parsed grid dict (as stored in ``run.json["grid"]["spec"]``).
+    max_cases : int
+        Most cases the groups' axes may multiply to (before deduplication and exclusions),
+        checked before any case is built: a larger grid is refused naming ``--max-cases``.
     strict : bool, optional
         Require the full form: every axis a table with its ``why``, every axis given. Default:
         True for the shipped grids, False for a user's file or dict, which may write axes as
@@ -337,6 +363,7 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any], *, strict: bool | No
         raise _fail(source, "group", "needs at least one [[group]] table")
     cases: dict[str, Case] = {}
     seen_names: set[str] = set()
+    planned = 0  # the product of each group's axes, summed: known before anything is built
     for gi, group in enumerate(groups):
         where = f"group[{gi}]"
         if not isinstance(group, dict):
@@ -368,6 +395,14 @@ def load_grid(name_or_spec: str | Path | Mapping[str, Any], *, strict: bool | No
         if "channel_axis" in group:
             channel_axis = _check_channel_axis(
                 source, f"{where}.channel_axis", group["channel_axis"], strict
+            )
+        planned += math.prod(len(axes[a]) for a in AXES)
+        if planned > max_cases:
+            raise _fail(
+                source,
+                where,
+                f"the grid's axes multiply to {planned} cases or more, over the limit of "
+                f"{max_cases}; split the grid, or raise the limit with --max-cases",
             )
         for values in itertools.product(*(axes[a] for a in AXES)):
             params = dict(zip(AXES, values, strict=True))

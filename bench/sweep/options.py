@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bench.exitcodes import UsageError
 from bench.sweep.cases import check_memory
-from bench.sweep.grid import Grid, load_grid
-from bench.sweep.timing.sampling import TimingSettings
+from bench.sweep.grid import DEFAULT_MAX_CASES, Grid, load_grid
+from bench.sweep.timing.sampling import MAX_MIN_SAMPLE_S, TIMING_LIMITS, TimingSettings
 
 #: What ``--export`` may name: the extra files written next to ``cases.jsonl``.
 EXPORT_FORMATS = ("csv", "parquet")
@@ -41,22 +41,28 @@ def timing_settings(
     *, timing: bool, min_sample_s: float, repeats: int, warmup: int, processes: int
 ) -> TimingSettings | None:
     """Check the timing options (even with ``timing`` False); None when not timing."""
+    limits = TIMING_LIMITS
     checks = [
         (
             "--min-sample-ms",
-            min_sample_s,
+            min_sample_s * 1e3 if isinstance(min_sample_s, (int, float)) else min_sample_s,
             isinstance(min_sample_s, (int, float))
             and math.isfinite(min_sample_s)
-            and min_sample_s > 0,
-            "a number > 0",
+            and 0 < min_sample_s <= MAX_MIN_SAMPLE_S,
+            f"a number > 0 and <= {MAX_MIN_SAMPLE_S * 1e3:g} (ms)",
         ),
-        ("--repeats", repeats, isinstance(repeats, int) and repeats >= 1, "an int >= 1"),
-        ("--warmup", warmup, isinstance(warmup, int) and warmup >= 0, "an int >= 0"),
-        (
-            "--processes",
-            processes,
-            isinstance(processes, int) and processes >= 0,
-            "an int >= 0 (0: time in the sweep process)",
+        *(
+            (
+                f"--{name}",
+                value,
+                isinstance(value, int) and low <= value <= limits[name],
+                f"an int in [{low}, {limits[name]}]" + note,
+            )
+            for name, value, low, note in (
+                ("repeats", repeats, 1, ""),
+                ("warmup", warmup, 0, ""),
+                ("processes", processes, 0, " (0: time in the sweep process)"),
+            )
         ),
     ]
     for option, value, ok, allowed in checks:
@@ -87,10 +93,15 @@ def check_export(formats: Sequence[str]) -> None:
 
 
 def load_filtered(
-    grid: str | Path, impls: list[str] | None, dtypes: list[str] | None, max_bytes: int | None
+    grid: str | Path,
+    impls: list[str] | None,
+    dtypes: list[str] | None,
+    max_bytes: int | None,
+    max_cases: int = DEFAULT_MAX_CASES,
 ) -> Grid:
-    """Load and filter a grid; refuse an empty selection and a case over the memory limit."""
-    base = load_grid(grid)
+    """Load and filter a grid; refuse an empty selection, a grid over ``max_cases`` and a case
+    over the memory limit."""
+    base = load_grid(grid, max_cases=max_cases)
     the_grid = base.filtered(impls=impls, dtypes=dtypes)
     if not the_grid.cases:
         raise UsageError(

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.exitcodes import UsageError
-from bench.store import RUN_FILE, check_writable, resolve_run
+from bench.store import RUN_FILE, check_writable, load_run_meta, resolve_run
 from bench.sweep.cases import check_memory
-from bench.sweep.grid import Grid, load_grid
+from bench.sweep.grid import DEFAULT_MAX_CASES, Grid, load_grid
 from bench.sweep.timing.sampling import TimingSettings
 
 
@@ -44,21 +44,33 @@ def check_not_running(meta: dict[str, Any], run_dir: Path) -> None:
         )
 
 
+def holder_of(run_dir: Path) -> str:
+    """Who holds a locked run folder, as run.json records it (for the refusal's message)."""
+    from bench.store.safe_text import one_line
+
+    try:
+        meta = load_run_meta(run_dir)
+    except (UsageError, OSError):
+        return "another gfbench process"
+    return one_line(f"process {meta.get('pid')} on host {meta.get('host')}", 200)
+
+
 def check_resumable(
-    run_dir: Path, meta: dict[str, Any], max_bytes: int | None
+    run_dir: Path, meta: dict[str, Any], max_bytes: int | None, max_cases: int = DEFAULT_MAX_CASES
 ) -> tuple[Grid, TimingSettings | None]:
     """Everything ``--resume`` needs, checked before the run is touched (issue 10: a run
-    that cannot be resumed stays byte for byte as it was)."""
+    that cannot be resumed stays byte for byte as it was): run.json, the grid it stores
+    (at most ``max_cases``), its timing settings, every row and every timing worker's units."""
     import warnings
 
-    from bench.store import CASES_FILE, read_rows
+    from bench.store import CASES_FILE, read_rows, read_workers
     from bench.store.validate import FileError, require_resumable
 
     file = run_dir / RUN_FILE
     require_resumable(meta, file=file)
     stored = meta["grid"]
     try:
-        the_grid = load_grid(stored["spec"]).filtered(
+        the_grid = load_grid(stored["spec"], max_cases=max_cases).filtered(
             impls=stored["filters"].get("impl"), dtypes=stored["filters"].get("dtype")
         )
     except UsageError as exc:
@@ -90,6 +102,7 @@ def check_resumable(
                 line=number,
                 field="case_id",
             )
+    read_workers(run_dir)  # bad timing units refuse the resume here, before any write
     check_memory(the_grid.cases, max_bytes)
     check_writable(run_dir)
     return the_grid, tsettings

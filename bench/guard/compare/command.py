@@ -113,6 +113,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from bench.outputs import check_out_dir
+    from bench.store.safe_text import terminal
 
     if args.limit < 1:
         raise UsageError(f"--limit must be >= 1, got {args.limit}")
@@ -131,6 +132,6 @@ def main(args: argparse.Namespace) -> int:
         print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
-    else:
-        print(render_text(result, limit=args.limit))
+    else:  # labels and reasons come from results files: no ANSI, CR or other controls
+        print(terminal(render_text(result, limit=args.limit), limit=50 * 2**20))
     return int(result.exit_code)

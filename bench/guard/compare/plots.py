@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from bench.store.safe_files import atomic_output
+
 if TYPE_CHECKING:
     from bench.guard.compare.sides import Side
 
@@ -83,7 +85,8 @@ def plot_time_per_version(sides: Sequence[Side], out_dir: Path) -> list[Path]:
         )
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(family))
         path = out_dir / f"time_{safe}.png"
-        fig.savefig(path, dpi=100, bbox_inches="tight")
+        with atomic_output(path, text=False) as fh:  # never through a link
+            fig.savefig(fh, dpi=100, format="png", bbox_inches="tight")
         plt.close(fig)
         written.append(path)
     return written

@@ -8,13 +8,28 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tabulate import tabulate
+from tabulate import tabulate as _tabulate
 
 from bench.exitcodes import ExitCode
 from bench.guard.compare.correctness import CHANGE_KINDS_FAILING
 from bench.guard.compare.memory import SAME as MEMORY_SAME
 from bench.guard.compare.result import Comparison, PairResult
 from bench.guard.stats import verdicts as gate
+from bench.store.safe_files import write_atomic
+from bench.store.safe_text import markdown_fence, one_line, terminal
+
+
+def _table(rows, headers, tablefmt: str = "simple") -> str:
+    """tabulate, with every cell and header one line of inert text (labels, reasons and versions
+    come from results files: no ANSI, CR or newline faking a line, at most 300 characters)."""
+    return _tabulate(
+        [
+            [c if c is None or isinstance(c, (int, float)) else one_line(c, 300) for c in row]
+            for row in rows
+        ],
+        headers=[one_line(h, 300) for h in headers],
+        tablefmt=tablefmt,
+    )
 
 
 def _ratio_text(row: pd.Series) -> str:
@@ -26,7 +41,7 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
     """Human-readable report: per pair, environment, changes, API differences, timing."""
     out: list[str] = []
     for pair in result.pairs:
-        out.append(f"== {pair.baseline}  ->  {pair.other} ==")
+        out.append(one_line(f"== {pair.baseline}  ->  {pair.other} =="))
         sides = {side.label: side for side in result.sides}
         for role, label in (("A", pair.baseline), ("B", pair.other)):
             side = sides.get(label)
@@ -35,19 +50,21 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
         if "env_vars" in pair.environment:
             shown = [" ".join(f"{k}={v}" for k, v in pair.environment["env_vars"][x].items())
                      or "(none)" for x in ("a", "b")]  # fmt: skip
-            out.append(f"environment variables: {shown[0]} -> {shown[1]}")
+            out.append(one_line(f"environment variables: {shown[0]} -> {shown[1]}"))
         versions = pair.environment.get("versions", {})
         if versions:
             out.append(
-                "environment: "
-                + ", ".join(f"{k} {v['a']} -> {v['b']}" for k, v in versions.items())
+                one_line(
+                    "environment: "
+                    + ", ".join(f"{k} {v['a']} -> {v['b']}" for k, v in versions.items())
+                )
             )
         for note in pair.notes:
-            out.append(f"note: {note}")
+            out.append(one_line(f"note: {note}"))
         if pair.api:
             out.append("\nAPI features that differ:")
             out.append(
-                tabulate(
+                _table(
                     [[d["probe"], d["a"], d["b"]] for d in pair.api],
                     headers=["probe", pair.baseline, pair.other],
                     tablefmt=tablefmt,
@@ -62,7 +79,7 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
         shown = failing + other_changes
         if shown:
             out.append(
-                tabulate(
+                _table(
                     [[c["kind"], c["case"], c["detail"]] for c in shown[:limit]],
                     headers=["change", "case", "detail"],
                     tablefmt=tablefmt,
@@ -83,7 +100,7 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
                 .mean()
             )
             out.append(
-                tabulate(
+                _table(
                     [[impl, dtype, f"{math.exp(v):.3f}"] for (impl, dtype), v in by_impl.items()],
                     headers=["impl", "dtype", "geomean ratio B/A"],
                     tablefmt=tablefmt,
@@ -95,7 +112,7 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
             if not notable.empty:
                 # every verdict explained: ratio, interval, rounds (units) used, and why
                 out.append(
-                    tabulate(
+                    _table(
                         [
                             [
                                 r["verdict"],
@@ -155,7 +172,7 @@ def _memory_lines(pair: PairResult, threshold: float, *, limit: int, tablefmt: s
     )
     if not notable.empty:
         out.append(
-            tabulate(
+            _table(
                 [
                     [
                         r["verdict"],
@@ -201,7 +218,7 @@ def _instructions_text(
         for _, r in notable.sort_values("ratio", ascending=False).head(limit).iterrows()
     ]
     lines.append(
-        tabulate(
+        _table(
             rows,
             headers=["verdict", "case", "instr A", "instr B", "ratio", "wall time", "agreement"],
             tablefmt=tablefmt,
@@ -221,9 +238,12 @@ def write_outputs(result: Comparison, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     json_path = out_dir / "compare.json"
-    json_path.write_text(json.dumps(result.to_dict(), indent=2, default=str))
+    # temporaries under random names, renamed over the targets: never written through a link
+    write_atomic(json_path, json.dumps(result.to_dict(), indent=2, default=str))
     md_path = out_dir / "compare.md"
-    md_path.write_text("# gfbench compare\n\n```\n" + render_text(result, limit=10**6) + "\n```\n")
+    text = terminal(render_text(result, limit=10**6), limit=50 * 2**20)
+    fence = markdown_fence(text)  # longer than any backtick run in a label: cannot be closed
+    write_atomic(md_path, f"# gfbench compare\n\n{fence}\n{text}\n{fence}\n")
     written += [json_path, md_path]
     written += compare_plots.plot_time_per_version(result.sides, out_dir)
     return written

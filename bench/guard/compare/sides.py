@@ -16,6 +16,9 @@ from typing import Any
 import pandas as pd
 
 from bench.exitcodes import UsageError
+from bench.store.safe_files import check_inside
+from bench.store.safe_text import one_line, redact_url
+from bench.store.validate import validate_env
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,10 +50,15 @@ class Side:
 
     @property
     def built_from(self) -> str | None:
-        """What a matrix environment was built from (env.json ``provenance``), as text."""
+        """What a matrix environment was built from (env.json ``provenance``), as one line of
+        text; the userinfo of an index URL is redacted (an env.json from elsewhere may hold it)."""
         prov = (self.env or {}).get("provenance")
         if not isinstance(prov, dict):
             return None
+        return one_line(redact_url(self._built_from(prov)), 300)
+
+    @staticmethod
+    def _built_from(prov: dict) -> str:
         kind = str(prov.get("kind", ""))
         if prov.get("wheel"):
             text = f"wheel {prov['wheel']} sha256:{str(prov.get('sha256'))[:16]}"
@@ -116,7 +124,8 @@ def _env_side(path: Path) -> Side:
 
     if not isinstance(env.get("versions"), (dict, type(None))):
         raise FileError(path / "env.json", "must be an object", field="versions")
-    label = str(env.get("label") or path.name)
+    env = validate_env(env, file=path / "env.json")
+    label = one_line(env.get("label") or path.name, 120)
     verify_path = path / "verify.json"
     verify = (
         _check_verify(_read_json(verify_path, "verify result"), verify_path)
@@ -125,6 +134,8 @@ def _env_side(path: Path) -> Side:
     )
     runs_root = path / "runs"
     run_dirs = sorted(p.parent for p in runs_root.glob("*/run.json")) if runs_root.is_dir() else []
+    for run_dir in run_dirs:  # runs/ (or a run in it) linked to a run outside the matrix
+        check_inside(run_dir / "run.json", path)
     if not run_dirs and verify is None:
         raise UsageError(f"matrix environment {path}: has neither verify.json nor runs/*/run.json")
     return _side_from_runs(label, path, run_dirs, verify, env)
@@ -146,10 +157,10 @@ def load_sides(paths: Sequence[str | Path]) -> list[Side]:
         if path.is_file():
             data = _read_json(path, "verify result")
             # a matrix env's verify.json is named for its environment folder
-            label = path.parent.name if path.stem == "verify" else path.stem
+            label = one_line(path.parent.name if path.stem == "verify" else path.stem, 120)
             sides.append(Side(label=label, path=str(path), verify=_check_verify(data, path)))
         elif (path / "run.json").is_file():
-            sides.append(_side_from_runs(path.name, path, [path], None, None))
+            sides.append(_side_from_runs(one_line(path.name, 120), path, [path], None, None))
         elif (path / "env.json").is_file():
             sides.append(_env_side(path))
         elif (path / "matrix.json").is_file():

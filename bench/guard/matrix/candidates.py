@@ -23,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from email.parser import HeaderParser
 from pathlib import Path
@@ -143,6 +144,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Largest METADATA read from a wheel (SciPy's is ~50 KB, its long description included).
+MAX_METADATA_BYTES = 4 * 2**20
+
+
 def check_wheel(path: Path, tags: set[Tag], *, argument: str) -> tuple[Version, str]:
     """Validate a SciPy wheel file; return (version, sha256).
 
@@ -175,8 +180,16 @@ def check_wheel(path: Path, tags: set[Tag], *, argument: str) -> tuple[Version, 
             metas = [n for n in archive.namelist() if re.match(r"^[^/]+\.dist-info/METADATA$", n)]
             if len(metas) != 1:
                 raise UsageError(f"{argument}: {path.name} has {len(metas)} METADATA files, not 1")
-            meta = HeaderParser().parsestr(archive.read(metas[0]).decode("utf-8", "replace"))
-    except (zipfile.BadZipFile, OSError) as exc:
+            # read with a cap: a zip bomb's METADATA would expand to gigabytes
+            with archive.open(metas[0]) as member:
+                raw = member.read(MAX_METADATA_BYTES + 1)
+            if len(raw) > MAX_METADATA_BYTES:
+                raise UsageError(
+                    f"{argument}: {path.name}: its METADATA is over {MAX_METADATA_BYTES} bytes "
+                    "uncompressed; not a wheel gfbench installs"
+                )
+            meta = HeaderParser().parsestr(raw.decode("utf-8", "replace"))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
         raise UsageError(f"{argument}: {path} is not a wheel (not a zip archive: {exc})") from exc
     meta_name = canonicalize_name(meta.get("Name") or "")
     try:

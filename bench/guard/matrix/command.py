@@ -170,7 +170,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bench.outputs import progress as log  # progress to stderr, results to stdout
+    from bench.outputs import progress  # progress to stderr, results to stdout
+    from bench.store.safe_text import redact_url, terminal
+
+    def log(msg: str) -> None:
+        # credentials in an index URL (https://user:password@host/) never reach a log
+        progress(terminal(redact_url(str(msg))))
 
     matrix_dir = run_matrix(
         scipy=args.scipy,
@@ -201,6 +206,16 @@ def main(args: argparse.Namespace) -> int:
         print(summary_table(matrix_dir))
         print(f"\nmatrix: {matrix_dir}\nnext: gfbench compare {matrix_dir}")
     ok = [e for e in record["environments"] if e["status"] == "ok"]
+    failed = [e for e in record["environments"] if e["status"] == "install-failed"]
+    if failed:
+        # an environment under test that does not exist was not tested: never a pass
+        names = ", ".join(terminal(e["spec"], 200) for e in failed)
+        print(
+            f"matrix: failed (exit 5): {len(failed)} environment(s) could not be built: {names} "
+            "(the error column says why)",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
     if not ok:
         return ExitCode.CHANGED
     if args.compare:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.exitcodes import UsageError
 from bench.guard.matrix.candidates import Candidate
+from bench.store.locks import wait_lock
 
 ENV_META = "gfbench-env.json"
 SCHEMA_VERSION = 2
@@ -226,15 +227,22 @@ class EnvBuilder:
         """The harness wheel of this checkout, built once per fingerprint and cached."""
         if self._wheel is None:
             wheel_dir = self.cache_dir / "wheels" / self.fingerprint
-            if not list(wheel_dir.glob("gfbench-*.whl")):
-                tmp = wheel_dir.with_name(wheel_dir.name + ".partial")
-                shutil.rmtree(tmp, ignore_errors=True)
-                tmp.mkdir(parents=True)
-                self.installer.build_wheel(self.root, tmp)
-                shutil.rmtree(wheel_dir, ignore_errors=True)
-                tmp.rename(wheel_dir)
+            with wait_lock(wheel_dir.with_name(wheel_dir.name + ".lock")):
+                self._build_wheel_once(wheel_dir)
             self._wheel = _single_wheel(wheel_dir)
         return self._wheel
+
+    def _build_wheel_once(self, wheel_dir: Path) -> None:
+        """Build the wheel into ``wheel_dir`` unless there (called under the wheel's lock, so
+        a second builder finds the first one's wheel instead of deleting its half-built one)."""
+        if list(wheel_dir.glob("gfbench-*.whl")):
+            return
+        tmp = wheel_dir.with_name(wheel_dir.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        self.installer.build_wheel(self.root, tmp)
+        shutil.rmtree(wheel_dir, ignore_errors=True)
+        tmp.rename(wheel_dir)
 
     def env_dir(self, candidate: Candidate) -> Path:
         return self.cache_dir / f"{self.python_tag}-scipy-{candidate.env_key}"
@@ -246,10 +254,26 @@ class EnvBuilder:
     def ensure(self, candidate: Candidate) -> tuple[Path, bool, float]:
         """Return (env_dir, reused, seconds). Builds it when missing or broken.
 
-        A reused environment whose harness changed gets the new harness reinstalled.
+        A reused environment whose harness changed gets the new harness reinstalled. The
+        environment is locked (``<env>.lock`` beside it) for the whole check-and-build: a
+        second gfbench building the same one waits, then reuses what the first built.
         """
         started = time.perf_counter()
         env_dir = self.env_dir(candidate)
+        env_dir.parent.mkdir(parents=True, exist_ok=True)
+
+        def say_waiting() -> None:
+            print(
+                f"matrix: waiting for another gfbench building {env_dir.name} ...",
+                file=sys.stderr,
+            )
+
+        with wait_lock(env_dir.with_name(env_dir.name + ".lock"), on_wait=say_waiting):
+            return self._ensure_locked(candidate, env_dir, started)
+
+    def _ensure_locked(
+        self, candidate: Candidate, env_dir: Path, started: float
+    ) -> tuple[Path, bool, float]:
         meta_path = env_dir / ENV_META
         # a release is pinned on the default index; a wheel is installed from its file
         requirement = [str(candidate.wheel) if candidate.wheel else f"scipy=={candidate.version}"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.guard.matrix.candidates import Candidate
+from bench.store.safe_text import one_line, redact
 
 SCHEMA_VERSION = 2
 
@@ -76,7 +77,7 @@ def env_folder(candidate: Candidate, taken: set[str]) -> str:
 
 
 def _source_text(env: dict[str, Any]) -> str:
-    prov = env.get("provenance") or {}
+    prov = redact(env.get("provenance") or {})  # also for a matrix.json from elsewhere
     if prov.get("wheel"):
         where = f" from {prov['index_url']}" if prov.get("index_url") else ""
         return f"wheel sha256:{str(prov.get('sha256'))[:12]}{where}"
@@ -97,7 +98,7 @@ def summary_table(matrix_dir: Path) -> str:
     rows = []
     for env in record["environments"]:
         variables = " ".join(f"{k}={v}" for k, v in (env.get("env_vars") or {}).items())
-        rows.append([
+        rows.append([one_line(cell, 200) for cell in (
             _short(Path(env["spec"]).name), env["version"] or "-", env["status"], _source_text(env),
             variables or "-",
             env["versions"].get("numpy", "-") if env["versions"] else "-",
@@ -106,7 +107,7 @@ def summary_table(matrix_dir: Path) -> str:
             env["verify_exit"] if env["verify_exit"] is not None else "-",
             ",".join(map(str, env["sweep_exits"])) or "-",
             (env["error"] or "")[:80],
-        ])  # fmt: skip
+        )])  # fmt: skip
     headers = ["asked", "scipy", "status", "built from", "env vars", "numpy", "env s", "env",
                "verify exit", "sweep exits", "error"]  # fmt: skip
     return tabulate(rows, headers=headers)

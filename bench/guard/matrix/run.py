@@ -43,6 +43,8 @@ from bench.guard.matrix.environments import (
 from bench.guard.matrix.record import SCHEMA_VERSION, EnvResult, env_folder, env_label
 from bench.guard.stats.sequential_design import SequentialDesign
 from bench.outputs import check_out_dir, progress
+from bench.store.safe_files import write_atomic
+from bench.store.safe_text import redact, redact_url
 from bench.sweep.machine import THREAD_ENV_VARS
 
 RUN_TIMEOUT_S = 6 * 3600
@@ -262,7 +264,8 @@ def run_matrix(
 
     def save() -> None:
         record["environments"] = [r.to_dict() for r in results]
-        (matrix_dir / "matrix.json").write_text(json.dumps(record, indent=1))
+        # matrix.json travels: index URLs and errors lose their user:password@
+        write_atomic(matrix_dir / "matrix.json", json.dumps(redact(record), indent=1))
 
     # 1. environments, one after another
     for cand in candidates:
@@ -312,7 +315,7 @@ def run_matrix(
                 "env_path": result.env_path, "reused": reused, "build_s": result.build_s,
                 "installer": installer.name if env_dir else "none (current interpreter)", **info,
             }  # fmt: skip
-            (folder / "env.json").write_text(json.dumps(env_record, indent=1))
+            write_atomic(folder / "env.json", json.dumps(redact(env_record), indent=1))
             result.status = "ok"
             log(
                 f"matrix: {result.label}: numpy {result.versions.get('numpy')}, "
@@ -320,9 +323,9 @@ def run_matrix(
             )
         except (InstallError, subprocess.TimeoutExpired, OSError, ValueError, KeyError) as exc:
             result.status = "install-failed"
-            result.error = str(exc)
+            result.error = redact_url(str(exc))
             result.build_s = round(time.perf_counter() - started, 2)
-            log(f"matrix: SciPy {cand.spec}: could not be installed: {exc}")
+            log(f"matrix: SciPy {cand.spec}: could not be installed: {result.error}")
         save()
 
     ready = [r for r in results if r.status == "ok"]

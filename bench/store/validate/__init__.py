@@ -25,8 +25,9 @@ from bench.store.validate.files import (
     child_path,
     read_json_object,
 )
-from bench.store.validate.guard_files import validate_matrix, validate_verify
+from bench.store.validate.guard_files import validate_env, validate_matrix, validate_verify
 from bench.store.validate.run_folder import (
+    MAX_ABS_CVAL,
     MAX_RADIUS,
     MIN_SIGMA,
     require_resumable,
@@ -36,6 +37,7 @@ from bench.store.validate.run_folder import (
 
 __all__ = [
     "IDENTIFIER",
+    "MAX_ABS_CVAL",
     "MAX_RADIUS",
     "MIN_SIGMA",
     "FileError",
@@ -44,6 +46,7 @@ __all__ = [
     "read_json_object",
     "require_resumable",
     "validate_bigarray",
+    "validate_env",
     "validate_matrix",
     "validate_row",
     "validate_run_meta",

@@ -18,7 +18,24 @@ from bench.store.validate.fields import (
     _opt,
     _str,
 )
-from bench.store.validate.files import FileError, _kind, check_identifier
+from bench.store.validate.files import FileError, _kind, _short, check_identifier
+
+#: The schema versions this gfbench reads (``bench.guard.verify.SCHEMA_VERSION``, written as
+#: ``"schema"``; ``bench.guard.matrix_record.SCHEMA_VERSION``, as ``"schema_version"``). A file
+#: without the key is from before it was written, and read as the current version.
+VERIFY_SCHEMA_VERSION = 1
+MATRIX_SCHEMA_VERSION = 2
+
+
+def check_schema(data: dict, key: str, version: int, *, file: str | Path) -> None:
+    """FileError unless ``data[key]`` is missing or exactly ``version``."""
+    if key in data and (data[key] != version or isinstance(data[key], bool)):
+        raise FileError(
+            file,
+            f"{_short(data[key])} is not supported; this gfbench reads {version}",
+            field=key,
+        )
+
 
 #: verify JSON (``gfbench verify --json``): per-test fields and a probe's observation.
 VERIFY_TEST_FIELDS: dict[str, Check] = {
@@ -51,6 +68,7 @@ def validate_verify(data: Any, *, file: str | Path) -> dict[str, Any]:
         raise FileError(
             file, 'must be "gfbench verify" (the JSON of `gfbench verify --json`)', field="tool"
         )
+    check_schema(data, "schema", VERIFY_SCHEMA_VERSION, file=file)
     tests = data.get("tests")
     if not isinstance(tests, list):
         raise FileError(file, "must be a list of test results", field="tests")
@@ -73,6 +91,7 @@ def validate_matrix(data: Any, *, file: str | Path) -> dict[str, Any]:
     """Check a decoded ``matrix.json``: every environment folder is a safe identifier."""
     if not isinstance(data, dict):
         raise FileError(file, f"matrix.json must be a JSON object, got {_kind(data)}")
+    check_schema(data, "schema_version", MATRIX_SCHEMA_VERSION, file=file)
     envs = data.get("environments", [])
     if not isinstance(envs, list):
         raise FileError(file, "must be a list", field="environments")
@@ -82,4 +101,27 @@ def validate_matrix(data: Any, *, file: str | Path) -> dict[str, Any]:
             raise FileError(file, f"must be an object, got {_kind(env)}", field=where)
         if env.get("status") == "ok":
             check_identifier(env.get("folder"), file=file, field=f"{where}.folder")
+    return data
+
+
+#: env.json (one matrix environment): what ``gfbench compare`` reads of it.
+ENV_FIELDS: dict[str, Check] = {
+    "label": _OPT_STR,
+    "spec": _OPT_STR,
+    "kind": _OPT_STR,
+    "provenance": _DICT_OR_NULL,
+    "env_vars": (
+        _opt(lambda v: isinstance(v, dict) and all(map(_str, v.values()))),
+        "an object of strings or null",
+    ),
+    "versions": _DICT_OR_NULL,
+    "python": _OPT_STR,
+}
+
+
+def validate_env(data: Any, *, file: str | Path) -> dict[str, Any]:
+    """Check a decoded ``env.json`` (a matrix environment); FileError naming the field."""
+    if not isinstance(data, dict):
+        raise FileError(file, f"env.json must be a JSON object, got {_kind(data)}")
+    _check_fields(data, ENV_FIELDS, file=file)
     return data

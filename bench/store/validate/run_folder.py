@@ -27,7 +27,6 @@ from bench.store.validate.fields import (
     _is_num,
     _list_of,
     _nonneg_int,
-    _nonneg_num,
     _opt,
     _pos_num,
     _str,
@@ -40,6 +39,9 @@ MIN_SIGMA = 1e-100
 #: Largest kernel radius (truncate * sigma) accepted: 2 * 100000 + 1 taps is already far
 #: beyond any image a benchmark filters, and larger values overflow or allocate absurdly.
 MAX_RADIUS = 100_000
+#: Largest |cval| accepted: far beyond any pixel value, and small enough that errors against
+#: the oracle and their squares stay finite (1e308 overflowed the report's statistics).
+MAX_ABS_CVAL = 1e15
 
 
 def _sigma_value(v: Any) -> bool:
@@ -54,6 +56,16 @@ def _shape(v: Any) -> bool:
     return _list_of(lambda n: _is_int(n) and n >= 1, nonempty=True)(v) and len(v) <= 32
 
 
+#: Longest time per call accepted (about 11 days): a larger one was not measured.
+MAX_TIME_NS = 1e15
+
+
+def _time_ns(v: Any) -> bool:
+    return _is_num(v) and 0 < v <= MAX_TIME_NS
+
+
+_TIME_NS_ALLOWED = f"a number in (0, {MAX_TIME_NS:g}] (ns per call)"
+
 #: cases.jsonl: field -> (predicate, what it must be). Fields not listed are kept unchecked.
 ROW_FIELDS: dict[str, Check] = {
     "case_id": (
@@ -67,13 +79,16 @@ ROW_FIELDS: dict[str, Check] = {
     "dtype_out": _OPT_STR,
     "shape": (_opt(_shape), "a list of positive ints"),
     "ndim": _OPT_NONNEG_INT,
-    "npix": _OPT_NONNEG_INT,
+    "npix": (_opt(lambda v: _is_int(v) and v >= 1), "an int >= 1 or null"),
     "channels": _OPT_NONNEG_INT,
     "sigma": (_opt(_sigma), f"a number in [{MIN_SIGMA:g}, {MAX_RADIUS}] or a list of them"),
     "mode": _OPT_STR,
     "truncate": (_opt(lambda v: _pos_num(v) and v <= MAX_RADIUS), f"a number in (0, {MAX_RADIUS}]"),
     "order": (_opt(lambda v: _nonneg_int(v) or _list_of(_nonneg_int)(v)), "an int >= 0"),
-    "cval": _OPT_NUM,
+    "cval": (
+        _opt(lambda v: _is_num(v) and abs(v) <= MAX_ABS_CVAL),
+        f"a number in [-{MAX_ABS_CVAL:g}, {MAX_ABS_CVAL:g}] or null",
+    ),
     "radius": (_opt(lambda v: _nonneg_int(v) or _list_of(_nonneg_int)(v)), "ints >= 0"),
     "axes": (_opt(_list_of(_is_int)), "a list of ints or null"),
     "family": _OPT_STR,
@@ -88,18 +103,18 @@ ROW_FIELDS: dict[str, Check] = {
     "n_samples": _OPT_NONNEG_INT,
     "loops": _OPT_NONNEG_INT,
     "processes": _OPT_NONNEG_INT,
-    "samples_ns": (_opt(_list_of(_nonneg_num)), "a list of numbers >= 0 or null"),
-    "ref_ns": (_opt(_list_of(_nonneg_num)), "a list of numbers >= 0 or null"),
+    "samples_ns": (_opt(_list_of(_time_ns)), _TIME_NS_ALLOWED.replace("a number", "numbers")),
+    "ref_ns": (_opt(_list_of(_time_ns)), _TIME_NS_ALLOWED.replace("a number", "numbers")),
+    # times per call are divided by (bandwidth, ratios, roofs): zero is refused, not a crash
+    **{
+        name: (_opt(_time_ns), _TIME_NS_ALLOWED + " or null")
+        for name in ("min_ns", "median_ns", "mean_ns", "ci_low_ns", "ci_high_ns")
+    },
     **{
         name: _OPT_NONNEG
         for name in (
-            "min_ns",
-            "median_ns",
-            "mean_ns",
             "stdev_ns",
             "iqr_ns",
-            "ci_low_ns",
-            "ci_high_ns",
             "peak_mem_bytes",
             "peak_rss_bytes",
             "instructions",
@@ -133,6 +148,9 @@ ROW_FIELDS: dict[str, Check] = {
     "finished_at": _OPT_STR,
 }
 ROW_REQUIRED = ("case_id", "impl", "dtype", "status")
+#: Longest text kept of a row's field when read back (a reason, a host ...): longer ones are
+#: cut with a note, so a 50 MB reason is never echoed whole (the file is left as it is).
+MAX_ROW_TEXT = 10_000
 
 
 def validate_row(row: Any, *, file: str | Path, line: int) -> dict[str, Any]:
@@ -164,6 +182,9 @@ def validate_row(row: Any, *, file: str | Path, line: int) -> dict[str, Any]:
     samples = row.get("samples_ns")
     if samples is not None and row.get("n_samples") not in (None, len(samples)):
         raise FileError(file, "does not match len(samples_ns)", line=line, field="n_samples")
+    for name, value in row.items():
+        if isinstance(value, str) and len(value) > MAX_ROW_TEXT:
+            row[name] = f"{value[:MAX_ROW_TEXT]}... ({len(value) - MAX_ROW_TEXT} more characters)"
     return row
 
 

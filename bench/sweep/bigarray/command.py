@@ -7,7 +7,9 @@ docstring as this verb's ``--help`` description.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -78,7 +80,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", help="overwrite the result file if it exists"
     )
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        metavar="N",
+        help="most memory the chunks computed at once may need, in bytes (default: half the "
+        "memory available now); a larger shape or chunking is refused before anything runs",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+#: Most chunks a bigarray may have: dask's task graph holds several tasks per chunk and mode,
+#: and 99999999999^2 in 4096^2 chunks built a graph until the machine ran out of memory.
+MAX_CHUNKS = 100_000
+
+
+def check_resources(spec: BigArraySpec, max_bytes: int | None = None) -> None:
+    """Refuse (UsageError, naming the option) a spec whose task graph or chunks in flight
+    would not fit in memory; before any graph is built."""
+    import os
+
+    from bench.sweep.cases import default_max_bytes
+
+    if max_bytes is not None and (isinstance(max_bytes, bool) or max_bytes < 1):
+        raise UsageError(f"--max-bytes: got {max_bytes!r}; allowed: an int >= 1 (bytes)")
+    n_chunks = math.prod(math.ceil(n / c) for n, c in zip(spec.shape, spec.chunks, strict=True))
+    if n_chunks > MAX_CHUNKS:
+        raise UsageError(
+            f"--shape/--chunks: {'x'.join(map(str, spec.shape))} in "
+            f"{'x'.join(map(str, spec.chunks))} chunks is {n_chunks:.3g} chunks, over the limit of "
+            f"{MAX_CHUNKS} (the task graph alone would not fit in memory); use larger --chunks "
+            "or a smaller --shape"
+        )
+    # per chunk in flight: the chunk with its overlap, as input, float64 work copies and
+    # outputs of dask-image and SciPy (~6 arrays of 8 bytes), one per thread
+    padded = math.prod(
+        min(n, c + 2 * spec.depth) for n, c in zip(spec.shape, spec.chunks, strict=True)
+    )
+    need = padded * 8 * 6 * min(os.cpu_count() or 1, n_chunks)
+    limit = default_max_bytes() if max_bytes is None else max_bytes
+    if need > limit:
+        raise UsageError(
+            f"--chunks: the chunks computed at once need about {need / 2**30:.3g} GiB, over the "
+            f"limit of {limit / 2**30:.3g} GiB; use smaller --chunks, or raise the limit with "
+            "--max-bytes"
+        )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -94,6 +140,7 @@ def main(args: argparse.Namespace) -> int:
         modes=tuple(args.modes) if args.modes else MODES,
         oracle_tiles=args.oracle_tiles,
     )
+    check_resources(spec, args.max_bytes)
     if args.out is not None:
         _check_writable(Path(args.out), force=args.force)
     client = None
@@ -122,7 +169,9 @@ def main(args: argparse.Namespace) -> int:
     if args.out is not None:
         try:
             path = write(result, args.out)
-        except OSError as exc:  # checked up front; the disk may still fill up meanwhile
+        except OSError as exc:  # checked up front; a full disk is exit 5, not a usage error
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise
             raise UsageError(f"--out: cannot write {str(args.out)!r}: {exc.strerror}") from None
         if not args.json:
             print(f"wrote {path}", file=sys.stderr)

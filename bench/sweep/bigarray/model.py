@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from bench.exitcodes import UsageError
+from bench.store.validate import MAX_ABS_CVAL, MAX_RADIUS
 from bench.sweep.cases import MODES
 
 SCHEMA_VERSION = 1
@@ -73,11 +74,19 @@ class BigArraySpec:
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise UsageError(f"--{name}: expected a finite number > 0, got {value!r}")
             object.__setattr__(self, name, float(value))
+        if self.truncate * self.sigma > MAX_RADIUS:  # also keeps int(radius) from overflowing
+            raise UsageError(
+                f"--truncate/--sigma: the kernel radius truncate * sigma = "
+                f"{self.truncate * self.sigma:.3g} is over the limit of {MAX_RADIUS}"
+            )
         if isinstance(self.order, bool) or int(self.order) != self.order or self.order < 0:
             raise UsageError(f"--order: expected an int >= 0, got {self.order!r}")
         object.__setattr__(self, "order", int(self.order))
-        if not math.isfinite(self.cval):
-            raise UsageError(f"--cval: expected a finite number, got {self.cval!r}")
+        if not (math.isfinite(self.cval) and abs(self.cval) <= MAX_ABS_CVAL):
+            raise UsageError(
+                f"--cval: expected a finite number in [-{MAX_ABS_CVAL:g}, {MAX_ABS_CVAL:g}], "
+                f"got {self.cval!r}"
+            )
         object.__setattr__(self, "cval", float(self.cval))
         modes = (self.modes,) if isinstance(self.modes, str) else tuple(self.modes)
         bad = [m for m in modes if m not in MODES]

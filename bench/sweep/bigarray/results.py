@@ -19,9 +19,9 @@ def write(result: BigArrayResult, out: str | Path) -> Path:
     """Write ``result`` as JSON (whole or not at all: temporary file, then rename)."""
     path = result_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    from bench.store.safe_files import write_atomic
+
+    write_atomic(path, json.dumps(result.to_dict(), indent=2) + "\n")  # never through a link
     return path
 
 

@@ -45,6 +45,12 @@ CI_LEVEL = 0.95
 _MAX_LOOPS = 10**7
 
 
+#: Longest calibrated sample (``--min-sample-ms`` at most 10,000).
+MAX_MIN_SAMPLE_S = 10.0
+#: Largest ``--repeats``, ``--warmup`` and ``--processes``.
+TIMING_LIMITS = {"repeats": 1000, "warmup": 1000, "processes": 64}
+
+
 @dataclasses.dataclass(frozen=True)
 class TimingSettings:
     """How to time a case.
@@ -67,14 +73,18 @@ class TimingSettings:
     processes: int = 0
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.min_sample_s) and self.min_sample_s > 0):
-            raise ValueError(f"min_sample_s must be > 0, got {self.min_sample_s!r}")
-        if int(self.repeats) != self.repeats or self.repeats < 1:
-            raise ValueError(f"repeats must be an int >= 1, got {self.repeats!r}")
-        if int(self.warmup) != self.warmup or self.warmup < 0:
-            raise ValueError(f"warmup must be an int >= 0, got {self.warmup!r}")
-        if int(self.processes) != self.processes or self.processes < 0:
-            raise ValueError(f"processes must be an int >= 0, got {self.processes!r}")
+        # the maxima (TIMING_LIMITS) keep a typo such as --repeats 1e20 from a run that never
+        # ends; they are far above any useful setting
+        if not (math.isfinite(self.min_sample_s) and 0 < self.min_sample_s <= MAX_MIN_SAMPLE_S):
+            raise ValueError(
+                f"min_sample_s must be > 0 and <= {MAX_MIN_SAMPLE_S:g}, got {self.min_sample_s!r}"
+            )
+        for name, low in (("repeats", 1), ("warmup", 0), ("processes", 0)):
+            value, high = getattr(self, name), TIMING_LIMITS[name]
+            if not (
+                isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+            ):
+                raise ValueError(f"{name} must be an int in [{low}, {high}], got {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
