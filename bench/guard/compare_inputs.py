@@ -111,11 +111,9 @@ def _side_from_runs(
 
 
 def _env_side(path: Path) -> Side:
-    env = _read_json(path / "env.json", "matrix environment")
-    from bench.store.validate import FileError
+    from bench.store.validate import validate_env
 
-    if not isinstance(env.get("versions"), (dict, type(None))):
-        raise FileError(path / "env.json", "must be an object", field="versions")
+    env = validate_env(_read_json(path / "env.json", "matrix environment"), file=path / "env.json")
     label = str(env.get("label") or path.name)
     verify_path = path / "verify.json"
     verify = (

@@ -42,6 +42,7 @@ from bench.guard.environments import (
 from bench.guard.interleave import EnvUnderTest, interleaved_timing
 from bench.guard.looks import SequentialDesign
 from bench.guard.matrix_record import SCHEMA_VERSION, EnvResult, env_folder, env_label
+from bench.store.validate import checked_json, validate_env, validate_matrix
 from bench.sweep.machine import THREAD_ENV_VARS
 
 RUN_TIMEOUT_S = 6 * 3600
@@ -260,7 +261,8 @@ def run_matrix(
 
     def save() -> None:
         record["environments"] = [r.to_dict() for r in results]
-        (matrix_dir / "matrix.json").write_text(json.dumps(record, indent=1))
+        matrix_file = matrix_dir / "matrix.json"
+        matrix_file.write_text(checked_json(record, validate_matrix, file=matrix_file))
 
     # 1. environments, one after another
     for cand in candidates:
@@ -310,7 +312,8 @@ def run_matrix(
                 "env_path": result.env_path, "reused": reused, "build_s": result.build_s,
                 "installer": installer.name if env_dir else "none (current interpreter)", **info,
             }  # fmt: skip
-            (folder / "env.json").write_text(json.dumps(env_record, indent=1))
+            env_file = folder / "env.json"
+            env_file.write_text(checked_json(env_record, validate_env, file=env_file))
             result.status = "ok"
             log(
                 f"matrix: {result.label}: numpy {result.versions.get('numpy')}, "

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.store.validate.files import FileError
+from bench.store.validate.writing import checked_json
 
 UNITS_FILE = "timing-units.jsonl"
 _CASE_ID = re.compile(r"[0-9a-f]{12}")
@@ -141,7 +142,9 @@ def read_workers(run_dir: Path) -> list[WorkerRecord]:
 def append_worker(run_dir: Path, record: WorkerRecord) -> None:
     """Append one finished worker as one line, flushed and fsync'd."""
     path = Path(run_dir) / UNITS_FILE
-    line = json.dumps(record.to_json(), separators=(",", ":"), allow_nan=False) + "\n"
+    # the reader's own check first: a line it would refuse is a bug of this writer
+    line = checked_json(record.to_json(), parse_worker, file=path, indent=None,
+                        separators=(",", ":"), line=None) + "\n"  # fmt: skip
     if path.is_file() and path.stat().st_size:
         data = path.read_bytes()
         if not data.endswith(b"\n"):  # a line cut off by a kill: drop it, keep the rest

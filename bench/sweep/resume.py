@@ -51,7 +51,7 @@ def check_resumable(
     that cannot be resumed stays byte for byte as it was)."""
     import warnings
 
-    from bench.store import CASES_FILE, read_rows
+    from bench.store import CASES_FILE, read_run_rows
     from bench.store.validate import FileError, require_resumable
 
     file = run_dir / RUN_FILE
@@ -79,7 +79,7 @@ def check_resumable(
         raise FileError(file, f"cannot be used: {exc}", field="timing") from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # reopening warns about a cut last line once
-        rows, _ = read_rows(run_dir / CASES_FILE)
+        rows, _ = read_run_rows(run_dir, meta)
     ids = {c.case_id for c in the_grid.cases}
     for number, row in enumerate(rows, start=1):
         if row["case_id"] not in ids:

@@ -1,5 +1,6 @@
 """Checks of the guard's files: a verify result (``gfbench verify --json``, read by
-``gfbench compare``) and ``matrix.json`` (whose environment folders become paths).
+``gfbench compare``), ``matrix.json`` (whose environment folders become paths) and a matrix
+environment's ``env.json`` (what ``gfbench compare`` shows of it).
 """
 
 from __future__ import annotations
@@ -82,4 +83,27 @@ def validate_matrix(data: Any, *, file: str | Path) -> dict[str, Any]:
             raise FileError(file, f"must be an object, got {_kind(env)}", field=where)
         if env.get("status") == "ok":
             check_identifier(env.get("folder"), file=file, field=f"{where}.folder")
+    return data
+
+
+#: env.json of a matrix environment: what ``gfbench compare`` reads of it
+ENV_FIELDS: dict[str, Check] = {
+    "label": _OPT_STR,
+    "spec": _OPT_STR,
+    "kind": _OPT_STR,
+    "python": _OPT_STR,
+    "versions": _DICT_OR_NULL,
+    "provenance": _DICT_OR_NULL,
+    "env_vars": (
+        _opt(lambda v: isinstance(v, dict) and all(map(_str, v.values()))),
+        "an object of strings or null",
+    ),
+}
+
+
+def validate_env(data: Any, *, file: str | Path) -> dict[str, Any]:
+    """Check a decoded matrix environment record (``env.json``)."""
+    if not isinstance(data, dict):
+        raise FileError(file, f"env.json must be a JSON object, got {_kind(data)}")
+    _check_fields(data, ENV_FIELDS, file=file)
     return data

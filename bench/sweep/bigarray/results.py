@@ -3,7 +3,6 @@ load) and the per-mode text table."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from bench.sweep.bigarray.model import SCHEMA_VERSION, BigArrayResult
@@ -20,7 +19,11 @@ def write(result: BigArrayResult, out: str | Path) -> Path:
     path = result_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    from bench.store.validate import checked_json, validate_bigarray
+
+    # the report's own check first: a file it would refuse is a bug of this writer
+    text = checked_json(result.to_dict(), validate_bigarray, file=path, indent=2)
+    tmp.write_text(text + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
 
