@@ -3,7 +3,7 @@
 ``Row`` checks and normalises its fields with the loader's own table, so no writer can write
 what the reader refuses. The property tests build rows the way the sweep (``identity_fields``
 of a real ``Case`` plus measured fields) and the A/B session (the untimed run read back through
-pandas, then ``bench.guard.interleave.timed_row``) build them, write them with ``RunStore``,
+pandas, then ``bench.guard.ab_session.timed_row``) build them, write them with ``RunStore``,
 load them, and require them back equal. The A/B path is where ``channels`` came out as 3.0:
 pandas holds an int column with a missing value as floats.
 """
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from bench import __version__, store
 from bench.exitcodes import UsageError
-from bench.guard.interleave import _clean, timed_row
+from bench.guard.ab_session import _clean, timed_row
 from bench.store import Row, RunStore
 from bench.store.validate import (
     FieldError,
@@ -38,7 +38,7 @@ from bench.store.validate import (
 from bench.store.validate.run_folder import ROW_FIELDS
 from bench.sweep.cases import DTYPES, MODES, Case
 from bench.sweep.measure import identity_fields
-from bench.sweep.timing import summarize
+from bench.sweep.timing.sampling import summarize
 
 META = {"grid": {"name": "prop", "spec": {}, "filters": {}}, "gfbench_version": __version__}
 
