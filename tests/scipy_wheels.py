@@ -26,6 +26,17 @@ from packaging.utils import parse_wheel_filename
 RELEASE = "1.17.1"  # the baseline the candidates are repacked from
 FILTERS = "scipy/ndimage/_filters.py"
 RADIUS_LINE = "    lw = int(truncate * sd + 0.5)\n"
+#: the end of gaussian_filter (SciPy 1.17.1), where a planted slowdown goes
+GAUSSIAN_TAIL = (
+    "    if len(axes) > 0:\n"
+    "        for axis, sigma, order, mode, radius in axes:\n"
+    "            gaussian_filter1d(input, sigma, axis, order, output,\n"
+    "                              mode, cval, truncate, radius=radius)\n"
+    "            input = output\n"
+    "    else:\n"
+    "        output[...] = input[...]\n"
+    "    return output\n"
+)
 
 #: name -> (new local version, how _filters.py changes). Each edit must apply exactly once.
 VARIANTS: dict[str, tuple[str, tuple[str, str] | None]] = {
@@ -35,6 +46,27 @@ VARIANTS: dict[str, tuple[str, tuple[str, str] | None]] = {
     "wider-kernel": (
         "1.18.0.dev0+gfbench.wider",
         (RADIUS_LINE, "    lw = int(truncate * sd + 1.5)\n"),
+    ),
+    # 30% slower on uint16 input only: the call spins for 0.3x its own time before returning,
+    # so the slowdown is a ratio (whatever the case's size) on that dtype and nothing else
+    "slow-uint16": (
+        "1.18.0.dev0+gfbench.slowuint16",
+        (
+            GAUSSIAN_TAIL,
+            GAUSSIAN_TAIL.replace(
+                "    return output\n",
+                "    if _dtype_in == np.uint16:\n"
+                "        _spent = _clock() - _t0\n"
+                "        while _clock() - _t0 < 1.3 * _spent:\n"
+                "            pass\n"
+                "    return output\n",
+            ).replace(
+                "    if len(axes) > 0:\n",
+                "    _clock = __import__('time').perf_counter\n"
+                "    _t0, _dtype_in = _clock(), input.dtype\n"
+                "    if len(axes) > 0:\n",
+            ),
+        ),
     ),
     # a planted slowdown: 2 ms of sleep per 1-D pass, so 4 ms per 2-D call against ~0.05 ms
     "slow": (
@@ -60,6 +92,45 @@ def index_reachable(url: str = "https://pypi.org/simple/scipy/") -> bool:
         return False
 
 
+def installed_wheel(out_dir: Path) -> Path | None:
+    """The installed SciPy packed back into its wheel (no network), or None when the installed
+    version is not ``RELEASE`` or its files are not all there.
+
+    Every file the installation's RECORD lists, except the installer's own (INSTALLER,
+    REQUESTED, direct_url.json) and compiled bytecode; the tags come from its WHEEL file.
+    """
+    from importlib import metadata
+
+    dist = metadata.distribution("scipy")
+    if dist.version != RELEASE or not dist.files:
+        return None
+    wheel_meta = dist.read_text("WHEEL") or ""
+    tags = [ln.split(":", 1)[1].strip() for ln in wheel_meta.splitlines() if ln.startswith("Tag:")]
+    if not tags:
+        return None
+    target = out_dir / f"scipy-{RELEASE}-{tags[0]}.whl"
+    if target.is_file():
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    skip = {"INSTALLER", "REQUESTED", "direct_url.json", "RECORD"}
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        for item in dist.files:
+            name = item.as_posix()
+            if name.startswith("..") or "__pycache__" in name or name.endswith(".pyc"):
+                continue
+            if ".dist-info/" in name and name.rsplit("/", 1)[1] in skip:
+                continue
+            path = Path(dist.locate_file(item))
+            if not path.is_file():
+                return None
+            dst.writestr(name, path.read_bytes())
+        info = f"scipy-{RELEASE}.dist-info"
+        dst.writestr(f"{info}/RECORD", "")  # repack() writes the real RECORD
+    partial.replace(target)
+    return target
+
+
 @functools.cache
 def _lock(path: Path) -> FileLock:
     # one object per path: FileLock is reentrant per object (candidate_wheel -> release_wheel)
@@ -79,11 +150,15 @@ def _locked(fn):
 
 @_locked
 def release_wheel() -> Path:
-    """The released SciPy wheel for this Python: cached, else downloaded with pip.
+    """The released SciPy wheel for this Python: the installed SciPy packed back into its wheel
+    when it is ``RELEASE``; else cached, else downloaded with pip.
 
     Skips the test (with the reason) only when the index cannot be reached; any other
     failure is an error.
     """
+    packed = installed_wheel(cache_dir() / "installed")
+    if packed is not None:
+        return packed
     folder = cache_dir() / "release"
     found = sorted(folder.glob(f"scipy-{RELEASE}-*.whl"))
     if found:

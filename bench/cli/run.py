@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 from bench.guard.verify import render, suite_dir, verify
+from bench.store.validate import checked_json, validate_verify
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,8 +66,9 @@ def run(
         print()
     sweep = run_sweep(grid=grid, out=results, progress=not as_json)
     # the report's reference section reads the verify result from the run folder
-    (sweep.run_dir / "verify.json").write_text(
-        json.dumps(result.document, indent=1, default=str) + "\n", encoding="utf-8"
+    verify_file = sweep.run_dir / "verify.json"
+    verify_file.write_text(
+        checked_json(result.document, validate_verify, file=verify_file) + "\n", encoding="utf-8"
     )
     rendered = render_report(sweep.run_dir, out_dir=Path(reports) / sweep.run_dir.name)
     index = rendered.path

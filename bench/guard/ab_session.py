@@ -286,6 +286,32 @@ def _looks(envs, samples, case_ids, design, scenarios, affected) -> dict[str, di
     return result
 
 
+def timed_row(
+    row: Mapping[str, Any],
+    *,
+    chunks: Sequence[Sequence[float]] | None,
+    loops: int | None,
+    refs: Sequence[float | None] | None,
+    failure: str | None = None,
+) -> store.Row:
+    """The timed `Row` of one case: its untimed row (as read back through pandas: an int
+    column with a missing value holds floats, ``channels`` 3.0; ``Row`` normalises them with
+    the reader's rules) with the session's units, one chunk of samples per round."""
+    fields = {k: row.get(k) for k in store.Row.field_names() if k in row}
+    if chunks and failure is None:
+        flat = [s for chunk in chunks for s in chunk]
+        fields.update(summarize(flat, loops=loops, processes=len(chunks)))
+        got = list(refs or [None])
+        fields["ref_ns"] = None if any(r is None for r in got) else got
+        seconds = fields["min_ns"] / 1e9
+        for name, amount in (("gbytes_per_s", fields.get("bytes_moved")),
+                             ("gflops_per_s", fields.get("flops"))):  # fmt: skip
+            fields[name] = None if not amount else amount / seconds / 1e9
+    elif failure is not None and row.get("status") == "ok":
+        fields.update(status="error", reason=failure[:500])
+    return store.Row(**fields)
+
+
 def _write_runs(envs, rows, samples, refs, loops, failed, settings, design,
                 session_meta) -> dict[str, Path]:  # fmt: skip
     written: dict[str, Path] = {}
@@ -304,21 +330,11 @@ def _write_runs(envs, rows, samples, refs, loops, failed, settings, design,
                           "untimed_run": str(env.untimed_run)}  # fmt: skip
         run = store.RunStore.create(env.runs_dir, f"{stamp}-interleaved", meta)
         for case_id, row in rows[env.label].items():
-            fields = {k: row.get(k) for k in store.Row.field_names() if k in row}
             chunks = samples.get((env.label, case_id))
-            if chunks and case_id not in failed:
-                flat = [s for chunk in chunks for s in chunk]
-                fields.update(summarize(flat, loops=loops[env.label][case_id],
-                                        processes=len(chunks)))  # fmt: skip
-                got = refs[(env.label, case_id)]
-                fields["ref_ns"] = None if any(r is None for r in got) else got
-                seconds = fields["min_ns"] / 1e9
-                for name, amount in (("gbytes_per_s", fields.get("bytes_moved")),
-                                     ("gflops_per_s", fields.get("flops"))):  # fmt: skip
-                    fields[name] = None if not amount else amount / seconds / 1e9
-            elif case_id in failed and row.get("status") == "ok":
-                fields.update(status="error", reason=failed[case_id][:500])
-            run.append(store.Row(**fields))
+            run.append(timed_row(
+                row, chunks=chunks, loops=loops.get(env.label, {}).get(case_id),
+                refs=refs.get((env.label, case_id)), failure=failed.get(case_id),
+            ))  # fmt: skip
         run.finish("complete", interleave_failures={cid: why for cid, why in failed.items()})
         written[env.label] = run.run_dir
     return written

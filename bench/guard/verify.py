@@ -426,7 +426,10 @@ def main(args: argparse.Namespace) -> int:
 
         check_out_file(args.out, force=args.force)
     result = verify(groups=args.group, update=args.update_golden)
-    text = json.dumps(result.document, indent=1, default=str)
+    from bench.store.validate import checked_json, validate_verify
+
+    # checked with compare's own reader before it is written or printed
+    text = checked_json(result.document, validate_verify, file=args.out or "<stdout>")
     if args.out is not None:
         from bench.store.safe_files import write_atomic
 

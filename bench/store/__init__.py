@@ -83,6 +83,7 @@ from bench.store.reader import (
     load,
     load_run_meta,
     read_rows,
+    read_run_rows,
     resolve_run,
     rows_to_frame,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "load",
     "load_run_meta",
     "read_rows",
+    "read_run_rows",
     "read_workers",
     "resolve_run",
     "rows_to_frame",

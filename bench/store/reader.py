@@ -16,7 +16,13 @@ from typing import Any
 from bench.exitcodes import UsageError
 from bench.store.row import Row
 from bench.store.safe_files import iter_lines, read_capped
-from bench.store.validate import read_json_object, validate_row, validate_run_meta
+from bench.store.validate import (
+    FileError,
+    blame_writer,
+    read_json_object,
+    validate_row,
+    validate_run_meta,
+)
 from bench.store.validate.files import decode_json
 
 SCHEMA_VERSION = 1
@@ -56,7 +62,19 @@ def load_run_meta(path: str | Path) -> dict[str, Any]:
     run_dir = resolve_run(path)
     file = run_dir / RUN_FILE
     meta = read_json_object(file, what="run.json", root=run_dir)
-    return validate_run_meta(meta, file=file, schema_version=SCHEMA_VERSION)
+    try:
+        return validate_run_meta(meta, file=file, schema_version=SCHEMA_VERSION)
+    except FileError as exc:
+        raise blame_writer(exc, meta) from None
+
+
+def read_run_rows(run_dir: Path, meta: dict[str, Any], *, repair: bool = False):
+    """``read_rows`` of the run's ``cases.jsonl``; a refusal of a row gfbench wrote (its
+    ``run.json`` records the writer) says it is a gfbench bug (``blame_writer``)."""
+    try:
+        return read_rows(Path(run_dir) / CASES_FILE, repair=repair)
+    except FileError as exc:
+        raise blame_writer(exc, meta) from None
 
 
 def read_rows(file: Path, *, repair: bool = False) -> tuple[list[dict], int]:
@@ -114,7 +132,7 @@ def load(path: str | Path):
 
     run_dir = resolve_run(path)
     meta = load_run_meta(run_dir)
-    rows, _ = read_rows(run_dir / CASES_FILE)
+    rows, _ = read_run_rows(run_dir, meta)
     columns = list(Row.field_names())
     frame = pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
     if not frame.empty:

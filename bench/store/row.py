@@ -1,8 +1,11 @@
 """``Row``: one finished case, the unit the sweep writes and every reader reads back.
 
 Frozen and self-validating (a bad row cannot exist); its fields are the row contract documented
-in ``bench.store``. ``utc_now`` is the store's one timestamp format (``Row.finished_at``,
-``run.json``'s ``started_at``/``finished_at``).
+in ``bench.store``. A row is checked with the reader's own table (``bench.store.validate``'s
+``normalise_row``, the writers' side of ``validate_row``), so no writer can build a row the
+loader refuses: an integral float for an int field (pandas' ``channels`` 3.0) becomes the int,
+anything else the reader refuses fails here, naming the field. ``utc_now`` is the store's one
+timestamp format (``Row.finished_at``, ``run.json``'s ``started_at``/``finished_at``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ import dataclasses
 import datetime as _dt
 import math
 from typing import Any
+
+from bench.store.validate.fields import FieldError
+from bench.store.validate.run_folder import normalise_row
 
 STATUSES = ("ok", "unsupported", "unavailable", "error")
 
@@ -97,6 +103,13 @@ class Row:
     finished_at: str | None = None
 
     def __post_init__(self) -> None:
+        try:
+            checked = normalise_row(dataclasses.asdict(self))
+        except FieldError as exc:
+            raise FieldError(exc.field, exc.message, owner="Row") from None
+        for name, value in checked.items():
+            # JSON lists back to the tuples the dataclass holds (so rows stay hashable)
+            object.__setattr__(self, name, _tupled(value))
         if not (
             isinstance(self.case_id, str)
             and len(self.case_id) == 12
@@ -128,6 +141,10 @@ class Row:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _tupled(value: Any) -> Any:
+    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
 
 
 def _jsonable(value: Any) -> Any:

@@ -13,7 +13,6 @@ Line: ``{"worker": int >= 0, "label": str, "seed": int, "ref_ns": number > 0 or 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from bench.store.safe_files import (
 )
 from bench.store.validate.fields import _is_int, _is_num
 from bench.store.validate.files import FileError, decode_json
+from bench.store.validate.writing import checked_json
 
 UNITS_FILE = "timing-units.jsonl"
 _CASE_ID = re.compile(r"[0-9a-f]{12}")
@@ -170,7 +170,9 @@ def _complete_bytes(path: Path) -> int | None:
 def append_worker(run_dir: Path, record: WorkerRecord) -> None:
     """Append one finished worker as one line, flushed and fsync'd (never through a link)."""
     path = Path(run_dir) / UNITS_FILE
-    line = json.dumps(record.to_json(), separators=(",", ":"), allow_nan=False) + "\n"
+    # the reader's own check first: a line it would refuse is a bug of this writer
+    line = checked_json(record.to_json(), parse_worker, file=path, indent=None,
+                        separators=(",", ":"), line=None) + "\n"  # fmt: skip
     if file_size(path):
         keep = _complete_bytes(path)
         if keep is not None:  # a line cut off by a kill: drop it, keep the rest

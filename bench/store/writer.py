@@ -1,7 +1,8 @@
 """Writing a run folder: ``RunStore``, used only by the sweep driver (executors send rows back).
 
 A row is written whole or not at all (one ``write`` of one line, flushed and fsync'd); ``run.json``
-is replaced atomically. Reopening for ``--resume`` reads through ``bench.store.reader``, so a
+is replaced atomically, after the reader's own check passed on it (``checked_json``; rows check
+themselves when built). Reopening for ``--resume`` reads through ``bench.store.reader``, so a
 resumed run is validated exactly like one being reported.
 """
 
@@ -21,11 +22,12 @@ from bench.store.reader import (
     RUN_FILE,
     SCHEMA_VERSION,
     load_run_meta,
-    read_rows,
+    read_run_rows,
     resolve_run,
 )
 from bench.store.row import Row, utc_now
 from bench.store.safe_files import atomic_output, file_size, open_append, truncate_to
+from bench.store.validate import checked_json, validate_run_meta
 
 RUN_STATUSES = ("running", "complete", "interrupted")
 #: Space set aside while a sweep writes (``.gfbench-reserve``): when the disk fills up, it is
@@ -33,6 +35,11 @@ RUN_STATUSES = ("running", "complete", "interrupted")
 #: its replacement is written before the old one is removed).
 RESERVE_FILE = ".gfbench-reserve"
 RESERVE_BYTES = 64 * 1024
+
+
+def _check_run_meta(path: Path, data: Mapping[str, Any]) -> None:
+    # the reader's own check, before a byte is written: a refusal is a bug of this writer
+    checked_json(data, validate_run_meta, file=path, schema_version=SCHEMA_VERSION)
 
 
 def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
@@ -100,6 +107,7 @@ class RunStore:
         full = {"schema_version": SCHEMA_VERSION, "run_id": run_id, **meta}
         full.setdefault("status", "running")
         full.setdefault("finished_at", None)
+        _check_run_meta(run_dir / RUN_FILE, full)
         _write_json_atomic(run_dir / RUN_FILE, full)
         open_append(run_dir / CASES_FILE).close()
         return cls(run_dir, full, {})
@@ -109,7 +117,7 @@ class RunStore:
         """Open an existing run for appending; drops a truncated last line (with a warning)."""
         run_dir = resolve_run(run_dir, option="--resume").resolve()
         meta = load_run_meta(run_dir)
-        rows, good_bytes = read_rows(run_dir / CASES_FILE, repair=True)
+        rows, good_bytes = read_run_rows(run_dir, meta, repair=True)
         cases = run_dir / CASES_FILE
         if file_size(cases) not in (None, good_bytes):
             truncate_to(cases, good_bytes)  # so the next append starts on a fresh line
@@ -126,6 +134,7 @@ class RunStore:
 
     def update_meta(self, **fields: Any) -> None:
         self.meta.update(fields)
+        _check_run_meta(self.run_dir / RUN_FILE, self.meta)
         _write_json_atomic(self.run_dir / RUN_FILE, self.meta)
 
     def finish(self, status: str, **fields: Any) -> None:

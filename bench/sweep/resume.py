@@ -63,7 +63,7 @@ def check_resumable(
     (at most ``max_cases``), its timing settings, every row and every timing worker's units."""
     import warnings
 
-    from bench.store import CASES_FILE, read_rows, read_workers
+    from bench.store import CASES_FILE, read_run_rows, read_workers
     from bench.store.validate import FileError, require_resumable
 
     file = run_dir / RUN_FILE
@@ -91,7 +91,7 @@ def check_resumable(
         raise FileError(file, f"cannot be used: {exc}", field="timing") from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # reopening warns about a cut last line once
-        rows, _ = read_rows(run_dir / CASES_FILE)
+        rows, _ = read_run_rows(run_dir, meta)
     ids = {c.case_id for c in the_grid.cases}
     for number, row in enumerate(rows, start=1):
         if row["case_id"] not in ids:

@@ -119,12 +119,8 @@ def _side_from_runs(
 
 
 def _env_side(path: Path) -> Side:
-    env = _read_json(path / "env.json", "matrix environment")
-    from bench.store.validate import FileError
 
-    if not isinstance(env.get("versions"), (dict, type(None))):
-        raise FileError(path / "env.json", "must be an object", field="versions")
-    env = validate_env(env, file=path / "env.json")
+    env = validate_env(_read_json(path / "env.json", "matrix environment"), file=path / "env.json")
     label = one_line(env.get("label") or path.name, 120)
     verify_path = path / "verify.json"
     verify = (

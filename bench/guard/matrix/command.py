@@ -24,6 +24,13 @@ never "slower".
 Output: DIR/matrix-<timestamp>/matrix.json and one folder per environment
 (env.json, verify.json, runs/<run_id>/).
 
+Exit code, with or without --compare: the verdict of `gfbench compare` on the matrix folder
+(every environment against the first: 1 changed, 3 slower, 4 inconclusive, 0 same), combined
+with what the matrix saw itself: 1 when the reference suite failed in an environment, 4 when
+an environment could not be built or its sweep did not finish (nothing was tested there). The
+worst wins: 1, then 3, then 4. --compare also prints the comparison and writes
+MATRIX/compare/ (compare.md, compare.json, plots); without it one verdict line is printed.
+
 Examples:
   gfbench matrix --scipy 1.10.1 --scipy 1.14.1 --scipy latest
   gfbench matrix --scipy latest --scipy dist/ --compare          # a PR's wheel vs the release
@@ -43,7 +50,7 @@ import sys
 from pathlib import Path
 
 from bench.exitcodes import ExitCode
-from bench.guard.matrix.record import summary_table
+from bench.guard.matrix.record import own_exit, summary_table, worst_exit
 from bench.guard.matrix.run import run_matrix
 from bench.guard.stats.sequential_design import SequentialDesign
 
@@ -163,8 +170,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--compare",
         action="store_true",
-        help="finish with gfbench compare of the environments (its exit code); its report "
-        "goes to MATRIX/compare/ (compare.md, compare.json, plots)",
+        help="print the comparison of the environments and write its report to "
+        "MATRIX/compare/ (compare.md, compare.json, plots); the exit code is the comparison's "
+        "verdict with or without it",
     )
     parser.add_argument("--json", action="store_true", help="print matrix.json at the end")
 
@@ -205,10 +213,13 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(summary_table(matrix_dir))
         print(f"\nmatrix: {matrix_dir}\nnext: gfbench compare {matrix_dir}")
+    own, why = own_exit(record)
+    for line in why:
+        print(f"matrix: {line}", file=sys.stderr)
     ok = [e for e in record["environments"] if e["status"] == "ok"]
     failed = [e for e in record["environments"] if e["status"] == "install-failed"]
     if failed:
-        # an environment under test that does not exist was not tested: never a pass
+        # an environment under test that does not exist was not tested: never a pass (issue 20)
         names = ", ".join(terminal(e["spec"], 200) for e in failed)
         print(
             f"matrix: failed (exit 5): {len(failed)} environment(s) could not be built: {names} "
@@ -216,19 +227,30 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return ExitCode.FAILED
-    if not ok:
-        return ExitCode.CHANGED
-    if args.compare:
-        if len(ok) < 2:
+    if len(ok) < 2:
+        if args.compare:
             print("matrix: --compare needs two environments that completed", file=sys.stderr)
-            return ExitCode.INCONCLUSIVE
-        from bench.guard.compare.render import render_text, write_outputs
-        from bench.guard.compare.result import compare
+            return worst_exit(own, ExitCode.INCONCLUSIVE)
+        return own if ok else worst_exit(own, ExitCode.INCONCLUSIVE)
+    if args.no_verify and args.no_sweep:
+        return own  # nothing was measured: nothing to compare
+    from bench.guard.compare.result import compare
 
-        result = compare([matrix_dir], threshold=args.threshold)
+    # the comparison's verdict is matrix's exit code with or without --compare (issue 18):
+    # a matrix that exits 0 while `gfbench compare` of its folder fails would mislead a CI job
+    result = compare([matrix_dir], threshold=args.threshold)
+    code = worst_exit(own, int(result.exit_code))
+    if args.compare:
+        from bench.guard.compare.render import render_text, write_outputs
+
         print(render_text(result))
         # the report a CI job uploads: compare.json, compare.md and the timing plots
         written = write_outputs(result, matrix_dir / "compare")
         print(f"compare: {written[1]}")
-        return int(result.exit_code)
-    return ExitCode.OK
+    else:
+        print(
+            f"verdict: exit {code} ({ExitCode(code).name.lower()}); what changed: "
+            f"gfbench compare {matrix_dir}",
+            file=sys.stderr if args.json else sys.stdout,
+        )
+    return code

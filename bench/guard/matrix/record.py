@@ -111,3 +111,39 @@ def summary_table(matrix_dir: Path) -> str:
     headers = ["asked", "scipy", "status", "built from", "env vars", "numpy", "env s", "env",
                "verify exit", "sweep exits", "error"]  # fmt: skip
     return tabulate(rows, headers=headers)
+
+
+#: the order in which verdicts win when several apply (the order ``gfbench compare`` uses)
+_PRECEDENCE = (1, 3, 4)
+
+
+def worst_exit(*codes: int) -> int:
+    """The exit code of several verdicts: changed (1) > slower (3) > inconclusive (4) > ok."""
+    for code in _PRECEDENCE:
+        if code in codes:
+            return code
+    return max(codes, default=0)  # 2 or 130 never reach here from a finished matrix
+
+
+def own_exit(record: dict[str, Any]) -> tuple[int, list[str]]:
+    """What the matrix itself says, before any comparison: the exit code and why.
+
+    - 1 when the reference suite failed in an environment (verification failed);
+    - 4 when an environment could not be built, or its sweep did not finish: the matrix cannot
+      answer for it (inconclusive), and a green exit would hide a version never tested;
+    - else 0. A skipped duplicate of another environment is not a failure.
+    """
+    codes, why = [0], []
+    for env in record.get("environments", []):
+        name = env.get("label") or env.get("spec")
+        if env.get("status") not in ("ok", "duplicate"):
+            codes.append(4)
+            why.append(f"{name}: {env.get('status')}: {(env.get('error') or '')[:200]}")
+            continue
+        if env.get("verify_exit") not in (None, 0):
+            codes.append(1)
+            why.append(f"{name}: verify exited {env['verify_exit']}")
+        if any(code != 0 for code in env.get("sweep_exits") or []):
+            codes.append(4)
+            why.append(f"{name}: a sweep exited {','.join(map(str, env['sweep_exits']))}")
+    return worst_exit(*codes), why

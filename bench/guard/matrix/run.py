@@ -45,6 +45,7 @@ from bench.guard.stats.sequential_design import SequentialDesign
 from bench.outputs import check_out_dir, progress
 from bench.store.safe_files import write_atomic
 from bench.store.safe_text import redact, redact_url
+from bench.store.validate import checked_json, validate_env, validate_matrix
 from bench.sweep.machine import THREAD_ENV_VARS
 
 RUN_TIMEOUT_S = 6 * 3600
@@ -265,7 +266,8 @@ def run_matrix(
     def save() -> None:
         record["environments"] = [r.to_dict() for r in results]
         # matrix.json travels: index URLs and errors lose their user:password@
-        write_atomic(matrix_dir / "matrix.json", json.dumps(redact(record), indent=1))
+        matrix_file = matrix_dir / "matrix.json"
+        write_atomic(matrix_file, checked_json(redact(record), validate_matrix, file=matrix_file))
 
     # 1. environments, one after another
     for cand in candidates:
@@ -315,7 +317,8 @@ def run_matrix(
                 "env_path": result.env_path, "reused": reused, "build_s": result.build_s,
                 "installer": installer.name if env_dir else "none (current interpreter)", **info,
             }  # fmt: skip
-            write_atomic(folder / "env.json", json.dumps(redact(env_record), indent=1))
+            env_file = folder / "env.json"
+            write_atomic(env_file, checked_json(redact(env_record), validate_env, file=env_file))
             result.status = "ok"
             log(
                 f"matrix: {result.label}: numpy {result.versions.get('numpy')}, "

@@ -14,10 +14,14 @@ Output paths are checked by ``bench.outputs``.
 Modules: ``files`` (``FileError``, reading a JSON object, identifiers and child paths),
 ``fields`` (predicates on decoded JSON values and the field-table check the others share),
 ``run_folder`` (``run.json`` and ``cases.jsonl``, and what ``--resume`` needs), ``guard_files``
-(the guard's verify JSON and ``matrix.json``), ``bigarray`` (``bigarray.json``).
+(the guard's verify JSON, ``matrix.json`` and ``env.json``), ``bigarray`` (``bigarray.json``),
+``writing`` (the writers' side: ``checked_json`` runs a file's reader check before it is
+written, and a refusal of a folder gfbench wrote says it is a gfbench bug). ``Row`` checks and
+normalises its fields with ``normalise_row``, the writers' side of ``validate_row``.
 """
 
 from bench.store.validate.bigarray import validate_bigarray
+from bench.store.validate.fields import FieldError
 from bench.store.validate.files import (
     IDENTIFIER,
     FileError,
@@ -30,19 +34,26 @@ from bench.store.validate.run_folder import (
     MAX_ABS_CVAL,
     MAX_RADIUS,
     MIN_SIGMA,
+    normalise_row,
     require_resumable,
     validate_row,
     validate_run_meta,
 )
+from bench.store.validate.writing import InvalidWrite, blame_writer, checked_json, writer_note
 
 __all__ = [
     "IDENTIFIER",
     "MAX_ABS_CVAL",
     "MAX_RADIUS",
     "MIN_SIGMA",
+    "FieldError",
     "FileError",
+    "InvalidWrite",
+    "blame_writer",
     "check_identifier",
+    "checked_json",
     "child_path",
+    "normalise_row",
     "read_json_object",
     "require_resumable",
     "validate_bigarray",
@@ -51,4 +62,5 @@ __all__ = [
     "validate_row",
     "validate_run_meta",
     "validate_verify",
+    "writer_note",
 ]

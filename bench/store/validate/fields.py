@@ -13,6 +13,15 @@ from typing import Any
 from bench.store.validate.files import FileError, _short
 
 
+class FieldError(ValueError):
+    """A value that breaks the schema, before any file is involved: names the field."""
+
+    def __init__(self, field: str, message: str, *, owner: str = "") -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{owner + ' ' if owner else ''}field {field!r}: {message}")
+
+
 # predicates on decoded JSON values
 def _is_int(v: Any) -> bool:
     # within int64: pandas and numpy hold larger ones as Python objects that break arithmetic
@@ -71,3 +80,46 @@ def _check_fields(
                 f"{_short(data[name])} is not valid; allowed: {allowed}",
                 field=prefix + name,
             )
+
+
+# -- normalising a value to what the checks accept (the writers' side) -------------------------
+
+
+def json_value(value: Any) -> Any:
+    """``value`` as JSON will hold it: numpy scalars and arrays become Python, tuples lists,
+    and a non-finite float null (JSON has no NaN; a metric that is not finite is not a number).
+    """
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # numpy scalar or array (pandas hands rows out as numpy values)
+    if isinstance(value, (tuple, list)):
+        return [json_value(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _integral(value: Any) -> Any:
+    # an int that went through a float column (pandas: a column with a missing value) is
+    # still that int: 3.0 -> 3; anything else is returned unchanged
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
+def normalise_value(value: Any, check: Check, *, field: str) -> Any:
+    """``value`` as the reader's ``check`` accepts it, else ``FieldError`` naming ``field``.
+
+    The one normalisation: an integral float where the check wants an int becomes that int
+    (``channels`` 3.0 -> 3). Everything else the check refuses is refused here too, so a
+    writer can never write what the reader refuses.
+    """
+    ok, allowed = check
+    converted = json_value(value)
+    if ok(converted):
+        return converted
+    coerced = _integral(converted)
+    if ok(coerced):
+        return coerced
+    raise FieldError(field, f"{_short(value)} is not valid; allowed: {allowed}")

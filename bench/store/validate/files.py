@@ -26,6 +26,7 @@ class FileError(UsageError):
     def __init__(
         self, file: str | Path, message: str, *, line: int | None = None, field: str | None = None
     ) -> None:
+        self.file, self.message, self.line, self.field = file, message, line, field
         where = str(file)
         if line is not None:
             where += f": line {line}"

@@ -1,5 +1,6 @@
 """Checks of the guard's files: a verify result (``gfbench verify --json``, read by
-``gfbench compare``) and ``matrix.json`` (whose environment folders become paths).
+``gfbench compare``), ``matrix.json`` (whose environment folders become paths) and a matrix
+environment's ``env.json`` (what ``gfbench compare`` shows of it).
 """
 
 from __future__ import annotations
@@ -109,13 +110,13 @@ ENV_FIELDS: dict[str, Check] = {
     "label": _OPT_STR,
     "spec": _OPT_STR,
     "kind": _OPT_STR,
+    "python": _OPT_STR,
+    "versions": _DICT_OR_NULL,
     "provenance": _DICT_OR_NULL,
     "env_vars": (
         _opt(lambda v: isinstance(v, dict) and all(map(_str, v.values()))),
         "an object of strings or null",
     ),
-    "versions": _DICT_OR_NULL,
-    "python": _OPT_STR,
 }
 
 

@@ -21,6 +21,7 @@ from bench.store.validate.fields import (
     _OPT_NUM,
     _OPT_STR,
     Check,
+    FieldError,
     _bool,
     _check_fields,
     _is_int,
@@ -30,6 +31,8 @@ from bench.store.validate.fields import (
     _opt,
     _pos_num,
     _str,
+    json_value,
+    normalise_value,
 )
 from bench.store.validate.files import FileError, _kind, _short, check_identifier
 
@@ -153,6 +156,20 @@ ROW_REQUIRED = ("case_id", "impl", "dtype", "status")
 MAX_ROW_TEXT = 10_000
 
 
+def _cross_field_problem(row: Mapping[str, Any]) -> FieldError | None:
+    sigma, truncate = row.get("sigma"), row.get("truncate")
+    if sigma is not None and truncate is not None:
+        widest = max(sigma) if isinstance(sigma, list) else sigma
+        if widest * truncate > MAX_RADIUS:
+            return FieldError(
+                "sigma", f"truncate * sigma is beyond the largest kernel radius {MAX_RADIUS}"
+            )
+    samples = row.get("samples_ns")
+    if samples is not None and row.get("n_samples") not in (None, len(samples)):
+        return FieldError("n_samples", "does not match len(samples_ns)")
+    return None
+
+
 def validate_row(row: Any, *, file: str | Path, line: int) -> dict[str, Any]:
     """Check one decoded ``cases.jsonl`` line; return it, or raise FileError (file, line,
     field)."""
@@ -169,23 +186,35 @@ def validate_row(row: Any, *, file: str | Path, line: int) -> dict[str, Any]:
                 line=line,
                 field=name,
             )
-    sigma, truncate = row.get("sigma"), row.get("truncate")
-    if sigma is not None and truncate is not None:
-        widest = max(sigma) if isinstance(sigma, list) else sigma
-        if widest * truncate > MAX_RADIUS:
-            raise FileError(
-                file,
-                f"truncate * sigma is beyond the largest kernel radius {MAX_RADIUS}",
-                line=line,
-                field="sigma",
-            )
-    samples = row.get("samples_ns")
-    if samples is not None and row.get("n_samples") not in (None, len(samples)):
-        raise FileError(file, "does not match len(samples_ns)", line=line, field="n_samples")
+    problem = _cross_field_problem(row)
+    if problem is not None:
+        raise FileError(file, problem.message, line=line, field=problem.field)
     for name, value in row.items():
         if isinstance(value, str) and len(value) > MAX_ROW_TEXT:
             row[name] = f"{value[:MAX_ROW_TEXT]}... ({len(value) - MAX_ROW_TEXT} more characters)"
     return row
+
+
+def normalise_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``row`` (a writer's fields) as the JSON ``validate_row`` accepts, else ``FieldError``.
+
+    The writers' side of ``validate_row``: the same table, plus the one normalisation of
+    ``normalise_value`` (an integral float for an int field becomes the int). Fields outside
+    the table go through ``json_value`` unchecked, as the reader keeps them unchecked.
+    """
+    for name in ROW_REQUIRED:
+        if row.get(name) is None:
+            raise FieldError(name, "is missing (every row needs it)")
+    out = {
+        name: normalise_value(value, ROW_FIELDS[name], field=name)
+        if name in ROW_FIELDS
+        else json_value(value)
+        for name, value in row.items()
+    }
+    problem = _cross_field_problem(out)
+    if problem is not None:
+        raise problem
+    return out
 
 
 RUN_FIELDS: dict[str, Check] = {

@@ -3,7 +3,6 @@ load) and the per-mode text table."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from bench.sweep.bigarray.model import SCHEMA_VERSION, BigArrayResult
@@ -20,8 +19,11 @@ def write(result: BigArrayResult, out: str | Path) -> Path:
     path = result_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     from bench.store.safe_files import write_atomic
+    from bench.store.validate import checked_json, validate_bigarray
 
-    write_atomic(path, json.dumps(result.to_dict(), indent=2) + "\n")  # never through a link
+    # the report's own check first: a file it would refuse is a bug of this writer
+    text = checked_json(result.to_dict(), validate_bigarray, file=path, indent=2)
+    write_atomic(path, text + "\n")  # never through a link
     return path
 
 
