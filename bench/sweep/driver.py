@@ -29,6 +29,7 @@ from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import Grid
 from bench.sweep.instructions import (
     check_metric,
+    check_scope,
     count_for_run,
     describe,
     with_instructions,
@@ -122,6 +123,7 @@ def run_sweep(
     console=None,
     max_bytes: int | None = None,
     metric: str = "time",
+    instructions_scope: str = "call",
 ) -> SweepResult:
     """Run a sweep and return its result; the Python API behind ``gfbench sweep``.
 
@@ -159,6 +161,10 @@ def run_sweep(
         ``"time"`` (default) or ``"instructions"``: also count each case's instructions per
         call under callgrind (``bench.sweep.instructions``) into the rows' ``instructions``.
         A resumed run keeps its recorded metric.
+    instructions_scope : str
+        ``"call"`` (default): the whole call, Python and native (``bench.sweep.callcount``),
+        with the entry-symbol count beside it in ``instructions_entry``; ``"entry"``: only
+        inside the adapter's native entry symbols.
 
     Returns
     -------
@@ -183,6 +189,7 @@ def run_sweep(
         raise UsageError(f"--nice: got {nice!r}; allowed: -20 (highest priority) .. 19")
     check_max_bytes(max_bytes)
     check_metric(metric)
+    check_scope(instructions_scope)
 
     with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
         return _start(
@@ -205,6 +212,7 @@ def run_sweep(
             console=console,
             max_bytes=max_bytes,
             metric=metric,
+            instructions_scope=instructions_scope,
         )
 
 
@@ -229,6 +237,7 @@ def _start(
     console,
     max_bytes: int | None,
     metric: str,
+    instructions_scope: str = "call",
 ) -> SweepResult:
     if resume is not None:
         run_dir = resume_dir(resume, out)
@@ -313,7 +322,11 @@ def _start(
                 "metric": metric,
             },
             **(
-                {"instructions": describe(sorted({c.impl for c in the_grid.cases}))}
+                {
+                    "instructions": describe(
+                        sorted({c.impl for c in the_grid.cases}), scope=instructions_scope
+                    )
+                }
                 if metric == "instructions"
                 else {}
             ),
