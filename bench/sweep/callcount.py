@@ -156,15 +156,14 @@ def count_call_instructions(
         "error: ..."``.
     """
     from bench.sweep import impls
-    from bench.sweep.instructions import entry_symbols, valgrind_missing
 
     for name, value in (("calls", calls), ("processes", processes)):
         if isinstance(value, bool) or int(value) != value or value < 1:
             raise UsageError(f"{name} must be an int >= 1, got {value!r}")
     if isinstance(warmup, bool) or int(warmup) != warmup or warmup < 0:
         raise UsageError(f"warmup must be an int >= 0, got {warmup!r}")
-    if (missing := valgrind_missing()) is not None:
-        raise UsageError(missing)
+    if shutil.which("valgrind") is None:  # bench.sweep.instructions says so before a sweep
+        raise UsageError("instruction counts need valgrind on PATH (apt-get install valgrind)")
     results: dict[str, CallCount | str] = {}
     counted: list[Case] = []
     for case in cases:
@@ -188,7 +187,8 @@ def count_call_instructions(
         return results
     n = min(int(processes), len(counted))
     batches = [counted[i::n] for i in range(n)]  # round-robin: a mix of cheap and dear cases
-    symbols = {case.impl: entry_symbols(case.impl)[0] for case in counted}
+    # the adapters' callgrind patterns: the native core inside the whole call
+    symbols = {case.impl: tuple(impls.get(case.impl).entry_symbols) for case in counted}
     with concurrent.futures.ThreadPoolExecutor(n) as pool:
         futures = [
             pool.submit(_count_batch, batch, python=python, env=worker_env, calls=int(calls),
