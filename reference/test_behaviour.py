@@ -30,7 +30,14 @@ from reference.behaviour import (
     same_bits,
 )
 from reference.forms import all_forms
-from reference.probes import describe_outcome, differences, missing_reason, observe_call
+from reference.probes import (
+    describe_outcome,
+    differences,
+    missing_reason,
+    observe_call,
+    only_float_bits,
+)
+from reference.records import environment
 
 FORMS = all_forms()
 
@@ -226,6 +233,12 @@ def test_form(form: Any, ndimage: Any, caps: dict, record: Any, observe: Any) ->
     expected = record.forms.get(form.name) if record is not None else None
     if expected is not None and "unavailable" not in expected:
         changes = differences(expected, outcome)
+        numpy_reason = record.numpy_mismatch(environment()) if changes else None
+        if changes and numpy_reason and only_float_bits(expected, outcome):
+            # The record's numpy.exp gave other bits; the invariant above (equal to the
+            # canonical call, here) still judges this form, so the record's bits cannot.
+            details["record"] = f"bits differ from the record, but {numpy_reason}"
+            changes = []
         if changes:
             problems.extend(changes)
             kind = "accepted" if expected.get("accepted") != outcome.get("accepted") else (

@@ -7,7 +7,7 @@ process running beside it), or a planted variant of ``tests/scipy_variants.py`` 
 ``GFBENCH_SCIPY_PATCH`` (``python_work_30pct``: a Python loop; ``extra_work_5pct``: 5% more
 native filtering). Every count is appended to ``--out`` (JSON lines) as it finishes, so the
 counts of an interrupted run are kept; ``--replay`` then pairs them and runs every pair through
-the gate (``bench.guard.compare_instructions``, 1% threshold): A/A pairs are every two A
+the gate (``bench.guard.compare.instructions``, 1% threshold): A/A pairs are every two A
 counts, planted pairs every (A, plant) pair.
 
     PYTHONPATH=.:tests python tests/callcount_calibration.py --side A --side A+hog \\
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.guard import gate
-from bench.guard.compare_instructions import compare_instructions
+from bench.guard.compare.instructions import compare_instructions
+from bench.guard.stats import verdicts as gate
 from bench.sweep.callcount import CallCount, count_call_instructions
 from bench.sweep.grid import load_grid
 

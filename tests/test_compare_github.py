@@ -18,8 +18,8 @@ from markdown_it import MarkdownIt
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode
-from bench.guard.compare_github import MARKER, render_github
-from bench.guard.comparison import compare
+from bench.guard.compare.github import MARKER, render_github
+from bench.guard.compare.result import compare
 
 CASES = case_params(24)
 

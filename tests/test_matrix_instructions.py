@@ -24,7 +24,7 @@ import scipy_wheels
 from conftest import DATA_DIR, run_gfbench
 
 from bench.exitcodes import ExitCode
-from bench.guard.compare_github import MARKER
+from bench.guard.compare.github import MARKER
 
 GRID = DATA_DIR / "callcount_grid.toml"
 CACHE = Path(os.environ.get("GFBENCH_CACHE_DIR") or Path.home() / ".cache/gfbench/test-envs")
