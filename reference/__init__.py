@@ -10,7 +10,9 @@ It is a pytest suite that checks whatever SciPy is installed against:
 - metamorphic properties checked with hypothesis (``test_properties.py``);
 - behaviour beyond values: memory layout, aliasing, warnings, argument forms
   (``test_behaviour.py``);
-- real sizes that span several of SciPy's line buffers, against the oracle (``test_sizes.py``).
+- real sizes that span several of SciPy's line buffers, against the oracle (``test_sizes.py``);
+- where NaN and infinities go, against the oracle's pattern and the record (``test_nonfinite.py``);
+- every settable property of the input array: promises and recorded outcomes (``test_arrays.py``).
 
 Helper modules, one job each:
 
@@ -20,6 +22,9 @@ Helper modules, one job each:
 - ``reference.forms``     every spelling of every argument, with its canonical call
 - ``reference.behaviour`` layouts, aliasing calls and ordinary calls (no warnings) to check
 - ``reference.sizes``     SciPy's line-buffer rule and the cases that span several buffers
+- ``reference.nonfinite`` the non-finite cases (NaN/inf placements, NaN/inf cval, orders, outputs)
+- ``reference.arrays``    the input array's attributes -> variants, and what SciPy promises
+- ``reference.supplement`` ``python -m reference.supplement``: record only those two sections
 - ``reference.records``   reading, choosing and (re)writing the per-version records
 - ``reference.diffing``   "how far did it move": array differences and the oracle bound
 - ``reference.patching``  the test-only ``GFBENCH_SCIPY_PATCH`` hook

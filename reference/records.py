@@ -102,6 +102,12 @@ class Record:
     exact: bool
     #: Argument-form outcomes (``reference.forms``); empty in records made before they existed.
     forms: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    #: Non-finite cases (``reference.nonfinite``) and input-array variants (``reference.arrays``);
+    #: empty in records made before they existed.
+    nonfinite: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    arrays: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    #: The environment that recorded each later-added section (``add_sections``), by section.
+    supplements: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.scipy_version:
@@ -125,6 +131,18 @@ class Record:
                 f"numpy.exp gives other bits here than on the record's machine "
                 f"({gen.get('machine')}, {gen.get('platform')})"
             )
+        return None
+
+    def section_bits_comparable(self, section: str, installed: dict[str, str]) -> str | None:
+        """None when ``section``'s SHA-256s were made with the installed SciPy, numpy release
+        and ``numpy.exp`` bits (so they must match); else why they are not compared."""
+        gen = self.supplements.get(section, self.generator)
+        if gen.get("scipy") != installed["scipy"]:
+            return f"the record's {section} section was made with SciPy {gen.get('scipy')}"
+        if numpy_release(str(gen.get("numpy"))) != numpy_release(installed["numpy"]):
+            return f"the record's {section} section was made with numpy {gen.get('numpy')}"
+        if gen.get("numpy_exp") != installed.get("numpy_exp"):
+            return "numpy.exp gives other bits here than on the machine that made the record"
         return None
 
     def describe(self, installed: dict[str, str]) -> str:
@@ -195,6 +213,9 @@ def load_record(path: Path, *, exact: bool) -> Record:
         probes=data["probes"],
         exact=exact,
         forms=_checked_forms(data.get("forms", {}), path),
+        nonfinite=_checked_forms(data.get("nonfinite", {}), path),
+        arrays=_checked_forms(data.get("arrays", {}), path),
+        supplements=_checked_forms(data.get("supplements", {}), path),
     )
 
 
@@ -203,7 +224,9 @@ def _checked_forms(forms: Any, path: Path) -> dict[str, dict[str, Any]]:
     if not isinstance(forms, dict) or not all(
         isinstance(k, str) and isinstance(v, dict) for k, v in forms.items()
     ):
-        raise ValueError(f"{path}: 'forms' must map form names to outcome objects")
+        raise ValueError(
+            f"{path}: 'forms', 'nonfinite', 'arrays' and 'supplements' must map names to objects"
+        )
     return forms
 
 
@@ -273,8 +296,11 @@ def generate(
     cases: Iterable[GoldenCase],
     probes: Iterable[Probe],
     forms: Iterable[Any] = (),
+    nonfinite: Iterable[Any] = (),
+    array_variants: Iterable[Any] = (),
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Observe every golden case, probe and argument form: ``(record, arrays by sha256)``."""
+    """Observe every golden case, probe, argument form, non-finite case and input-array
+    variant: ``(record, arrays by sha256)``."""
     caps = capabilities(ndimage.gaussian_filter)
     golden: dict[str, dict[str, Any]] = {}
     arrays: dict[str, np.ndarray] = {}
@@ -311,8 +337,47 @@ def generate(
         "golden": golden,
         "probes": probe_outcomes,
         "forms": form_outcomes,
+        **observe_sections(ndimage, nonfinite, array_variants),
     }
     return record, arrays
+
+
+def observe_sections(
+    ndimage: Any, nonfinite: Iterable[Any] = (), array_variants: Iterable[Any] = ()
+) -> dict[str, dict[str, Any]]:
+    """The ``nonfinite`` and ``arrays`` sections: outcome per case, keyed by id."""
+    from reference.arrays import observe_variant
+    from reference.nonfinite import observe_nonfinite
+
+    return {
+        "nonfinite": {c.case_id: {"params": c.params(), **observe_nonfinite(c, ndimage)}
+                      for c in nonfinite},
+        "arrays": {v.name: observe_variant(v, ndimage) for v in array_variants},
+    }  # fmt: skip
+
+
+def add_sections(sections: dict[str, dict[str, Any]], data_dir: Path = DATA_DIR) -> Path:
+    """Put ``sections`` into the installed SciPy x numpy's existing record, nothing else changed.
+
+    The golden, probe and form entries keep the bits of the machine that recorded them; the
+    environment that made the new sections is kept under ``"supplements"``, so their bits are
+    compared only where that environment's ``numpy.exp`` matches.
+    """
+    env = environment()
+    path = Path(data_dir) / record_name(env["scipy"], env["numpy"])
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist; record the whole of it with `gfbench verify --update-golden`"
+        )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    supplements = dict(data.get("supplements", {}))
+    for name, entries in sections.items():
+        data[name] = entries
+        supplements[name] = {**env, "created": created}
+    data["supplements"] = supplements
+    path.write_text(_dumps(data), encoding="utf-8")
+    return path
 
 
 def _dumps(record: dict[str, Any]) -> str:
@@ -322,7 +387,7 @@ def _dumps(record: dict[str, Any]) -> str:
     for i, key in enumerate(keys):
         comma = "," if i < len(keys) - 1 else ""
         value = record[key]
-        if key in ("golden", "probes", "forms"):
+        if key in ("golden", "probes", "forms", "nonfinite", "arrays"):
             lines.append(f"  {json.dumps(key)}: {{")
             items = list(value.items())
             for j, (name, entry) in enumerate(items):

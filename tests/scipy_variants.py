@@ -264,6 +264,104 @@ def extra_work_5pct(*args: Any, **kwargs: Any) -> Any:
     return result
 
 
+# --- non-finite values and input-array properties (issue 21): one variant per check kind ------
+def _nonfinite_mask(data: np.ndarray) -> np.ndarray:
+    if data.dtype.kind == "c":
+        return ~(np.isfinite(data.real) & np.isfinite(data.imag))
+    if data.dtype.kind == "f":
+        return ~np.isfinite(data)
+    return np.zeros(data.shape, dtype=bool)
+
+
+@functools.wraps(_real)
+def nan_stays_local(*args: Any, **kwargs: Any) -> Any:
+    """NaN and inf no longer spread: they stay where they were, their neighbours come out finite
+    (the non-finite inputs are filtered as 0 and put back afterwards)."""
+    call = _bound(args, kwargs)
+    data = call["input"]
+    if not isinstance(data, np.ndarray) or not _nonfinite_mask(data).any():
+        return _real(*args, **kwargs)
+    bad = _nonfinite_mask(data)
+    clean = np.where(bad, 0, data)
+    result = _real(**{**call, "input": clean})
+    if result.dtype.kind in "fc":
+        result[bad] = data[bad]
+    return result
+
+
+@functools.wraps(_real)
+def nonfinite_nudges_finite(*args: Any, **kwargs: Any) -> Any:
+    """The pattern is right, but with non-finite input every finite float output element moves
+    one ulp (the finite pixels depend on the NaN elsewhere)."""
+    result = _real(*args, **kwargs)
+    data = _bound(args, kwargs)["input"]
+    if isinstance(data, np.ndarray) and _nonfinite_mask(data).any() and result.dtype.kind == "f":
+        finite = np.isfinite(result)
+        result[finite] = np.nextafter(result[finite], np.inf)
+    return result
+
+
+@functools.wraps(_real)
+def nan_to_int_zero(*args: Any, **kwargs: Any) -> Any:
+    """NaN/inf stored in an integer output become 0 (a saturating cast) instead of x86-64's
+    'integer indefinite' (INT_MIN of the conversion register). Each axis pass is stored as SciPy
+    stores it, truncated toward zero, so finite values keep their bits; in uint8 and int16 the
+    indefinite value truncates to 0 anyway, so only int32 and int64 outputs change."""
+    call = _bound(args, kwargs)
+    data, out = call["input"], call.get("output")
+    out_dtype = None if out is None or isinstance(out, np.ndarray) else np.dtype(out)
+    if (out_dtype is None or out_dtype.kind not in "iu" or not isinstance(data, np.ndarray)
+            or not _nonfinite_mask(data).any() or call.get("axes") is not None):  # fmt: skip
+        return _real(*args, **kwargs)
+    current = data
+    count = data.ndim
+    sigmas = np.broadcast_to(np.asarray(call["sigma"], dtype=float), (count,))
+    orders = np.broadcast_to(np.asarray(call.get("order", 0)), (count,))
+    modes = call.get("mode", _MODE_DEFAULT)
+    modes = [modes] * count if isinstance(modes, str) else list(modes)
+    for axis in range(count):
+        if sigmas[axis] <= 1e-15:
+            continue
+        floating = _real1d(current, float(sigmas[axis]), axis=axis, order=int(orders[axis]),
+                           mode=modes[axis], cval=call.get("cval", 0.0),
+                           truncate=call.get("truncate", 4.0), output=np.float64)  # fmt: skip
+        with np.errstate(invalid="ignore"):
+            current = np.where(np.isfinite(floating), np.trunc(floating), 0).astype(np.int64)
+        current = current.astype(out_dtype)
+    return np.asarray(current, dtype=out_dtype)
+
+
+@functools.wraps(_real)
+def refuses_read_only_input(*args: Any, **kwargs: Any) -> Any:
+    """Read-only input (memmaps, np.broadcast_to views, shared buffers) is refused."""
+    data = _bound(args, kwargs)["input"]
+    if isinstance(data, np.ndarray) and not data.flags.writeable:
+        raise ValueError("input array is read-only")
+    return _real(*args, **kwargs)
+
+
+@functools.wraps(_real)
+def keeps_input_subclass(*args: Any, **kwargs: Any) -> Any:
+    """The result keeps the input's ndarray subclass (a MaskedArray keeps its mask)."""
+    result = _real(*args, **kwargs)
+    data = _bound(args, kwargs)["input"]
+    if isinstance(data, np.ma.MaskedArray) and isinstance(result, np.ndarray):
+        return np.ma.masked_array(result, mask=np.ma.getmaskarray(data))
+    if type(data) is not np.ndarray and isinstance(data, np.ndarray) and result is not None:
+        return result.view(type(data))
+    return result
+
+
+@functools.wraps(_real)
+def writes_read_only_output(*args: Any, **kwargs: Any) -> Any:
+    """A read-only output= array is not refused: it is made writeable and written."""
+    call = _bound(args, kwargs)
+    out = call.get("output")
+    if isinstance(out, np.ndarray) and not out.flags.writeable and out.base is None:
+        out.flags.writeable = True
+    return _real(**call)
+
+
 # --- planted Python-level work (issue 22): only a whole-call count can see it ------------------
 @functools.wraps(_real)
 def python_work_30pct(*args: Any, **kwargs: Any) -> Any:

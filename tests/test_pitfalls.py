@@ -42,7 +42,7 @@ def pitfall(found, start: str) -> pitfalls.Pitfall:
 
 
 def test_every_pitfall_of_the_issue_is_there(found):
-    assert len(found) == 10
+    assert len(found) == 11
     for p in found.values():
         assert p.snippet.source.strip() and p.consequence and p.fix
 
@@ -299,7 +299,7 @@ def test_missing_peers_are_reported_unavailable_not_a_crash(frame, monkeypatch):
     missing = ("cv2", "skimage.filters", "PIL.ImageFilter")
     monkeypatch.setattr(peers, "optional", lambda name: None if name in missing else real(name))
     found = {p.title: p for p in pitfalls.all_pitfalls(frame)}
-    assert len(found) == 10
+    assert len(found) == 11
     radius = pitfall(found, "SciPy's radius rule")
     assert "OpenCV is unavailable" in radius.consequence
     table = pitfall(found, "Mode names").numbers["table"]

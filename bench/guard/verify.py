@@ -1,7 +1,8 @@
 """Run the reference suite against the installed SciPy and say what changed.
 
 The suite (the ``reference`` package: documented values, golden outputs, API probes, oracle
-agreement, metamorphic properties) runs in a pytest subprocess located from the installed
+agreement, metamorphic properties, behaviour, sizes, non-finite values, the input array's
+properties) runs in a pytest subprocess located from the installed
 package, so this works from any working directory.
 
 examples:
@@ -43,7 +44,10 @@ from typing import Any
 from bench.exitcodes import ExitCode, UsageError
 
 #: Check groups, one test module of the suite each, in the order they are reported.
-GROUPS = ("documented", "golden", "probes", "oracle", "properties", "behaviour", "sizes")
+GROUPS = (
+    "documented", "golden", "probes", "oracle", "properties", "behaviour", "sizes", "nonfinite",
+    "arrays",
+)  # fmt: skip
 #: The documented 7x7 example's checks (in test_documented.py) are reported as their own group.
 EXAMPLE_GROUP = "example"
 #: A run that skipped more than this share of its checks fails: a suite that could not run its
@@ -142,12 +146,17 @@ def update_golden() -> Path:
         )
     import scipy.ndimage
 
+    from reference.arrays import array_variants
     from reference.forms import all_forms
     from reference.grid import golden_cases
+    from reference.nonfinite import nonfinite_cases
     from reference.probes import all_probes
     from reference.records import generate, write
 
-    record, arrays = generate(scipy.ndimage, golden_cases(), all_probes(), all_forms())
+    record, arrays = generate(
+        scipy.ndimage, golden_cases(), all_probes(), all_forms(), nonfinite_cases(),
+        array_variants(),
+    )  # fmt: skip
     try:
         return write(record, arrays)
     except OSError as exc:  # e.g. a read-only site-packages: say where to do it instead

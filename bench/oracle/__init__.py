@@ -46,6 +46,8 @@ Modules, one job each (lower ones never import higher ones):
 - ``ideal``: one axis pass of the ideal result (error-free summation);
 - ``storage``: one axis pass of SciPy's arithmetic, stored in the output dtype;
 - ``filter``: :func:`gaussian_filter`, which checks the arguments and runs the passes.
+- ``nonfinite``: where NaN and infinities go -- the non-finite pattern predicted symbolically
+  (kernel support per axis, the mode's extension, ``0 * inf`` and ``inf - inf``).
 
 May import: numpy, mpmath and threadpoolctl; no other stage of ``bench``. Never ``scipy.ndimage``
 (nor anything that imports it): the oracle is the truth SciPy is judged against, so it must not

@@ -33,13 +33,22 @@ def _store(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
         return values.astype(dtype)
     if dtype.kind == "b":
         return np.trunc(values) != 0  # measured: SciPy stores 0.7 as False, -1.6 as True
-    # C cast double -> integer truncates toward zero; x86-64 converts through a
-    # 32- or 64-bit register, so out-of-range small types wrap modulo 2**bits.
+    # C cast double -> integer truncates toward zero. x86-64 builds convert with cvttsd2si
+    # through a 32-bit register for (u)int8, (u)int16 and int32, through a 64-bit one for
+    # uint32 and int64; the result then wraps modulo 2**bits. NaN, inf and values outside the
+    # register's range give the "integer indefinite" value, the register's minimum (measured:
+    # NaN -> 0 in uint8/int16/uint32, INT32_MIN in int32, INT64_MIN in int64; 3e9 -> 0 in
+    # int16, INT32_MIN in int32). The C standard leaves these conversions undefined.
     with np.errstate(invalid="ignore"):
         truncated = np.trunc(values)
         if dtype.kind == "u" and dtype.itemsize == 8:
             return truncated.astype(np.uint64)
-        return truncated.astype(np.int64).astype(dtype)
+        bits = 32 if dtype.itemsize < 4 or (dtype.itemsize == 4 and dtype.kind == "i") else 64
+        low, high = -(2.0 ** (bits - 1)), 2.0 ** (bits - 1)
+        inside = (truncated >= low) & (truncated < high)  # False for NaN
+        register = np.where(inside, truncated, 0.0).astype(np.int64)
+        register[~inside] = int(low)
+        return register.astype(dtype)
 
 
 def _scipy_pass(

@@ -28,6 +28,7 @@ from bench.report.pitfalls.integer_truncation import (
     run_integer_bias,
 )
 from bench.report.pitfalls.mode_names import mode_names
+from bench.report.pitfalls.nan_spread import nan_spread
 from bench.report.pitfalls.radius_rule import radius_rule
 from bench.report.pitfalls.silent_noops import silent_noops
 from bench.report.pitfalls.small_sigma import kernel_std, small_sigma
@@ -45,6 +46,7 @@ __all__ = [
     "integer_truncation",
     "kernel_std",
     "mode_names",
+    "nan_spread",
     "radius_rule",
     "run_integer_bias",
     "run_snippet",
@@ -66,6 +68,7 @@ PITFALLS: tuple[Callable[[pd.DataFrame], Pitfall], ...] = (
     radius_rule,
     small_sigma,
     silent_noops,
+    nan_spread,
 )
 
 

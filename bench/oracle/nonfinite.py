@@ -1,0 +1,157 @@
+"""Where NaN and infinities go: the non-finite pattern of ``gaussian_filter``, predicted.
+
+IEEE arithmetic decides it, not digits, so the prediction is symbolic. Each pixel is one of four
+classes (finite, NaN, +inf, -inf). One axis pass reads, for every output pixel, the taps of the
+kernel's support on the line extended by the boundary mode (``reflect``, ``mirror``, ``wrap`` and
+``nearest`` bring a border value back in; the constant modes bring in ``cval``'s class). Over
+those taps:
+
+- a NaN tap, or a non-finite tap under a weight that is exactly 0 (``0 * inf``), gives NaN;
+- an infinite tap under a weight ``w != 0`` contributes ``sign(w) * inf``;
+- ``+inf`` and ``-inf`` meeting in one sum give NaN (``inf - inf``); otherwise the infinity stays.
+
+Passes run axis after axis, so in 2-D one NaN becomes a ``(2r+1) x (2r+1)`` square.
+
+Which weights are exactly zero is a fact of SciPy's float64 kernel, not of the ideal one, so the
+signs and zeros come from :func:`bench.oracle.kernels.scipy_kernel` (the same numpy arithmetic;
+SciPy is not imported). Measured on SciPy 1.17: odd orders have an exact 0 at the centre (so the
+non-finite pixel itself becomes NaN); order 2 has exact zeros at ``x = +-sigma`` for sigma 1, 2,
+3 but not for sigma 5 (the ideal zero rounds to ``5e-20``); order 0 weights underflow to 0 past
+about 38.6 sigma (``truncate=40``). The prediction assumes the finite part of each sum stays
+finite (values well below ``DBL_MAX / 2``: SciPy folds symmetric taps as ``(a + b) * w``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from bench.oracle.boundaries import check_mode, extend_indices
+from bench.oracle.kernels import radius_for, scipy_kernel
+from bench.oracle.validation import check_axes, check_order, check_radius, check_sigma, per_axis
+
+FINITE, NAN, POSINF, NEGINF = 0, 1, 2, 3
+#: One character per class, for patterns a person can read: ``.`` finite, ``n``, ``+``, ``-``.
+SYMBOLS = ".n+-"
+_SIGMA_SKIP = 1e-15  # SciPy skips axes with sigma <= 1e-15
+
+
+def classes_of(values: Any) -> np.ndarray:
+    """The class (``FINITE``, ``NAN``, ``POSINF``, ``NEGINF``) of every element of a real array."""
+    values = np.asarray(values)
+    if values.dtype.kind == "c":
+        raise TypeError("classes_of: complex input; classify .real and .imag separately")
+    classes = np.zeros(values.shape, dtype=np.int8)
+    if values.dtype.kind != "f":
+        return classes  # integers and bools are always finite
+    classes[np.isnan(values)] = NAN
+    classes[np.isposinf(values)] = POSINF
+    classes[np.isneginf(values)] = NEGINF
+    return classes
+
+
+def class_of_scalar(value: float) -> int:
+    """The class of one real number."""
+    return int(classes_of(np.float64(value)))
+
+
+def render(classes: np.ndarray) -> str:
+    """A pattern as text: one symbol per element, rows (last axis) separated by ``/``."""
+    classes = np.asarray(classes)
+    if classes.ndim == 0:
+        return SYMBOLS[int(classes)]
+    lines = classes.reshape(-1, classes.shape[-1]) if classes.size else classes.reshape(0, 0)
+    return "/".join("".join(SYMBOLS[c] for c in line) for line in lines)
+
+
+def _pass(classes: np.ndarray, axis: int, weights: np.ndarray, mode: str, cval_class: int):
+    """One axis pass on classes; ``weights`` in convolution orientation, taps -r..r."""
+    radius = weights.shape[0] // 2
+    line = np.moveaxis(classes, axis, 0)
+    n = line.shape[0]
+    idx = extend_indices(n, radius, radius, mode)
+    outside = idx < 0
+    ext = np.take(line, np.where(outside, 0, idx), axis=0)
+    if outside.any():
+        ext[outside] = cval_class
+    has_nan = np.zeros(line.shape, dtype=bool)
+    has_pos = np.zeros(line.shape, dtype=bool)
+    has_neg = np.zeros(line.shape, dtype=bool)
+    for k in range(-radius, radius + 1):  # y[i] = sum_k w[k] x[i - k]
+        src = ext[radius - k : radius - k + n]
+        w = weights[k + radius]
+        if w == 0:
+            has_nan |= src != FINITE  # 0 * nan and 0 * inf are nan
+            continue
+        has_nan |= src == NAN
+        up, down = (POSINF, NEGINF) if w > 0 else (NEGINF, POSINF)
+        has_pos |= src == up
+        has_neg |= src == down
+    out = np.full(line.shape, FINITE, dtype=np.int8)
+    out[has_neg] = NEGINF
+    out[has_pos] = POSINF
+    out[has_nan | (has_pos & has_neg)] = NAN
+    return np.moveaxis(out, 0, axis)
+
+
+def nonfinite_pattern(
+    classes: Any,
+    sigma: float | Sequence[float],
+    order: int | Sequence[int] = 0,
+    mode: str | Sequence[str] = "reflect",
+    cval: float = 0.0,
+    truncate: float = 4.0,
+    *,
+    radius: int | Sequence[int] | None = None,
+    axes: int | Sequence[int] | None = None,
+) -> np.ndarray:
+    """The classes of ``gaussian_filter``'s float output, from the classes of a real input.
+
+    Parameters
+    ----------
+    classes : array_like of int
+        The input's classes (see :func:`classes_of`).
+    sigma, order, mode, truncate, radius, axes
+        As for :func:`bench.oracle.gaussian_filter`.
+    cval : float
+        The fill value of the constant modes; it may be NaN or infinite here.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 classes of the output, same shape.
+    """
+    current = np.asarray(classes, dtype=np.int8)
+    if not isinstance(truncate, (int, float)) or not math.isfinite(truncate) or truncate < 0:
+        raise ValueError(f"truncate: expected a finite real number >= 0, got {truncate!r}")
+    axes_t = check_axes(axes, current.ndim)
+    count = len(axes_t)
+    sigmas = [check_sigma(s) for s in per_axis(sigma, count, "sigma")]
+    orders = [check_order(o) for o in per_axis(order, count, "order")]
+    modes = [check_mode(m) for m in per_axis(mode, count, "mode")]
+    radii = [check_radius(r) for r in per_axis(radius, count, "radius")]
+    cval_class = class_of_scalar(cval)
+    if current.size == 0:
+        return current.copy()
+    for ax, s, o, md, r in zip(axes_t, sigmas, orders, modes, radii, strict=True):
+        if s <= _SIGMA_SKIP:
+            continue
+        r = radius_for(s, truncate) if r is None else r
+        current = _pass(current, ax, scipy_kernel(s, o, r), md, cval_class)
+    return np.ascontiguousarray(current)
+
+
+__all__ = [
+    "FINITE",
+    "NAN",
+    "NEGINF",
+    "POSINF",
+    "SYMBOLS",
+    "class_of_scalar",
+    "classes_of",
+    "nonfinite_pattern",
+    "render",
+]
