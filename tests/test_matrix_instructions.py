@@ -56,7 +56,9 @@ def test_python_level_slowdown_is_slower_and_an_unchanged_repack_same(tmp_path):
 
     assert same["exit_code"] == ExitCode.OK
     assert [r["verdict"] for r in same["instructions"]] == ["same", "same"]
-    assert all(r["ratio"] == pytest.approx(1.0, abs=1e-4) for r in same["instructions"])
+    # measured: 0.012% between the release's environment and the unchanged repack's (their
+    # site-packages differ in path and version string); 10x that is still 10x under the 1%
+    assert all(r["ratio"] == pytest.approx(1.0, abs=1e-3) for r in same["instructions"])
     assert same["performance"] == []  # --metric instructions: no timing session
 
     assert slow["exit_code"] == ExitCode.PERF_REGRESSION
