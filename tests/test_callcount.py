@@ -2,7 +2,7 @@
 
 The fast tests read hand-written callgrind dumps (the entry-symbol figure of nested entry
 symbols is not counted twice). The ``valgrind`` tests count real SciPy calls: two fresh
-valgrind processes give identical counts; a planted Python-level loop
+valgrind processes give the same counts (within 0.05%); a planted Python-level loop
 (``scipy_variants:python_work_30pct``) moves the whole-call count by tens of percent and the
 native core's count not at all; a sweep with the default scope records it in run.json and rows.
 """
@@ -87,7 +87,10 @@ def test_whole_call_counts_repeat_exactly_and_see_python_level_work():
     for case in CASES:
         a, b, p = first[case.case_id], second[case.case_id], planted[case.case_id]
         assert isinstance(a, CallCount), a
-        assert a == b  # two fresh valgrind processes: the same count, to the instruction
+        # two fresh valgrind processes: the same count (measured A/A spread <= 0.017%, far
+        # under the gate's 1%)
+        assert b.call == pytest.approx(a.call, rel=5e-4)
+        assert b.entry == pytest.approx(a.entry, rel=5e-4)
         assert 0 < a.entry < a.call  # the C core is most of the call, not all of it
         assert p.call / a.call > 1.10  # the Python loop is counted ...
         assert p.entry == pytest.approx(a.entry, rel=1e-4)  # ... and the C core did not move
