@@ -360,3 +360,20 @@ def writes_read_only_output(*args: Any, **kwargs: Any) -> Any:
     if isinstance(out, np.ndarray) and not out.flags.writeable and out.base is None:
         out.flags.writeable = True
     return _real(**call)
+
+
+# --- planted Python-level work (issue 22): only a whole-call count can see it ------------------
+@functools.wraps(_real)
+def python_work_30pct(*args: Any, **kwargs: Any) -> Any:
+    """Busy work in Python before the real call, same output: a loop of ``input.size // 2``
+    empty iterations, about 30% more instructions on the guard grid's 128x128 cases.
+
+    A fixed count of iterations, not a timed busy wait: a wait for a wall-clock time would
+    execute a machine-dependent number of instructions (and ~50x more under valgrind).
+    Invisible to entry-symbol counts (``--instructions-scope entry``), which see only SciPy's C
+    core; a whole-call count must flag it.
+    """
+    call = _bound(args, kwargs)
+    for _ in range(np.size(call["input"]) // 2):
+        pass
+    return _real(*args, **kwargs)

@@ -68,6 +68,12 @@ VARIANTS: dict[str, tuple[str, tuple[str, str] | None]] = {
             ),
         ),
     ),
+    # planted Python-level work (issue 22): a loop of input.size // 4 empty iterations per 1-D
+    # pass, about 30% more instructions at 128x128; invisible to entry-symbol counts
+    "python-work": (
+        "1.18.0.dev0+gfbench.pywork",
+        (RADIUS_LINE, "    for _ in range(np.size(input) // 4):\n        pass\n" + RADIUS_LINE),
+    ),
     # a planted slowdown: 2 ms of sleep per 1-D pass, so 4 ms per 2-D call against ~0.05 ms
     "slow": (
         "1.18.0.dev0+gfbench.slow",

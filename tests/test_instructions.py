@@ -271,7 +271,10 @@ def _sweep(grid: Path, out: Path, patch: str | None = None) -> Path:
     if patch is not None:
         env["GFBENCH_SCIPY_PATCH"] = patch
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
-    args = ["--grid", str(grid), "--metric", "instructions", "--no-timing", "--no-progress"]
+    # the entry-symbol scope: these figures are of SciPy's C core alone (test_callcount.py
+    # tests the whole-call default)
+    args = ["--grid", str(grid), "--metric", "instructions", "--instructions-scope", "entry",
+            "--no-timing", "--no-progress"]  # fmt: skip
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "sweep", *args, "--out", str(out), "--json"],
         capture_output=True,

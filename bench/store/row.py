@@ -73,8 +73,12 @@ class Row:
     #: per worker process, aligned with the process groups of samples_ns: the minimum time
     #: of the fixed reference workload in that process (drift correction, bench.sweep.timing.worker)
     ref_ns: tuple[float, ...] | None = None
-    #: instructions per call inside the adapter's entry symbols (callgrind, --metric instructions)
+    #: instructions per call (callgrind, --metric instructions): the whole call, or only inside
+    #: the adapter's entry symbols (run.json instructions.scope)
     instructions: float | None = None
+    #: with --instructions-scope call (``instructions`` is then the whole call): the part of it
+    #: inside the adapter's native entry symbols; None for entry-scope runs
+    instructions_entry: float | None = None
     # accuracy
     max_abs_error: float | None = None
     rmse: float | None = None

@@ -175,6 +175,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "under valgrind's callgrind, inside the implementation's entry symbols (deterministic; "
         "about 50x slower: use a small grid such as guard)",
     )
+    parser.add_argument(
+        "--instructions-scope",
+        default="call",
+        choices=("call", "entry"),
+        help="with --metric instructions: call (default) counts the whole call, Python and "
+        "native, with the entry-symbol count beside it; entry counts only inside the "
+        "implementation's native entry symbols",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
@@ -274,6 +282,7 @@ def _run_from_args(args, export, executor, console) -> SweepResult:
         max_bytes=args.max_bytes,
         max_cases=args.max_cases,
         metric=args.metric,
+        instructions_scope=args.instructions_scope,
     )
 
 

@@ -32,6 +32,7 @@ from bench.sweep.executors import Executor, SerialExecutor
 from bench.sweep.grid import DEFAULT_MAX_CASES, Grid, check_max_cases
 from bench.sweep.instructions import (
     check_metric,
+    check_scope,
     count_for_run,
     describe,
     with_instructions,
@@ -134,6 +135,7 @@ def run_sweep(
     max_bytes: int | None = None,
     max_cases: int = DEFAULT_MAX_CASES,
     metric: str = "time",
+    instructions_scope: str = "call",
 ) -> SweepResult:
     """Run a sweep and return its result; the Python API behind ``gfbench sweep``.
 
@@ -174,6 +176,10 @@ def run_sweep(
         ``"time"`` (default) or ``"instructions"``: also count each case's instructions per
         call under callgrind (``bench.sweep.instructions``) into the rows' ``instructions``.
         A resumed run keeps its recorded metric.
+    instructions_scope : str
+        ``"call"`` (default): the whole call, Python and native (``bench.sweep.callcount``),
+        with the entry-symbol count beside it in ``instructions_entry``; ``"entry"``: only
+        inside the adapter's native entry symbols.
 
     Returns
     -------
@@ -199,6 +205,7 @@ def run_sweep(
     check_max_bytes(max_bytes)
     check_max_cases(max_cases)
     check_metric(metric)
+    check_scope(instructions_scope)
 
     with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
         return _start(
@@ -222,6 +229,7 @@ def run_sweep(
             max_bytes=max_bytes,
             max_cases=max_cases,
             metric=metric,
+            instructions_scope=instructions_scope,
         )
 
 
@@ -247,6 +255,7 @@ def _start(
     max_bytes: int | None,
     max_cases: int,
     metric: str,
+    instructions_scope: str = "call",
 ) -> SweepResult:
     if resume is not None:
         run_dir = resume_dir(resume, out)
@@ -334,7 +343,11 @@ def _start(
                 "metric": metric,
             },
             **(
-                {"instructions": describe(sorted({c.impl for c in the_grid.cases}))}
+                {
+                    "instructions": describe(
+                        sorted({c.impl for c in the_grid.cases}), scope=instructions_scope
+                    )
+                }
                 if metric == "instructions"
                 else {}
             ),

@@ -26,7 +26,9 @@ wall time divides them), and Python overhead outside the entry symbols.
 (``describe``).
 
 Public API: ``count_instructions``, ``entry_symbols``, ``check_metric``, ``with_instructions``,
-``describe``, ``valgrind_missing``, ``METRICS``, ``MARKER``.
+``describe``, ``valgrind_missing``, ``check_scope``, ``METRICS``, ``SCOPES``, ``MARKER``.
+``--instructions-scope call`` (the default) counts the whole call instead, with
+``bench.sweep.callcount``, and keeps this module's entry-symbol figure beside it.
 """
 
 from __future__ import annotations
@@ -52,10 +54,16 @@ from bench.sweep.cases import Case
 
 #: What ``gfbench sweep --metric`` may name: wall time only, or instructions as well.
 METRICS = ("time", "instructions")
+#: What an instruction count covers: the whole call (``bench.sweep.callcount``, default) or
+#: only the adapter's native entry symbols (this module's own counter).
+SCOPES = ("call", "entry")
 #: Valgrind processes side by side (the machines this was built on have 2 cores).
 DEFAULT_PROCESSES = 2
 #: CPython's C function behind ``os.getppid()``: the worker's case separator.
 MARKER = "os_getppid"
+#: Where ``--instructions-scope call`` keeps each case's callgrind dump (``gfbench matrix``
+#: sets it to the environment's folder, for compare's "where did the instructions go")
+PROFILES_VAR = "GFBENCH_CALLGRIND_PROFILES"
 #: Counted calls per case (the count is per call: the total divided by this).
 DEFAULT_CALLS = 3
 _SUMMARY = re.compile(r"^summary:\s*(\d+)\s*$", re.MULTILINE)
@@ -81,8 +89,18 @@ def check_metric(metric: str) -> str:
     return metric
 
 
-def describe(impl_names: Sequence[str], *, calls: int = DEFAULT_CALLS) -> dict[str, Any]:
-    """How the counts were taken, for run.json: tool, marker, calls and entry symbols."""
+def check_scope(scope: str) -> str:
+    """``scope`` if it is one of ``SCOPES``, else UsageError naming the option."""
+    if scope not in SCOPES:
+        raise UsageError(f"--instructions-scope: got {scope!r}; allowed: {', '.join(SCOPES)}")
+    return scope
+
+
+def describe(
+    impl_names: Sequence[str], *, calls: int = DEFAULT_CALLS, scope: str = "entry"
+) -> dict[str, Any]:
+    """How the counts were taken, for run.json: tool, scope, calls and entry symbols."""
+    check_scope(scope)
     proc = subprocess.run(
         ["valgrind", "--version"], capture_output=True, text=True, timeout=60, check=False
     )
@@ -90,23 +108,44 @@ def describe(impl_names: Sequence[str], *, calls: int = DEFAULT_CALLS) -> dict[s
     for impl in impl_names:
         found, reason = entry_symbols(impl)
         symbols[impl] = list(found) if found else f"unsupported: {reason}"
+    if scope == "call":
+        from bench.sweep import callcount
+
+        how = {
+            "scope": "call",
+            "switch": "valgrind client requests around the call (pytest-codspeed's instrument "
+            "hooks), --instr-atstart=no",
+            "warmup": callcount.DEFAULT_WARMUP,
+            "unit": "instructions (Ir) per call, the whole call (Python and native); "
+            "instructions_entry: the part inside the entry symbols",
+        }
+    else:
+        how = {"scope": "entry", "marker": MARKER,
+               "unit": "instructions (Ir) per call inside the entry symbols"}  # fmt: skip
     return {
         "tool": f"{proc.stdout.strip() or 'valgrind'} --tool=callgrind",
-        "marker": MARKER,
         "calls": calls,
-        "unit": "instructions (Ir) per call inside the entry symbols",
+        **how,
         "entry_symbols": symbols,
         # a planted change (tests only): these counts are not of the installed SciPy
         **({"patch": spec} if (spec := _test_patch()) else {}),
     }
 
 
-def with_instructions(row: Row, counts: Mapping[str, float | str]) -> Row:
-    """``row`` with its ``instructions`` filled when ``counts`` holds a number for its case."""
+def with_instructions(row: Row, counts: Mapping[str, Any]) -> Row:
+    """``row`` with its ``instructions`` filled when ``counts`` holds a number for its case.
+
+    A whole-call count (``bench.sweep.callcount.CallCount``) also fills
+    ``instructions_entry``, the part inside the entry symbols.
+    """
     value = counts.get(row.case_id)
-    if row.status != "ok" or not isinstance(value, float):
+    if row.status != "ok":
         return row
-    return dataclasses.replace(row, instructions=value)
+    if isinstance(value, float):
+        return dataclasses.replace(row, instructions=value)
+    if hasattr(value, "call") and hasattr(value, "entry"):
+        return dataclasses.replace(row, instructions=value.call, instructions_entry=value.entry)
+    return row
 
 
 def entry_symbols(impl: str) -> tuple[tuple[str, ...], str | None]:
@@ -363,10 +402,19 @@ def count_for_run(meta: dict, todo: Sequence[Case], console) -> dict[str, float 
             highlight=False,
             soft_wrap=True,
         )
-    console.print(f"counting instructions of {len(todo)} cases under callgrind ...")
+    scope = (meta.get("instructions") or {}).get("scope", "entry")
+    console.print(f"counting instructions ({scope}) of {len(todo)} cases under callgrind ...")
     t0 = time.perf_counter()
-    counts = count_instructions(todo, env=dict(os.environ))
-    n_counted = sum(isinstance(v, float) for v in counts.values())
+    if scope == "call":
+        from bench.sweep.callcount import count_call_instructions
+
+        profiles = os.environ.get(PROFILES_VAR, "").strip()
+        counts: dict[str, Any] = count_call_instructions(
+            todo, env=dict(os.environ), profiles_dir=Path(profiles) if profiles else None
+        )
+    else:
+        counts = count_instructions(todo, env=dict(os.environ))
+    n_counted = sum(not isinstance(v, str) for v in counts.values())
     console.print(f"counted {n_counted} of {len(todo)} cases in {time.perf_counter() - t0:.0f} s")
     for case in todo:  # unsupported ones are listed in run.json's "instructions"
         if str(counts.get(case.case_id, "")).startswith("error"):

@@ -40,6 +40,7 @@ Examples:
   gfbench compare results/matrix-20260101T000000        # every env vs the first
   gfbench compare old-verify.json new-verify.json --json
   gfbench compare A B --threshold 0.05 --out compare-report/
+  gfbench compare results/matrix-* --format github --report "$RUN_URL" > comment.md
 """
 
 # The verb only: the model and compare() are in bench.guard.compare.result, the sides in
@@ -108,6 +109,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", help="replace compare.json/compare.md already in --out"
     )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default=None,
+        help="text (default); json (as --json); github: a short Markdown summary for a pull "
+        "request comment or a job summary (verdict, changed outputs, slower and faster cases, "
+        "memory, instructions, a link to the full report)",
+    )
+    parser.add_argument(
+        "--report",
+        default=None,
+        metavar="URL_OR_PATH",
+        help="with --format github: where the full report is (e.g. the CI run's artifacts)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -118,7 +133,9 @@ def main(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError(f"--limit must be >= 1, got {args.limit}")
     if args.out is not None:  # before any work, like every verb's --out
-        check_out_dir(args.out, force=args.force, outputs=("compare.json", "compare.md"))
+        check_out_dir(
+            args.out, force=args.force, outputs=("compare.json", "compare.md", "github.md")
+        )
     result = compare(
         args.paths,
         threshold=args.threshold,
@@ -130,8 +147,15 @@ def main(args: argparse.Namespace) -> int:
     if args.out is not None:
         written = write_outputs(result, args.out)
         print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
-    if args.json:
+    fmt = args.format or ("json" if args.json else "text")
+    if args.json and fmt != "json":
+        raise UsageError(f"--json and --format {fmt}: choose one")
+    if fmt == "json":
         print(json.dumps(result.to_dict(), indent=2, default=str))
+    elif fmt == "github":
+        from bench.guard.compare.github import render_github
+
+        print(render_github(result, report=args.report, limit=min(args.limit, 10)), end="")
     else:  # labels and reasons come from results files: no ANSI, CR or other controls
         print(terminal(render_text(result, limit=args.limit), limit=50 * 2**20))
     return int(result.exit_code)

@@ -10,7 +10,11 @@ Wall time is reported beside: the instruction count cannot see memory-bound effe
 miss is one instruction), SIMD width, threads, or Python overhead outside the entry symbols, so
 when the two metrics disagree the row says so (``agreement``).
 
-Public API: ``compare_instructions``, ``instruction_verdict``, ``uncounted_impls``,
+Runs counted with ``--instructions-scope call`` (the default; ``gfbench matrix --metric
+instructions``) count the whole call, Python and native; their entry-symbol count beside it
+says whether a change sits in the native core or around it (``where``).
+
+Public API: ``compare_instructions``, ``instruction_verdict``, ``uncounted_impls``, ``where_text``,
 ``DEFAULT_INSTRUCTIONS_THRESHOLD``.
 """
 
@@ -58,6 +62,31 @@ def _counts(group: list[dict[str, Any]]) -> list[float]:
     return [float(r["instructions"]) for r in group if not is_null(r.get("instructions"))]
 
 
+def _entry(group: list[dict[str, Any]]) -> float | None:
+    values = [float(r["instructions_entry"]) for r in group
+              if not is_null(r.get("instructions_entry"))]  # fmt: skip
+    return float(np.median(values)) if values else None
+
+
+def where_text(
+    instr_a: float, instr_b: float, entry_a: float | None, entry_b: float | None
+) -> str | None:
+    """Where a change of a whole-call count sits: in the native core or around it.
+
+    The entry-symbol count is the native core's share of the whole call; the share of the
+    difference it explains says which part changed. None when either side has no entry count.
+    """
+    if entry_a is None or entry_b is None:
+        return None
+    total = instr_b - instr_a
+    if total == 0:
+        return "no change"
+    share = (entry_b - entry_a) / total
+    if share >= 0.5:
+        return f"native core ({min(share, 9.99):.0%} of the change)"
+    return f"around the native core: Python, NumPy, glue ({1 - max(share, -9.99):.0%})"
+
+
 def _agreement(verdict: str, time_verdict: str | None) -> str:
     if time_verdict is None:
         return "no wall time"
@@ -93,7 +122,10 @@ def compare_instructions(
     -------
     DataFrame
         ``case_id, case, impl, dtype, instructions_a, instructions_b, ratio, verdict,
-        time_ratio, time_verdict, agreement``; empty when no case was counted on both sides.
+        entry_a, entry_b, entry_ratio, where, time_ratio, time_verdict, agreement``
+        (``entry_*``: the native entry symbols' part of a whole-call count, None in entry-scope
+        runs; ``where``: which part the change sits in); empty when no case was counted on
+        both sides.
     """
     if "instructions" not in a or "instructions" not in b:
         return pd.DataFrame()
@@ -111,6 +143,7 @@ def compare_instructions(
         if not counts_a or not counts_b:
             continue
         instr_a, instr_b = float(np.median(counts_a)), float(np.median(counts_b))
+        entry_a, entry_b = _entry(ga), _entry(gb or [])
         ratio = instr_b / instr_a
         verdict = instruction_verdict(ratio, threshold)
         wall = timed.get(key[0])
@@ -126,6 +159,10 @@ def compare_instructions(
                 "instructions_b": instr_b,
                 "ratio": ratio,
                 "verdict": verdict,
+                "entry_a": entry_a,
+                "entry_b": entry_b,
+                "entry_ratio": None if not (entry_a and entry_b) else entry_b / entry_a,
+                "where": where_text(instr_a, instr_b, entry_a, entry_b),
                 "time_ratio": None if wall is None else float(wall["ratio"]),
                 "time_verdict": time_verdict,
                 "agreement": _agreement(verdict, time_verdict),

@@ -212,25 +212,31 @@ def _instructions_text(
             f"{r['instructions_a']:,.0f}",
             f"{r['instructions_b']:,.0f}",
             f"{r['ratio']:.4f}",
+            _entry_text(r),
             "" if pd.isna(r["time_ratio"]) else f"{r['time_ratio']:.3f} {r['time_verdict']}",
             r["agreement"],
         ]
         for _, r in notable.sort_values("ratio", ascending=False).head(limit).iterrows()
     ]
-    lines.append(
-        _table(
-            rows,
-            headers=["verdict", "case", "instr A", "instr B", "ratio", "wall time", "agreement"],
-            tablefmt=tablefmt,
-        )
-    )
+    headers = ["verdict", "case", "instr A", "instr B", "ratio", "native core", "wall time",
+               "agreement"]  # fmt: skip
+    lines.append(_table(rows, headers=headers, tablefmt=tablefmt))
     if len(notable) > limit:
         lines.append(f"... and {len(notable) - limit} more")
     return lines
 
 
+def _entry_text(row: pd.Series) -> str:
+    """The native core's ratio and where the change sits (whole-call counts only)."""
+    ratio = row.get("entry_ratio")
+    if ratio is None or pd.isna(ratio):
+        return ""
+    where = row.get("where")
+    return f"{ratio:.4f}" + (f"; {where}" if isinstance(where, str) and where else "")
+
+
 def write_outputs(result: Comparison, out_dir: Path) -> list[Path]:
-    """Write compare.json, compare.md and per-family timing plots into ``out_dir``."""
+    """Write compare.json, compare.md, github.md and per-family timing plots into ``out_dir``."""
     from bench.guard.compare import (
         plots as compare_plots,  # matplotlib is slow to import: only for --out
     )
@@ -244,6 +250,11 @@ def write_outputs(result: Comparison, out_dir: Path) -> list[Path]:
     text = terminal(render_text(result, limit=10**6), limit=50 * 2**20)
     fence = markdown_fence(text)  # longer than any backtick run in a label: cannot be closed
     write_atomic(md_path, f"# gfbench compare\n\n{fence}\n{text}\n{fence}\n")
-    written += [json_path, md_path]
+    # the short Markdown a CI job posts as a PR comment and job summary (--format github)
+    from bench.guard.compare.github import render_github
+
+    github_path = out_dir / "github.md"
+    write_atomic(github_path, render_github(result, report=str(out_dir / "compare.md")))
+    written += [json_path, md_path, github_path]
     written += compare_plots.plot_time_per_version(result.sides, out_dir)
     return written

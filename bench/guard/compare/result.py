@@ -333,7 +333,16 @@ def compare_sides(
                 "unit there, so between-process noise is not measured (use --processes >= 3 "
                 "or matrix --rounds >= 3)"
             )
-        _add_instructions(result, a.frame, b.frame, instructions_threshold)
+        scopes = [_instruction_scopes(side) for side in (a, b)]
+        if scopes[0] and scopes[1] and scopes[0] != scopes[1]:
+            result.notes.append(
+                f"instructions: not compared, the sides counted different things ({a.label}: "
+                f"{'/'.join(sorted(scopes[0]))}, {b.label}: {'/'.join(sorted(scopes[1]))}; "
+                "'call' is the whole call, 'entry' only the native entry symbols): count both "
+                "with the same --instructions-scope"
+            )
+        else:
+            _add_instructions(result, a.frame, b.frame, instructions_threshold)
     elif (a.frame is None) != (b.frame is None):
         result.notes.append("only one side has a run: per-case outputs and timing not compared")
     if result.cases_compared == 0:
@@ -360,13 +369,29 @@ def _add_instructions(
             f"instructions: not counted for {', '.join(uncounted)} (no callgrind entry symbol; "
             "run.json 'instructions.entry_symbols' says why): wall time decides those cases"
         )
+    around = result.instructions["where"].fillna("").str.startswith("around")
+    changed = result.instructions["verdict"] != gate.SAME
+    if (around & changed).any():
+        result.notes.append(
+            f"instructions: {int((around & changed).sum())} changed cases changed around the "
+            "native core (Python, NumPy or glue code), not inside its entry symbols"
+        )
     disagree = result.instructions["agreement"].str.startswith("disagree").sum()
     if disagree:
         result.notes.append(
             f"instructions and wall time disagree on {disagree} cases: instruction counts do "
-            "not see memory-bound effects, SIMD width, threads or Python overhead outside "
-            "the entry symbols"
+            "not see memory-bound effects (cache misses), SIMD width, threads or time spent "
+            "waiting (sleep, I/O); entry-scope counts miss the Python layer too"
         )
+
+
+def _instruction_scopes(side: Side) -> set[str]:
+    """What the side's instruction counts cover ("call" or "entry"), from its run.json files."""
+    return {
+        str((meta.get("instructions") or {}).get("scope", "entry"))
+        for meta in side.metas
+        if meta.get("instructions")
+    }
 
 
 def _kind_text(side: Side) -> str:

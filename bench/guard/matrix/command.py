@@ -21,6 +21,12 @@ with --interleave (default when N > 1); --timing none runs the untimed sweeps on
 compare treats every round's worker as one unit: with one round it can say "same",
 never "slower".
 
+Instructions (--metric instructions, or both): the untimed sweep of each environment also
+counts every case under callgrind (valgrind), the whole call from Python, switched on and off
+by valgrind client requests; deterministic, so a busy shared runner gives the same verdict as
+a quiet one. compare decides the counted cases on their instruction ratio (1% threshold) and
+shows wall time beside them (--metric both). Use a small grid: --grid guard.
+
 Output: DIR/matrix-<timestamp>/matrix.json and one folder per environment
 (env.json, verify.json, runs/<run_id>/).
 
@@ -35,6 +41,7 @@ Examples:
   gfbench matrix --scipy 1.10.1 --scipy 1.14.1 --scipy latest
   gfbench matrix --scipy latest --scipy dist/ --compare          # a PR's wheel vs the release
   gfbench matrix --scipy 1.17.1 --scipy 1.17.1,SCIPY_ARRAY_API=1 --compare
+  gfbench matrix --scipy latest --scipy dist/ --grid guard --metric both --compare
   gfbench matrix --scipy latest --scipy 1.18.0.dev0 \
       --extra-index-url https://pypi.anaconda.org/scientific-python-nightly-wheels/simple
   gfbench compare results/matrix-20260101T120000Z"""
@@ -51,7 +58,7 @@ from pathlib import Path
 
 from bench.exitcodes import ExitCode
 from bench.guard.matrix.record import own_exit, summary_table, worst_exit
-from bench.guard.matrix.run import run_matrix
+from bench.guard.matrix.run import METRICS, run_matrix
 from bench.guard.stats.sequential_design import SequentialDesign
 
 
@@ -134,6 +141,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "sweeps only (outputs, dtypes, accuracy; no performance verdict)",
     )
     parser.add_argument(
+        "--metric",
+        choices=METRICS,
+        default="time",
+        help="time: the A/B timing session decides (default); instructions: each environment "
+        "counts every case's instructions per call under callgrind, the whole call (Python and "
+        "native) with the native entry symbols' share beside it, and no timing session "
+        "(deterministic: for shared CI runners; needs valgrind); both: the counts decide the "
+        "counted cases and the A/B session's wall time stands beside them",
+    )
+    parser.add_argument(
         "--interleave",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -195,6 +212,7 @@ def main(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         interleave=args.interleave,
         timing=args.timing,
+        metric=args.metric,
         processes=args.processes,
         impl=args.impl or ["scipy"],
         python=args.python,

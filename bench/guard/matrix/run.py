@@ -46,9 +46,12 @@ from bench.outputs import check_out_dir, progress
 from bench.store.safe_files import write_atomic
 from bench.store.safe_text import redact, redact_url
 from bench.store.validate import checked_json, validate_env, validate_matrix
+from bench.sweep.instructions import PROFILES_VAR
 from bench.sweep.machine import THREAD_ENV_VARS
 
 RUN_TIMEOUT_S = 6 * 3600
+#: what ``--metric`` may name: the A/B timing session, instruction counts, or both
+METRICS = ("time", "instructions", "both")
 
 
 def parse_scipy_spec(spec: str) -> str:
@@ -133,6 +136,7 @@ def run_matrix(
     threshold: float = SequentialDesign.threshold,
     interleave: bool | None = None,
     timing: str = "cases",
+    metric: str = "time",
     processes: int | None = None,
     impl: Sequence[str] = ("scipy",),
     python: str | None = None,
@@ -162,6 +166,11 @@ def run_matrix(
         case) or whole timed sweeps per environment (``timing="sweeps"``, A B A B ordered
         when ``interleave``, default: rounds > 1); ``timing="none"``: untimed sweeps only
         (outputs, dtypes, accuracy).
+    metric
+        ``"time"``: the A/B timing session; ``"instructions"``: the untimed sweeps also count
+        every case's whole-call instructions under callgrind, and no timing session runs;
+        ``"both"``: counts and the timing session. Callgrind's profiles are kept in each
+        environment's ``callgrind/`` folder.
     processes
         Passed to ``gfbench sweep --processes`` when given.
     impl
@@ -183,6 +192,20 @@ def run_matrix(
         raise UsageError("matrix needs at least one --scipy VERSION (e.g. --scipy 1.10.1)")
     if timing not in ("cases", "sweeps", "none"):
         raise UsageError(f"--timing must be 'cases', 'sweeps' or 'none', got {timing!r}")
+    if metric not in METRICS:
+        raise UsageError(f"--metric: got {metric!r}; allowed: {', '.join(METRICS)}")
+    if metric != "time":
+        from bench.sweep.instructions import valgrind_missing
+
+        if timing == "sweeps":
+            raise UsageError(
+                f"--metric {metric} needs --timing cases or none (the counts come from the "
+                "untimed sweep of each environment), got --timing sweeps"
+            )
+        if (missing := valgrind_missing()) is not None:
+            raise UsageError(f"--metric {metric}: {missing}")
+        if metric == "instructions":
+            timing = "none"  # the counts decide; no timing session
     if int(rounds) != rounds or rounds < 1:
         raise UsageError(f"--rounds must be an int >= 1, got {rounds!r}")
     if budget_s is not None and not (math.isfinite(budget_s) and budget_s > 0):
@@ -251,6 +274,7 @@ def run_matrix(
         "sequential": None if design is None else design.to_dict(),
         "budget_s": budget_s,
         "timing": timing,
+        "metric": metric,
         "interleave": interleave,
         "impl": list(impl),
         "env": env_all,
@@ -342,11 +366,13 @@ def run_matrix(
             variables.setdefault(var, "1")
         return variables
 
-    def in_env(result: EnvResult, args: Sequence[str]) -> int:
+    def in_env(
+        result: EnvResult, args: Sequence[str], extra_env: dict[str, str] | None = None
+    ) -> int:
         proc = subprocess.run(
             [str(result.python_exe), "-m", "bench.cli.envrunner", *args],
             cwd=matrix_dir / result.folder,
-            env=child_env(result),
+            env={**child_env(result), **(extra_env or {})},
             # what the environment prints is progress here: matrix's own stdout carries only its
             # results (the summary table, or the JSON of --json)
             stdout=sys.stderr,
@@ -377,10 +403,16 @@ def run_matrix(
     if run_sweep and timing in ("cases", "none"):
         untimed = []
         for result in ready:
-            log(f"matrix: untimed sweep (outputs, accuracy) in {result.label} ...")
+            counting = metric != "time"
+            log("matrix: untimed sweep (outputs, accuracy"
+                + (", instructions under callgrind" if counting else "")
+                + f") in {result.label} ...")  # fmt: skip
             runs_dir = matrix_dir / result.folder / "runs"
             before = set(runs_dir.iterdir())
-            code = in_env(result, sweep_args(result, "--no-timing"))
+            extra = ["--metric", "instructions", "--instructions-scope", "call"] if counting else []
+            profiles = {PROFILES_VAR: str(matrix_dir / result.folder / "callgrind")}
+            code = in_env(result, sweep_args(result, "--no-timing", *extra),
+                          extra_env=profiles if counting else None)  # fmt: skip
             result.sweep_exits.append(code)
             new = [p for p in runs_dir.iterdir() if p not in before and (p / "run.json").is_file()]
             if code == 0 and len(new) == 1:

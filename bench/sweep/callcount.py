@@ -1,0 +1,299 @@
+"""Instructions of the whole call, Python and native, counted under callgrind.
+
+``bench.sweep.instructions`` counts only inside each adapter's native entry symbols, so a
+slowdown in SciPy's Python layer (argument handling, a new check, an extra copy) is invisible to
+it. This module counts everything one call does: the worker runs under valgrind with
+instrumentation off (``--instr-atstart=no``: imports and warm-up run at a fraction of
+callgrind's cost), and switches callgrind on and off around the counted calls from Python
+through valgrind client requests, as CodSpeed does. The client requests come from
+pytest-codspeed's maintained instrument-hooks binding
+(``pytest_codspeed.instruments.hooks.dist_instrument_hooks``; its ``start_benchmark`` is
+CALLGRIND_ZERO_STATS + CALLGRIND_START_INSTRUMENTATION, ``set_executed_benchmark`` is
+CALLGRIND_DUMP_STATS_AT(name)), so no valgrind header or hand-written assembly lives here.
+
+One dump per case, named ``case-<k>`` by the client request, holds the ``calls`` counted calls
+of case ``k``. Its total is the whole-call figure; the second figure, the instructions inside
+the adapter's entry symbols (the native core), is the inclusive cost of those functions in the
+same dump, read with gprof2dot's maintained callgrind parser. Their difference says whether a
+change sits in the native core or around it.
+
+Why the count repeats: the garbage collector is off during the counted calls (a collection
+would land in whichever case crossed the allocation threshold), ``PYTHONHASHSEED`` is fixed,
+and each case is warmed up with ``warmup`` calls first, so CPython's specialising interpreter
+(3.11+) has quickened its code before counting.
+
+Public API: ``count_call_instructions``, ``CallCount``, ``hooks_missing``, ``read_dump``,
+``SCOPE``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import fnmatch
+import gc
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from bench.exitcodes import UsageError
+from bench.sweep.cases import Case
+
+#: what the count covers, recorded in run.json and checked by compare
+SCOPE = "call"
+DEFAULT_CALLS = 3
+#: uncounted calls first: CPython 3.11+ quickens a code object after a few calls, and caches
+#: (numpy's small-block cache, malloc's thresholds) settle
+DEFAULT_WARMUP = 5
+DEFAULT_PROCESSES = 2
+_TRIGGER = re.compile(r"^desc:\s*Trigger:\s*Client Request:\s*case-(\d+)\s*$", re.MULTILINE)
+_HOOKS = "pytest_codspeed.instruments.hooks"
+
+
+@dataclasses.dataclass(frozen=True)
+class CallCount:
+    """Instructions per call: the whole call, and the part inside the entry symbols."""
+
+    call: float
+    entry: float | None  # None: the implementation declares no entry symbol
+
+    def __post_init__(self) -> None:
+        if not self.call > 0:
+            raise ValueError(f"CallCount.call must be > 0, got {self.call!r}")
+
+
+def hooks_missing(python: str = sys.executable, env: Mapping[str, str] | None = None) -> str | None:
+    """``None`` when ``python`` can import the client-request binding, else why not."""
+    proc = subprocess.run(
+        [python, "-c", f"import {_HOOKS}.dist_instrument_hooks"],
+        capture_output=True, text=True, env=None if env is None else dict(env), timeout=120,
+        check=False,
+    )  # fmt: skip
+    if proc.returncode == 0:
+        return None
+    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return f"pytest-codspeed's instrument hooks cannot be imported by {python}: {tail}"
+
+
+def valgrind_command(out_file: Path, python: str) -> list[str]:
+    """Callgrind with instrumentation off until the worker's client request switches it on."""
+    return [
+        "valgrind", "--tool=callgrind", "--instr-atstart=no",
+        f"--callgrind-out-file={out_file}", python, "-m", "bench.sweep.callcount",
+    ]  # fmt: skip
+
+
+def read_dump(path: Path, patterns: Sequence[str]) -> tuple[int, float | None]:
+    """(total instructions, instructions inside functions matching ``patterns``) of one dump.
+
+    The entry figure is the inclusive cost of the matching functions (gprof2dot integrates the
+    call graph), less the calls from one matching function into another, so nested entry
+    symbols are not counted twice. ``patterns`` use callgrind's ``*``/``?`` wildcards.
+    """
+    import gprof2dot
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        profile = gprof2dot.CallgrindParser(fh).parse()
+    total = int(profile[gprof2dot.SAMPLES])
+    if not patterns:
+        return total, None
+    matched = {
+        fid: f for fid, f in profile.functions.items()
+        if any(fnmatch.fnmatchcase(f.name, p) for p in patterns)
+    }  # fmt: skip
+    inner = 0.0
+    for f in matched.values():
+        inclusive = f[gprof2dot.TOTAL_TIME_RATIO] * total if total else 0.0
+        inner += inclusive
+        for callee_id, call in f.calls.items():
+            if callee_id in matched and callee_id != f.id and gprof2dot.SAMPLES2 in call:
+                inner -= call[gprof2dot.SAMPLES2]
+    return total, float(round(inner))
+
+
+def count_call_instructions(
+    cases: Sequence[Case],
+    *,
+    python: str = sys.executable,
+    env: Mapping[str, str] | None = None,
+    calls: int = DEFAULT_CALLS,
+    warmup: int = DEFAULT_WARMUP,
+    processes: int = DEFAULT_PROCESSES,
+    profiles_dir: Path | None = None,
+    timeout_s: float = 3600.0,
+) -> dict[str, CallCount | str]:
+    """Whole-call instructions per call of every case, counted under callgrind.
+
+    Parameters
+    ----------
+    cases
+        The cases; unavailable and unsupported ones get a reason instead of a count.
+    python, env
+        Interpreter of the workers (it must import ``bench`` and pytest-codspeed) and their
+        variables (``PYTHONHASHSEED`` defaults to 0).
+    calls, warmup
+        Counted calls per case, after ``warmup`` uncounted ones.
+    processes
+        Valgrind processes side by side, each on a round-robin share of the cases (the count
+        does not depend on the machine's load).
+    profiles_dir
+        Keep each case's callgrind dump here as ``<case_id>.callgrind.gz`` (for "where did the
+        instructions go", compare's function table).
+
+    Returns
+    -------
+    dict
+        ``case_id -> CallCount`` or ``case_id -> "unsupported: ..." | "unavailable: ..." |
+        "error: ..."``.
+    """
+    from bench.sweep import impls
+
+    for name, value in (("calls", calls), ("processes", processes)):
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise UsageError(f"{name} must be an int >= 1, got {value!r}")
+    if isinstance(warmup, bool) or int(warmup) != warmup or warmup < 0:
+        raise UsageError(f"warmup must be an int >= 0, got {warmup!r}")
+    if shutil.which("valgrind") is None:  # bench.sweep.instructions says so before a sweep
+        raise UsageError("instruction counts need valgrind on PATH (apt-get install valgrind)")
+    results: dict[str, CallCount | str] = {}
+    counted: list[Case] = []
+    for case in cases:
+        try:
+            adapter = impls.get(case.impl)
+        except KeyError:
+            results[case.case_id] = f"error: unknown implementation {case.impl!r}"
+            continue
+        if (why := adapter.available()) is not None:
+            results[case.case_id] = f"unavailable: {why}"
+        elif (why := adapter.supports(case)) is not None:
+            results[case.case_id] = f"unsupported: {why}"
+        else:
+            counted.append(case)
+    if not counted:
+        return results
+    worker_env = dict(os.environ if env is None else env)
+    worker_env.setdefault("PYTHONHASHSEED", "0")
+    if (why := hooks_missing(python, worker_env)) is not None:
+        results.update({case.case_id: f"unavailable: {why}" for case in counted})
+        return results
+    n = min(int(processes), len(counted))
+    batches = [counted[i::n] for i in range(n)]  # round-robin: a mix of cheap and dear cases
+    # the adapters' callgrind patterns: the native core inside the whole call
+    symbols = {case.impl: tuple(impls.get(case.impl).entry_symbols) for case in counted}
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        futures = [
+            pool.submit(_count_batch, batch, python=python, env=worker_env, calls=int(calls),
+                        warmup=int(warmup), symbols=symbols, profiles_dir=profiles_dir,
+                        timeout_s=timeout_s)
+            for batch in batches
+        ]  # fmt: skip
+        for future in futures:
+            results.update(future.result())
+    return results
+
+
+def _count_batch(
+    cases: Sequence[Case], *, python: str, env: dict[str, str], calls: int, warmup: int,
+    symbols: Mapping[str, Sequence[str]], profiles_dir: Path | None, timeout_s: float,
+) -> dict[str, CallCount | str]:  # fmt: skip
+    request = {"cases": [c.to_dict() for c in cases], "calls": calls, "warmup": warmup}
+    with tempfile.TemporaryDirectory(prefix="gfbench-callcount-") as tmp:
+        proc = subprocess.run(
+            valgrind_command(Path(tmp) / "cg.out", python), input=json.dumps(request),
+            capture_output=True, text=True, env=env, timeout=timeout_s, check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            text = f"error: callgrind worker exited {proc.returncode}: {tail}"
+            return {case.case_id: text for case in cases}
+        errors = json.loads(proc.stdout.strip().splitlines()[-1])["errors"]
+        dumps: dict[int, Path] = {}
+        for path in Path(tmp).glob("cg.out.*"):
+            head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+            if (match := _TRIGGER.search(head)) is not None:
+                dumps[int(match.group(1))] = path
+        results: dict[str, CallCount | str] = {}
+        for k, (case, error) in enumerate(zip(cases, errors, strict=True)):
+            if error is not None:
+                results[case.case_id] = f"error: {error}"
+                continue
+            if k not in dumps:
+                results[case.case_id] = f"error: no callgrind dump for case-{k}"
+                continue
+            total, inner = read_dump(dumps[k], symbols.get(case.impl, ()))
+            if total <= 0:
+                results[case.case_id] = (
+                    "error: 0 instructions counted (valgrind client request lost?)"
+                )
+                continue
+            results[case.case_id] = CallCount(
+                call=total / calls, entry=None if inner is None else inner / calls
+            )
+            if profiles_dir is not None:
+                profiles_dir.mkdir(parents=True, exist_ok=True)
+                with (
+                    dumps[k].open("rb") as src,
+                    gzip.open(profiles_dir / f"{case.case_id}.callgrind.gz", "wb") as dst,
+                ):
+                    shutil.copyfileobj(src, dst)
+    return results
+
+
+# -- the worker, run under valgrind ------------------------------------------------------------
+
+
+def _worker_main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    from pytest_codspeed.instruments.hooks import dist_instrument_hooks as hooks
+
+    from bench.sweep import impls
+    from bench.sweep.inputs import input_for
+
+    request = json.loads(sys.stdin.read())
+    calls, warmup = int(request["calls"]), int(request["warmup"])
+    handle = hooks.instrument_hooks_init()
+    # bound once: no attribute look-up between the client request and the call
+    start, stop = hooks.callgrind_start_instrumentation, hooks.callgrind_stop_instrumentation
+    pid = os.getpid()
+    errors: list[str | None] = []
+    for k, case_dict in enumerate(request["cases"]):
+        error: str | None = None
+        try:
+            case = Case(**case_dict)
+            call = impls.get(case.impl).prepare(case, input_for(case.shape, case.dtype_in))
+            for _ in range(max(1, warmup)):
+                call()
+        except Exception as exc:
+            error, call = f"{type(exc).__name__}: {exc}"[:500], None
+        gc.collect()
+        gc.disable()  # a collection would land in whichever case crossed the threshold
+        hooks.instrument_hooks_start_benchmark(handle)  # CALLGRIND_ZERO_STATS, START
+        start()
+        try:
+            if call is not None:
+                for _ in range(calls):
+                    call()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        finally:
+            stop()
+            hooks.instrument_hooks_stop_benchmark(handle)
+            # CALLGRIND_DUMP_STATS_AT("case-k"): one dump per case, named
+            hooks.instrument_hooks_set_executed_benchmark(handle, pid, f"case-{k}".encode())
+            gc.enable()
+        errors.append(error)
+    sys.stdout.write(json.dumps({"errors": errors}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main())
