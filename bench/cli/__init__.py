@@ -32,6 +32,7 @@ VERBS: dict[str, tuple[str, str]] = {
         "dask-image on a chunked big array, checked per mode vs SciPy",
     ),
     "calibrate": ("bench.guard.calibrate", "measure the compare gate's false-positive rate (A/A)"),
+    "bisect": ("bench.guard.bisect", "name the first SciPy release that differs from a good one"),
 }
 
 

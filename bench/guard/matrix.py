@@ -26,6 +26,7 @@ Examples:
   gfbench matrix --scipy 1.10.1 --scipy 1.14.1 --scipy latest
   gfbench matrix --scipy latest --scipy dist/ --compare          # a PR's wheel vs the release
   gfbench matrix --scipy 1.17.1 --scipy 1.17.1,SCIPY_ARRAY_API=1 --compare
+  gfbench matrix --scipy 1.12.0 --scipy 1.13.1 --numpy 1.26.4 --numpy 2.2.6   # numpy as a factor
   gfbench matrix --scipy latest --scipy 1.18.0.dev0 \
       --extra-index-url https://pypi.anaconda.org/scientific-python-nightly-wheels/simple
   gfbench compare results/matrix-20260101T120000Z"""
@@ -78,6 +79,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="set a variable in every environment under test (e.g. SCIPY_ARRAY_API=1); "
         "recorded in env.json and shown by compare",
+    )
+    parser.add_argument(
+        "--numpy",
+        action="append",
+        default=[],
+        metavar="X.Y.Z",
+        help="pin numpy in the environments (repeatable): with several, every --scipy is built "
+        "once per numpy (the cross product); pairs the installer cannot co-install are skipped, "
+        "saying why. compare then attributes each change to SciPy or numpy",
     )
     parser.add_argument("--grid", default="quick", help="sweep grid name or TOML path (quick)")
     parser.add_argument(
@@ -188,6 +198,7 @@ def main(args: argparse.Namespace) -> int:
         index_url=args.index_url,
         extra_index_urls=args.extra_index_url,
         env=args.env,
+        numpy=args.numpy,
         log=log,
     )
     record = json.loads((matrix_dir / "matrix.json").read_text())
@@ -203,10 +214,11 @@ def main(args: argparse.Namespace) -> int:
         if len(ok) < 2:
             print("matrix: --compare needs two environments that completed", file=sys.stderr)
             return ExitCode.INCONCLUSIVE
+        from bench.guard.compare_factors import attach_factors
         from bench.guard.compare_render import render_text, write_outputs
         from bench.guard.comparison import compare
 
-        result = compare([matrix_dir], threshold=args.threshold)
+        result = attach_factors(compare([matrix_dir], threshold=args.threshold))
         print(render_text(result))
         # the report a CI job uploads: compare.json, compare.md and the timing plots
         written = write_outputs(result, matrix_dir / "compare")
