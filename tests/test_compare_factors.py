@@ -1,0 +1,149 @@
+"""numpy as a factor: matrix --numpy pins and cross products, the resolver's reason for a pair
+that cannot be co-installed, and compare's attribution of each change to SciPy or numpy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.exitcodes import UsageError
+from bench.guard.candidates import Candidate
+from bench.guard.compare_factors import attribute, render_factors
+from bench.guard.compare_inputs import Side
+from bench.guard.matrix_record import env_folder, env_label
+from bench.guard.matrix_run import incompatibility, numpy_cross_product
+
+
+def verify_doc(golden: dict[str, str], probes: dict[str, str]) -> dict:
+    """A verify result with golden outputs (case -> sha256) and probes (name -> exception)."""
+    tests = [{"nodeid": f"reference/test_golden.py::test_golden[{case}]", "case": case,
+              "group": "golden", "outcome": "passed",
+              "details": {"observed": {"dtype": "float64", "shape": [4, 5], "sha256": sha}}}
+             for case, sha in golden.items()]  # fmt: skip
+    for name, exc in probes.items():
+        accepted = {"accepted": True, "dtype": "float32", "shape": [4, 5], "sha256": "p"}
+        observed = accepted if exc is None else {"accepted": False, "exception": exc}
+        tests.append({"nodeid": f"reference/test_probes.py::test_probe[{name}]", "case": name,
+                      "group": "probes", "outcome": "passed",
+                      "details": {"observed": observed}})  # fmt: skip
+    return {"schema_version": 1, "environment": {}, "capabilities": {}, "tests": tests}
+
+
+def side(scipy: str, numpy: str, verify: dict) -> Side:
+    env = {"versions": {"scipy": scipy, "numpy": numpy}, "python": "3.11"}
+    return Side(label=f"scipy-{scipy} numpy-{numpy}", path="-", verify=verify, env=env)
+
+
+def golden_for(numpy: str) -> dict[str, str]:
+    # float64 last bits move with numpy's feature release (reference/data: 1.13.1 at 1.26 vs 2.2)
+    return {f"case{i}": f"{numpy[:4]}-{i}" for i in range(5)}
+
+
+def test_numpy_alone_explains_output_changes() -> None:
+    sides = [side(s, n, verify_doc(golden_for(n), {"output/str": None}))
+             for s in ("1.13.1", "1.14.1") for n in ("1.26.4", "2.2.6")]  # fmt: skip
+    factors = attribute(sides)
+    assert factors is not None
+    numpy_steps = [s for s in factors["steps"] if s["factor"] == "numpy"]
+    scipy_steps = [s for s in factors["steps"] if s["factor"] == "scipy"]
+    assert len(numpy_steps) == 2 and len(scipy_steps) == 2
+    assert all(len(s["outputs"]) == 5 and not s["api"] for s in numpy_steps)
+    assert all(not s["outputs"] and not s["api"] for s in scipy_steps)
+    summary = factors["summary"]
+    assert summary["numpy"]["outputs"].startswith(
+        "outputs: change with numpy (1.26 -> 2.2) at every SciPy version"
+    )
+    assert summary["scipy"]["outputs"].startswith("outputs: SciPy alone changes nothing")
+    text = render_factors(factors)
+    assert "SciPy alone changes nothing" in text
+
+
+def test_scipy_change_at_one_numpy_only_is_scoped() -> None:
+    # SciPy 1.12.0 raised KeyError for a string output; 1.13.1 accepts it again
+    sides = [
+        side("1.12.0", "1.26.4", verify_doc(golden_for("1.26.4"), {"output/str": "KeyError"})),
+        side("1.13.1", "1.26.4", verify_doc(golden_for("1.26.4"), {"output/str": None})),
+        side("1.13.1", "2.2.6", verify_doc(golden_for("2.2.6"), {"output/str": None})),
+    ]
+    factors = attribute(sides)
+    scipy_step = next(s for s in factors["steps"] if s["factor"] == "scipy")
+    assert scipy_step["api"] == ["probe output/str"] and scipy_step["at"] == {"numpy": "1.26.4"}
+    assert "change with SciPy (1.12.0 -> 1.13.1) at every numpy version" in (
+        factors["summary"]["scipy"]["outputs"]
+    )
+    assert "at every SciPy version (SciPy 1.13.1: 5 outputs)" in (
+        factors["summary"]["numpy"]["outputs"]
+    )
+
+
+def test_no_attribution_without_a_numpy_step() -> None:
+    # numpy and SciPy move together (the resolver's choice): nothing can be attributed
+    sides = [side("1.12.0", "1.26.4", verify_doc(golden_for("1.26.4"), {})),
+             side("1.14.1", "2.2.6", verify_doc(golden_for("2.2.6"), {}))]  # fmt: skip
+    assert attribute(sides) is None
+
+
+def test_cross_product_labels_and_folders() -> None:
+    cands = [Candidate(spec=v, kind="release", version=v) for v in ("1.12.0", "1.13.1")]
+    crossed = numpy_cross_product(cands, ["1.26.4", "2.2.6"])
+    assert [(c.version, c.numpy) for c in crossed] == [
+        ("1.12.0", "1.26.4"), ("1.12.0", "2.2.6"), ("1.13.1", "1.26.4"), ("1.13.1", "2.2.6")
+    ]  # fmt: skip
+    assert len({c.env_key for c in crossed}) == 4
+    assert cands[0].env_key == "1.12.0"  # unpinned environments keep their cache key
+    assert env_label(crossed[1], "1.12.0") == "scipy-1.12.0 numpy-2.2.6"
+    assert env_folder(crossed[1], set()) == "scipy-1.12.0-numpy-2.2.6"
+    with pytest.raises(UsageError, match="'current'"):
+        numpy_cross_product([Candidate(spec="current", kind="current")], ["1.26.4"])
+
+
+def test_resolver_reason_is_extracted() -> None:
+    uv_error = (
+        "`uv pip install --quiet --python ...` exited 1:\n"
+        "  x No solution found when resolving dependencies:\n"
+        "  cause: Because scipy==1.10.1 depends on numpy>=1.19.5,<1.27.0 and you require "
+        "scipy==1.10.1, we can conclude that you require numpy>=1.19.5,<1.27.0.\n"
+        "And because you require numpy==2.2.6, we can conclude that your requirements are "
+        "unsatisfiable."
+    )
+    assert incompatibility(uv_error) == (
+        "cannot be co-installed: scipy==1.10.1 depends on numpy>=1.19.5,<1.27.0"
+    )
+    assert incompatibility("exited 1: network unreachable") is None
+
+
+def test_matrix_numpy_option_bad_value_exit_2(tmp_path) -> None:
+    from tests.conftest import run_gfbench
+
+    proc = run_gfbench("matrix", "--scipy", "1.13.1", "--numpy", "2.x", "--out", str(tmp_path))
+    assert proc.returncode == 2 and "--numpy '2.x' is not a version" in proc.stderr
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_real_numpy_factor_matches_the_golden_records(tmp_path, monkeypatch) -> None:
+    """The records in reference/data differ by numpy feature release (1.13.1 at 1.26 vs 2.2)
+    and not between SciPy 1.13.1 and 1.14.1 at numpy 2.2: the attribution must say so."""
+    from bench.guard.compare_factors import attach_factors
+    from bench.guard.comparison import compare
+    from bench.guard.matrix_run import run_matrix
+
+    matrix = run_matrix(scipy=["1.13.1", "1.14.1", "1.10.1"], numpy=["1.26.4", "2.2.6"],
+                        timing="none", run_sweep=False, out=tmp_path, log=print)  # fmt: skip
+    record = json.loads((matrix / "matrix.json").read_text())
+    status = {(e["version"], e["spec"], e["label"] or e["error"]): e["status"]
+              for e in record["environments"]}  # fmt: skip
+    skipped = [e for e in record["environments"] if e["status"] == "incompatible"]
+    assert len(skipped) == 1, status
+    assert "scipy==1.10.1 depends on numpy" in skipped[0]["error"]
+    result = attach_factors(compare([matrix]))
+    summary = result.factors["summary"]
+    assert summary["numpy"]["outputs"].startswith(
+        "outputs: change with numpy (1.26 -> 2.2) at every SciPy version"
+    ), summary
+    # SciPy 1.13.1 -> 1.14.1 changes nothing at either numpy; 1.10.1 only pairs at numpy 1.26
+    scipy_steps = {(s["from"], s["to"], s["at"]["numpy"]): s for s in result.factors["steps"]
+                   if s["factor"] == "scipy"}  # fmt: skip
+    same = scipy_steps[("1.13.1", "1.14.1", "2.2.6")]
+    assert not same["outputs"] and not same["api"]
