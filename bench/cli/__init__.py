@@ -33,6 +33,7 @@ VERBS: dict[str, tuple[str, str]] = {
     ),
     "calibrate": ("bench.guard.calibrate", "measure the compare gate's false-positive rate (A/A)"),
     "bisect": ("bench.guard.bisect", "name the first SciPy release that differs from a good one"),
+    "history": ("bench.cli.history", "time every SciPy release in one session and draw a timeline"),
 }
 
 

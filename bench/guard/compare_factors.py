@@ -67,9 +67,11 @@ def _step_entry(factor: str, a: Side, b: Side, la: dict, lb: dict, pair) -> dict
 
 
 def attribute(
-    sides: Sequence[Side], *, threshold: float = gate.DEFAULT_THRESHOLD,
+    sides: Sequence[Side],
+    *,
+    threshold: float = gate.DEFAULT_THRESHOLD,
     alpha: float = gate.DEFAULT_ALPHA,
-) -> dict[str, Any] | None:  # fmt: skip
+) -> dict[str, Any] | None:
     """Per factor, its single-factor comparisons and the sentence that sums them up.
 
     Returns None unless at least two numpy versions and a side pair that differs in numpy
@@ -87,8 +89,10 @@ def attribute(
         steps.append(_step_entry(differing[0], a, b, la, lb, pair))
     if not any(s["factor"] == "numpy" for s in steps):
         return None
-    summary = {factor: _summarise(factor, [s for s in steps if s["factor"] == factor])
-               for factor in FACTORS}  # fmt: skip
+    summary = {
+        factor: _summarise(factor, [s for s in steps if s["factor"] == factor])
+        for factor in FACTORS
+    }
     return {"steps": steps, "summary": summary}
 
 
@@ -105,8 +109,10 @@ def _summarise(factor: str, steps: list[dict[str, Any]]) -> dict[str, str]:
     """One sentence for outputs/API and one for time, for this factor."""
     other = "numpy" if factor == "scipy" else "scipy"
     if not steps:
-        return {"outputs": f"no two sides differ in {_name(factor)} alone: not attributable",
-                "time": ""}  # fmt: skip
+        return {
+            "outputs": f"no two sides differ in {_name(factor)} alone: not attributable",
+            "time": "",
+        }
     out = {}
     for what, keys in (("outputs", ("outputs", "api")), ("time", ("slower", "faster"))):
         changed = [s for s in steps if any(s[k] for k in keys)]
@@ -116,8 +122,10 @@ def _summarise(factor: str, steps: list[dict[str, Any]]) -> dict[str, str]:
             out[what] = f"time: {_name(factor)} steps were not timed"
             continue
         if not changed:
-            out[what] = (f"{what}: {_name(factor)} alone changes nothing ({len(steps)} "
-                         f"comparisons at {_name(other)} {', '.join(where)})")  # fmt: skip
+            out[what] = (
+                f"{what}: {_name(factor)} alone changes nothing ({len(steps)} "
+                f"comparisons at {_name(other)} {', '.join(where)})"
+            )
             continue
         at = sorted({s["at"][other] for s in changed})
         scope = "at every" if len(at) == len(where) else f"at {len(at)} of {len(where)}"
@@ -125,8 +133,10 @@ def _summarise(factor: str, steps: list[dict[str, Any]]) -> dict[str, str]:
         for s in changed:
             parts = [f"{len(s[k])} {k}" for k in keys if s[k]]
             detail.append(f"{_name(other)} {s['at'][other]}: {', '.join(parts)}")
-        out[what] = (f"{what}: change with {_name(factor)} ({spans}) {scope} {_name(other)} "
-                     f"version ({'; '.join(detail)})")  # fmt: skip
+        out[what] = (
+            f"{what}: change with {_name(factor)} ({spans}) {scope} {_name(other)} "
+            f"version ({'; '.join(detail)})"
+        )
     return out
 
 
@@ -141,12 +151,14 @@ def render_factors(factors: dict[str, Any] | None, *, limit: int = 5) -> str:
                 lines.append(f"- {sentence}")
     for s in factors["steps"]:
         shown = s["outputs"][:limit] + s["api"][: max(0, limit - len(s["outputs"]))]
-        lines.append(f"  {_name(s['factor'])} {s['from']} -> {s['to']} at "
-                     f"{', '.join(f'{_name(k)} {v}' for k, v in s['at'].items())}: "
-                     f"{len(s['outputs'])} outputs, {len(s['api'])} API, time "
-                     f"{s['time_counts'].get(gate.SLOWER, 0)} slower / "
-                     f"{s['time_counts'].get(gate.FASTER, 0)} faster of {s['timed']}"
-                     + (f"; e.g. {', '.join(shown)}" if shown else ""))  # fmt: skip
+        lines.append(
+            f"  {_name(s['factor'])} {s['from']} -> {s['to']} at "
+            f"{', '.join(f'{_name(k)} {v}' for k, v in s['at'].items())}: "
+            f"{len(s['outputs'])} outputs, {len(s['api'])} API, time "
+            f"{s['time_counts'].get(gate.SLOWER, 0)} slower / "
+            f"{s['time_counts'].get(gate.FASTER, 0)} faster of {s['timed']}"
+            + (f"; e.g. {', '.join(shown)}" if shown else "")
+        )
     return "\n".join(lines)
 
 
