@@ -18,7 +18,7 @@ PATCH_VAR = "GFBENCH_SCIPY_PATCH"
 
 
 def gfbench_env(patch: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a ``gfbench`` subprocess: tests/ importable, the SciPy patch only if asked."""
+    """A ``gfbench`` subprocess's environment: tests/ importable, the SciPy patch only if asked."""
     env = {k: v for k, v in os.environ.items() if k != PATCH_VAR}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
     if patch is not None:

@@ -4,7 +4,7 @@ Counts the guard grid's SciPy cases ``--pairs`` times with the installed SciPy (
 ``--pairs`` times with 5% extra work planted (B, ``scipy_variants:extra_work_5pct`` through
 ``GFBENCH_SCIPY_PATCH``), every count in its own fresh valgrind process, two processes at a
 time. Pair i is (A_i, B_i) for the plant and (A_i, A_i+1) for A/A; each pair goes through the
-gate (``bench.guard.compare_instructions``) at its default 1% threshold.
+gate (``bench.guard.compare.instructions``) at its default 1% threshold.
 
     PYTHONPATH=.:tests python tests/instructions_calibration.py --pairs 20 --json out.json
 
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.guard import gate
-from bench.guard.compare_instructions import compare_instructions
+from bench.guard.compare.instructions import compare_instructions
+from bench.guard.stats import verdicts as gate
 from bench.sweep.grid import load_grid
 from bench.sweep.instructions import count_instructions
 

@@ -166,7 +166,7 @@ def write_run(
 ) -> Path:
     """Write a complete run folder; returns it.
 
-    ``interleaved``: mark it as timed by ``bench.guard.interleave`` (with ``run_id`` shared by
+    ``interleaved``: mark it as timed by ``bench.guard.ab_session`` (with ``run_id`` shared by
     the runs of one session).
     """
     folder.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,8 @@ import math
 import pytest
 
 from bench.exitcodes import ExitCode, UsageError
-from bench.guard.bisect import bisect, render
-from bench.guard.bisect_search import (
+from bench.guard.bisect.command import bisect, render
+from bench.guard.bisect.search import (
     AMBIGUOUS,
     DIFFERS,
     FOUND,

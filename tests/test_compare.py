@@ -16,7 +16,11 @@ import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
-from bench.guard import changes, compare, compare_inputs, compare_perf, gate
+from bench.guard.compare import command as compare
+from bench.guard.compare import correctness as changes
+from bench.guard.compare import sides as compare_inputs
+from bench.guard.compare import timing as compare_perf
+from bench.guard.stats import verdicts as gate
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = case_params(40)
@@ -172,7 +176,7 @@ def test_dtype_and_status_changes_are_changes_but_unavailable_is_not(tmp_path):
 
 
 def test_samples_are_split_into_their_worker_processes():
-    # bench.sweep.timing pools worker samples in process order, `repeats` per process
+    # bench.sweep.timing.sampling pools worker samples in process order, `repeats` per process
     rows = [
         {"samples_ns": [30.0, 20.0, 25.0, 10.0, 11.0, 12.0], "processes": 2},
         {"samples_ns": [40.0, 44.0], "processes": 0},  # a second round, in-process

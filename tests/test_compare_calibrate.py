@@ -16,7 +16,10 @@ import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import UsageError
-from bench.guard import calibrate, compare_inputs, comparison, gate
+from bench.guard.calibrate import command as calibrate
+from bench.guard.compare import result as comparison
+from bench.guard.compare import sides as compare_inputs
+from bench.guard.stats import verdicts as gate
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = case_params(30)

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from bench.exitcodes import UsageError
-from bench.guard.candidates import Candidate
-from bench.guard.compare_factors import attribute, render_factors
-from bench.guard.compare_inputs import Side
-from bench.guard.matrix_record import env_folder, env_label
-from bench.guard.matrix_run import incompatibility, numpy_cross_product
+from bench.guard.compare.factors import attribute, render_factors
+from bench.guard.compare.sides import Side
+from bench.guard.matrix.candidates import Candidate
+from bench.guard.matrix.record import env_folder, env_label
+from bench.guard.matrix.run import incompatibility, numpy_cross_product
 
 
 def verify_doc(golden: dict[str, str], probes: dict[str, str]) -> dict:
@@ -69,11 +69,13 @@ def test_scipy_change_at_one_numpy_only_is_scoped() -> None:
     factors = attribute(sides)
     scipy_step = next(s for s in factors["steps"] if s["factor"] == "scipy")
     assert scipy_step["api"] == ["probe output/str"] and scipy_step["at"] == {"numpy": "1.26.4"}
-    assert "change with SciPy (1.12.0 -> 1.13.1) at every numpy version" in (
-        factors["summary"]["scipy"]["outputs"]
+    assert (
+        "change with SciPy (1.12.0 -> 1.13.1) at every numpy version"
+        in (factors["summary"]["scipy"]["outputs"])
     )
-    assert "at every SciPy version (SciPy 1.13.1: 5 outputs)" in (
-        factors["summary"]["numpy"]["outputs"]
+    assert (
+        "at every SciPy version (SciPy 1.13.1: 5 outputs)"
+        in (factors["summary"]["numpy"]["outputs"])
     )
 
 
@@ -125,9 +127,9 @@ def test_matrix_numpy_option_bad_value_exit_2(tmp_path) -> None:
 def test_real_numpy_factor_matches_the_golden_records(tmp_path, monkeypatch) -> None:
     """The records in reference/data differ by numpy feature release (1.13.1 at 1.26 vs 2.2)
     and not between SciPy 1.13.1 and 1.14.1 at numpy 2.2: the attribution must say so."""
-    from bench.guard.compare_factors import attach_factors
-    from bench.guard.comparison import compare
-    from bench.guard.matrix_run import run_matrix
+    from bench.guard.compare.factors import attach_factors
+    from bench.guard.compare.result import compare
+    from bench.guard.matrix.run import run_matrix
 
     matrix = run_matrix(scipy=["1.13.1", "1.14.1", "1.10.1"], numpy=["1.26.4", "2.2.6"],
                         timing="none", run_sweep=False, out=tmp_path, log=print)  # fmt: skip

@@ -1,4 +1,4 @@
-"""The performance gate's rules on top of one look (``bench.guard.gate``, ``compare_perf``).
+"""The performance gate's rules on top of one look (``stats.verdicts``, ``compare.timing``).
 
 The statistics of one look (Welch on log units, the spent alpha, "same" by equivalence) are
 tested in tests/test_sequential.py; here: what compare adds to a decision.
@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from bench.exitcodes import UsageError
-from bench.guard import compare_perf, gate
-from bench.guard.sequential import Decision
+from bench.guard.compare import timing as compare_perf
+from bench.guard.stats import verdicts as gate
+from bench.guard.stats.one_look import Decision
 
 
 def decision(verdict: str, ratio: float) -> Decision:

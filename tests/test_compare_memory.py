@@ -21,8 +21,8 @@ import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
-from bench.guard import compare_memory as cm
-from bench.guard.comparison import compare
+from bench.guard.compare import memory as cm
+from bench.guard.compare.result import compare
 from bench.sweep import peakrss
 
 MIB = 2**20

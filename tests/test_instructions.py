@@ -22,14 +22,14 @@ import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
-from bench.guard import gate
-from bench.guard.compare_instructions import (
+from bench.guard.compare.instructions import (
     check_threshold,
     compare_instructions,
     instruction_verdict,
     uncounted_impls,
 )
-from bench.guard.comparison import compare
+from bench.guard.compare.result import compare
+from bench.guard.stats import verdicts as gate
 from bench.sweep import impls
 from bench.sweep.cases import Case
 from bench.sweep.instructions import assign_counts, count_instructions, entry_symbols, read_parts

@@ -1,9 +1,10 @@
 """Sequential sessions and drift correction, on synthetic units with known answers.
 
-- `bench.guard.looks.replay`: the looks an A/B session takes, replayed from its units, give the
+- `bench.guard.stats.sequential_design.replay`: the looks an A/B session takes, replayed from
+  its units, give the
   verdicts the live session reached (a decided case stops receiving rounds), and the error
   rates over a whole simulated session stay within alpha (seeded simulation, fast);
-- drift correction (`bench.guard.compare_perf`): a machine that ran everything 25% slower
+- drift correction (`bench.guard.compare.timing`): a machine that ran everything 25% slower
   during run B (the reference workload included) is not a regression once corrected, a real
   slowdown still is;
 - the timing workers' file (`bench.store.units`): a cut line is dropped, bad fields are named.
@@ -19,8 +20,10 @@ import pytest
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import UsageError
-from bench.guard import compare, compare_perf, gate
-from bench.guard.looks import SequentialDesign, replay, still_open
+from bench.guard.compare import command as compare
+from bench.guard.compare import timing as compare_perf
+from bench.guard.stats import verdicts as gate
+from bench.guard.stats.sequential_design import SequentialDesign, replay, still_open
 from bench.store import UNITS_FILE, WorkerRecord, append_worker, read_workers
 from bench.store.validate.files import FileError
 

@@ -19,9 +19,12 @@ import pytest
 import scipy
 
 from bench.exitcodes import UsageError
-from bench.guard import compare, matrix, matrix_record, matrix_run
-from bench.guard import environments as envbuild
-from bench.guard.candidates import Candidate
+from bench.guard.compare import command as compare
+from bench.guard.matrix import command as matrix
+from bench.guard.matrix import environments as envbuild
+from bench.guard.matrix import record as matrix_record
+from bench.guard.matrix import run as matrix_run
+from bench.guard.matrix.candidates import Candidate
 
 REPO = Path(__file__).resolve().parents[1]
 INSTALLED = scipy.__version__
@@ -331,7 +334,7 @@ def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
 
 
 def test_rebuild_case_round_trips_and_refuses_mismatches():
-    from bench.guard.interleave import rebuild_case
+    from bench.guard.ab_session import rebuild_case
     from bench.sweep.cases import Case
 
     case = Case(impl="scipy", dtype="uint8", shape=(16, 12, 3), sigma=(1.0, 2.0),

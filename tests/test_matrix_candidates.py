@@ -19,8 +19,12 @@ import pytest
 import scipy
 
 from bench.exitcodes import UsageError
-from bench.guard import candidates, compare, environments, matrix, matrix_record, matrix_run
-from bench.guard.candidates import Candidate
+from bench.guard.compare import command as compare
+from bench.guard.matrix import candidates, environments
+from bench.guard.matrix import command as matrix
+from bench.guard.matrix import record as matrix_record
+from bench.guard.matrix import run as matrix_run
+from bench.guard.matrix.candidates import Candidate
 from bench.store import validate
 
 sys.path.insert(0, str(Path(__file__).parent))

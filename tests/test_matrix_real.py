@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.guard import changes, compare, matrix
+from bench.guard.compare import command as compare
+from bench.guard.compare import correctness as changes
+from bench.guard.matrix import command as matrix
 
 REPO = Path(__file__).resolve().parents[1]
 GRID = REPO / "tests" / "data" / "tiny_grid.toml"

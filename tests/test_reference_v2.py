@@ -114,7 +114,7 @@ def _form_test(outcome: dict) -> dict:
 
 
 def test_compare_lists_a_changed_argument_form_as_an_api_change() -> None:
-    from bench.guard.changes import compare_verify
+    from bench.guard.compare.correctness import compare_verify
 
     accepted = {"accepted": True, "dtype": "float64", "shape": [6, 7], "sha256": "a" * 64}
     warned = {**accepted, "warnings": ["DeprecationWarning"],

@@ -1,4 +1,4 @@
-"""Sequential decisions (``bench.guard.sequential``): spending, verdicts, simulated error rates."""
+"""Sequential decisions (``guard.stats.one_look``): spending, verdicts, simulated error rates."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from bench.exitcodes import UsageError
-from bench.guard import sequential as seq
+from bench.guard.stats import one_look as seq
 
 
 def spread(center: float, offsets) -> list[float]:

@@ -13,7 +13,7 @@ from bench.exitcodes import UsageError
 from bench.store import Row, RunStore
 from bench.sweep.cases import Case
 from bench.sweep.measure import CaseSettings, identity_fields, run_case
-from bench.sweep.timing import TimingSettings
+from bench.sweep.timing.sampling import TimingSettings
 
 META = {"grid": {"name": "t"}, "started_at": "2026-01-01T00:00:00+00:00", "host": "h"}
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bench.sweep import timing
 from bench.sweep.cases import Case
-from bench.sweep.timing import TimingSettings, calibrate, median_ci, summarize, time_call
+from bench.sweep.timing import sampling as timing
+from bench.sweep.timing.sampling import TimingSettings, calibrate, median_ci, summarize, time_call
 
 
 class FakeClock:

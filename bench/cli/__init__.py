@@ -25,14 +25,26 @@ VERBS: dict[str, tuple[str, str]] = {
     "verify": ("bench.guard.verify", "run the reference suite against the installed SciPy"),
     "sweep": ("bench.sweep.command", "time and measure the accuracy of a grid of cases"),
     "report": ("bench.report.command", "render tables, plots and the pitfalls of a run"),
-    "compare": ("bench.guard.compare", "diff runs or verify results, with a statistical gate"),
-    "matrix": ("bench.guard.matrix", "run verify and sweep in one environment per SciPy version"),
+    "compare": (
+        "bench.guard.compare.command",
+        "diff runs or verify results, with a statistical gate",
+    ),
+    "matrix": (
+        "bench.guard.matrix.command",
+        "run verify and sweep in one environment per SciPy version",
+    ),
     "bigarray": (
         "bench.sweep.bigarray",
         "dask-image on a chunked big array, checked per mode vs SciPy",
     ),
-    "calibrate": ("bench.guard.calibrate", "measure the compare gate's false-positive rate (A/A)"),
-    "bisect": ("bench.guard.bisect", "name the first SciPy release that differs from a good one"),
+    "calibrate": (
+        "bench.guard.calibrate.command",
+        "measure the compare gate's false-positive rate (A/A)",
+    ),
+    "bisect": (
+        "bench.guard.bisect.command",
+        "name the first SciPy release that differs from a good one",
+    ),
     "history": ("bench.cli.history", "time every SciPy release in one session and draw a timeline"),
 }
 

@@ -2,7 +2,7 @@
 
 Kept tiny on purpose (asv's ``asv_runner`` lesson, STYLE.md): it imports nothing heavy at
 module level and only drives the installed harness through its stable CLI, so that the
-orchestrator (``bench.guard.matrix``) and the environment under test stay decoupled.
+orchestrator (``bench.guard.matrix.command``) and the environment under test stay decoupled.
 
 Usage (by the orchestrator, with the environment's own interpreter)::
 

@@ -95,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def releases(since: str, until: str | None) -> tuple[list[str], list[str]]:
     """(releases to time, releases skipped because the harness needs SciPy >= 1.10)."""
-    from bench.guard.candidates import (
+    from bench.guard.matrix.candidates import (
         MIN_SCIPY,
         compatible_wheels,
         default_index,
@@ -141,7 +141,7 @@ def history(
 
     ``versions`` replaces the index look-up (tests).
     """
-    from bench.guard.matrix_run import run_matrix
+    from bench.guard.matrix.run import run_matrix
 
     if versions is None:
         versions, too_old = releases(since, until)
@@ -192,8 +192,8 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
     """The timeline of an existing matrix folder: history/ with the table, sentences, plots."""
     from tabulate import tabulate
 
-    from bench.guard.compare_inputs import load_sides
-    from bench.guard.timeline import describe, timeline_table
+    from bench.guard.compare.sides import load_sides
+    from bench.guard.compare.timeline import describe, timeline_table
     from bench.report.plots.timeline import timeline_figures
 
     matrix = json.loads((matrix_dir / "matrix.json").read_text())

@@ -1,15 +1,12 @@
 """The guard stage: did anything change, across SciPy versions, builds or machines?
 
-Owns ``gfbench verify`` (runs the reference suite), correctness diffs (``changes``), the
-statistical performance gate (``gate``: units and verdicts; ``sequential``: one look, Welch
-intervals, Benjamini-Hochberg FDR, equivalence; ``looks``: sequential sessions with alpha
-spending), ``gfbench compare`` (``compare_inputs``, ``compare_perf``, ``compare_memory``,
-``compare_instructions``, ``comparison``, ``compare_render``, ``compare_plots``), ``gfbench
-calibrate`` (``calibrate_sessions``), ``gfbench matrix`` (``matrix_run``, ``matrix_record``; what
-``--scipy`` may name in ``candidates``; building environments in ``environments``) and the A/B
-timing session across environments (``interleave``). The runner inside each environment is
-``bench.cli.envrunner``.
+Subpackages from the bottom up (an import-linter contract in pyproject.toml keeps the order):
 
-May import: ``bench.exitcodes``, ``bench.outputs``, ``bench.oracle``, ``bench.store`` and
-``bench.sweep``. Never the report or the CLI.
+- ``stats/``: the performance gate's statistics (verdicts, one look, the sequential design);
+- ``compare/`` (``gfbench compare``) and ``verify`` (``gfbench verify``);
+- ``ab_session``: the A/B timing session across environments;
+- ``matrix/`` (``gfbench matrix``: candidates, environments, the run, its record) and
+  ``calibrate/`` (``gfbench calibrate``).
+
+The runner inside each environment is ``bench.cli.envrunner``.
 """

@@ -65,7 +65,7 @@ class Row:
     unstable: bool | None = None
     unstable_reason: str | None = None
     #: per worker process, aligned with the process groups of samples_ns: the minimum time
-    #: of the fixed reference workload in that process (drift correction, bench.sweep.rounds)
+    #: of the fixed reference workload in that process (drift correction, bench.sweep.timing.worker)
     ref_ns: tuple[float, ...] | None = None
     #: instructions per call inside the adapter's entry symbols (callgrind, --metric instructions)
     instructions: float | None = None

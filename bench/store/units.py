@@ -1,7 +1,7 @@
 """``timing-units.jsonl``: the timing workers' raw results of a run, one line per worker.
 
 A timed sweep times its cases in long-lived worker processes before it measures their
-accuracy (``bench.sweep.rounds``); each finished worker is appended here as one JSON line, so
+accuracy (``bench.sweep.timing.worker``); each finished worker is appended here as one JSON line, so
 an interrupted sweep keeps the workers it finished and ``--resume`` starts only the missing
 ones. A worker cut off mid-way never reaches the file: its units were all taken in one process
 and are only meaningful together (its reference workload time is known at its end).

@@ -36,6 +36,7 @@ from bench.sweep.instructions import (
 from bench.sweep.measure import (
     PEAK_MEM_METHOD,
     CaseSettings,
+    add_timing,
     peak_rss_method,
 )
 from bench.sweep.options import (
@@ -48,8 +49,8 @@ from bench.sweep.options import (
 )
 from bench.sweep.result import UNSTABLE_LINES, SweepResult, summarize_rows
 from bench.sweep.resume import check_not_running, check_resumable, resume_dir
-from bench.sweep.timing import TimingSettings
-from bench.sweep.worker_timing import add_timing, time_in_workers, timing_method, uses_workers
+from bench.sweep.timing.phase import time_in_workers, timing_method, uses_workers
+from bench.sweep.timing.sampling import TimingSettings
 
 DEFAULT_OUT = "results"
 #: the default timing: 3 worker processes, each sampling every case 7 times (passes in
@@ -140,7 +141,7 @@ def run_sweep(
     timing : bool
         False: outputs and accuracy only (``--no-timing``).
     min_sample_s, repeats, warmup, processes
-        See ``bench.sweep.timing.TimingSettings``.
+        See ``bench.sweep.timing.sampling.TimingSettings``.
     nice : int, optional
         Scheduling priority while sweeping (``bench.sweep.machine.priority``); e.g. -10 on a machine
         shared with other jobs. None: unchanged. A resumed run reuses its recorded value.

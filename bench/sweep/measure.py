@@ -5,7 +5,8 @@ case: an implementation that cannot run the case gives an ``unsupported`` row, a
 an ``unavailable`` row, and an exception an ``error`` row, so one bad case never stops a sweep.
 
 ``build_call(case_dict)`` is the entry point timing worker processes import
-(``bench.sweep.timing`` with ``processes >= 1``) to rebuild the same call in a fresh interpreter.
+(``bench.sweep.timing.sampling`` with ``processes >= 1``) to rebuild the same call in a fresh
+interpreter.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from bench.store import Row, utc_now
 from bench.sweep import accuracy, impls, peakrss, roofs
 from bench.sweep.cases import Case
 from bench.sweep.inputs import input_for
-from bench.sweep.timing import TimingSettings, time_call, time_in_processes
+from bench.sweep.timing.phase import timing_fields
+from bench.sweep.timing.sampling import TimingSettings, time_call, time_in_processes
 
 PEAK_MEM_METHOD = (
     "tracemalloc peak during one call, minus the allocations alive before it: NumPy-visible "
@@ -266,3 +268,13 @@ def _run_case(case: Case, settings: CaseSettings) -> Row:
         fields.update(timing.summary())
         fields.update(derived_from_time(case, fields, settings))
     return finish(**fields)
+
+
+def add_timing(row: Row, case: Case, records: list, settings: CaseSettings) -> Row:
+    """An untimed ``ok`` row with its case's worker timing, or an error row saying why not."""
+    timing = timing_fields(records, row.case_id)
+    if isinstance(timing, str):
+        return dataclasses.replace(
+            row, status="error", reason=timing, out_dtype=None, output_sha256=None
+        )
+    return with_worker_timing(row, case, timing, settings)

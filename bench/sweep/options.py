@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.exitcodes import UsageError
 from bench.sweep.cases import check_memory
 from bench.sweep.grid import Grid, load_grid
-from bench.sweep.timing import TimingSettings
+from bench.sweep.timing.sampling import TimingSettings
 
 #: What ``--export`` may name: the extra files written next to ``cases.jsonl``.
 EXPORT_FORMATS = ("csv", "parquet")

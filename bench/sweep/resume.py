@@ -16,7 +16,7 @@ from bench.exitcodes import UsageError
 from bench.store import RUN_FILE, check_writable, resolve_run
 from bench.sweep.cases import check_memory
 from bench.sweep.grid import Grid, load_grid
-from bench.sweep.timing import TimingSettings
+from bench.sweep.timing.sampling import TimingSettings
 
 
 def resume_dir(resume: str | Path, out: str | Path) -> Path:

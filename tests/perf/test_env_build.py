@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.guard import matrix
-from bench.guard.candidates import Candidate
-from bench.guard.environments import EnvBuilder, UvInstaller, find_uv, project_root
+from bench.guard.matrix import command as matrix
+from bench.guard.matrix.candidates import Candidate
+from bench.guard.matrix.environments import EnvBuilder, UvInstaller, find_uv, project_root
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import scipy_wheels

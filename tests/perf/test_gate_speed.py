@@ -24,9 +24,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.guard import calibrate
-from bench.guard.interleave import EnvUnderTest, ab_session
-from bench.guard.looks import SequentialDesign
+from bench.guard.ab_session import EnvUnderTest, ab_session
+from bench.guard.calibrate import command as calibrate
+from bench.guard.stats.sequential_design import SequentialDesign
 
 REPO = Path(__file__).resolve().parents[2]
 FULL = os.environ.get("GFBENCH_PERF_TARGETS") == "1"

@@ -1,0 +1,136 @@
+"""Diff runs or verify results across SciPy versions or machines, with a statistical gate.
+
+The first argument is the baseline; every other one is compared against it.
+
+An argument may be:
+  a run folder        (holds run.json + cases.jsonl, from `gfbench sweep`)
+  a verify result     (the JSON file of `gfbench verify --json`)
+  a matrix env folder (holds env.json: its verify.json and one run per round)
+  a matrix folder     (holds matrix.json: expands to each environment, in order)
+
+Correctness, per case: identical output hash? If not, how far did the accuracy
+move (max_abs_error, ulps, grey levels, bias)? Did the output dtype or the status
+change? Do API probes differ (accepted/raised, exception type, message)?
+
+Performance, per case: time ratio B/A of the workers' minimum times (the worker process
+is the unit), with its interval, the rounds used and why: "slower" needs a Benjamini-
+Hochberg q below the alpha of that look AND a ratio >= 1 + --threshold; "same" needs the
+whole interval within +-threshold; otherwise "inconclusive", saying which bound is missing.
+Runs of one A/B session (gfbench matrix) replay the session's sequential looks; runs timed
+at different times are drift-corrected by the reference workload every worker timed.
+
+Memory, per case: the growth of the resident high-water mark over one call
+(peak_rss_bytes, native buffers included), B/A; "more memory" (a regression)
+needs B/A - 1 > --memory-threshold AND B - A above a 4 MiB floor.
+
+Instructions, per case counted on both sides (runs swept with `--metric instructions`):
+ratio B/A of the instructions per call inside the implementation's entry symbols; it is
+deterministic, so no noise model: "slower" when >= 1 + --instructions-threshold (default 1%).
+Those cases are decided by their instruction count; their wall time is shown beside, and
+the report says where the two disagree.
+
+Exit codes: 0 ok; 1 outputs, dtypes or API behaviour changed; 2 usage error;
+3 performance regression (slower in time or instructions, or more memory: the reason is
+printed); 4 inconclusive (more than --max-inconclusive of the timed cases could not be decided).
+
+Examples:
+  gfbench compare results/run-a results/run-b
+  gfbench compare results/matrix-20260101T000000        # every env vs the first
+  gfbench compare old-verify.json new-verify.json --json
+  gfbench compare A B --threshold 0.05 --out compare-report/
+"""
+
+# The verb only: the model and compare() are in bench.guard.compare.result, the sides in
+# bench.guard.compare.sides, the timing gate in bench.guard.compare.timing, the text and files
+# in bench.guard.compare.render; this docstring is the `gfbench compare --help` text.
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench.exitcodes import UsageError
+from bench.guard.compare.factors import attach_factors
+from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
+from bench.guard.compare.memory import DEFAULT_MEMORY_THRESHOLD
+from bench.guard.compare.render import render_text, write_outputs
+from bench.guard.compare.result import DEFAULT_MAX_INCONCLUSIVE, compare
+from bench.guard.stats import verdicts as gate
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="baseline first, then the runs/verify results to compare with it",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=gate.DEFAULT_THRESHOLD,
+        help="smallest slowdown that counts as a regression (default 0.10 = 10%%)",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=gate.DEFAULT_ALPHA,
+        help="false discovery rate across cases (default 0.05)",
+    )
+    parser.add_argument(
+        "--max-inconclusive",
+        type=float,
+        default=DEFAULT_MAX_INCONCLUSIVE,
+        help="fraction of timed cases that may be inconclusive before exit 4 (default 0.05)",
+    )
+    parser.add_argument(
+        "--memory-threshold",
+        type=float,
+        default=DEFAULT_MEMORY_THRESHOLD,
+        help="smallest growth of a case's peak memory that counts as a regression "
+        "(default 0.20 = 20%%; it must also exceed a 4 MiB floor)",
+    )
+    parser.add_argument(
+        "--instructions-threshold",
+        type=float,
+        default=DEFAULT_INSTRUCTIONS_THRESHOLD,
+        metavar="FRACTION",
+        help="smallest growth of a case's instruction count that is a regression "
+        "(default 0.01 = 1%%; runs swept with --metric instructions)",
+    )
+    parser.add_argument("--limit", type=int, default=30, help="rows per table (default 30)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="also write compare.json, compare.md and plots here"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace compare.json/compare.md already in --out"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def main(args: argparse.Namespace) -> int:
+    from bench.outputs import check_out_dir
+
+    if args.limit < 1:
+        raise UsageError(f"--limit must be >= 1, got {args.limit}")
+    if args.out is not None:  # before any work, like every verb's --out
+        check_out_dir(args.out, force=args.force, outputs=("compare.json", "compare.md"))
+    result = compare(
+        args.paths,
+        threshold=args.threshold,
+        alpha=args.alpha,
+        max_inconclusive=args.max_inconclusive,
+        memory_threshold=args.memory_threshold,
+        instructions_threshold=args.instructions_threshold,
+    )
+    attach_factors(result)  # SciPy or numpy? only when numpy varies across the sides
+    if args.out is not None:
+        written = write_outputs(result, args.out)
+        print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        print(render_text(result, limit=args.limit))
+    return int(result.exit_code)

@@ -1,0 +1,168 @@
+"""SciPy or numpy? Attribute each change of a matrix to the factor that explains it.
+
+A matrix built with ``--numpy`` (or any set of sides whose numpy differs) varies two factors.
+`attribute` compares every two sides that differ in exactly one of them (same SciPy, another
+numpy; or same numpy, another SciPy) with `bench.guard.compare.result.compare_sides` -- outputs,
+API probes and the timing gate, exactly as ``gfbench compare`` does -- and says per factor
+whether it changes anything, and whether it does so at every level of the other factor:
+"outputs change with numpy (1.26 -> 2.2) at every SciPy version; SciPy alone changes nothing".
+
+Timing: pairs of one A/B session (a matrix) are time-matched, so their verdicts replay the
+session's sequential looks; pairs timed apart are drift-corrected only when numpy is the same
+(compare says so in its notes), which is why numpy steps of separate runs stay "inconclusive".
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from bench.guard.compare.correctness import DTYPE, GOLDEN, OUTPUT
+from bench.guard.compare.result import Comparison, compare_sides
+from bench.guard.compare.sides import Side
+from bench.guard.stats import verdicts as gate
+
+FACTORS = ("scipy", "numpy")
+#: change kinds that are a different result (bits, dtype) rather than a different API
+OUTPUT_KINDS = (OUTPUT, GOLDEN, DTYPE)
+
+
+def _feature(version: str) -> str:
+    """1.26.4 -> 1.26: numpy's float behaviour moves with its feature releases."""
+    return ".".join(str(version).split(".")[:2])
+
+
+def _levels(side: Side) -> dict[str, str] | None:
+    versions = side.versions
+    if not all(versions.get(f) for f in FACTORS):
+        return None
+    return {f: str(versions[f]) for f in FACTORS}
+
+
+def _step_entry(factor: str, a: Side, b: Side, la: dict, lb: dict, pair) -> dict[str, Any]:
+    other = "numpy" if factor == "scipy" else "scipy"
+    failing = pair.failing_changes
+    outputs = sorted({c["case"] for c in failing if c["kind"] in OUTPUT_KINDS})
+    api = sorted({c["case"] for c in failing if c["kind"] not in OUTPUT_KINDS})
+    counts = pair.verdict_counts()
+    slower = faster = []
+    if not pair.perf.empty:
+        slower = sorted(pair.perf.loc[pair.perf["verdict"] == gate.SLOWER, "case"].astype(str))
+        faster = sorted(pair.perf.loc[pair.perf["verdict"] == gate.FASTER, "case"].astype(str))
+    return {
+        "factor": factor,
+        "from": la[factor],
+        "to": lb[factor],
+        "at": {other: la[other]},
+        "a": a.label,
+        "b": b.label,
+        "outputs": outputs,
+        "api": api,
+        "timed": len(pair.perf),
+        "time_counts": counts,
+        "slower": slower,
+        "faster": faster,
+    }
+
+
+def attribute(
+    sides: Sequence[Side],
+    *,
+    threshold: float = gate.DEFAULT_THRESHOLD,
+    alpha: float = gate.DEFAULT_ALPHA,
+) -> dict[str, Any] | None:
+    """Per factor, its single-factor comparisons and the sentence that sums them up.
+
+    Returns None unless at least two numpy versions and a side pair that differs in numpy
+    alone are present (a matrix without ``--numpy`` varies SciPy and numpy together).
+    """
+    labelled = [(s, lv) for s in sides if (lv := _levels(s)) is not None]
+    if len({lv["numpy"] for _, lv in labelled}) < 2:
+        return None
+    steps: list[dict[str, Any]] = []
+    for (a, la), (b, lb) in itertools.combinations(labelled, 2):
+        differing = [f for f in FACTORS if la[f] != lb[f]]
+        if len(differing) != 1 or a.env_vars != b.env_vars:
+            continue
+        pair = compare_sides(a, b, threshold=threshold, alpha=alpha)
+        steps.append(_step_entry(differing[0], a, b, la, lb, pair))
+    if not any(s["factor"] == "numpy" for s in steps):
+        return None
+    summary = {
+        factor: _summarise(factor, [s for s in steps if s["factor"] == factor])
+        for factor in FACTORS
+    }
+    return {"steps": steps, "summary": summary}
+
+
+def _name(factor: str) -> str:
+    return "SciPy" if factor == "scipy" else "numpy"
+
+
+def _span(step: dict[str, Any]) -> str:
+    show = _feature if step["factor"] == "numpy" else str
+    return f"{show(step['from'])} -> {show(step['to'])}"
+
+
+def _summarise(factor: str, steps: list[dict[str, Any]]) -> dict[str, str]:
+    """One sentence for outputs/API and one for time, for this factor."""
+    other = "numpy" if factor == "scipy" else "scipy"
+    if not steps:
+        return {
+            "outputs": f"no two sides differ in {_name(factor)} alone: not attributable",
+            "time": "",
+        }
+    out = {}
+    for what, keys in (("outputs", ("outputs", "api")), ("time", ("slower", "faster"))):
+        changed = [s for s in steps if any(s[k] for k in keys)]
+        where = sorted({s["at"][other] for s in steps})
+        spans = ", ".join(dict.fromkeys(_span(s) for s in changed))
+        if what == "time" and not any(s["timed"] for s in steps):
+            out[what] = f"time: {_name(factor)} steps were not timed"
+            continue
+        if not changed:
+            out[what] = (
+                f"{what}: {_name(factor)} alone changes nothing ({len(steps)} "
+                f"comparisons at {_name(other)} {', '.join(where)})"
+            )
+            continue
+        at = sorted({s["at"][other] for s in changed})
+        scope = "at every" if len(at) == len(where) else f"at {len(at)} of {len(where)}"
+        detail = []
+        for s in changed:
+            parts = [f"{len(s[k])} {k}" for k in keys if s[k]]
+            detail.append(f"{_name(other)} {s['at'][other]}: {', '.join(parts)}")
+        out[what] = (
+            f"{what}: change with {_name(factor)} ({spans}) {scope} {_name(other)} "
+            f"version ({'; '.join(detail)})"
+        )
+    return out
+
+
+def render_factors(factors: dict[str, Any] | None, *, limit: int = 5) -> str:
+    """The "which factor?" section of ``gfbench compare``'s text."""
+    if not factors:
+        return ""
+    lines = ["== which factor explains each change? (sides that differ in one factor only) =="]
+    for factor in FACTORS:
+        for sentence in factors["summary"][factor].values():
+            if sentence:
+                lines.append(f"- {sentence}")
+    for s in factors["steps"]:
+        shown = s["outputs"][:limit] + s["api"][: max(0, limit - len(s["outputs"]))]
+        lines.append(
+            f"  {_name(s['factor'])} {s['from']} -> {s['to']} at "
+            f"{', '.join(f'{_name(k)} {v}' for k, v in s['at'].items())}: "
+            f"{len(s['outputs'])} outputs, {len(s['api'])} API, time "
+            f"{s['time_counts'].get(gate.SLOWER, 0)} slower / "
+            f"{s['time_counts'].get(gate.FASTER, 0)} faster of {s['timed']}"
+            + (f"; e.g. {', '.join(shown)}" if shown else "")
+        )
+    return "\n".join(lines)
+
+
+def attach_factors(result: Comparison) -> Comparison:
+    """Set ``result.factors`` (compare's JSON and text show it) when numpy varies."""
+    result.factors = attribute(result.sides, threshold=result.threshold, alpha=result.alpha)
+    return result

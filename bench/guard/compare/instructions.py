@@ -1,0 +1,160 @@
+"""The instruction-count half of ``gfbench compare``: a deterministic verdict per case.
+
+Runs swept with ``--metric instructions`` carry, per case, the instructions one call executes
+inside the implementation's entry symbols (``bench.sweep.instructions``). Two runs of the same
+code give the same count to a few parts in 10^4 at worst (measured A/A on the guard grid), so
+no noise model is needed: the ratio B/A is the verdict. "slower" when it is >= 1 +
+threshold (default 1%), "faster" when <= 1 / (1 + threshold), else "same".
+
+Wall time is reported beside: the instruction count cannot see memory-bound effects (a cache
+miss is one instruction), SIMD width, threads, or Python overhead outside the entry symbols, so
+when the two metrics disagree the row says so (``agreement``).
+
+Public API: ``compare_instructions``, ``instruction_verdict``, ``uncounted_impls``,
+``DEFAULT_INSTRUCTIONS_THRESHOLD``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.exitcodes import UsageError
+from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
+from bench.guard.stats import verdicts as gate
+
+#: Smallest growth of the instruction count that is a regression (1%): far above the A/A
+#: differences (< 0.1%), far below the smallest slowdown wall time can resolve here (10%).
+DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01
+SLOWER, SAME, FASTER = gate.SLOWER, gate.SAME, gate.FASTER
+
+
+def check_threshold(threshold: float) -> float:
+    """``threshold`` if it is a fraction in (0, 1), else UsageError naming the option."""
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
+        raise UsageError(f"--instructions-threshold must be a number, got {threshold!r}")
+    if not 0 < threshold < 1:
+        raise UsageError(
+            f"--instructions-threshold must be a fraction in (0, 1) (0.01 = 1%), got {threshold}"
+        )
+    return float(threshold)
+
+
+def instruction_verdict(ratio: float, threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD) -> str:
+    """ "slower", "faster" or "same" for an instruction ratio B/A (no noise model)."""
+    if not (math.isfinite(ratio) and ratio > 0):
+        raise ValueError(f"an instruction ratio must be finite and > 0, got {ratio!r}")
+    if ratio >= 1.0 + threshold:
+        return SLOWER
+    if ratio <= 1.0 / (1.0 + threshold):
+        return FASTER
+    return SAME
+
+
+def _counts(group: list[dict[str, Any]]) -> list[float]:
+    return [float(r["instructions"]) for r in group if not is_null(r.get("instructions"))]
+
+
+def _agreement(verdict: str, time_verdict: str | None) -> str:
+    if time_verdict is None:
+        return "no wall time"
+    if time_verdict == verdict:
+        return "agree"
+    if time_verdict == gate.INCONCLUSIVE:
+        return "wall time undecided"
+    # e.g. same instructions but slower: memory, SIMD width, threads or Python overhead
+    return f"disagree: instructions {verdict}, wall time {time_verdict}"
+
+
+def compare_instructions(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    *,
+    threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD,
+    perf: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per case counted on both sides: instructions A and B, ratio, verdict.
+
+    Parameters
+    ----------
+    a, b : DataFrame
+        The two sides' rows (``bench.store.load``); rounds of one case are merged by their
+        median count (the counts of one code agree to < 0.1%).
+    threshold : float
+        Smallest growth that is "slower" (0.01 = 1%).
+    perf : DataFrame, optional
+        The wall-time comparison of the same pair (``bench.guard.compare.timing``); its ratio
+        and verdict are reported beside, with ``agreement``.
+
+    Returns
+    -------
+    DataFrame
+        ``case_id, case, impl, dtype, instructions_a, instructions_b, ratio, verdict,
+        time_ratio, time_verdict, agreement``; empty when no case was counted on both sides.
+    """
+    if "instructions" not in a or "instructions" not in b:
+        return pd.DataFrame()
+    keys = row_key_columns(a, b)
+    ok_a = a[a["status"] == "ok"] if "status" in a else a
+    ok_b = b[b["status"] == "ok"] if "status" in b else b
+    groups_b = group_rows(ok_b, keys)
+    timed: dict[Any, dict[str, Any]] = {}
+    if perf is not None and not perf.empty:
+        timed = {row["case_id"]: row for row in perf.to_dict("records")}
+    records = []
+    for key, ga in group_rows(ok_a, keys).items():
+        gb = groups_b.get(key)
+        counts_a, counts_b = _counts(ga), _counts(gb or [])
+        if not counts_a or not counts_b:
+            continue
+        instr_a, instr_b = float(np.median(counts_a)), float(np.median(counts_b))
+        ratio = instr_b / instr_a
+        verdict = instruction_verdict(ratio, threshold)
+        wall = timed.get(key[0])
+        time_verdict = None if wall is None else str(wall["verdict"])
+        row = ga[0]
+        records.append(
+            {
+                "case_id": key[0],
+                "case": case_label(row),
+                "impl": row.get("impl"),
+                "dtype": row.get("dtype"),
+                "instructions_a": instr_a,
+                "instructions_b": instr_b,
+                "ratio": ratio,
+                "verdict": verdict,
+                "time_ratio": None if wall is None else float(wall["ratio"]),
+                "time_verdict": time_verdict,
+                "agreement": _agreement(verdict, time_verdict),
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def uncounted_impls(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
+    """Implementations with OK rows but no instruction count, on sides that counted some.
+
+    Their cases stay with the wall-time gate; the sweep's run.json says why each has no count
+    (``instructions.entry_symbols``: a stripped binary, a worker thread ...).
+    """
+    if "instructions" not in a or "instructions" not in b:
+        return []
+    if a["instructions"].isna().all() or b["instructions"].isna().all():
+        return []
+    names: set[str] = set()
+    for frame in (a, b):
+        ok = frame[frame["status"] == "ok"] if "status" in frame else frame
+        names |= set(ok.loc[ok["instructions"].isna(), "impl"].dropna().astype(str))
+    return sorted(names)
+
+
+__all__ = [
+    "DEFAULT_INSTRUCTIONS_THRESHOLD",
+    "check_threshold",
+    "compare_instructions",
+    "instruction_verdict",
+    "uncounted_impls",
+]

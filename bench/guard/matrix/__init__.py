@@ -1,0 +1,14 @@
+"""``gfbench matrix``: verify and sweep in one isolated environment per SciPy candidate.
+
+- ``command``: the verb (arguments, ``main``).
+- ``candidates``: what ``--scipy`` may name, checked before anything is built.
+- ``environments``: build, cache and refresh one environment (uv, else venv + pip).
+- ``run``: `run_matrix`, the steps of a matrix run.
+- ``record``: what matrix.json records per environment, its labels and summary table.
+
+Why: docs/ci.md.
+"""
+
+from bench.guard.matrix.run import run_matrix
+
+__all__ = ["run_matrix"]

@@ -1,0 +1,227 @@
+"""Run verify and sweep in one isolated environment per SciPy candidate.
+
+A candidate (--scipy) is a release (1.17.1), a pre-release (1.18.0rc1, 1.18.0.dev0), 'latest',
+a wheel file or a folder holding one (a pull request's build), a version found on another
+index (--index-url / --extra-index-url, e.g. a nightly channel), or 'current' (this
+interpreter's SciPy, nothing built). Every value is checked before anything is built; bad
+input exits 2. Each environment (bench.guard.matrix.environments: uv, else venv + pip; cached under
+~/.cache/gfbench/envs or $GFBENCH_CACHE_DIR) holds that SciPy, a numpy the resolver picks
+and this checkout's harness. env.json records what it was built from (wheel name + sha256,
+or index URL), the resolved version, the variables set (--env, or SPEC,NAME=VALUE), the
+build time and every installed package. A build that fails is reported, not fatal.
+
+Timing (--timing cases, the default): each environment runs one untimed sweep
+(outputs, dtypes, accuracy), then every case is timed in --rounds N (default 3)
+fresh worker processes per environment, alternating A B, B A, ... case by case, so
+a busy phase of a shared machine hits every version alike (asv #595). With
+--timing sweeps, whole timed sweeps run N times per environment instead, A B A B
+with --interleave (default when N > 1); --timing none runs the untimed sweeps only.
+compare treats every round as one worker process: with one round it can say "same",
+never "slower".
+
+Output: DIR/matrix-<timestamp>/matrix.json and one folder per environment
+(env.json, verify.json, runs/<run_id>/).
+
+Examples:
+  gfbench matrix --scipy 1.10.1 --scipy 1.14.1 --scipy latest
+  gfbench matrix --scipy latest --scipy dist/ --compare          # a PR's wheel vs the release
+  gfbench matrix --scipy 1.17.1 --scipy 1.17.1,SCIPY_ARRAY_API=1 --compare
+  gfbench matrix --scipy 1.12.0 --scipy 1.13.1 --numpy 1.26.4 --numpy 2.2.6   # numpy as a factor
+  gfbench matrix --scipy latest --scipy 1.18.0.dev0 \
+      --extra-index-url https://pypi.anaconda.org/scientific-python-nightly-wheels/simple
+  gfbench compare results/matrix-20260101T120000Z"""
+
+# The verb only: the run is bench.guard.matrix.run, what matrix.json records and the summary
+# table bench.guard.matrix.record; this docstring is the `gfbench matrix --help` text.
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench.exitcodes import ExitCode
+from bench.guard.matrix.record import summary_table
+from bench.guard.matrix.run import run_matrix
+from bench.guard.stats.sequential_design import SequentialDesign
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scipy",
+        action="append",
+        required=True,
+        metavar="SCIPY",
+        help="a release (1.17.1), pre-release (1.18.0rc1, 1.18.0.dev0), 'latest', 'current' "
+        "(this interpreter's SciPy, nothing built), or a scipy-*.whl file or a folder holding "
+        "one; append ,NAME=VALUE to set variables in that environment only. Repeat per "
+        "environment; the first is the baseline",
+    )
+    parser.add_argument(
+        "--index-url",
+        default=None,
+        metavar="URL",
+        help="look SciPy versions up on this index instead of the default one (PEP 503); "
+        "dependencies still come from the default index",
+    )
+    parser.add_argument(
+        "--extra-index-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also look SciPy versions up here, e.g. a nightly-wheels channel (repeatable)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a variable in every environment under test (e.g. SCIPY_ARRAY_API=1); "
+        "recorded in env.json and shown by compare",
+    )
+    parser.add_argument(
+        "--numpy",
+        action="append",
+        default=[],
+        metavar="X.Y.Z",
+        help="pin numpy in the environments (repeatable): with several, every --scipy is built "
+        "once per numpy (the cross product); pairs the installer cannot co-install are skipped, "
+        "saying why. compare then attributes each change to SciPy or numpy",
+    )
+    parser.add_argument("--grid", default="quick", help="sweep grid name or TOML path (quick)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results"),
+        help="parent folder of matrix-<timestamp>/ (default results)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of worker processes before the first sequential look (default 3; with "
+        "--timing sweeps: timed sweeps per environment)",
+    )
+    parser.add_argument(
+        "--max-rounds",
+        type=int,
+        default=SequentialDesign.max_rounds,
+        help="most rounds: one look after each round from --rounds on; cases still undecided "
+        f"then are inconclusive (default {SequentialDesign.max_rounds})",
+    )
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="start no round that would end after this many seconds of timing (default: "
+        "only --max-rounds limits); undecided cases are then inconclusive",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=SequentialDesign.threshold,
+        help="smallest slowdown that counts, as a fraction (default 0.10); 'same' means the "
+        "interval lies within it",
+    )
+    parser.add_argument(
+        "--timing",
+        choices=("cases", "sweeps", "none"),
+        default="cases",
+        help="cases: untimed sweeps, then each case timed in alternating worker processes of "
+        "the environments (default); sweeps: whole timed sweeps per round; none: untimed "
+        "sweeps only (outputs, dtypes, accuracy; no performance verdict)",
+    )
+    parser.add_argument(
+        "--interleave",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run rounds A B A B (default: on when --rounds > 1)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="with --timing sweeps: worker processes per case, passed to gfbench sweep",
+    )
+    parser.add_argument(
+        "--impl", action="append", default=None, help="implementations to sweep (default scipy)"
+    )
+    parser.add_argument(
+        "--python",
+        default=None,
+        help="interpreter to build the environments from (default: this one)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="where environments are cached (default ~/.cache/gfbench/envs)",
+    )
+    parser.add_argument(
+        "--installer",
+        default="auto",
+        choices=("auto", "uv", "pip"),
+        help="auto: uv (a gfbench dependency; else on PATH), else venv + pip",
+    )
+    parser.add_argument("--no-verify", action="store_true", help="skip gfbench verify")
+    parser.add_argument("--no-sweep", action="store_true", help="skip gfbench sweep")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="finish with gfbench compare of the environments (its exit code); its report "
+        "goes to MATRIX/compare/ (compare.md, compare.json, plots)",
+    )
+    parser.add_argument("--json", action="store_true", help="print matrix.json at the end")
+
+
+def main(args: argparse.Namespace) -> int:
+    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    matrix_dir = run_matrix(
+        scipy=args.scipy,
+        grid=args.grid,
+        out=args.out,
+        rounds=args.rounds,
+        max_rounds=args.max_rounds,
+        budget_s=args.budget_s,
+        threshold=args.threshold,
+        interleave=args.interleave,
+        timing=args.timing,
+        processes=args.processes,
+        impl=args.impl or ["scipy"],
+        python=args.python,
+        cache_dir=args.cache_dir,
+        installer=args.installer,
+        run_verify=not args.no_verify,
+        run_sweep=not args.no_sweep,
+        index_url=args.index_url,
+        extra_index_urls=args.extra_index_url,
+        env=args.env,
+        numpy=args.numpy,
+        log=log,
+    )
+    record = json.loads((matrix_dir / "matrix.json").read_text())
+    if args.json:
+        print(json.dumps(record, indent=1))
+    else:
+        print(summary_table(matrix_dir))
+        print(f"\nmatrix: {matrix_dir}\nnext: gfbench compare {matrix_dir}")
+    ok = [e for e in record["environments"] if e["status"] == "ok"]
+    if not ok:
+        return ExitCode.CHANGED
+    if args.compare:
+        if len(ok) < 2:
+            print("matrix: --compare needs two environments that completed", file=sys.stderr)
+            return ExitCode.INCONCLUSIVE
+        from bench.guard.compare.factors import attach_factors
+        from bench.guard.compare.render import render_text, write_outputs
+        from bench.guard.compare.result import compare
+
+        result = attach_factors(compare([matrix_dir], threshold=args.threshold))
+        print(render_text(result))
+        # the report a CI job uploads: compare.json, compare.md and the timing plots
+        written = write_outputs(result, matrix_dir / "compare")
+        print(f"compare: {written[1]}")
+        return int(result.exit_code)
+    return ExitCode.OK

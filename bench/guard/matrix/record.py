@@ -1,0 +1,116 @@
+"""What ``gfbench matrix`` records about each environment, and how it names and shows them.
+
+`EnvResult` is one entry of ``matrix.json``'s ``environments``; `env_label` is the name compare
+and the report give an environment, `env_folder` its folder in the matrix (a safe identifier,
+unique), and `summary_table` the table ``gfbench matrix`` prints from ``matrix.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from bench.guard.matrix.candidates import Candidate
+
+SCHEMA_VERSION = 2
+
+
+@dataclasses.dataclass
+class EnvResult:
+    """What happened to one requested SciPy version."""
+
+    spec: str
+    version: str | None = None
+    label: str = ""
+    folder: str = ""
+    status: str = "pending"  # ok | install-failed | incompatible | failed | duplicate
+    error: str | None = None
+    env_path: str | None = None
+    reused: bool = False
+    build_s: float | None = None
+    versions: dict[str, Any] = dataclasses.field(default_factory=dict)
+    verify_exit: int | None = None
+    sweep_exits: list[int] = dataclasses.field(default_factory=list)
+    kind: str = ""  # release | latest | wheel | current
+    provenance: dict[str, Any] = dataclasses.field(default_factory=dict)
+    env_vars: dict[str, str] = dataclasses.field(default_factory=dict)
+    python_exe: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# the characters bench.store.validate.IDENTIFIER allows: matrix.json is validated when read
+# back, and a local version's "+" (1.18.0.dev0+git...) would make the folder name unreadable
+_FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def env_label(candidate: Candidate, resolved: str) -> str:
+    """How compare and the report name an environment: what was installed, from what."""
+    label = f"scipy-{resolved}"
+    if candidate.kind == "wheel":
+        label += f" wheel:{candidate.sha256[:8]}"
+    elif candidate.kind == "current":
+        label += " current"
+    if candidate.numpy is not None:
+        label += f" numpy-{candidate.numpy}"
+    if candidate.env_vars:
+        label += " " + " ".join(f"{k}={v}" for k, v in candidate.env_vars)
+    return label
+
+
+def env_folder(candidate: Candidate, taken: set[str]) -> str:
+    """A folder name from validated parts only, unique in the matrix."""
+    folder = f"scipy-{candidate.version}" if candidate.kind != "current" else "scipy-current"
+    if candidate.kind == "wheel":
+        folder += f"-wheel-{candidate.sha256[:8]}"
+    if candidate.numpy is not None:
+        folder += f"-numpy-{candidate.numpy}"
+    if candidate.env_vars:
+        folder += "-" + "-".join(f"{k}={v}" for k, v in candidate.env_vars)
+    folder = _FOLDER_UNSAFE.sub("_", folder)[:120]
+    base, n = folder, 2
+    while folder in taken:
+        folder, n = f"{base}-{n}", n + 1
+    taken.add(folder)
+    return folder
+
+
+def _source_text(env: dict[str, Any]) -> str:
+    prov = env.get("provenance") or {}
+    if prov.get("wheel"):
+        where = f" from {prov['index_url']}" if prov.get("index_url") else ""
+        return f"wheel sha256:{str(prov.get('sha256'))[:12]}{where}"
+    if env.get("kind") == "current":
+        return "this interpreter"
+    return str(prov.get("index_url") or "-")
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def summary_table(matrix_dir: Path) -> str:
+    """One line per requested SciPy: status, source, numpy, build time, exit codes."""
+    from tabulate import tabulate
+
+    record = json.loads((matrix_dir / "matrix.json").read_text())
+    rows = []
+    for env in record["environments"]:
+        variables = " ".join(f"{k}={v}" for k, v in (env.get("env_vars") or {}).items())
+        rows.append([
+            _short(Path(env["spec"]).name), env["version"] or "-", env["status"], _source_text(env),
+            variables or "-",
+            env["versions"].get("numpy", "-") if env["versions"] else "-",
+            "-" if env["build_s"] is None else f"{env['build_s']:.1f}",
+            "reused" if env["reused"] else ("built" if env["status"] == "ok" else "-"),
+            env["verify_exit"] if env["verify_exit"] is not None else "-",
+            ",".join(map(str, env["sweep_exits"])) or "-",
+            (env["error"] or "")[:80],
+        ])  # fmt: skip
+    headers = ["asked", "scipy", "status", "built from", "env vars", "numpy", "env s", "env",
+               "verify exit", "sweep exits", "error"]  # fmt: skip
+    return tabulate(rows, headers=headers)

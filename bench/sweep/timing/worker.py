@@ -1,0 +1,280 @@
+"""Timing in rounds of long-lived worker processes: the default way a case is timed.
+
+One job: start a fresh worker interpreter (``python -m bench.sweep.timing.worker``), hand it a
+list of
+cases, and read back one *unit* per case: that worker's samples of the case. Every worker runs
+its cases in its own shuffled order and also times a fixed *reference workload* between them.
+
+Why this shape (issue 13, measured on this project's 2-core VMs):
+
+- the statistical unit of the gate is the worker process (``bench.guard.stats.verdicts``): the
+  samples of
+  one process share its luck, and minima across processes are what repeat. A fresh interpreter
+  per case and per process (the old ``--processes`` path) costs an import of NumPy, SciPy and
+  the peer per case: 191 s for one A/A pair of the quick grid's scipy cases. A worker that runs
+  every case pays that once;
+- a shuffled order per worker keeps a slow phase of the machine (another job starting) from
+  always landing on the same cases, so it shows up as between-worker noise, which the gate
+  measures, instead of as a bias;
+- the reference workload (``reference_call``: a NumPy 1-D correlation, the same kind of inner
+  loop as the filter, and independent of SciPy) is timed in every worker. Its minimum per
+  worker, stored in the row's ``ref_ns``, lets ``gfbench compare`` express times relative to
+  the machine's speed while that worker ran, the drift correction for runs that were not
+  interleaved.
+
+Public API: ``Timer``, ``WorkerResult``, ``run_worker``, ``reference_call``, ``case_seed``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from bench.sweep.cases import Case, case_bytes
+from bench.sweep.timing.sampling import TimingSettings, calibrate
+
+#: cases timed between two timings of the reference workload in a worker
+REFERENCE_EVERY = 8
+REFERENCE_SIZE = 1 << 15
+REFERENCE_TAPS = 25
+#: input bytes of built calls a worker keeps between its passes (the rest are rebuilt)
+KEEP_BYTES = 1 << 30
+
+
+class WorkerStopped(Exception):
+    """The driver asked to stop while a worker was running; its units are discarded."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Timer:
+    """Where a worker runs: an interpreter with the harness installed, its environment, cwd.
+
+    ``env`` None inherits this process's environment; ``label`` names the environment in
+    A/B timing (``bench.guard.ab_session``).
+    """
+
+    label: str = "self"
+    python: str = sys.executable
+    env: Mapping[str, str] | None = None
+    cwd: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerResult:
+    """What one worker process measured.
+
+    ``units``: case_id -> (per-call samples in ns, loops per sample). ``errors``: case_id ->
+    why that case could not be timed. ``ref_ns``: the reference workload's minimum per call in
+    this worker (None if it could not be timed).
+    """
+
+    label: str
+    seed: int
+    units: Mapping[str, tuple[tuple[float, ...], int]]
+    errors: Mapping[str, str]
+    ref_ns: float | None
+    seconds: float
+
+
+def reference_call() -> Callable[[], object]:
+    """The fixed reference workload: ``numpy.correlate`` of 32768 float64 with 25 taps.
+
+    A compiled inner loop of the filter's kind, in NumPy (not SciPy), so a change of SciPy does
+    not move it; it runs from L2, so it measures the core's speed, as most quick-grid cases do.
+    """
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(REFERENCE_SIZE)
+    k = rng.standard_normal(REFERENCE_TAPS)
+    return lambda: np.correlate(x, k, mode="valid")
+
+
+def case_seed(base: int, *parts: int) -> int:
+    """A worker's shuffle seed from the run's seed and its round/worker numbers."""
+    return (base * 1_000_003 + sum(p * 7919 ** (i + 1) for i, p in enumerate(parts))) % 2**31
+
+
+def run_worker(
+    timer: Timer,
+    cases: Sequence[Case],
+    settings: TimingSettings,
+    *,
+    loops: Mapping[str, int],
+    seed: int,
+    on_unit: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    timeout_s: float = 3600.0,
+) -> WorkerResult:
+    """Time ``cases`` in one fresh worker process of ``timer`` and return its units.
+
+    ``loops``: calls per sample for cases already calibrated (the others are calibrated by
+    this worker, and its loop counts should be reused by the next ones, so every pooled sample
+    averages the same number of calls). ``on_unit(case_id)`` is called as each case finishes
+    (progress); ``should_stop()`` is polled, and True kills the worker and raises
+    `WorkerStopped`. A worker that dies raises RuntimeError with its last stderr line.
+    """
+    request = {
+        "cases": [c.to_dict() for c in cases],
+        "loops": {c.case_id: loops[c.case_id] for c in cases if c.case_id in loops},
+        "settings": settings.to_dict(),
+        "seed": seed,
+    }
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [timer.python, "-m", "bench.sweep.timing.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=None if timer.env is None else dict(timer.env),
+        cwd=timer.cwd,
+        # its own session: a Ctrl-C in the terminal reaches the driver only, which decides
+        start_new_session=True,
+    )
+    units: dict[str, tuple[tuple[float, ...], int]] = {}
+    errors: dict[str, str] = {}
+    ref_ns: float | None = None
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps(request))
+        proc.stdin.close()
+        for line in proc.stdout:
+            if should_stop is not None and should_stop():
+                raise WorkerStopped
+            if time.perf_counter() - started > timeout_s:
+                raise RuntimeError(f"timing worker of {timer.label} ran past {timeout_s:.0f} s")
+            message = json.loads(line)
+            if "ref_ns" in message:
+                ref_ns = message["ref_ns"]
+                continue
+            case_id = str(message["case_id"])
+            if "error" in message:
+                errors[case_id] = str(message["error"])
+                units.pop(case_id, None)
+            else:
+                got, _ = units.get(case_id, ((), 0))
+                units[case_id] = ((*got, float(message["sample_ns"])), int(message["loops"]))
+            if on_unit is not None:
+                on_unit(case_id)
+        code = proc.wait(timeout=60)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if code != 0:
+        tail = (proc.stderr.read().strip().splitlines() if proc.stderr else []) or ["no output"]
+        raise RuntimeError(f"timing worker of {timer.label} exited {code}: {tail[-1]}")
+    return WorkerResult(timer.label, seed, units, errors, ref_ns, time.perf_counter() - started)
+
+
+# -- the worker process ------------------------------------------------------------------------
+
+
+def _why_not_timed(case: Case) -> str | None:
+    from bench.sweep import impls
+
+    adapter = impls.get(case.impl)
+    return adapter.available() or adapter.supports(case)
+
+
+def _emit(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _sample(fn: Callable[[], object], loops: int) -> float:
+    t0 = time.perf_counter_ns()
+    for _ in range(loops):
+        fn()
+    return (time.perf_counter_ns() - t0) / loops
+
+
+class _Calls:
+    """The built calls of a worker, kept between passes while they fit in ``max_bytes``.
+
+    A call that does not fit is rebuilt (and warmed up again) in every pass.
+    """
+
+    def __init__(self, warmup: int, max_bytes: int) -> None:
+        self._kept: dict[str, Callable[[], object]] = {}
+        self._warmup = warmup
+        self._room = max_bytes
+        self._pad: list[np.ndarray] = []
+
+    def get(self, case: Case, rng: random.Random) -> Callable[[], object]:
+        from bench.sweep import impls
+        from bench.sweep.inputs import input_for
+
+        call = self._kept.get(case.case_id)
+        if call is not None:
+            return call
+        # a fresh copy of the input behind a random-sized allocation: a new memory layout
+        self._pad.append(np.ones(rng.randrange(1, 1 << 16), dtype=np.uint8))
+        x = input_for(case.shape, case.dtype_in).copy()
+        call = impls.get(case.impl).prepare(case, x)
+        for _ in range(self._warmup):
+            call()
+        size = case_bytes(case)
+        if size <= self._room:
+            self._kept[case.case_id] = call
+            self._room -= size
+        return call
+
+
+def _worker_main() -> int:
+    request = json.loads(sys.stdin.read())
+    settings = TimingSettings(**request["settings"])
+    loops: dict[str, int] = {str(k): int(v) for k, v in request.get("loops", {}).items()}
+    cases = [Case(**c) for c in request["cases"]]
+    rng = random.Random(int(request["seed"]))
+    failed: set[str] = set()
+    for case in cases:
+        try:
+            why_not = _why_not_timed(case)
+        except Exception as exc:
+            why_not = f"{type(exc).__name__}: {exc}"
+        if why_not is not None:
+            failed.add(case.case_id)
+            _emit({"case_id": case.case_id, "error": f"not timed: {why_not}"[:500]})
+    calls = _Calls(settings.warmup, int(request.get("max_bytes", KEEP_BYTES)))
+    reference = reference_call()
+    ref_loops = calibrate(reference, settings.min_sample_s / 2)
+    refs: list[float] = []
+    gc.collect()
+    gc.disable()  # a collection triggered by earlier garbage is not charged to a case
+    for _ in range(settings.repeats):
+        order = [c for c in cases if c.case_id not in failed]
+        rng.shuffle(order)
+        refs.append(min(_sample(reference, ref_loops) for _ in range(2)))
+        for index, case in enumerate(order):
+            try:
+                call = calls.get(case, rng)
+                if case.case_id not in loops:
+                    loops[case.case_id] = calibrate(call, settings.min_sample_s)
+                sample = _sample(call, loops[case.case_id])
+                del call
+            except Exception as exc:  # one case failing never ends the worker
+                failed.add(case.case_id)
+                text = f"timing: {type(exc).__name__}: {exc}"
+                _emit({"case_id": case.case_id, "error": text[:500]})
+                continue
+            _emit({"case_id": case.case_id, "sample_ns": sample, "loops": loops[case.case_id]})
+            if index % REFERENCE_EVERY == REFERENCE_EVERY - 1:
+                refs.append(_sample(reference, ref_loops))
+        gc.collect()
+    refs.append(min(_sample(reference, ref_loops) for _ in range(2)))
+    _emit({"ref_ns": min(refs), "ref_samples_ns": refs, "pid": os.getpid()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_worker_main())

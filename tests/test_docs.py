@@ -1,0 +1,92 @@
+"""The README and docs/ stay true to the tree and the CLI.
+
+- every relative link resolves (to a file, and to a heading when it names an anchor);
+- every ``gfbench VERB ...`` line of a ``sh`` block names a real verb and only flags that
+  verb's parser knows (placeholders such as ``<run-id>`` are not parsed, flags are);
+- the README stays short (issue 19: <= 250 lines).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shlex
+
+import pytest
+from conftest import REPO
+
+from bench.cli import VERBS, build_parser
+
+DOCS = sorted((REPO / "docs").glob("*.md"))
+PAGES = [REPO / "README.md", REPO / "ARCHITECTURE.md", REPO / "CHANGELOG.md", *DOCS]
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
+BLOCK = re.compile(r"```sh\n(.*?)```", re.S)
+
+
+def _slug(heading: str) -> str:
+    # GitHub's anchor rule: lower case, drop punctuation but - and _, spaces become -.
+    text = heading.strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def _anchors(path) -> set[str]:
+    text = path.read_text()
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    return {_slug(m.group(1)) for m in re.finditer(r"^#{1,6} (.+)$", text, re.M)}
+
+
+def _links():
+    for page in PAGES:
+        for target in LINK.findall(page.read_text()):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            yield page, target
+
+
+@pytest.mark.parametrize(
+    ("page", "target"), list(_links()), ids=lambda v: getattr(v, "name", str(v))
+)
+def test_relative_link_resolves(page, target):
+    path_part, _, anchor = target.partition("#")
+    dest = (page.parent / path_part).resolve() if path_part else page
+    assert dest.exists(), f"{page.relative_to(REPO)}: link to missing {target}"
+    if anchor and dest.suffix == ".md":
+        assert anchor in _anchors(dest), f"{page.relative_to(REPO)}: no heading #{anchor}"
+
+
+def _command_lines():
+    for page in PAGES:
+        for block in BLOCK.findall(page.read_text()):
+            for line in block.splitlines():
+                line = line.split("#", 1)[0].strip() if " #" in line else line.strip()
+                if line.startswith(("gfbench ", ".venv/bin/gfbench ")):
+                    yield page.relative_to(REPO).as_posix(), line
+
+
+COMMANDS = list(_command_lines())
+
+
+def test_docs_show_commands():
+    assert len(COMMANDS) >= 30, "the docs' command blocks were not found"
+
+
+@functools.cache
+def _known_flags(verb: str) -> frozenset[str]:
+    return frozenset(build_parser(verb)._option_string_actions)
+
+
+@pytest.mark.parametrize(("page", "line"), COMMANDS)
+def test_command_block_flags_exist(page, line):
+    tokens = shlex.split(line.split("|")[0].split(">")[0])
+    verb = tokens[1]
+    assert verb in VERBS, f"{page}: `{line}` names no verb"
+    known = _known_flags(verb)
+    for token in tokens[2:]:
+        if token.startswith("--"):
+            flag = token.split("=", 1)[0]
+            assert flag in known, f"{page}: `{line}`: gfbench {verb} has no option {flag}"
+
+
+def test_readme_is_short():
+    assert len((REPO / "README.md").read_text().splitlines()) <= 250
