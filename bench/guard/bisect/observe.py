@@ -25,6 +25,7 @@ from bench.guard.compare.correctness import (
     compare_run_correctness,
     compare_verify,
 )
+from bench.guard.compare.factors import observed_golden_changes
 from bench.guard.matrix.candidates import Candidate
 from bench.guard.matrix.environments import EnvBuilder, InstallError, _run
 from bench.guard.matrix.run import _child_env, _same_version
@@ -184,6 +185,13 @@ class Observer:
                 {"kind": c["kind"], "check": c["case"], "detail": c.get("detail", "")}
                 for c in changes
                 if c["kind"] in CHANGE_KINDS_FAILING and self.selection.wants_check(c["case"])
+            ]
+            # a golden case skipped against its record on one side still has observed bits
+            listed = {d["check"] for d in found}
+            found += [
+                {"kind": c["kind"], "check": c["case"], "detail": c["detail"]}
+                for c in observed_golden_changes(self.good.verify, seen.verify)
+                if c["case"] not in listed and self.selection.wants_check(c["case"])
             ]
         if self.good.run is not None and seen.run is not None:
             from bench import store
