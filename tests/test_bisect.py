@@ -188,3 +188,39 @@ def test_real_string_dtype_keyerror_bisects_to_1_12_0(tmp_path) -> None:
     # gone again in 1.13.0: reported as transient, not as lasting
     assert any("output/str-float32" in e["check"] and e["back_at"] == "1.13.0"
                for e in record["transient"])  # fmt: skip
+
+
+@pytest.mark.slow
+def test_time_metric_runs_an_ab_session_against_good(tmp_path) -> None:
+    """--metric time's step: an A/B session of --good against the candidate (here this
+    interpreter twice, an A/A pair), its verdicts turned into the step's evidence."""
+    import sys
+    from pathlib import Path
+
+    from bench.guard.bisect.observe import Observed, Observer, Selection, evaluation
+    from bench.guard.stats.sequential_design import SequentialDesign
+    from bench.sweep.driver import run_sweep
+
+    grid = tmp_path / "one.toml"
+    grid.write_text(
+        'name = "one"\nwhy = "one case"\n[[group]]\nname = "g"\nwhy = "w"\n'
+        'impl = { values = ["scipy"], why = "w" }\ndtype = { values = ["float64"], why = "w" }\n'
+        'shape = { values = [[64, 64]], why = "w" }\nsigma = { values = [2.0], why = "w" }\n'
+        'mode = { values = ["reflect"], why = "w" }\n'
+    )
+    seen = []
+    for name in ("good", "other"):
+        folder = tmp_path / name
+        run = run_sweep(grid=grid, out=folder / "runs", timing=False, progress=False)
+        seen.append(Observed(label=name, folder=folder, python=Path(sys.executable),
+                             run=Path(run.run_dir)))  # fmt: skip
+    observer = Observer(None, tmp_path, Selection(grid=str(grid), metric="time"))
+    observer.good = seen[0]
+    got = evaluation(observer, seen[1], is_good=False, time_options={
+        "design": SequentialDesign(min_rounds=2, max_rounds=3), "budget_s": None})  # fmt: skip
+    # no assertion on the verdict itself (an A/A pair on a shared machine may, rarely, be
+    # called slower): the step must carry the session's evidence in every case
+    assert "A/B session: " in got.note or got.note.startswith("time undecided: A/B session")
+    assert got.status in ("same", "skip", "differs")
+    for d in got.differences:
+        assert d["kind"] == "time" and d["detail"].startswith("time x")
