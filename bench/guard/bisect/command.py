@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -447,8 +448,9 @@ def render(record: dict[str, Any], limit: int = 8) -> str:
         )
     for e in record["later"][:limit]:
         lines.append(
-            f"  later change: {e['check']} same at {e['same_at']}, differs at "
-            f"{e['differs_at']} (bisect it with --check and --good {e['same_at']})"
+            f"  later change: {e['check']} is as --good's at {e['same_at']} and differs at "
+            f"{e['differs_at']} (bisect it: --good {e['same_at']} --check "
+            f"{shlex.quote(e['check'].split(' ', 1)[-1])})"
         )
     return "\n".join(lines)
 
