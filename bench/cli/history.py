@@ -205,6 +205,7 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
     figures = timeline_figures(table, folder)
     table.drop(columns=["changed_cases"]).to_csv(folder / "history.csv", index=False)
     sentences = describe(table)
+    gate = gate_table(sides)
     skipped = [
         f"{e['spec']}: {e['status']} ({(e.get('error') or '')[:120]})"
         for e in matrix["environments"]
@@ -247,7 +248,7 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
     md = [
         "# gaussian_filter across SciPy releases",
         "",
-        f"Matrix: `{matrix_dir.name}` (grid `{matrix['grid']}`), timed in one interleaved "
+        f"Matrix: `{matrix_dir.name}` (grid `{_shown(matrix['grid'])}`), timed in one interleaved "
         f"session; {len(sides)} environments.",
         "",
     ]
@@ -264,7 +265,19 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
         ]
     if skipped:
         md += ["Not timed: " + "; ".join(skipped), ""]
-    md += ["## What it shows", "", *[f"- {s}" for s in sentences], "", "## Table", "", text, ""]
+    md += ["## What it shows", "", *[f"- {s}" for s in sentences], ""]
+    md += [
+        "## The gate, every release against the first",
+        "",
+        "`gfbench compare`'s verdicts per case (the session's sequential looks, threshold 10%):",
+        "",
+        gate,
+        "",
+        "## Table",
+        "",
+        text,
+        "",
+    ]
     md += [f"![{p.stem}]({p.name})" for p in figures]
     (folder / "history.md").write_text("\n".join(md) + "\n")
     record = {
@@ -278,6 +291,28 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
     (folder / "history.json").write_text(json.dumps(record, indent=1, default=str))
     record["text"] = text
     return record
+
+
+def _shown(path: str) -> str:
+    """A grid path relative to the working folder when it lies inside it (no home paths)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
+def gate_table(sides) -> str:
+    """Per release, the compare gate's verdict counts against the first release (Markdown)."""
+    from tabulate import tabulate
+
+    from bench.guard.compare.result import compare_sides
+    from bench.guard.stats import verdicts
+
+    rows = []
+    for side in sides[1:]:
+        counts = compare_sides(sides[0], side).verdict_counts()
+        rows.append([side.label, *(counts.get(v, 0) for v in verdicts.VERDICTS)])
+    return tabulate(rows, headers=["release", *verdicts.VERDICTS], tablefmt="github")
 
 
 def main(args: argparse.Namespace) -> int:
