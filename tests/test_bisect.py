@@ -224,3 +224,18 @@ def test_time_metric_runs_an_ab_session_against_good(tmp_path) -> None:
     assert got.status in ("same", "skip", "differs")
     for d in got.differences:
         assert d["kind"] == "time" and d["detail"].startswith("time x")
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_real_wheels_walked_after_good_in_the_order_given(tmp_path) -> None:
+    """--wheel: repacked 1.17.1 wheels after --good 1.17.1 (the same code, then a wider kernel
+    radius): the first that differs is the wider kernel, with the unchanged one as 'same'."""
+    from tests.scipy_wheels import candidate_wheel
+
+    wheels = [str(candidate_wheel("unchanged")), str(candidate_wheel("wider-kernel"))]
+    record = bisect(good="1.17.1", wheels=wheels, groups=["probes"], out=tmp_path, log=print)
+    assert record["outcome"] == FOUND, render(record)
+    assert record["first_differs"].startswith("scipy-1.18.0.dev0+gfbench.wider")
+    assert record["last_same"].startswith("scipy-1.18.0.dev0+gfbench.unchanged")
+    assert record["environments"] <= record["bound"] == 3

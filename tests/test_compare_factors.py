@@ -169,3 +169,26 @@ def test_real_numpy_factor_matches_the_observations(tmp_path) -> None:
     assert not same["outputs"] and not same["api"]
     # only neighbours: 1.10.1 pairs with 1.13.1, not with 1.14.1
     assert not any(s["from"] == "1.10.1" and s["to"] == "1.14.1" for s in steps)
+
+
+def _step(factor: str, at: str, **time) -> dict:
+    counts = {"slower": 0, "faster": 0, "same": 0, "inconclusive": 0} | time
+    other = "numpy" if factor == "scipy" else "scipy"
+    return {"factor": factor, "from": "1.26.4", "to": "2.2.6", "at": {other: at}, "outputs": [],
+            "api": [], "timed": sum(counts.values()), "time_counts": counts,
+            "slower": ["c"] * counts["slower"], "faster": ["c"] * counts["faster"]}  # fmt: skip
+
+
+def test_time_sentences_never_call_undecided_same() -> None:
+    from bench.guard.compare.factors import _summarise
+
+    undecided = _summarise("numpy", [_step("numpy", "1.13.1", inconclusive=7)])
+    assert undecided["time"].startswith("time: no numpy step found slower or faster, but 7 of 7")
+    same = _summarise("numpy", [_step("numpy", "1.13.1", same=7)])
+    assert same["time"].startswith("time: numpy alone changes nothing")
+    slower = _summarise("numpy", [_step("numpy", "1.13.1", slower=2, same=5),
+                                  _step("numpy", "1.14.1", same=7)])  # fmt: skip
+    assert slower["time"].startswith(
+        "time: change with numpy (1.26 -> 2.2) at 1 of 2 SciPy versions (1.13.1 of 1.13.1, 1.14.1)"
+    )
+    assert "2 slower" in slower["time"]

@@ -165,6 +165,16 @@ def _summarise(factor: str, steps: list[dict[str, Any]]) -> dict[str, str]:
             continue
         if not any(s[k] for s in steps for k in keys):
             where = sorted({s["at"][other] for s in steps})
+            undecided = sum(s["time_counts"].get(gate.INCONCLUSIVE, 0) for s in steps)
+            timed = sum(s["timed"] for s in steps)
+            if what == "time" and undecided:
+                # "nothing" needs every interval inside the threshold; undecided is not "same"
+                out[what] = (
+                    f"time: no {_name(factor)} step found slower or faster, but {undecided} of "
+                    f"{timed} case comparisons are inconclusive ({len(steps)} comparisons at "
+                    f"{_name(other)} {', '.join(where)})"
+                )
+                continue
             out[what] = (
                 f"{what}: {_name(factor)} alone changes nothing ({len(steps)} "
                 f"comparisons at {_name(other)} {', '.join(where)})"
@@ -215,7 +225,8 @@ def render_factors(factors: dict[str, Any] | None, *, limit: int = 5) -> str:
             f"{', '.join(f'{_name(k)} {v}' for k, v in s['at'].items())}: "
             f"{len(s['outputs'])} outputs, {len(s['api'])} API, time "
             f"{s['time_counts'].get(gate.SLOWER, 0)} slower / "
-            f"{s['time_counts'].get(gate.FASTER, 0)} faster of {s['timed']}"
+            f"{s['time_counts'].get(gate.FASTER, 0)} faster / "
+            f"{s['time_counts'].get(gate.SAME, 0)} same of {s['timed']}"
             + (f"; e.g. {', '.join(shown)}" if shown else "")
         )
     return "\n".join(lines)
