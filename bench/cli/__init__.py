@@ -47,6 +47,11 @@ VERBS: dict[str, tuple[str, str]] = {
         "bench.guard.calibrate.command",
         "measure the compare gate's false-positive rate (A/A)",
     ),
+    "bisect": (
+        "bench.guard.bisect.command",
+        "name the first SciPy release that differs from a good one",
+    ),
+    "history": ("bench.cli.history", "time every SciPy release in one session and draw a timeline"),
 }
 
 

@@ -8,6 +8,7 @@ Usage (by the orchestrator, with the environment's own interpreter)::
 
     python -m bench.cli.envrunner versions            # JSON of the resolved package versions
     python -m bench.cli.envrunner verify OUT.json     # gfbench verify --json, saved to OUT.json
+    python -m bench.cli.envrunner verify OUT.json GROUP...   # only these verify groups
     python -m bench.cli.envrunner sweep ARGS...       # gfbench sweep ARGS...
 """
 
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in ("versions", "verify", "sweep"):
         print(
-            "usage: python -m bench.cli.envrunner versions | verify OUT.json | sweep ARGS...",
+            "usage: python -m bench.cli.envrunner versions | verify OUT.json [GROUP...] | "
+            "sweep ARGS...",
             file=sys.stderr,
         )
         return 2
@@ -58,12 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     from bench import cli
 
     if argv[0] == "verify":
-        if len(argv) != 2:
-            print("usage: python -m bench.cli.envrunner verify OUT.json", file=sys.stderr)
+        if len(argv) < 2:
+            print(
+                "usage: python -m bench.cli.envrunner verify OUT.json [GROUP...]", file=sys.stderr
+            )
             return 2
+        groups = [arg for group in argv[2:] for arg in ("--group", group)]
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
-            code = cli.main(["verify", "--json"])
+            code = cli.main(["verify", "--json", *groups])
         with open(argv[1], "w", encoding="utf-8") as fh:
             fh.write(buffer.getvalue())
         return code

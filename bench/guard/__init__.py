@@ -6,7 +6,8 @@ Subpackages from the bottom up (an import-linter contract in pyproject.toml keep
 - ``compare/`` (``gfbench compare``) and ``verify`` (``gfbench verify``);
 - ``ab_session``: the A/B timing session across environments;
 - ``matrix/`` (``gfbench matrix``: candidates, environments, the run, its record) and
-  ``calibrate/`` (``gfbench calibrate``).
+  ``calibrate/`` (``gfbench calibrate``);
+- ``bisect/`` (``gfbench bisect``: the first release that differs, over matrix environments).
 
 The runner inside each environment is ``bench.cli.envrunner``.
 """

@@ -8,6 +8,8 @@
 - ``memory``: the native peak-memory gate.
 - ``instructions``: the deterministic instruction-count verdict.
 - ``result``: the comparison model (`compare`, `Comparison`) and its exit code.
+- ``factors``: SciPy or numpy? each change attributed to the factor that explains it.
+- ``timeline``: ``gfbench history``'s table (time, interval, output changes per release).
 - ``render`` and ``plots``: what compare prints and writes.
 
 Why: docs/compare.md.

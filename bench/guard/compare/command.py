@@ -55,6 +55,7 @@ import sys
 from pathlib import Path
 
 from bench.exitcodes import UsageError
+from bench.guard.compare.factors import attach_factors
 from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
 from bench.guard.compare.memory import DEFAULT_MEMORY_THRESHOLD
 from bench.guard.compare.render import render_text, write_outputs
@@ -144,6 +145,7 @@ def main(args: argparse.Namespace) -> int:
         memory_threshold=args.memory_threshold,
         instructions_threshold=args.instructions_threshold,
     )
+    attach_factors(result)  # SciPy or numpy? only when numpy varies across the sides
     if args.out is not None:
         written = write_outputs(result, args.out)
         print(f"wrote {len(written)} files to {args.out}", file=sys.stderr)

@@ -149,6 +149,10 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
             else ""
         )
         out.append(f"\nverdict: {code.name.lower()} (exit {int(code)}{why})\n")
+    if result.factors:
+        from bench.guard.compare.factors import render_factors
+
+        out.append(render_factors(result.factors, limit=min(limit, 5)) + "\n")
     code = result.exit_code
     reasons = dict.fromkeys(r for pair in result.pairs for r in pair.regressions)
     why = f": {', '.join(reasons)}" if code == ExitCode.PERF_REGRESSION else ""

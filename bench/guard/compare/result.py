@@ -153,6 +153,9 @@ class Comparison:
     threshold: float
     alpha: float
     memory_threshold: float = DEFAULT_MEMORY_THRESHOLD
+    #: which factor (SciPy or numpy) explains each change, when numpy varies across the sides
+    #: (set by bench.guard.compare.factors.attach_factors)
+    factors: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> ExitCode:
@@ -182,6 +185,7 @@ class Comparison:
             ],
             "comparisons": [p.to_dict() for p in self.pairs],
             "regressions": list(dict.fromkeys(r for p in self.pairs for r in p.regressions)),
+            "factors": self.factors,
             "exit_code": int(self.exit_code),
             "exit_meaning": self.exit_code.name.lower(),
         }

@@ -66,19 +66,26 @@ class Candidate:
     sha256: str | None = None
     index_url: str | None = None
     env_vars: tuple[tuple[str, str], ...] = ()
+    #: numpy pinned in the environment (``matrix --numpy``); None: the resolver picks it
+    numpy: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("release", "latest", "wheel", "current"):
             raise ValueError(f"unknown candidate kind {self.kind!r}")
         if self.kind == "wheel" and not (self.wheel and self.sha256):
             raise ValueError("a wheel candidate needs its file and sha256")
+        if self.numpy is not None and not _VERSION_RE.match(self.numpy):
+            raise ValueError(f"numpy pin {self.numpy!r} is not a version")
 
     @property
     def env_key(self) -> str:
         """Which cached environment serves it (environment variables do not matter)."""
         if self.kind == "wheel":
-            return f"wheel-{self.sha256[:16]}"
-        return str(self.version or self.kind)
+            key = f"wheel-{self.sha256[:16]}"
+        else:
+            key = str(self.version or self.kind)
+        # a pinned numpy is another environment; an unpinned one keeps the old key (and cache)
+        return key if self.numpy is None else f"{key}-numpy-{self.numpy}"
 
     def provenance(self, resolved_version: str | None = None) -> dict[str, object]:
         """What the environment was built from, for env.json and matrix.json."""
@@ -91,12 +98,25 @@ class Candidate:
             out["index_url"] = self.index_url
         if resolved_version:
             out["resolved_version"] = resolved_version
+        if self.numpy is not None:
+            out["numpy_pin"] = self.numpy
         return out
 
 
 def default_index() -> str:
     """The index a plain ``scipy==X`` comes from: $UV_DEFAULT_INDEX, $PIP_INDEX_URL or PyPI."""
     return os.environ.get("UV_DEFAULT_INDEX") or os.environ.get("PIP_INDEX_URL") or DEFAULT_INDEX
+
+
+def parse_numpy_spec(spec: str, *, argument: str = "--numpy") -> str:
+    """Validate a numpy pin: a release like ``1.26.4`` or ``2.2.6`` (no ranges, no 'latest')."""
+    spec = str(spec).strip()
+    if not _VERSION_RE.match(spec):
+        raise UsageError(
+            f"{argument} {spec!r} is not a version: use X.Y.Z (e.g. --numpy 1.26.4); the "
+            "environment pins numpy==X.Y.Z"
+        )
+    return spec
 
 
 # --------------------------------------------------------------------------- environment variables

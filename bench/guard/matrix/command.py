@@ -42,6 +42,7 @@ Examples:
   gfbench matrix --scipy latest --scipy dist/ --compare          # a PR's wheel vs the release
   gfbench matrix --scipy 1.17.1 --scipy 1.17.1,SCIPY_ARRAY_API=1 --compare
   gfbench matrix --scipy latest --scipy dist/ --grid guard --metric both --compare
+  gfbench matrix --scipy 1.12.0 --scipy 1.13.1 --numpy 1.26.4 --numpy 2.2.6   # numpy as a factor
   gfbench matrix --scipy latest --scipy 1.18.0.dev0 \
       --extra-index-url https://pypi.anaconda.org/scientific-python-nightly-wheels/simple
   gfbench compare results/matrix-20260101T120000Z"""
@@ -94,6 +95,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="set a variable in every environment under test (e.g. SCIPY_ARRAY_API=1); "
         "recorded in env.json and shown by compare",
+    )
+    parser.add_argument(
+        "--numpy",
+        action="append",
+        default=[],
+        metavar="X.Y.Z",
+        help="pin numpy in the environments (repeatable): with several, every --scipy is built "
+        "once per numpy (the cross product); pairs the installer cannot co-install are skipped, "
+        "saying why. compare then attributes each change to SciPy or numpy",
     )
     parser.add_argument("--grid", default="quick", help="sweep grid name or TOML path (quick)")
     parser.add_argument(
@@ -223,6 +233,7 @@ def main(args: argparse.Namespace) -> int:
         index_url=args.index_url,
         extra_index_urls=args.extra_index_url,
         env=args.env,
+        numpy=args.numpy,
         log=log,
     )
     record = json.loads((matrix_dir / "matrix.json").read_text())
@@ -252,11 +263,12 @@ def main(args: argparse.Namespace) -> int:
         return own if ok else worst_exit(own, ExitCode.INCONCLUSIVE)
     if args.no_verify and args.no_sweep:
         return own  # nothing was measured: nothing to compare
+    from bench.guard.compare.factors import attach_factors
     from bench.guard.compare.result import compare
 
     # the comparison's verdict is matrix's exit code with or without --compare (issue 18):
     # a matrix that exits 0 while `gfbench compare` of its folder fails would mislead a CI job
-    result = compare([matrix_dir], threshold=args.threshold)
+    result = attach_factors(compare([matrix_dir], threshold=args.threshold))
     code = worst_exit(own, int(result.exit_code))
     if args.compare:
         from bench.guard.compare.render import render_text, write_outputs

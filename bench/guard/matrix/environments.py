@@ -277,6 +277,10 @@ class EnvBuilder:
         meta_path = env_dir / ENV_META
         # a release is pinned on the default index; a wheel is installed from its file
         requirement = [str(candidate.wheel) if candidate.wheel else f"scipy=={candidate.version}"]
+        if candidate.numpy is not None:
+            # numpy as a factor (matrix --numpy): pinned in the same resolver call, so a pair
+            # that cannot be co-installed fails here with the resolver's reason
+            requirement.append(f"numpy=={candidate.numpy}")
         meta = None
         if meta_path.is_file():
             try:

@@ -27,7 +27,7 @@ class EnvResult:
     version: str | None = None
     label: str = ""
     folder: str = ""
-    status: str = "pending"  # ok | install-failed | failed | duplicate
+    status: str = "pending"  # ok | install-failed | incompatible | failed | duplicate
     error: str | None = None
     env_path: str | None = None
     reused: bool = False
@@ -56,6 +56,8 @@ def env_label(candidate: Candidate, resolved: str) -> str:
         label += f" wheel:{candidate.sha256[:8]}"
     elif candidate.kind == "current":
         label += " current"
+    if candidate.numpy is not None:
+        label += f" numpy-{candidate.numpy}"
     if candidate.env_vars:
         label += " " + " ".join(f"{k}={v}" for k, v in candidate.env_vars)
     return label
@@ -66,6 +68,8 @@ def env_folder(candidate: Candidate, taken: set[str]) -> str:
     folder = f"scipy-{candidate.version}" if candidate.kind != "current" else "scipy-current"
     if candidate.kind == "wheel":
         folder += f"-wheel-{candidate.sha256[:8]}"
+    if candidate.numpy is not None:
+        folder += f"-numpy-{candidate.numpy}"
     if candidate.env_vars:
         folder += "-" + "-".join(f"{k}={v}" for k, v in candidate.env_vars)
     folder = _FOLDER_UNSAFE.sub("_", folder)[:120]

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from bench.guard.matrix.candidates import (
     Candidate,
     parse_candidates,
     parse_env_assignment,
+    parse_numpy_spec,
     parse_version_spec,
 )
 from bench.guard.matrix.environments import (
@@ -125,6 +127,40 @@ def _same_version(resolved: str, requested: str | None) -> bool:
     return got == want or (not want.local and Version(got.public) == want)
 
 
+def numpy_cross_product(candidates: Sequence[Candidate], pins: Sequence[str]) -> list[Candidate]:
+    """Every candidate once per pinned numpy (SciPy-major order); unchanged without pins.
+
+    Raises
+    ------
+    UsageError
+        ``current`` with ``--numpy``: this interpreter's numpy cannot be pinned.
+    """
+    if not pins:
+        return list(candidates)
+    if any(c.kind == "current" for c in candidates):
+        raise UsageError("--numpy: 'current' (this interpreter) cannot pin numpy; use releases")
+    return [dataclasses.replace(c, numpy=pin) for c in candidates for pin in pins]
+
+
+def incompatibility(error: str) -> str | None:
+    """The resolver's reason when a SciPy/numpy pair cannot be co-installed, else None.
+
+    uv says "No solution found ... Because scipy==1.10.1 depends on numpy>=1.19.5,<1.27.0 ...";
+    pip says "ResolutionImpossible" after "scipy 1.10.1 depends on numpy<1.27.0".
+    """
+    text = " ".join(error.split())
+    if (
+        "No solution found" not in text
+        and "ResolutionImpossible" not in text
+        and ("conflict" not in text.lower())
+    ):
+        return None
+    found = re.search(r"[Bb]ecause (scipy==\S+ depends on numpy[^ ,]*(?:,<[^ ]+)?)", text)
+    found = found or re.search(r"(scipy \S+ depends on numpy\S*)", text)
+    why = found.group(1).rstrip(".,") if found else "the resolver found no solution"
+    return f"cannot be co-installed: {why}"
+
+
 def run_matrix(
     *,
     scipy: Sequence[str],
@@ -147,6 +183,7 @@ def run_matrix(
     index_url: str | None = None,
     extra_index_urls: Sequence[str] = (),
     env: Sequence[str] = (),
+    numpy: Sequence[str] = (),
     log=progress,
 ) -> Path:
     """Build or reuse one environment per SciPy candidate and run verify and sweep in each.
@@ -182,6 +219,11 @@ def run_matrix(
         Where SciPy versions are looked up (see `bench.guard.matrix.candidates.parse_candidates`).
     env
         ``NAME=VALUE`` variables set in every environment under test.
+    numpy
+        numpy versions to pin (``--numpy``): every SciPy candidate is built once per numpy
+        (the cross product, SciPy-major order); a pair the resolver cannot co-install is
+        recorded as ``incompatible`` with the resolver's reason and skipped. Empty: the
+        resolver picks numpy.
 
     Returns
     -------
@@ -225,6 +267,7 @@ def run_matrix(
     if shutil.which(python) is None and not Path(python).is_file():
         raise UsageError(f"--python {python!r}: no such interpreter")
     env_all = dict(parse_env_assignment(item) for item in env)
+    numpy_pins = list(dict.fromkeys(parse_numpy_spec(v) for v in numpy))
     grid_arg = str(Path(grid).resolve()) if Path(grid).is_file() else grid
     _check_grid(grid_arg, impl)
     root = project_root()
@@ -251,6 +294,7 @@ def run_matrix(
             env_all=env_all, python_version=builder.python_version, cache_dir=cache_dir,
             cached=cached,
         )  # fmt: skip
+    candidates = numpy_cross_product(candidates, numpy_pins)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     check_out_dir(out)  # a missing parent of --out is exit 2, like every verb's --out
     try:
@@ -280,6 +324,7 @@ def run_matrix(
         "env": env_all,
         "index_url": index_url,
         "extra_index_urls": list(extra_index_urls),
+        "numpy": numpy_pins,
         "harness": builder.fingerprint,
         "environments": [],
     }
@@ -352,7 +397,13 @@ def run_matrix(
             result.status = "install-failed"
             result.error = redact_url(str(exc))
             result.build_s = round(time.perf_counter() - started, 2)
-            log(f"matrix: SciPy {cand.spec}: could not be installed: {result.error}")
+            reason = incompatibility(str(exc)) if cand.numpy is not None else None
+            if reason is not None:
+                # numpy as a factor: a pair that cannot be co-installed is skipped, saying why
+                result.status, result.error = "incompatible", reason
+                log(f"matrix: SciPy {cand.spec} + numpy {cand.numpy}: skipped, {reason}")
+            else:
+                log(f"matrix: SciPy {cand.spec}: could not be installed: {result.error}")
         save()
 
     ready = [r for r in results if r.status == "ok"]

@@ -8,7 +8,8 @@ pyplot, so that no global backend state is touched and no window can open.
 
 Modules, by kind of plot: ``timing`` (time against size and sigma), ``roofline_chart`` (the
 roofline and its points), ``accuracy`` (error against sigma, integer histograms, border against
-interior), ``tradeoff`` (speed against accuracy, the Pareto front); ``canvas`` and ``slices``
+interior), ``tradeoff`` (speed against accuracy, the Pareto front), ``timeline`` (``gfbench
+history``: time and output changes across SciPy releases); ``canvas`` and ``slices``
 hold what they share (drawing, and which rows a plot draws).
 """
 

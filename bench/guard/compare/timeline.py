@@ -1,0 +1,187 @@
+"""The timeline of ``gfbench history``: time, instructions and output changes per release.
+
+One job: from the sides of one matrix whose environments were timed in one interleaved A/B
+session (`bench.guard.ab_session`), build one row per version x case family x dtype: the
+geometric mean over the family's cases of each case's per-worker minimum times, with a 95%
+interval (Student t on the log scale, from the spread of the workers' minima: the worker
+process is the unit, as in compare's gate), the ratio to the first version, the instruction
+count when the runs have one, and how many of the family's outputs differ from the version
+before (`bench.guard.compare.correctness`). The report layer draws it; this module draws nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from bench.guard.compare.correctness import DTYPE, OUTPUT, STATUS, compare_run_correctness
+from bench.guard.compare.sides import Side
+from bench.guard.compare.timing import side_units
+
+COLUMNS = [
+    "order",
+    "version",
+    "scipy",
+    "numpy",
+    "family",
+    "dtype",
+    "cases",
+    "ms",
+    "ms_low",
+    "ms_high",
+    "ratio",
+    "rounds",
+    "instructions",
+    "outputs_changed",
+    "changed_cases",
+]
+
+
+def _case_logs(rows: list[dict[str, Any]]) -> tuple[float, float, int] | None:
+    """(mean log minimum, its standard error, units) of one case's worker minima."""
+    timing = side_units(rows)
+    units = list(timing.minima) or list(timing.samples)
+    units = [u for u in units if u and math.isfinite(u) and u > 0]
+    if not units:
+        return None
+    logs = np.log(np.asarray(units, dtype=float) / 1e6)
+    se = float(np.std(logs, ddof=1) / math.sqrt(len(logs))) if len(logs) > 1 else math.nan
+    return float(np.mean(logs)), se, len(logs)
+
+
+def _changed_outputs(prev: Side | None, side: Side) -> dict[str, str]:
+    """case_id -> what changed since the previous version (output bits, dtype, status)."""
+    if prev is None or prev.frame is None or side.frame is None:
+        return {}
+    return {
+        c["case_id"]: c.get("detail", c["kind"])
+        for c in compare_run_correctness(prev.frame, side.frame)
+        if c["kind"] in (OUTPUT, DTYPE, STATUS)
+    }
+
+
+def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
+    """One row per side (in order) x family x dtype; see the module docstring."""
+    records: list[dict[str, Any]] = []
+    common: set[str] | None = None
+    for side in sides:  # only cases timed OK everywhere: each line compares like with like
+        if side.frame is None:
+            continue
+        ok = side.frame[(side.frame["status"] == "ok") & side.frame["min_ns"].notna()]
+        common = set(ok["case_id"]) if common is None else common & set(ok["case_id"])
+    common = common or set()
+    prev: Side | None = None
+    for order, side in enumerate(sides):
+        if side.frame is None:
+            continue
+        changed = _changed_outputs(prev, side)
+        prev = side
+        frame = side.frame[side.frame["case_id"].isin(common)]
+        groups: dict[tuple[str, str], list[tuple[str, list[dict]]]] = {}
+        for cid, sub in frame.groupby("case_id", sort=True):
+            rows = sub.to_dict("records")
+            key = (str(rows[0].get("family")), str(rows[0].get("dtype")))
+            groups.setdefault(key, []).append((str(cid), rows))
+        for (family, dtype), cases in sorted(groups.items()):
+            logs = [got for _, rows in cases if (got := _case_logs(rows)) is not None]
+            if not logs:
+                continue
+            mean = float(np.mean([m for m, _, _ in logs]))
+            ses = [s for _, s, _ in logs]
+            rounds = min(n for _, _, n in logs)
+            if all(math.isfinite(s) for s in ses) and rounds > 1:
+                se = math.sqrt(sum(s * s for s in ses)) / len(ses)
+                half = float(stats.t.ppf(0.975, rounds - 1)) * se
+            else:
+                half = math.nan
+            counts = (
+                [
+                    float(
+                        np.median(
+                            [
+                                r["instructions"]
+                                for r in rows
+                                if r.get("instructions") == r.get("instructions")
+                                and r.get("instructions") is not None
+                            ]
+                            or [np.nan]
+                        )
+                    )
+                    for _, rows in cases
+                ]
+                if "instructions" in frame
+                else []
+            )
+            instructions = (
+                float(np.exp(np.mean(np.log(counts))))
+                if counts and all(c > 0 for c in counts)
+                else None
+            )
+            in_family = sorted(cid for cid, _ in cases if cid in changed)
+            versions = side.versions
+            records.append(
+                {
+                    "order": order,
+                    "version": side.label,
+                    "scipy": versions.get("scipy"),
+                    "numpy": versions.get("numpy"),
+                    "family": family,
+                    "dtype": dtype,
+                    "cases": len(logs),
+                    "ms": math.exp(mean),
+                    "ms_low": math.exp(mean - half) if math.isfinite(half) else None,
+                    "ms_high": math.exp(mean + half) if math.isfinite(half) else None,
+                    "ratio": None,
+                    "rounds": rounds,
+                    "instructions": instructions,
+                    "outputs_changed": len(in_family),
+                    "changed_cases": in_family,
+                }
+            )
+    table = pd.DataFrame.from_records(records, columns=COLUMNS)
+    if not table.empty:
+        first = table.sort_values("order").groupby(["family", "dtype"])["ms"].transform("first")
+        table["ratio"] = table["ms"] / first
+    return table
+
+
+def describe(table: pd.DataFrame, *, tolerance: float = 0.10) -> list[str]:
+    """Plain sentences: per family x dtype, the spread across versions and output changes."""
+    lines = []
+    for (family, dtype), sub in table.groupby(["family", "dtype"], sort=True):
+        sub = sub.sort_values("order")
+        lo, hi = sub.loc[sub["ratio"].idxmin()], sub.loc[sub["ratio"].idxmax()]
+        steps = []
+        for before, after in zip(sub.itertuples(), sub.iloc[1:].itertuples(), strict=False):
+            disjoint = (
+                before.ms_high is not None
+                and after.ms_low is not None
+                and not (isinstance(before.ms_high, float) and math.isnan(before.ms_high))
+                and (after.ms_low > before.ms_high or after.ms_high < before.ms_low)
+            )
+            step = after.ms / before.ms
+            if disjoint and abs(step - 1) >= tolerance:
+                steps.append(f"{before.version} -> {after.version} x{step:.2f}")
+        changed = [
+            f"{r.version} ({r.outputs_changed})" for r in sub.itertuples() if r.outputs_changed
+        ]
+        lines.append(
+            f"{family} {dtype}: {len(sub)} versions, time {lo['ratio']:.2f}x..{hi['ratio']:.2f}x "
+            f"of {sub.iloc[0]['version']} (fastest {lo['version']}, slowest {hi['version']}); "
+            + (
+                f"steps of >= {tolerance:.0%} with disjoint intervals: {'; '.join(steps)}"
+                if steps
+                else f"no step of >= {tolerance:.0%} between neighbours with disjoint intervals"
+            )
+            + (
+                f"; outputs changed at {', '.join(changed)}"
+                if changed
+                else "; outputs identical across versions"
+            )
+        )
+    return lines
