@@ -41,6 +41,8 @@ def check_parent(path: str | Path, *, option: str = "--out") -> Path:
     if p.exists() and not p.is_dir():
         raise UsageError(f"{option}: {str(p)!r} exists and is not a folder")
     parent = p.parent if str(p.parent) else Path(".")
+    if not p.exists() and parent.exists() and not parent.is_dir():
+        raise UsageError(f"{option}: cannot write results under {str(parent)!r}: not a folder")
     if not p.exists() and not parent.is_dir():
         raise UsageError(
             f"{option}: folder {str(parent)!r} does not exist; create it first "

@@ -226,6 +226,8 @@ def repack(source: Path, out_dir: Path, version: str, edit: tuple[str, str] | No
 def candidate_wheel(variant: str) -> Path:
     """A repacked candidate wheel (cached per variant)."""
     version, edit = VARIANTS[variant]
-    # the folder is named for the edit, so a changed edit never reuses a stale wheel
-    tag = hashlib.sha256(repr((version, edit)).encode()).hexdigest()[:12]
-    return repack(release_wheel(), cache_dir() / "candidates" / tag, version, edit)
+    # the folder is named for the edit and the source wheel (downloaded or repacked from the
+    # installation: their tags differ), so it never holds two wheels or a stale one
+    source = release_wheel()
+    tag = hashlib.sha256(repr((version, edit, source.name)).encode()).hexdigest()[:12]
+    return repack(source, cache_dir() / "candidates" / tag, version, edit)

@@ -460,7 +460,7 @@ def test_sweep_summary_on_stdout_progress_on_stderr(tmp_path):
 def test_readme_minimal_grid_is_complete_and_valid(tmp_path):
     import re
 
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "sweep.md").read_text(encoding="utf-8")
     (example,) = re.findall(r"```toml\n(# my_grid\.toml\n.+?)```", text, flags=re.S)
     grid = write_grid(tmp_path, "my_grid.toml", example)
     proc = run_gfbench("sweep", "--grid", str(grid), "--dry-run", "--json", cwd=tmp_path)

@@ -174,11 +174,11 @@ def test_1_export_and_bigarray_never_write_through_links(run, tmp_path):
 
     class Result:  # what results.write needs of a BigArrayResult
         def to_dict(self):
-            return {"kind": "bigarray"}
+            return {"kind": "bigarray", "modes": []}  # the least the reader accepts
 
     (run / "bigarray.json.tmp").symlink_to(victim)
     path = results.write(Result(), run)
-    assert json.loads(path.read_text()) == {"kind": "bigarray"} and not path.is_symlink()
+    assert json.loads(path.read_text())["kind"] == "bigarray" and not path.is_symlink()
     assert victim.read_text() == "precious\n"
 
 

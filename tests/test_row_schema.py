@@ -199,9 +199,9 @@ IDENT = identity_fields(Case(impl="scipy", dtype="uint8", shape=(8, 8, 3), sigma
     [
         ("channels", 2.5, "an int >= 0 or null"),
         ("channels", "3", "an int >= 0 or null"),
-        ("npix", -1, "an int >= 0 or null"),
+        ("npix", -1, "an int >= 1 or null"),
         ("min_ns", float("inf"), None),  # not finite: null, then min_ns <= median_ns fails
-        ("samples_ns", (1.0, -2.0), "a list of numbers >= 0 or null"),
+        ("samples_ns", (1.0, -2.0), "numbers in (0, "),
         ("frac_correctly_rounded", 1.5, "a fraction in [0, 1] or null"),
         ("shape", (8, 0, 3), "a list of positive ints"),
         ("unstable", "yes", "true, false or null"),

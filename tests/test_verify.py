@@ -216,7 +216,11 @@ def test_change_past_the_first_line_buffer_is_caught_by_sizes_only(tmp_path: Pat
     groups = {g["group"]: g for g in document["groups"]}
     assert groups["golden"]["failed"] == groups["oracle"]["failed"] == 0
     assert groups["documented"]["failed"] == groups["example"]["failed"] == 0
-    assert groups["golden"]["passed"] > 200 and groups["oracle"]["passed"] > 500
+    # golden float64 cases skip (saying why) where numpy.exp's bits differ from the record's
+    # CPU; they must still run, not be skipped wholesale
+    golden = groups["golden"]
+    assert golden["passed"] + golden["skipped"] > 200 and golden["passed"] > 150
+    assert groups["oracle"]["passed"] > 500
     failed = {t["case"] for t in document["tests"] if t["outcome"] == "failed"}
     assert {"gf/reflect/float32", "gf/3d/float32", "gf/transposed/reflect/float32",
             "gf1d/strided/wrap/int16", "gf1d/contiguous/mirror/int16",

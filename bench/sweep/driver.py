@@ -1,5 +1,9 @@
 """The sweep driver: ``run_sweep`` runs a grid's cases and is the only writer of a run folder.
 
+Longer than 500 lines because the run folder's life (lock, reserve, resume, the timing phase,
+the interrupted and disk-full endings) is one sequence that reads best in one place; issue 19's
+next split would move the timing phase's glue out.
+
 It checks the options (``bench.sweep.options``), starts a new run or reopens one to resume
 (``bench.sweep.resume``), pins threads and priority for the timings, hands the cases to an
 executor and appends each row to the store as it comes back, so an interrupted sweep loses

@@ -33,8 +33,9 @@ Output: DIR/matrix-<timestamp>/matrix.json and one folder per environment
 Exit code, with or without --compare: the verdict of `gfbench compare` on the matrix folder
 (every environment against the first: 1 changed, 3 slower, 4 inconclusive, 0 same), combined
 with what the matrix saw itself: 1 when the reference suite failed in an environment, 4 when
-an environment could not be built or its sweep did not finish (nothing was tested there). The
-worst wins: 1, then 3, then 4. --compare also prints the comparison and writes
+an environment's sweep did not finish. An environment that could not be built is exit 5
+(gfbench failed: that version was never tested), before any comparison. Otherwise the worst
+wins: 1, then 3, then 4. --compare also prints the comparison and writes
 MATRIX/compare/ (compare.md, compare.json, plots); without it one verdict line is printed.
 
 Examples:

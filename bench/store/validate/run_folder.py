@@ -121,6 +121,7 @@ ROW_FIELDS: dict[str, Check] = {
             "peak_mem_bytes",
             "peak_rss_bytes",
             "instructions",
+            "instructions_entry",
             "bytes_moved",
             "flops",
             "gbytes_per_s",
