@@ -15,8 +15,8 @@ ARCHITECTURE.md at the repository root is the map; in short, the stages from the
                          the only writer of a run), ``gfbench sweep``, ``gfbench bigarray``
     ``bench.report``     rows -> report: findings, tables, plots, ``pitfalls/`` (one module per
                          pitfall), the reference section, Markdown and HTML; ``gfbench report``
-    ``bench.guard``      did anything change: verify, changes, the gate, compare, calibrate,
-                         matrix with its candidates and environments, interleaved timing
+    ``bench.guard``      did anything change: ``stats/`` (the gate), ``compare/``, ``verify``,
+                         ``ab_session``, ``matrix/``, ``calibrate/``, ``bisect/``
     ``bench.cli``        the shell: the verbs, ``gfbench run``, the runner inside environments
 
 Lower stages never import higher ones; ``tests/test_architecture.py`` checks it.
