@@ -178,6 +178,7 @@ def test_a_worker_killed_mid_sweep_loses_no_row_and_the_sweep_completes(tmp_path
     assert accuracy_view(rows) == serial_rows
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_timed_cases_record_the_worker_host_and_its_machine(tmp_path):
     executor = DaskExecutor(workers=2, timing=True)
     try:
@@ -293,6 +294,7 @@ def external_cluster(tmp_path_factory) -> Iterator[str]:
             kill_tree(proc)
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_sweep_against_a_separately_started_scheduler(tmp_path, external_cluster):
     from distributed import Client
 
@@ -454,6 +456,7 @@ def _stop_midway(args: list[str], cwd: Path, how: int, after_rows: int) -> tuple
     return run_dir, proc.returncode, stderr
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_driver_interrupted_then_killed_keeps_its_rows_and_resume_finishes(tmp_path, serial_rows):
     dask = ["--executor", "dask", "--workers", "2", "--no-progress"]
     # 1. Ctrl-C: the running cases finish, the rest are cancelled, exit 130

@@ -72,6 +72,7 @@ def _frame(seed: int, *, planted: float = 1.0, planted_dtype: str | None = None)
     return pd.DataFrame(rows)
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_simulated_error_rates():
     """200 seeded A/A pairs: no case ever flagged; 200 pairs with 5% planted: every case."""
     false_flags = missed = 0

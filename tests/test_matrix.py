@@ -251,6 +251,7 @@ def test_envrunner_bad_usage_exit_2():
     assert proc.returncode == 2 and "usage" in proc.stderr
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
     """Two environments (here: two caches of the installed SciPy), untimed sweeps, then
     every case timed in alternating worker processes; compare reads the result."""

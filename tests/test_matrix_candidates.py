@@ -181,6 +181,7 @@ def test_current_builds_nothing_and_says_so(tmp_path):
     assert env["label"] == f"scipy-{INSTALLED} current"
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_relative_out_works_from_any_folder(tmp_path):
     """The README recipe's default ``--out results`` is relative; the processes inside the
     environments run in their own folders, so every path handed to them must be absolute."""

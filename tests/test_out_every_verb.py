@@ -131,6 +131,7 @@ def test_the_readme_report_block_runs_in_order(tiny_run, tmp_path):
     assert (tmp_path / "reports" / tiny_run.name / "report.md").is_file()
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_a_chosen_out_is_still_protected(tiny_run, tmp_path):
     args = ("report", str(tiny_run), "--format", "md", "--out", "mine")
     assert run_gfbench(*args, cwd=tmp_path).returncode == 0

@@ -73,6 +73,7 @@ def test_reference_runs_from_any_directory(tmp_path: Path) -> None:
     assert "passed" in done.stdout.splitlines()[-1] and "skipped" not in done.stdout
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_compare_shows_a_behaviour_change(tmp_path: Path) -> None:
     """Two verify results, the second under a variant that adds a warning: compare exits 1."""
     paths = {}

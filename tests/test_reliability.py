@@ -633,6 +633,7 @@ def test_7_markdown_html_and_terminal_text_is_inert():
     assert len(one_line("r" * 10**6)) < 2100
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_7_report_and_compare_keep_results_text_inert(run, tmp_path):
     meta = json.loads((run / "run.json").read_text())
     meta["host"] = "![pwn](http://evil.example/a.png)"

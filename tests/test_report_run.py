@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO
 
 TINY_GRID = """
@@ -32,6 +33,7 @@ sigma = { values = [1.0, 2.5], why = "two sigmas" }
 """
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_gfbench_run_verifies_sweeps_and_reports(tmp_path):
     grid = tmp_path / "tiny.toml"
     grid.write_text(TINY_GRID)

@@ -54,6 +54,7 @@ def test_memory_roof_binds_only_past_the_last_level_cache():
     assert roofs.memory_bound_applies(64 * 2**20, 32 * 2**20)
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_no_point_of_a_real_run_sits_above_its_roof(tmp_path):
     """A real sweep (integer and float paths, 1 and all threads, in and out of cache)."""
     result = run_sweep(grid=GRID, out=tmp_path, progress=False, min_sample_s=0.005, repeats=3)

@@ -239,6 +239,7 @@ def test_truncated_last_line_is_recomputed_on_resume(tmp_path):
     assert store.load_run_meta(run_dir)["status"] == "complete"
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_sigint_midway_then_resume_ends_with_every_case_exactly_once(tmp_path, capsys):
     out = tmp_path / "out"
     impls = ["scipy", "fft"]  # cheap to import: the test spends its time in the sweep
@@ -364,6 +365,7 @@ def test_nice_is_applied_recorded_and_restored(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_sigint_in_the_timing_phase_keeps_finished_workers_and_resume_starts_the_rest(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "bench", "sweep", "--grid", str(TINY), "--out", str(out),
