@@ -12,10 +12,17 @@ with uv (SciPy 1.17.1 from the index, and candidates repacked from the installed
 tests/scipy_wheels.py); the session shares one ``GFBENCH_CACHE_DIR`` (``GFBENCH_JOURNEY_CACHE``
 to keep it between sessions), so each environment is built once.
 
-Timing verdicts need a machine that is not overloaded: on the 2-core development VM at a load
+Timing verdicts need data in proportion to the noise: on the 2-core development VM at a load
 average of 16-18 an A/A session of this grid left all 28 cases inconclusive after 15 rounds
-(intervals such as 0.81..2.31). The timed journeys assert the verdicts the issue asks for
-(0 for A/A, 3 naming only uint16 cases for a 30% uint16 slowdown) and say so when they fail.
+(intervals such as 0.81..2.31), and on the CI runner of 2026-12-03 (this suite's other tests
+running beside it under xdist) the uint16 session ended its 15 rounds with every case
+inconclusive, intervals about +-15% (exit 4). Quiet, the same session decides at the first
+look (3 rounds, 30 s); with three CPU-bound or two memory-bound processes beside it, by look 2.
+So the timed journeys do what docs/ci.md tells a user on a noisy runner: more rounds
+(``--max-rounds``, ``TIMED``). The sequential design spends its alpha over every look, and a
+decided case leaves the rounds, so a quiet machine still stops after 3-4 rounds. They assert
+the verdicts the issue asks for (0 for A/A, 3 naming only uint16 cases for a 30% uint16
+slowdown) and, when they fail, print every verdict line.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ from bench.sweep.grid import load_grid
 GRID = DATA_DIR / "journey_grid.toml"
 JOURNEY = [pytest.mark.slow, pytest.mark.journey]
 QUIET = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: a noisy runner's session (docs/ci.md): up to 45 rounds, three times the default, so an
+#: interval about +-15% wide after 15 rounds narrows to about +-9%
+TIMED = ("--max-rounds", "45")
 
 
 def _kinds(grid) -> dict[str, set]:
@@ -68,8 +78,14 @@ def session_env(tmp_path_factory) -> dict[str, str]:
 
 
 def _ok(proc, code: int = 0) -> str:
+    # every verdict line first: the tail alone hides the cases a timed journey is about
+    verdicts = "\n".join(
+        re.findall(r"^(?:slower|faster|same|inconclusive|output)\s.*$", proc.stdout, re.M)
+    )
     assert proc.returncode == code, (
-        f"exit {proc.returncode}, expected {code}\n" + proc.stdout[-4000:] + proc.stderr[-4000:]
+        f"exit {proc.returncode}, expected {code}\n{verdicts}\n...\n"
+        + proc.stdout[-3000:]
+        + proc.stderr[-3000:]
     )
     return proc.stdout
 
@@ -205,7 +221,7 @@ def _perf_lines(stdout: str, verdict: str) -> list[str]:
 @pytest.mark.network
 def test_identical_code_under_a_new_version_exit_0(tmp_path, session_env):
     wheel = scipy_wheels.candidate_wheel("unchanged")
-    proc = _wheel_matrix(tmp_path, session_env, "--scipy", str(wheel), "--compare")
+    proc = _wheel_matrix(tmp_path, session_env, "--scipy", str(wheel), "--compare", *TIMED)
     out = _ok(proc, 0)
     assert "performance (28 timed cases" in out and "0 slower" in out
     assert "overall: ok (exit 0)" in out
@@ -216,7 +232,7 @@ def test_identical_code_under_a_new_version_exit_0(tmp_path, session_env):
 @pytest.mark.network
 def test_uint16_only_slowdown_exit_3_names_only_uint16_cases(tmp_path, session_env):
     wheel = scipy_wheels.candidate_wheel("slow-uint16")
-    out = _ok(_wheel_matrix(tmp_path, session_env, "--scipy", str(wheel), "--compare"), 3)
+    out = _ok(_wheel_matrix(tmp_path, session_env, "--scipy", str(wheel), "--compare", *TIMED), 3)
     slower = _perf_lines(out, "slower")
     assert slower and all("uint16" in case for case in slower), slower
     assert "overall: slower (exit 3)" in out or "(exit 3)" in out
