@@ -122,6 +122,6 @@ def test_compare_lists_a_changed_argument_form_as_an_api_change() -> None:
     b = {"tests": [_form_test(warned)]}
     changes, api = compare_verify(a, b)
     assert [c["change"] for c in changes] == ["warnings"]
-    assert changes[0]["case"] == "form form/gaussian_filter/sigma/numpy-float32"
+    assert changes[0]["case"] == "form gaussian_filter/sigma/numpy-float32"
     assert api and api[0]["b"].endswith("(warns DeprecationWarning)")
     assert compare_verify(a, a) == ([], [])

@@ -270,7 +270,8 @@ def compare_verify(a: dict, b: dict) -> tuple[list[dict[str, Any]], list[dict[st
         tests_a, tests_b = verify_tests(a, marker), verify_tests(b, marker)
         for name in dict.fromkeys([*tests_a, *tests_b]):
             ta, tb = tests_a.get(name), tests_b.get(name)
-            label = prefix + name
+            # a form's case id already starts with "form/": no "form form/..." label
+            label = prefix + name.removeprefix(prefix.strip() + "/")
             if ta is None or tb is None:
                 changes.append(
                     {
