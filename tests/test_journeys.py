@@ -267,3 +267,40 @@ def test_three_releases_then_compare_finds_axes_and_the_1_12_keyerror(tmp_path, 
     out = _ok(run_gfbench("compare", str(matrix_dir), env=session_env), 1)
     assert "axes" in out, out[-4000:]
     assert "KeyError" in out, out[-4000:]
+
+
+@pytest.mark.slow
+@pytest.mark.journey
+@pytest.mark.network
+@pytest.mark.valgrind
+def test_history_of_two_releases_with_instruction_counts(tmp_path, session_env):
+    """README and docs/attribution.md: gfbench history, on the committed example's grid, with
+    --metric both. Two releases whose gaussian_filter code is the same (1.17.0, 1.17.1): the
+    outputs are identical, and the instruction counts, which do not depend on the load, move by
+    less than the 1% a step needs; the folder is one compare reads."""
+    grid = "reports/history/grid.toml"
+    proc = run_gfbench("history", "--since", "1.17.0", "--until", "1.17.1", "--grid", grid,
+                       "--max-rounds", "3", "--metric", "both", "--out", str(tmp_path),
+                       env=session_env, timeout=1800)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    (matrix_dir,) = tmp_path.glob("matrix-*")
+    folder = matrix_dir / "history"
+    record = json.loads((folder / "history.json").read_text())
+    assert record["metric"] == "both"
+    families = {(r["family"], r["dtype"]) for r in record["table"]}
+    cases = load_grid(grid).cases
+    assert families == {(c.family, c.dtype) for c in cases}
+    assert len(record["table"]) == 2 * len(families)  # every family x dtype in both releases
+    assert all(r["instructions"] and r["instructions"] > 1e5 for r in record["table"])
+    for line in record["sentences"]:
+        assert "instructions: no step of >= 1% between neighbours" in line, line
+        assert "outputs identical across versions" in line, line
+    md = (folder / "history.md").read_text()
+    assert "scipy-1.17.0" in md and "scipy-1.17.1" in md
+    assert sorted(p.name for p in folder.glob("*.png")) == sorted(
+        f"history_{family}.png" for family in {c.family for c in cases}
+    )
+    again = run_gfbench("compare", str(matrix_dir), env=session_env)
+    assert again.returncode in (0, 4), again.stdout[-3000:] + again.stderr[-3000:]
+    assert f"correctness: {len(cases)} cases compared, 0 changed" in again.stdout
+    assert f"instructions ({len(cases)} counted cases, deterministic): 0 slower" in again.stdout

@@ -83,3 +83,38 @@ def test_plot_written_per_family(sides, tmp_path) -> None:
     paths = timeline_figures(timeline_table(sides), tmp_path)
     assert sorted(p.name for p in paths) == ["history_2d.png", "history_3d.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+
+
+def _counted(s: Side, per_case: dict[str, float]) -> Side:
+    frame = s.frame.copy()
+    frame["instructions"] = frame["case_id"].map(per_case)
+    return Side(label=s.label, path="-", frame=frame, env=s.env)
+
+
+def test_instruction_steps_of_one_percent_are_named() -> None:
+    base = {"a": 1.0e6, "b": 4.0e6, "v": 9.0e6}
+    # 1.15.0 adds 2% to case a and 0.5% to b: the 2-D family's geometric mean moves by
+    # sqrt(1.02 * 1.005) = 1.0125x, a step; the 3-D case v does not move
+    grown = {"a": 1.02e6, "b": 4.02e6, "v": 9.0e6}
+    sides = [
+        _counted(side("1.13.1", "2.2.6", 1.0), base),
+        _counted(side("1.14.1", "2.2.6", 1.0), base),
+        _counted(side("1.15.0", "2.4.6", 1.0), grown),
+    ]
+    table = timeline_table(sides)
+    two_d = table[table["family"] == "2d"].sort_values("order")
+    assert list(two_d["instructions"]) == pytest.approx([2.0e6, 2.0e6, math.sqrt(1.02e6 * 4.02e6)])
+    lines = {line.split(":")[0]: line for line in describe(table)}
+    step = math.sqrt(1.02 * 1.005)
+    assert (
+        f"instructions change by >= 1% at scipy-1.14.1 -> scipy-1.15.0 x{step:.3f}"
+        in (lines["2d float64"])
+    )
+    assert (
+        "instructions: no step of >= 1% between neighbours (1.0000x..1.0000x"
+        in (lines["3d float64"])
+    )
+
+
+def test_no_instruction_sentence_without_counts(sides) -> None:
+    assert not any("instructions" in line for line in describe(timeline_table(sides)))

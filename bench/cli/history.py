@@ -75,6 +75,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start no round that would end after this many seconds of timing",
     )
     parser.add_argument(
+        "--metric",
+        choices=("time", "both"),
+        default="time",
+        help="time (default), or time and also count each case's instructions under callgrind "
+        "(both; needs valgrind): a count repeats to ~0.02%%, so a 1%% step between "
+        "releases shows even on a busy machine",
+    )
+    parser.add_argument(
         "--verify",
         action="store_true",
         help="also run gfbench verify in every environment (slower)",
@@ -131,6 +139,7 @@ def history(
     rounds: int = 3,
     max_rounds: int = 6,
     budget_s: float | None = None,
+    metric: str = "time",
     verify: bool = False,
     out: Path = Path("results"),
     cache_dir: Path | None = None,
@@ -165,6 +174,7 @@ def history(
         max_rounds=max_rounds,
         budget_s=budget_s,
         timing="cases",
+        metric=metric,
         impl=["scipy"],
         cache_dir=cache_dir,
         run_verify=verify,
@@ -179,6 +189,7 @@ def history(
             "until": until,
             "grid": grid,
             "numpy_pin": numpy,
+            "metric": metric,
             "skipped_too_old": too_old,
             "started_at": started.isoformat(timespec="seconds"),
             "load_before": [round(x, 2) for x in load_before],
@@ -324,6 +335,7 @@ def main(args: argparse.Namespace) -> int:
         rounds=args.rounds,
         max_rounds=args.max_rounds,
         budget_s=args.budget_s,
+        metric=args.metric,
         verify=args.verify,
         out=args.out,
         cache_dir=args.cache_dir,

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from bench.guard.compare.correctness import DTYPE, OUTPUT, STATUS, compare_run_correctness
+from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
 from bench.guard.compare.sides import Side
 from bench.guard.compare.timing import side_units
 
@@ -150,8 +151,34 @@ def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
     return table
 
 
-def describe(table: pd.DataFrame, *, tolerance: float = 0.10) -> list[str]:
-    """Plain sentences: per family x dtype, the spread across versions and output changes."""
+def _instruction_steps(sub: pd.DataFrame, threshold: float) -> str:
+    """The instruction counts across versions: the steps of >= threshold between neighbours
+    (a count repeats to ~0.02%, so a step needs no interval), or their range."""
+    counts = sub["instructions"]
+    if len(sub) < 2 or counts.isna().any():
+        return ""
+    steps = [
+        f"{before.version} -> {after.version} x{after.instructions / before.instructions:.3f}"
+        for before, after in zip(sub.itertuples(), sub.iloc[1:].itertuples(), strict=False)
+        if abs(after.instructions / before.instructions - 1) >= threshold
+    ]
+    if steps:
+        return f"; instructions change by >= {threshold:.0%} at {'; '.join(steps)}"
+    ratios = counts / counts.iloc[0]
+    return (
+        f"; instructions: no step of >= {threshold:.0%} between neighbours "
+        f"({ratios.min():.4f}x..{ratios.max():.4f}x of {sub.iloc[0]['version']})"
+    )
+
+
+def describe(
+    table: pd.DataFrame,
+    *,
+    tolerance: float = 0.10,
+    instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD,
+) -> list[str]:
+    """Plain sentences: per family x dtype, the spread across versions, instruction steps (when
+    the runs were counted) and output changes."""
     lines = []
     for (family, dtype), sub in table.groupby(["family", "dtype"], sort=True):
         sub = sub.sort_values("order")
@@ -178,6 +205,7 @@ def describe(table: pd.DataFrame, *, tolerance: float = 0.10) -> list[str]:
                 if steps
                 else f"no step of >= {tolerance:.0%} between neighbours with disjoint intervals"
             )
+            + _instruction_steps(sub, instructions_threshold)
             + (
                 f"; outputs changed at {', '.join(changed)}"
                 if changed
