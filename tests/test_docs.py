@@ -60,6 +60,7 @@ def _command_lines():
         for block in BLOCK.findall(page.read_text()):
             for line in block.splitlines():
                 line = line.split("#", 1)[0].strip() if " #" in line else line.strip()
+                line = line.removeprefix("$ ")  # a command shown with what it printed
                 if line.startswith(("gfbench ", ".venv/bin/gfbench ")):
                     yield page.relative_to(REPO).as_posix(), line
 
