@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import REPO
 from synthetic_runs import case_params, make_rows, write_run
@@ -377,3 +378,31 @@ def test_not_a_run_folder_is_usage_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError, match="not a run folder"):
         compare_inputs.load_sides([tmp_path / "empty", tmp_path / "empty"])
+
+
+def _busy_side(label: str, timed: bool):
+    from bench.guard.compare.sides import Side
+
+    rows = []
+    for cid in ("a", "b"):
+        samples = [1e6, 1.05e6, 1.1e6, 1.2e6, 1.0e6, 1.1e6] if timed else None
+        rows.append({
+            "case_id": cid, "status": "ok", "impl": "scipy", "dtype": "float64", "family": "2d",
+            "shape": [8, 8], "sigma": 1.0, "mode": "reflect", "out_dtype": "float64",
+            "min_ns": min(samples) if timed else None, "samples_ns": samples,
+            "processes": 3 if timed else None, "n_samples": len(samples) if timed else None,
+            "output_sha256": f"sha-{cid}",
+        })  # fmt: skip
+    meta = {"load_average": [8.0, 6.0, 4.0], "cpu": {"cores_logical": 2}}
+    return Side(label=label, path="-", frame=pd.DataFrame(rows), metas=(meta,))
+
+
+@pytest.mark.parametrize("timed", [True, False])
+def test_load_note_only_where_wall_time_was_measured(timed):
+    """A load average of 4x the cores is worth a note beside timings; an untimed or counted
+    comparison (outputs, instructions) does not depend on the load, so it gets none."""
+    from bench.guard.compare.result import compare_sides
+
+    pair = compare_sides(_busy_side("A", timed), _busy_side("B", timed))
+    notes = [n for n in pair.notes if "load average of 4.0x its cores" in n]
+    assert len(notes) == (2 if timed else 0), pair.notes

@@ -294,9 +294,6 @@ def compare_sides(
             "the runs come from different gfbench commits: an output change may be the "
             "harness's (inputs, hashing), not SciPy's"
         )
-    for side in (a, b):
-        if (note := _busy_note(side)) is not None:
-            result.notes.append(note)
     shares_verify = a.verify is not None and b.verify is not None
     shares_runs = a.frame is not None and b.frame is not None
     if not (shares_verify or shares_runs):
@@ -327,6 +324,9 @@ def compare_sides(
         )  # fmt: skip
         result.memory, memory_notes = compare_sides_memory(a, b, threshold=memory_threshold)
         result.notes.extend(memory_notes)
+        if not result.perf.empty:
+            # the load matters only to wall time: untimed and counted runs get no such note
+            result.notes.extend(n for side in (a, b) if (n := _busy_note(side)) is not None)
         if not result.perf.empty:  # untimed runs (matrix --timing none) get no timing note
             result.notes.append(
                 _timing_note(result.perf, matched, design, numpy_differs, threshold)
