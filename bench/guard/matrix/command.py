@@ -59,8 +59,9 @@ import sys
 from pathlib import Path
 
 from bench.exitcodes import ExitCode
+from bench.guard.matrix.plan import METRICS
 from bench.guard.matrix.record import own_exit, summary_table, worst_exit
-from bench.guard.matrix.run import METRICS, run_matrix
+from bench.guard.matrix.run import run_matrix
 from bench.guard.stats.sequential_design import SequentialDesign
 
 
