@@ -29,7 +29,12 @@ from bench.store.validate.files import (
     child_path,
     read_json_object,
 )
-from bench.store.validate.guard_files import validate_env, validate_matrix, validate_verify
+from bench.store.validate.guard_files import (
+    validate_env,
+    validate_history,
+    validate_matrix,
+    validate_verify,
+)
 from bench.store.validate.run_folder import (
     MAX_ABS_CVAL,
     MAX_RADIUS,
@@ -58,6 +63,7 @@ __all__ = [
     "require_resumable",
     "validate_bigarray",
     "validate_env",
+    "validate_history",
     "validate_matrix",
     "validate_row",
     "validate_run_meta",
