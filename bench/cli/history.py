@@ -33,6 +33,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from bench.exitcodes import ExitCode, UsageError
+from bench.guard.matrix.command import add_candidate_options
 from bench.store.safe_files import write_atomic
 from bench.store.validate import checked_json, validate_history
 from bench.store.validate.guard_files import HISTORY_MATRIX_PARENT
@@ -85,18 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run gfbench verify in every environment (slower)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results"),
-        help="parent folder of matrix-<timestamp>/ (default results)",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="where environments are cached (default: $GFBENCH_CACHE_DIR)",
-    )
+    add_candidate_options(parser, folder="matrix-<timestamp>/", installer=False)
 
 
 def releases(since: str, until: str | None) -> tuple[list[str], list[str]]:

@@ -29,14 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from bench.oracle.boundaries import check_mode, extend_indices
-from bench.oracle.kernels import radius_for, scipy_kernel
-from bench.oracle.validation import check_axes, check_order, check_radius, check_sigma, per_axis
+from bench.oracle.boundaries import extend_indices
+from bench.oracle.kernels import axis_passes, scipy_kernel
 
 FINITE, NAN, POSINF, NEGINF = 0, 1, 2, 3
 #: One character per class, for patterns a person can read: ``.`` finite, ``n``, ``+``, ``-``.
 SYMBOLS = ".n+-"
-_SIGMA_SKIP = 1e-15  # SciPy skips axes with sigma <= 1e-15
 
 
 def classes_of(values: Any) -> np.ndarray:
@@ -127,19 +125,11 @@ def nonfinite_pattern(
     current = np.asarray(classes, dtype=np.int8)
     if not isinstance(truncate, (int, float)) or not math.isfinite(truncate) or truncate < 0:
         raise ValueError(f"truncate: expected a finite real number >= 0, got {truncate!r}")
-    axes_t = check_axes(axes, current.ndim)
-    count = len(axes_t)
-    sigmas = [check_sigma(s) for s in per_axis(sigma, count, "sigma")]
-    orders = [check_order(o) for o in per_axis(order, count, "order")]
-    modes = [check_mode(m) for m in per_axis(mode, count, "mode")]
-    radii = [check_radius(r) for r in per_axis(radius, count, "radius")]
+    passes = axis_passes(current.ndim, axes, sigma, order, mode, radius, truncate)
     cval_class = class_of_scalar(cval)
     if current.size == 0:
         return current.copy()
-    for ax, s, o, md, r in zip(axes_t, sigmas, orders, modes, radii, strict=True):
-        if s <= _SIGMA_SKIP:
-            continue
-        r = radius_for(s, truncate) if r is None else r
+    for ax, s, o, md, r in passes:
         current = _pass(current, ax, scipy_kernel(s, o, r), md, cval_class)
     return np.ascontiguousarray(current)
 

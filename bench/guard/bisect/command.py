@@ -64,6 +64,7 @@ from bench.guard.matrix.candidates import (
     parse_version_spec,
     target_tags,
 )
+from bench.guard.matrix.command import add_candidate_options
 from bench.guard.matrix.environments import (
     EnvBuilder,
     choose_installer,
@@ -127,19 +128,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="X.Y.Z",
         help="pin numpy in every environment, so that only SciPy changes",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results"),
-        help="parent folder of bisect-<timestamp>/ (default results)",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="where environments are cached (default: $GFBENCH_CACHE_DIR)",
-    )
-    parser.add_argument("--installer", default="auto", choices=("auto", "uv", "pip"))
+    add_candidate_options(parser, folder="bisect-<timestamp>/")
     parser.add_argument("--json", action="store_true", help="print bisect.json at the end")
 
 

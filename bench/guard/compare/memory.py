@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from bench.exitcodes import UsageError
-from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
+from bench.guard.compare.rows import case_fields, group_rows, is_null, row_key_columns
 from bench.guard.compare.sides import Side
 from bench.guard.stats.verdicts import LESS_MEMORY, MEMORY_VERDICTS, MORE_MEMORY, SAME
 
@@ -132,12 +132,7 @@ def compare_run_memory(
         row = ga[0]
         records.append(
             {
-                "case_id": key[0],
-                "host": key[1] if len(key) > 1 else None,
-                "case": case_label(row),
-                "family": row.get("family"),
-                "impl": row.get("impl"),
-                "dtype": row.get("dtype"),
+                **case_fields(key, row),
                 "rss_a_bytes": rss_a,
                 "rss_b_bytes": rss_b,
                 "ratio": ratio,

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
+from bench.guard.compare.rows import case_fields, group_rows, is_null, row_key_columns
 from bench.guard.compare.sides import Side
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.one_look import Decision, LookPlan, decide
@@ -199,12 +199,7 @@ def compare_run_performance(
             )
         records.append(
             {
-                "case_id": key[0],
-                "host": key[1] if len(key) > 1 else None,
-                "case": case_label(row),
-                "family": row.get("family"),
-                "impl": row.get("impl"),
-                "dtype": row.get("dtype"),
+                **case_fields(key, row),
                 "best_a_ns": min(ta.samples),
                 "best_b_ns": min(tb.samples),
                 "within_cv_a": ta.within_cv,

@@ -65,6 +65,33 @@ from bench.guard.matrix.run import run_matrix
 from bench.guard.stats.sequential_design import SequentialDesign
 
 
+def add_candidate_options(
+    parser: argparse.ArgumentParser, *, folder: str, installer: bool = True
+) -> None:
+    """The options every verb that builds candidate environments shares (matrix, bisect,
+    history): where its ``folder`` goes, the environment cache and the installer."""
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results"),
+        help=f"parent folder of {folder} (default results)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="where environments are cached (default $GFBENCH_CACHE_DIR, else "
+        "~/.cache/gfbench/envs)",
+    )
+    if installer:
+        parser.add_argument(
+            "--installer",
+            default="auto",
+            choices=("auto", "uv", "pip"),
+            help="auto: uv (a gfbench dependency; else on PATH), else venv + pip",
+        )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scipy",
@@ -108,12 +135,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "saying why. compare then attributes each change to SciPy or numpy",
     )
     parser.add_argument("--grid", default="quick", help="sweep grid name or TOML path (quick)")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results"),
-        help="parent folder of matrix-<timestamp>/ (default results)",
-    )
+    add_candidate_options(parser, folder="matrix-<timestamp>/")
     parser.add_argument(
         "--rounds",
         type=int,
@@ -181,18 +203,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--python",
         default=None,
         help="interpreter to build the environments from (default: this one)",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="where environments are cached (default ~/.cache/gfbench/envs)",
-    )
-    parser.add_argument(
-        "--installer",
-        default="auto",
-        choices=("auto", "uv", "pip"),
-        help="auto: uv (a gfbench dependency; else on PATH), else venv + pip",
     )
     parser.add_argument("--no-verify", action="store_true", help="skip gfbench verify")
     parser.add_argument("--no-sweep", action="store_true", help="skip gfbench sweep")
