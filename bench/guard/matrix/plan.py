@@ -204,10 +204,45 @@ def make_plan(
     env: Sequence[str] = (),
     numpy: Sequence[str] = (),
 ) -> MatrixPlan:
-    """Check every option of `bench.guard.matrix.run.run_matrix` (same names) and plan the run.
+    """Check the options of a matrix run (`bench.guard.matrix.run.run_matrix`) and plan it.
 
     The checks run in the order a user meets them: arguments, then the interpreter, grid
     and installer, then every candidate (which may ask an index). Nothing is written.
+
+    Parameters
+    ----------
+    scipy
+        ``--scipy`` values ("1.10.1", "1.18.0rc1", "latest", "current", a wheel or a folder
+        holding one, each optionally with ``,NAME=VALUE`` variables), or ready
+        `bench.guard.matrix.candidates.Candidate` objects; all checked before anything is built.
+    grid
+        Grid name or TOML path for the sweep.
+    rounds, timing, interleave
+        Worker processes per case and environment (``timing="cases"``: alternating, case by
+        case) or whole timed sweeps per environment (``timing="sweeps"``, A B A B ordered
+        when ``interleave``, default: rounds > 1); ``timing="none"``: untimed sweeps only
+        (outputs, dtypes, accuracy).
+    metric
+        ``"time"``: the A/B timing session; ``"instructions"``: the untimed sweeps also count
+        every case's whole-call instructions under callgrind, and no timing session runs;
+        ``"both"``: counts and the timing session. Callgrind's profiles are kept in each
+        environment's ``callgrind/`` folder.
+    processes
+        Passed to ``gfbench sweep --processes`` when given.
+    impl
+        Implementations to sweep (peers are not installed in the environments).
+    python, cache_dir, installer
+        The interpreter the environments are made from (default: this one), where they are
+        cached, and how ("auto", "uv", "pip" or an `Installer`).
+    index_url, extra_index_urls
+        Where SciPy versions are looked up (see `bench.guard.matrix.candidates.parse_candidates`).
+    env
+        ``NAME=VALUE`` variables set in every environment under test.
+    numpy
+        numpy versions to pin (``--numpy``): every SciPy candidate is built once per numpy
+        (the cross product, SciPy-major order); a pair the resolver cannot co-install is
+        recorded as ``incompatible`` with the resolver's reason and skipped. Empty: the
+        resolver picks numpy.
 
     Raises
     ------

@@ -16,11 +16,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bench.guard.ab_session import EnvUnderTest, interleaved_timing
 from bench.guard.matrix.candidates import Candidate
 from bench.guard.matrix.environments import (
-    Installer,
     InstallError,
     _run,
     child_env,
@@ -30,7 +30,6 @@ from bench.guard.matrix.environments import (
 from bench.guard.matrix.folder import MatrixFolder
 from bench.guard.matrix.plan import METRICS, MatrixPlan, make_plan
 from bench.guard.matrix.record import EnvResult, env_label
-from bench.guard.stats.sequential_design import SequentialDesign
 from bench.outputs import progress
 from bench.store.safe_text import redact_url
 from bench.sweep.instructions import PROFILES_VAR
@@ -56,82 +55,26 @@ def sweep_order(
     return [(r, env) for env in ready for r in range(rounds)]
 
 
-def run_matrix(
-    *,
-    scipy: Sequence[str | Candidate],
-    grid: str = "quick",
-    out: Path = Path("results"),
-    rounds: int = 3,
-    max_rounds: int | None = None,
-    budget_s: float | None = None,
-    threshold: float = SequentialDesign.threshold,
-    interleave: bool | None = None,
-    timing: str = "cases",
-    metric: str = "time",
-    processes: int | None = None,
-    impl: Sequence[str] = ("scipy",),
-    python: str | None = None,
-    cache_dir: Path | None = None,
-    installer: Installer | str = "auto",
-    run_verify: bool = True,
-    run_sweep: bool = True,
-    index_url: str | None = None,
-    extra_index_urls: Sequence[str] = (),
-    env: Sequence[str] = (),
-    numpy: Sequence[str] = (),
-    log: Log = progress,
-) -> Path:
+def run_matrix(*, out: Path = Path("results"), log: Log = progress, **options: Any) -> Path:
     """Build or reuse one environment per SciPy candidate and run verify and sweep in each.
 
     Parameters
     ----------
-    scipy
-        ``--scipy`` values ("1.10.1", "1.18.0rc1", "latest", "current", a wheel or a folder
-        holding one, each optionally with ``,NAME=VALUE`` variables), or ready
-        `bench.guard.matrix.candidates.Candidate` objects; all checked before anything is built.
-    grid
-        Grid name or TOML path for the sweep.
     out
         Parent folder; the matrix goes into ``out/matrix-<timestamp>/``.
-    rounds, timing, interleave
-        Worker processes per case and environment (``timing="cases"``: alternating, case by
-        case) or whole timed sweeps per environment (``timing="sweeps"``, A B A B ordered
-        when ``interleave``, default: rounds > 1); ``timing="none"``: untimed sweeps only
-        (outputs, dtypes, accuracy).
-    metric
-        ``"time"``: the A/B timing session; ``"instructions"``: the untimed sweeps also count
-        every case's whole-call instructions under callgrind, and no timing session runs;
-        ``"both"``: counts and the timing session. Callgrind's profiles are kept in each
-        environment's ``callgrind/`` folder.
-    processes
-        Passed to ``gfbench sweep --processes`` when given.
-    impl
-        Implementations to sweep (peers are not installed in the environments).
-    python, cache_dir, installer
-        The interpreter the environments are made from (default: this one), where they are
-        cached, and how ("auto", "uv", "pip" or an `Installer`).
-    index_url, extra_index_urls
-        Where SciPy versions are looked up (see `bench.guard.matrix.candidates.parse_candidates`).
-    env
-        ``NAME=VALUE`` variables set in every environment under test.
-    numpy
-        numpy versions to pin (``--numpy``): every SciPy candidate is built once per numpy
-        (the cross product, SciPy-major order); a pair the resolver cannot co-install is
-        recorded as ``incompatible`` with the resolver's reason and skipped. Empty: the
-        resolver picks numpy.
+    log
+        Where progress lines go (default: stderr).
+    **options
+        The options of `bench.guard.matrix.plan.make_plan` (``scipy`` is required; ``grid``,
+        ``rounds``, ``timing``, ``metric``, ``numpy`` ...), every one checked before anything
+        is built or written.
 
     Returns
     -------
     Path
         The matrix folder (holds ``matrix.json``).
     """
-    plan = make_plan(
-        scipy=scipy, grid=grid, rounds=rounds, max_rounds=max_rounds, budget_s=budget_s,
-        threshold=threshold, interleave=interleave, timing=timing, metric=metric,
-        processes=processes, impl=impl, python=python, cache_dir=cache_dir, installer=installer,
-        run_verify=run_verify, run_sweep=run_sweep, index_url=index_url,
-        extra_index_urls=extra_index_urls, env=env, numpy=numpy,
-    )  # fmt: skip
+    plan = make_plan(**options)
     folder = MatrixFolder.create(out, plan)
     build_environments(plan, folder, log)
     ready = folder.ready()
