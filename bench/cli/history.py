@@ -1,22 +1,7 @@
 """A timeline: every SciPy release side by side, timed in one interleaved session.
 
-Lists the SciPy releases from --since to --until that have a wheel for this Python on the
-index, builds (or reuses) one environment per release (gfbench matrix's cache), runs one
-untimed sweep of --grid in each (outputs), then times every case in alternating rounds of
-worker processes across all the environments at once (the A/B session of gfbench matrix,
-A B C ... then ... C B A), so a busy phase of the machine hits every release alike. It then
-draws, per case family, the time per dtype relative to the first release with its 95%
-interval, the instruction count when the runs have one, and a marker on every release whose
-outputs differ from the one before; numpy's feature release in each environment is marked
-too (the resolver picks it per SciPy unless --numpy pins it). Releases older than the
-harness supports (SciPy 1.10) are listed as skipped.
-
-Output: OUT/matrix-<timestamp>/ (the matrix, gfbench compare reads it) with history/:
-history.md (the table and what it shows), history.csv, history_<family>.png.
-
-Examples:
-  gfbench history --since 1.9.2 --grid guard
-  gfbench history --since 1.13.0 --until 1.15.3 --numpy 2.2.6 --grid reports/history/grid.toml
+The verb ``gfbench history``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/attribution.md.
 """
 
 from __future__ import annotations
@@ -37,6 +22,28 @@ from bench.guard.matrix.command import add_candidate_options
 from bench.store.safe_files import write_atomic
 from bench.store.validate import checked_json, validate_history
 from bench.store.validate.guard_files import HISTORY_MATRIX_PARENT
+
+#: the description ``gfbench history --help`` shows (bench.cli reads it)
+HELP = """A timeline: every SciPy release side by side, timed in one interleaved session.
+
+Lists the SciPy releases from --since to --until that have a wheel for this Python on the
+index, builds (or reuses) one environment per release (gfbench matrix's cache), runs one
+untimed sweep of --grid in each (outputs), then times every case in alternating rounds of
+worker processes across all the environments at once (the A/B session of gfbench matrix,
+A B C ... then ... C B A), so a busy phase of the machine hits every release alike. It then
+draws, per case family, the time per dtype relative to the first release with its 95%
+interval, the instruction count when the runs have one, and a marker on every release whose
+outputs differ from the one before; numpy's feature release in each environment is marked
+too (the resolver picks it per SciPy unless --numpy pins it). Releases older than the
+harness supports (SciPy 1.10) are listed as skipped.
+
+Output: OUT/matrix-<timestamp>/ (the matrix, gfbench compare reads it) with history/:
+history.md (the table and what it shows), history.csv, history_<family>.png.
+
+Examples:
+  gfbench history --since 1.9.2 --grid guard
+  gfbench history --since 1.13.0 --until 1.15.3 --numpy 2.2.6 --grid reports/history/grid.toml
+"""
 
 HISTORY_FILE = "history.json"
 

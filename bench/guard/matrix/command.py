@@ -1,5 +1,28 @@
 """Run verify and sweep in one isolated environment per SciPy candidate.
 
+The verb ``gfbench matrix``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/ci.md.
+"""
+
+# The verb only: the run is bench.guard.matrix.run, what matrix.json records and the summary
+# table bench.guard.matrix.record, the plan and folder bench.guard.matrix.plan and .folder.
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench.exitcodes import ExitCode
+from bench.guard.matrix.plan import METRICS
+from bench.guard.matrix.record import own_exit, summary_table, worst_exit
+from bench.guard.matrix.run import run_matrix
+from bench.guard.stats.sequential_design import SequentialDesign
+
+#: the description ``gfbench matrix --help`` shows (bench.cli reads it)
+HELP = """Run verify and sweep in one isolated environment per SciPy candidate.
+
 A candidate (--scipy) is a release (1.17.1), a pre-release (1.18.0rc1, 1.18.0.dev0), 'latest',
 a wheel file or a folder holding one (a pull request's build), a version found on another
 index (--index-url / --extra-index-url, e.g. a nightly channel), or 'current' (this
@@ -47,22 +70,6 @@ Examples:
   gfbench matrix --scipy latest --scipy 1.18.0.dev0 \
       --extra-index-url https://pypi.anaconda.org/scientific-python-nightly-wheels/simple
   gfbench compare results/matrix-20260101T120000Z"""
-
-# The verb only: the run is bench.guard.matrix.run, what matrix.json records and the summary
-# table bench.guard.matrix.record; this docstring is the `gfbench matrix --help` text.
-
-from __future__ import annotations
-
-import argparse
-import json
-import sys
-from pathlib import Path
-
-from bench.exitcodes import ExitCode
-from bench.guard.matrix.plan import METRICS
-from bench.guard.matrix.record import own_exit, summary_table, worst_exit
-from bench.guard.matrix.run import run_matrix
-from bench.guard.stats.sequential_design import SequentialDesign
 
 
 def add_candidate_options(
