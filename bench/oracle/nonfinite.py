@@ -1,24 +1,13 @@
 """Where NaN and infinities go: the non-finite pattern of ``gaussian_filter``, predicted.
 
-IEEE arithmetic decides it, not digits, so the prediction is symbolic. Each pixel is one of four
-classes (finite, NaN, +inf, -inf). One axis pass reads, for every output pixel, the taps of the
-kernel's support on the line extended by the boundary mode (``reflect``, ``mirror``, ``wrap`` and
-``nearest`` bring a border value back in; the constant modes bring in ``cval``'s class). Over
-those taps:
+IEEE rules decide it, so the prediction is symbolic: each pixel is one of four classes, and each
+axis pass combines the classes under the kernel's support on the extended line:
 
 - a NaN tap, or a non-finite tap under a weight that is exactly 0 (``0 * inf``), gives NaN;
 - an infinite tap under a weight ``w != 0`` contributes ``sign(w) * inf``;
 - ``+inf`` and ``-inf`` meeting in one sum give NaN (``inf - inf``); otherwise the infinity stays.
 
-Passes run axis after axis, so in 2-D one NaN becomes a ``(2r+1) x (2r+1)`` square.
-
-Which weights are exactly zero is a fact of SciPy's float64 kernel, not of the ideal one, so the
-signs and zeros come from :func:`bench.oracle.kernels.scipy_kernel` (the same numpy arithmetic;
-SciPy is not imported). Measured on SciPy 1.17: odd orders have an exact 0 at the centre (so the
-non-finite pixel itself becomes NaN); order 2 has exact zeros at ``x = +-sigma`` for sigma 1, 2,
-3 but not for sigma 5 (the ideal zero rounds to ``5e-20``); order 0 weights underflow to 0 past
-about 38.6 sigma (``truncate=40``). The prediction assumes the finite part of each sum stays
-finite (values well below ``DBL_MAX / 2``: SciPy folds symmetric taps as ``(a + b) * w``).
+Why: docs/oracle.md.
 """
 
 from __future__ import annotations

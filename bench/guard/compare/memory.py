@@ -8,11 +8,7 @@ mark over one call, ``bench.sweep.peakrss``) gets a verdict:
 - "less memory" symmetrically (A/B - 1 > the threshold AND A - B exceeds the floor);
 - "same" otherwise, saying which of the two conditions failed.
 
-The floor is ``DEFAULT_FLOOR_BYTES`` (4 MiB), or the two runs' summed counter resolution if that
-is larger. Why 4 MiB: over 28 pairs of identical no-timing quick sweeps (every peer), the
-largest per-case change was 2.3 MiB, from pyvips' worker threads, and 2.1 MiB for dask-image in
-in-process timed sweeps; SciPy's own largest was 0.28 MiB. A side with several rounds (a matrix
-environment) gives the median of its rounds.
+Why: docs/compare.md#memory-gated-like-time.
 """
 
 from __future__ import annotations

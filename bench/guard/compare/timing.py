@@ -7,11 +7,7 @@ alternating worker processes (`time_matched`), replays their session's sequentia
 (`sequential_design`), and, for two runs that were not interleaved, how far the reference
 workload every worker timed moved between them (`drift_factor`).
 
-The reference workload does not *correct* anything: dividing each worker's minimum by its
-reference time was measured to bring A/A ratios across time no closer to 1 (issue 24,
-``scripts/measure_drift.py``: the reference varied 2x between workers of one run while the
-cases did not, and a corrected A/A pair read 0.64x). It only *detects* a machine whose speed
-moved between the runs: then no case is called slower or faster across time.
+Why: docs/timing.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Big arrays: dask-image on a chunked array, checked per mode against SciPy on tiles.
 
-The verb ``gfbench bigarray`` (its ``--help`` text is `HELP`). One module per stage of the
-check, each importing only the ones listed before it:
+The verb ``gfbench bigarray`` (``--help``: `HELP`; why: docs/dask.md). One module per stage of
+the check, each importing only the ones listed before it:
 
 - ``model``: ``BigArraySpec``, ``ModeCheck``, ``BigArrayResult``: what is run and what returns;
 - ``input_blocks``: the input, built block by block from coordinates;
@@ -9,8 +9,6 @@ check, each importing only the ones listed before it:
 - ``run``: ``check()``, dask-image per mode, the in-graph checks, the verdicts;
 - ``results``: ``bigarray.json`` (write, load) and the text table;
 - ``command``: ``gfbench bigarray`` (``add_arguments``, ``main``).
-
-Why it works this way: docs/dask.md.
 """
 
 from __future__ import annotations
