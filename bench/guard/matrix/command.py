@@ -256,14 +256,35 @@ def main(args: argparse.Namespace) -> int:
         log=log,
     )
     record = json.loads((matrix_dir / "matrix.json").read_text())
+    show_record(args, matrix_dir, record)
+    own = own_verdict(record)
+    early = exit_before_comparing(args, record, own)
+    if early is not None:
+        return early
+    return compare_step(args, matrix_dir, own)
+
+
+def show_record(args: argparse.Namespace, matrix_dir: Path, record: dict) -> None:
+    """What the matrix did: matrix.json (``--json``) or its summary table, on stdout."""
     if args.json:
         print(json.dumps(record, indent=1))
     else:
         print(summary_table(matrix_dir))
         print(f"\nmatrix: {matrix_dir}\nnext: gfbench compare {matrix_dir}")
+
+
+def own_verdict(record: dict) -> int:
+    """The matrix's own exit code (`own_exit`), its reasons on stderr."""
     own, why = own_exit(record)
     for line in why:
         print(f"matrix: {line}", file=sys.stderr)
+    return own
+
+
+def exit_before_comparing(args: argparse.Namespace, record: dict, own: int) -> int | None:
+    """The exit code when there is nothing to compare (or an environment was never built)."""
+    from bench.store.safe_text import terminal
+
     ok = [e for e in record["environments"] if e["status"] == "ok"]
     failed = [e for e in record["environments"] if e["status"] == "install-failed"]
     if failed:
@@ -282,11 +303,18 @@ def main(args: argparse.Namespace) -> int:
         return own if ok else worst_exit(own, ExitCode.INCONCLUSIVE)
     if args.no_verify and args.no_sweep:
         return own  # nothing was measured: nothing to compare
+    return None
+
+
+def compare_step(args: argparse.Namespace, matrix_dir: Path, own: int) -> int:
+    """Every environment against the first: the comparison's verdict joins the matrix's own.
+
+    The comparison's verdict is matrix's exit code with or without --compare (issue 18): a
+    matrix that exits 0 while `gfbench compare` of its folder fails would mislead a CI job.
+    """
     from bench.guard.compare.factors import attach_factors
     from bench.guard.compare.result import compare
 
-    # the comparison's verdict is matrix's exit code with or without --compare (issue 18):
-    # a matrix that exits 0 while `gfbench compare` of its folder fails would mislead a CI job
     result = attach_factors(compare([matrix_dir], threshold=args.threshold))
     code = worst_exit(own, int(result.exit_code))
     if args.compare:
