@@ -3,7 +3,9 @@
 - every relative link resolves (to a file, and to a heading when it names an anchor);
 - every ``gfbench VERB ...`` line of a ``sh`` block names a real verb and only flags that
   verb's parser knows (placeholders such as ``<run-id>`` are not parsed, flags are);
-- the README stays short (issue 19: <= 250 lines).
+- the README stays short (issue 19: <= 250 lines);
+- module docstrings stay short (<= 12 lines: what the module does, and the docs page with the
+  why), every docs page a docstring names exists, and a verb's ``--help`` is its ``HELP`` text.
 """
 
 from __future__ import annotations
@@ -138,3 +140,14 @@ DOCS_NAMED = re.compile(r"\bdocs/([\w.-]+\.md)")
 def test_docs_named_in_a_docstring_exist(module):
     for name in DOCS_NAMED.findall(_docstring(module)):
         assert (REPO / "docs" / name).is_file(), f"{module}: names docs/{name}, which is missing"
+
+
+@pytest.mark.parametrize("verb", sorted(VERBS))
+def test_verb_help_is_its_help_text(verb):
+    """A verb's --help shows its module's HELP (the long text), not the short docstring."""
+    import importlib
+
+    module = importlib.import_module(VERBS[verb][0])
+    assert build_parser(verb).description == module.HELP.strip()
+    # the help is the long text; the docstring only says what the module is
+    assert len(module.HELP.splitlines()) > len(module.__doc__.splitlines()), verb
