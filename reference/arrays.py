@@ -5,18 +5,11 @@
 extreme values), each with the variants checked and what SciPy's documentation promises. SciPy
 documents ``input : array_like`` and ``output : array or dtype`` and nothing more, so:
 
-- **same-values** variants hold the same values as a plain array (read-only, unaligned,
-  byte-swapped, strided, broadcast, memory-mapped, subclass views): ``array_like`` means the
-  result must be bit-identical to the call on a plain C-ordered native copy, a new array that
-  shares no memory with the input, and the input must be unchanged. This is an invariant,
-  checked on every SciPy without a record.
-- **refused** variants must raise (a read-only ``output=`` array), leaving that array as it was.
-- **record** variants have no documented answer (what type comes back for a subclass, whether a
-  mask is honoured, which exception a dtype gets, what extreme values give): their outcome --
-  accepted or not, exception type and message, warnings, result type, dtype, shape, bits -- is
-  recorded per SciPy version (``"arrays"`` in ``reference/data/scipy-*.json``) and compared.
+Variants are **same-values** (bit-identical to a plain copy: an invariant), **refused** (must
+raise, leaving the array as it was) or **record** (no documented answer: their outcome is
+recorded per SciPy version, ``"arrays"`` in ``reference/data/scipy-*.json``).
 
-Every variant's outcome is recorded, so the record also pins same-values and refused variants.
+Why: docs/verify.md#the-input-arrays-properties.
 """
 
 from __future__ import annotations

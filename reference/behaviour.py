@@ -1,16 +1,11 @@
 """Behaviour beyond values: memory layout, aliasing and warnings of gaussian_filter(1d).
 
-Everything here is judged against an *invariant*, so no record is needed and a new SciPy version
-is checked as it is:
+Each check is judged against an invariant, so no record is needed: the result's bits do not
+depend on the memory layout of the input or ``output=``; the result never shares memory with the
+input, the input is never modified, ``output=`` is written and nothing around it; ordinary
+calls emit no warning.
 
-- **layout**: the result's bits do not depend on how the input (or the ``output=`` array) is laid
-  out in memory -- C order, Fortran order, strided views, negative strides, one channel of an
-  interleaved image, channel-last views of planar data;
-- **aliasing**: the result never shares memory with the input (unless ``output=`` is the input);
-  the input is never modified; an ``output=`` array is written, returned, and nothing around it
-  (in the array it is a view of) is touched; ``output=input`` gives the out-of-place result;
-- **warnings**: ordinary calls emit no warning at all (any warning is reported with its category
-  and message). Warnings of unusual calls are recorded per version by the probes and forms.
+Why: docs/verify.md.
 """
 
 from __future__ import annotations

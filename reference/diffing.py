@@ -1,22 +1,10 @@
 """How far did an output move? Element-wise differences, and the float64 oracle bound.
 
-The oracle bound
-----------------
-SciPy filters axis by axis. Pass ``k`` uses ``n_k = 2 r_k + 1`` float64 weights ``w`` and sums
-``n_k`` products in float64, so by the standard bound for recursive summation (Higham, *Accuracy
-and Stability of Numerical Algorithms*, 2nd ed., eq. 3.5) its error is at most
-``gamma(n_k) * S_k * M_(k-1)``, where ``S_k = sum |w|`` and ``M_(k-1)`` bounds the pass's input,
-with ``gamma(n) = n eps / (1 - n eps) ~ n eps``. SciPy's weights themselves carry a relative error:
-``exp`` of an argument ``a = x^2 / (2 sigma^2)`` rounded three times (error ``<= (3 a_max + 1)
-eps``), the normalising sum (``n_k eps``) and, for derivatives, the Hermite polynomial
-(``4 (order + 1) eps`` is generous for the orders used). Errors of earlier passes are
-multiplied by at most ``S_k`` later on. To first order in eps, with ``M_0 = max(|x|, |cval|)``::
+The oracle bound is a worst-case bound on SciPy's float64 error for a case (recursive
+summation per axis pass, Higham eq. 3.5, plus the error of SciPy's weights); a failure message
+says how far an output moved as a fraction of it.
 
-    |scipy - exact| <= eps * prod_k S_k * M_0 * sum_k (2 n_k + 3 a_max,k + 4 (order_k + 1) + 2)
-
-The oracle is near correctly rounded (far below this), so the same bound holds for
-``|scipy - oracle|``. It is a worst case; SciPy's real errors are typically hundreds of times
-smaller, which the failure message reports as "fraction of the bound".
+Why: docs/verify.md.
 """
 
 from __future__ import annotations

@@ -4,15 +4,11 @@ Each *form* passes one argument in one spelling -- a Python or NumPy scalar type
 of some rank (0-d included), a list, a tuple, a mixed sequence -- and names the *canonical* call
 it should mean (the same argument as plain Python floats, ints, strings and tuples).
 
-Two judgements, so a new SciPy version needs no re-recording to be checked:
+Two judgements: an invariant (an accepted form gives exactly the canonical call's bits, dtype
+and shape) and a record per SciPy version (``"forms"``: accepted or not, what it raises and
+warns); features are detected by capability, never by version.
 
-- an **invariant**: a form that is accepted must give exactly the canonical call's bits, dtype
-  and shape (a spelling must not change the result);
-- the **record**: whether each form is accepted, what it raises (type and message) and which
-  warnings it emits is stored per SciPy version (``"forms"`` in ``reference/data/scipy-*.json``)
-  and compared exactly when the record has it.
-
-Features are detected by capability (``reference.probes.capabilities``), never by version.
+Why: docs/verify.md.
 """
 
 from __future__ import annotations

@@ -1,23 +1,11 @@
 """Non-finite values: where NaN, +inf and -inf go, in every mode, dtype and derivative order.
 
-Each :class:`NonFiniteCase` puts NaN, +inf or -inf (single, clustered, at the border, in the
-interior, or as a NaN/inf ``cval``) into a finite ``noise`` image and calls ``gaussian_filter``.
-Three judgements, the first two needing no record:
+Each :class:`NonFiniteCase` puts NaN or infinities into a finite image and is judged by the
+pattern :func:`bench.oracle.nonfinite.nonfinite_pattern` predicts, by the finite pixels outside
+it (as with the non-finite values replaced by 0), by the oracle's storage model for integer
+outputs (x86-64), and by the record (``"nonfinite"`` in ``reference/data/scipy-*.json``).
 
-- **pattern** (float and complex outputs): which elements come out NaN, +inf or -inf must be
-  exactly what :func:`bench.oracle.nonfinite.nonfinite_pattern` predicts from the kernel's support
-  per axis, the boundary extension and IEEE rules (``0 * inf``, ``inf - inf``);
-- **finite pixels**: every element outside the predicted footprint must be bit-identical to the
-  same call on the input with its non-finite values replaced by 0 (so a NaN changes nothing but
-  its footprint);
-- **integer outputs** (``output=np.uint8`` and others from a float input with NaN/inf): the
-  whole array must equal the oracle's storage model bit for bit, which models x86-64's
-  conversion of NaN/inf/out-of-range doubles (the "integer indefinite" value; C leaves it
-  undefined, so this judgement runs only on x86-64 and the record pins other machines);
-
-and the **record** (``"nonfinite"`` in ``reference/data/scipy-*.json``): the pattern per case
-always, and the output's SHA-256 when the record was made with the installed SciPy, numpy and
-``numpy.exp`` bits.
+Why: docs/verify.md#non-finite-values.
 """
 
 from __future__ import annotations

@@ -1,21 +1,10 @@
 """The test-only hook that swaps ``scipy.ndimage`` functions for altered variants.
 
-``gfbench``'s own tests must show that the suite catches changes in SciPy. They do it honestly:
-they run the real ``gfbench verify`` in a subprocess with the environment variable
-``GFBENCH_SCIPY_PATCH`` naming a replacement function, and check that it exits 1 and names the
-case. The suite's ``conftest.py`` applies the patch before any test runs, and ``gfbench verify``
-prints a loud warning (and records ``"patch"`` in ``--json``) whenever one is active, so a patched
-run can never pass for a description of the installed SciPy.
+``GFBENCH_SCIPY_PATCH="[TARGET=]module:function"`` (comma-separated) names the replacements;
+tests set it to show that ``gfbench verify`` catches a changed SciPy. Only this module reads the
+variable (``active_spec``), and only modules on ``ALLOWED_MODULES`` may be named.
 
-Syntax (comma-separated entries)::
-
-    GFBENCH_SCIPY_PATCH="scipy_variants:function"                      # replaces gaussian_filter
-    GFBENCH_SCIPY_PATCH="gaussian_filter1d=scipy_variants:function"    # names the target
-
-This module is the only place that reads the variable (``active_spec``); gfbench's own modules
-ask it. The module an entry names must be on ``ALLOWED_MODULES`` (the test variants of
-``tests/scipy_variants.py``, importable when ``tests/`` is on ``PYTHONPATH``): anything else is
-refused before it is imported, so the variable cannot make gfbench import arbitrary code.
+Why: docs/development.md.
 """
 
 from __future__ import annotations

@@ -1,24 +1,12 @@
 """Per-SciPy-version records of golden outputs and API probes, in ``reference/data/``.
 
-Layout:
-
-- ``scipy-<version>_numpy-<major.minor>.json``: one record per SciPy version and numpy feature
-  release. (numpy matters: SciPy computes the kernel weights with ``numpy.exp``, and float64
-  outputs of SciPy 1.13.1 differ by up to ~100 ulp between numpy 1.26 and 2.x.) It holds the
-  generator's environment
-  (SciPy, numpy, Python, platform), the capabilities, and per golden case its parameters, output
-  dtype, shape, SHA-256 and a small summary; per probe its outcome. One case per line, so a
-  regeneration diffs readably.
-- ``golden-arrays.npz``: every distinct golden output, keyed by its SHA-256 and shared by all
-  versions (outputs that did not change between versions are stored once). It is what lets a
-  failure say *how far* a case moved, element by element.
-
-Which record is compared against: the one for the installed SciPy and numpy when it exists;
-else the installed SciPy's record for the nearest numpy; else the nearest older SciPy's (then
-every difference is a change between those versions, which is exactly the question a maintainer
-asks about a new release). The report always says which record it used and what differs.
+``scipy-<version>_numpy-<major.minor>.json`` holds one record per SciPy version and numpy
+feature release; ``golden-arrays.npz`` every distinct golden output, keyed by its SHA-256. The
+record compared against is the installed pair's, else the nearest one; the report names it.
 
 Records are written only on purpose, by ``gfbench verify --update-golden``.
+
+Why: docs/verify.md.
 """
 
 from __future__ import annotations

@@ -1,19 +1,10 @@
 """Real sizes: cases that span several of SciPy's internal line buffers.
 
-SciPy filters one axis at a time (``NI_Correlate1D`` in ``scipy/ndimage/src/ni_filters.c``). It
-copies lines of the array into a buffer of doubles, filters them, and copies them back, a buffer
-at a time. ``NI_AllocateLineBuffer`` (``ni_support.c``) sizes that buffer to at most
-``BUFFER_SIZE = 256000`` bytes: ``lines = 256000 // (8 * (length + size1 + size2))`` lines (at
-least 1, at most the number of lines of the array), where ``length`` is the axis length and
-``size1 + size2 = 2 * radius`` the extension for the boundary. So a (720, 360) image filtered
-with radius 8 takes 85 lines per buffer along axis 1 (720 lines: 9 buffers) and 43 along axis 0
-(360 lines: 9 buffers). A bug in the refill (an off-by-one at a buffer boundary, a stale
-extension) only shows in arrays with more lines than one buffer holds; every golden case is
-far smaller.
-
 Each case here is checked to span at least ``MIN_BUFFERS`` buffers on every axis it filters (or
 to hold a line longer than a whole buffer), and is judged bit for bit against the oracle's
 storage model, so no stored array is needed.
+
+Why: docs/verify.md.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ from bench.exitcodes import UsageError
 from bench.guard.compare.factors import attribute, render_factors
 from bench.guard.compare.sides import Side
 from bench.guard.matrix.candidates import Candidate
+from bench.guard.matrix.environments import incompatibility
+from bench.guard.matrix.plan import numpy_cross_product
 from bench.guard.matrix.record import env_folder, env_label
-from bench.guard.matrix.run import incompatibility, numpy_cross_product
 
 
 def verify_doc(golden: dict[str, str], probes: dict[str, str]) -> dict:

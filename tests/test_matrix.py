@@ -22,6 +22,7 @@ from bench.exitcodes import UsageError
 from bench.guard.compare import command as compare
 from bench.guard.matrix import command as matrix
 from bench.guard.matrix import environments as envbuild
+from bench.guard.matrix import plan as matrix_plan
 from bench.guard.matrix import record as matrix_record
 from bench.guard.matrix import run as matrix_run
 from bench.guard.matrix.candidates import Candidate
@@ -43,7 +44,7 @@ def _log_lines(fake: FakeInstaller) -> list[str]:
 
 @pytest.mark.parametrize("spec", ["1.10.1", "1.14", "1.15.0rc1", "latest", "LATEST"])
 def test_valid_versions(spec):
-    assert matrix_run.parse_scipy_spec(spec) in (spec, "latest")
+    assert matrix_plan.parse_scipy_spec(spec) in (spec, "latest")
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ def test_valid_versions(spec):
 )
 def test_invalid_versions_are_usage_errors(spec):
     with pytest.raises(UsageError, match="--scipy"):
-        matrix_run.parse_scipy_spec(spec)
+        matrix_plan.parse_scipy_spec(spec)
 
 
 def test_cli_bad_version_exit_2_nothing_written(tmp_path):

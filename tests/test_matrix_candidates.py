@@ -26,7 +26,6 @@ from bench.guard.compare import command as compare
 from bench.guard.matrix import candidates, environments
 from bench.guard.matrix import command as matrix
 from bench.guard.matrix import record as matrix_record
-from bench.guard.matrix import run as matrix_run
 from bench.guard.matrix.candidates import Candidate
 from bench.store import validate
 
@@ -128,8 +127,8 @@ def test_spec_parsing_and_labels():
     # matrix.json is validated when read back: every folder must be a safe identifier
     assert validate.IDENTIFIER.fullmatch(first)
     assert matrix_record.env_folder(wheel, folders) == first + "-2"
-    assert matrix_run._same_version("1.18.0.dev0+git20261201.abc", "1.18.0.dev0")
-    assert not matrix_run._same_version("1.18.0.dev1", "1.18.0.dev0")
+    assert environments.same_version("1.18.0.dev0+git20261201.abc", "1.18.0.dev0")
+    assert not environments.same_version("1.18.0.dev1", "1.18.0.dev0")
 
 
 def test_uv_comes_with_gfbench_and_auto_picks_it():

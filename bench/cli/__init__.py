@@ -79,7 +79,7 @@ def build_parser(verb: str) -> argparse.ArgumentParser:
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(
         prog=f"gfbench {verb}",
-        description=(module.__doc__ or help_text).strip(),
+        description=(getattr(module, "HELP", None) or module.__doc__ or help_text).strip(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     module.add_arguments(parser)

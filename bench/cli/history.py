@@ -1,5 +1,31 @@
 """A timeline: every SciPy release side by side, timed in one interleaved session.
 
+The verb ``gfbench history``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/attribution.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from bench.exitcodes import ExitCode, UsageError
+from bench.guard.matrix.command import add_candidate_options
+from bench.store.safe_files import write_atomic
+from bench.store.validate import checked_json, validate_history
+from bench.store.validate.guard_files import HISTORY_MATRIX_PARENT
+
+#: the description ``gfbench history --help`` shows (bench.cli reads it)
+HELP = """A timeline: every SciPy release side by side, timed in one interleaved session.
+
 Lists the SciPy releases from --since to --until that have a wheel for this Python on the
 index, builds (or reuses) one environment per release (gfbench matrix's cache), runs one
 untimed sweep of --grid in each (outputs), then times every case in alternating rounds of
@@ -19,19 +45,7 @@ Examples:
   gfbench history --since 1.13.0 --until 1.15.3 --numpy 2.2.6 --grid reports/history/grid.toml
 """
 
-from __future__ import annotations
-
-import argparse
-import datetime as dt
-import json
-import os
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
-
-from packaging.version import InvalidVersion, Version
-
-from bench.exitcodes import ExitCode, UsageError
+HISTORY_FILE = "history.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,18 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run gfbench verify in every environment (slower)",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results"),
-        help="parent folder of matrix-<timestamp>/ (default results)",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="where environments are cached (default: $GFBENCH_CACHE_DIR)",
-    )
+    add_candidate_options(parser, folder="matrix-<timestamp>/", installer=False)
 
 
 def releases(since: str, until: str | None) -> tuple[list[str], list[str]]:
@@ -293,15 +296,52 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
     (folder / "history.md").write_text("\n".join(md) + "\n")
     record = {
         **meta,
-        "matrix": str(matrix_dir),
+        # relative to history.json's folder ("..": the matrix holding history/): the folder
+        # travels between machines, and load_history resolves and checks them there
+        "matrix": os.path.relpath(matrix_dir, folder),
         "sentences": sentences,
-        "figures": [str(p) for p in figures],
+        "figures": [p.relative_to(folder).as_posix() for p in figures],
         "skipped": skipped,
         "table": json.loads(table.to_json(orient="records")),
     }
-    (folder / "history.json").write_text(json.dumps(record, indent=1, default=str))
-    record["text"] = text
-    return record
+    history_file = folder / HISTORY_FILE
+    write_atomic(history_file, checked_json(record, validate_history, file=history_file))
+    # not in the file: what main prints
+    return {**record, "text": text, "folder": folder}
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryFile:
+    """A ``history.json`` read back, its paths resolved on this machine and checked."""
+
+    record: dict[str, Any]
+    #: the matrix the timeline was drawn from (holds matrix.json)
+    matrix_dir: Path
+    figures: tuple[Path, ...]
+
+
+def load_history(path: str | Path) -> HistoryFile:
+    """Read ``history.json``; its relative paths resolved against its own folder.
+
+    Raises
+    ------
+    FileError
+        A field is not what `draw` writes: an absolute or climbing path (e.g. a file from
+        before paths were relative, or from elsewhere), a matrix folder without matrix.json.
+    """
+    from bench.store.validate import FileError, child_path, read_json_object
+
+    path = Path(path)
+    data = validate_history(read_json_object(path, what="history file"), file=path)
+    folder = path.parent.resolve()
+    if data["matrix"] == HISTORY_MATRIX_PARENT:
+        matrix_dir = folder.parent
+    else:
+        matrix_dir = child_path(folder, data["matrix"], what=f"{path}: matrix")
+    if not (matrix_dir / "matrix.json").is_file():
+        raise FileError(path, f"{data['matrix']!r}: no matrix.json there", field="matrix")
+    figures = tuple(child_path(folder, name, what=f"{path}: figures") for name in data["figures"])
+    return HistoryFile(record=data, matrix_dir=matrix_dir, figures=figures)
 
 
 def _shown(path: str) -> str:
@@ -342,5 +382,5 @@ def main(args: argparse.Namespace) -> int:
     )
     print(record["text"])
     print("\n" + "\n".join(f"- {s}" for s in record["sentences"]))
-    print(f"\nhistory: {Path(record['matrix']) / 'history' / 'history.md'}")
+    print(f"\nhistory: {record['folder'] / 'history.md'}")
     return ExitCode.OK

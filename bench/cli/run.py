@@ -1,5 +1,21 @@
 """The main job: verify SciPy, then the quick sweep, then the report.
 
+The verb ``gfbench run``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/usage.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bench.guard.verify import render, suite_dir, verify
+from bench.store.validate import checked_json, validate_verify
+
+#: the description ``gfbench run --help`` shows (bench.cli reads it)
+HELP = """The main job: verify SciPy, then the quick sweep, then the report.
+
 ``gfbench run`` runs ``gfbench verify`` (the reference suite), then ``gfbench sweep`` on the quick
 grid (results in ``results/``, which git ignores), then ``gfbench report`` into
 ``reports/<run-id>/``, and ends with a short summary and the path of the report's index.html.
@@ -13,15 +29,6 @@ exit codes: 0 ok, 1 verification found a change (the sweep and report still run)
 2 usage error, 5 gfbench failed (a crash or a full disk: one line and the path of the
 traceback), 130 interrupted (the report of the cases measured so far is still written).
 """
-
-from __future__ import annotations
-
-import argparse
-import json
-from pathlib import Path
-
-from bench.guard.verify import render, suite_dir, verify
-from bench.store.validate import checked_json, validate_verify
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,23 +5,10 @@ One job: given one untimed run per environment (``gfbench sweep --no-timing`` in
 which supplies outputs, hashes and accuracy), time every case that succeeded in all of them in
 rounds, then write one timed run per environment.
 
-A round starts one long-lived worker per environment (``bench.sweep.timing.worker``: that
-environment's interpreter and harness), each timing every still-open case in its own shuffled
-order; the environments alternate, reversed every other round (A B, B A, ...), so a busy phase
-of the shared machine, or a steady drift, hits both alike (asv issue #595). After
-``min_rounds`` rounds and after every round from then on, the looks of
-`bench.guard.stats.sequential_design.replay` decide the cases they can ("slower", "faster",
-or "same": the
-interval inside the threshold) with the error rate spent over the looks; decided cases leave
-the next rounds. The session ends when every case is decided, at ``max_rounds``, or when the
-next round would not fit in ``budget_s``; cases still open then are "inconclusive".
-
-``scenarios`` (``gfbench calibrate``) keep a case open while any of them is undecided, each
-scenario multiplying the later environment's units of some cases by a known factor: its
-verdicts show what the gate does to a real slowdown of that size on this machine's noise.
-
 The written rows carry ``processes`` = rounds they received and their samples in round order,
 so ``gfbench compare`` splits them back into one unit per round and replays the same looks.
+
+Why: docs/timing.md.
 """
 
 from __future__ import annotations

@@ -1,5 +1,29 @@
 """Run the reference suite against the installed SciPy and say what changed.
 
+The verb ``gfbench verify``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/verify.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import errno
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.exitcodes import ExitCode, UsageError
+
+#: the description ``gfbench verify --help`` shows (bench.cli reads it)
+HELP = """Run the reference suite against the installed SciPy and say what changed.
+
 The suite (the ``reference`` package: documented values, golden outputs, API probes, oracle
 agreement, metamorphic properties, behaviour, sizes, non-finite values, the input array's
 properties) runs in a pytest subprocess located from the installed
@@ -26,23 +50,6 @@ arguments) and by how much, against the recorded golden output and against the o
 ``GFBENCH_SCIPY_PATCH`` (test-only, see ``reference.patching``) swaps in altered SciPy functions;
 a run under it is flagged in the output and in ``--json``.
 """
-
-from __future__ import annotations
-
-import argparse
-import collections
-import dataclasses
-import errno
-import json
-import os
-import subprocess
-import sys
-import tempfile
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
-
-from bench.exitcodes import ExitCode, UsageError
 
 #: Check groups, one test module of the suite each, in the order they are reported.
 GROUPS = (

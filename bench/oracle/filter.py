@@ -14,22 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.oracle.boundaries import check_mode
 from bench.oracle.ideal import ideal_filter
-from bench.oracle.kernels import radius_for
+from bench.oracle.kernels import axis_passes
 from bench.oracle.storage import storage_model
-from bench.oracle.validation import (
-    check_axes,
-    check_dtype,
-    check_order,
-    check_radius,
-    check_sigma,
-    per_axis,
-    resolve_output,
-)
-
-# SciPy's sigma threshold below which an axis is skipped (gaussian_filter source).
-_SIGMA_SKIP = 1e-15
+from bench.oracle.validation import check_dtype, resolve_output
 
 
 def gaussian_filter(
@@ -93,17 +81,7 @@ def gaussian_filter(
     if out_dtype is not None and is_complex and out_dtype.kind != "c":
         raise TypeError(f"output: complex input needs a complex output dtype, got {out_dtype}")
 
-    axes_t = check_axes(axes, data.ndim)
-    count = len(axes_t)
-    sigmas = [check_sigma(s) for s in per_axis(sigma, count, "sigma")]
-    orders = [check_order(o) for o in per_axis(order, count, "order")]
-    modes = [check_mode(m) for m in per_axis(mode, count, "mode")]
-    radii = [check_radius(r) for r in per_axis(radius, count, "radius")]
-    passes = [
-        (ax, s, o, md, radius_for(s, truncate) if r is None else r)
-        for ax, s, o, md, r in zip(axes_t, sigmas, orders, modes, radii, strict=True)
-        if s > _SIGMA_SKIP
-    ]
+    passes = axis_passes(data.ndim, axes, sigma, order, mode, radius, truncate)
     if data.size == 0:
         empty_dtype = out_dtype or (np.complex128 if is_complex else np.float64)
         result = np.zeros(data.shape, dtype=empty_dtype)

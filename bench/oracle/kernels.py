@@ -9,13 +9,17 @@ round exactly as SciPy does, not as well as possible.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import mpmath
 import numpy as np
 
-from bench.oracle.validation import check_order, check_radius, check_sigma
+from bench.oracle.boundaries import check_mode
+from bench.oracle.validation import check_axes, check_order, check_radius, check_sigma, per_axis
 
 _MP_DIGITS = 40
+#: SciPy's sigma threshold at or below which an axis is skipped (gaussian_filter source)
+SIGMA_SKIP = 1e-15
 
 
 def radius_for(sigma: float, truncate: float) -> int:
@@ -32,6 +36,27 @@ def radius_for(sigma: float, truncate: float) -> int:
         The number of taps on each side of the centre.
     """
     return int(truncate * float(sigma) + 0.5)
+
+
+def axis_passes(
+    ndim: int, axes: Any, sigma: Any, order: Any, mode: Any, radius: Any, truncate: float
+) -> list[tuple[int, float, int, str, int]]:
+    """One ``(axis, sigma, order, mode, radius)`` per filtered axis, every argument checked.
+
+    A scalar argument repeats over the axes, a sequence gives one value per axis; an axis whose
+    sigma is at most `SIGMA_SKIP` is left out, as SciPy skips it.
+    """
+    axes_t = check_axes(axes, ndim)
+    count = len(axes_t)
+    sigmas = [check_sigma(s) for s in per_axis(sigma, count, "sigma")]
+    orders = [check_order(o) for o in per_axis(order, count, "order")]
+    modes = [check_mode(m) for m in per_axis(mode, count, "mode")]
+    radii = [check_radius(r) for r in per_axis(radius, count, "radius")]
+    return [
+        (ax, s, o, md, radius_for(s, truncate) if r is None else r)
+        for ax, s, o, md, r in zip(axes_t, sigmas, orders, modes, radii, strict=True)
+        if s > SIGMA_SKIP
+    ]
 
 
 @lru_cache(maxsize=256)

@@ -1,24 +1,13 @@
 """Where NaN and infinities go: the non-finite pattern of ``gaussian_filter``, predicted.
 
-IEEE arithmetic decides it, not digits, so the prediction is symbolic. Each pixel is one of four
-classes (finite, NaN, +inf, -inf). One axis pass reads, for every output pixel, the taps of the
-kernel's support on the line extended by the boundary mode (``reflect``, ``mirror``, ``wrap`` and
-``nearest`` bring a border value back in; the constant modes bring in ``cval``'s class). Over
-those taps:
+IEEE rules decide it, so the prediction is symbolic: each pixel is one of four classes, and each
+axis pass combines the classes under the kernel's support on the extended line:
 
 - a NaN tap, or a non-finite tap under a weight that is exactly 0 (``0 * inf``), gives NaN;
 - an infinite tap under a weight ``w != 0`` contributes ``sign(w) * inf``;
 - ``+inf`` and ``-inf`` meeting in one sum give NaN (``inf - inf``); otherwise the infinity stays.
 
-Passes run axis after axis, so in 2-D one NaN becomes a ``(2r+1) x (2r+1)`` square.
-
-Which weights are exactly zero is a fact of SciPy's float64 kernel, not of the ideal one, so the
-signs and zeros come from :func:`bench.oracle.kernels.scipy_kernel` (the same numpy arithmetic;
-SciPy is not imported). Measured on SciPy 1.17: odd orders have an exact 0 at the centre (so the
-non-finite pixel itself becomes NaN); order 2 has exact zeros at ``x = +-sigma`` for sigma 1, 2,
-3 but not for sigma 5 (the ideal zero rounds to ``5e-20``); order 0 weights underflow to 0 past
-about 38.6 sigma (``truncate=40``). The prediction assumes the finite part of each sum stays
-finite (values well below ``DBL_MAX / 2``: SciPy folds symmetric taps as ``(a + b) * w``).
+Why: docs/oracle.md.
 """
 
 from __future__ import annotations
@@ -29,14 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from bench.oracle.boundaries import check_mode, extend_indices
-from bench.oracle.kernels import radius_for, scipy_kernel
-from bench.oracle.validation import check_axes, check_order, check_radius, check_sigma, per_axis
+from bench.oracle.boundaries import extend_indices
+from bench.oracle.kernels import axis_passes, scipy_kernel
 
 FINITE, NAN, POSINF, NEGINF = 0, 1, 2, 3
 #: One character per class, for patterns a person can read: ``.`` finite, ``n``, ``+``, ``-``.
 SYMBOLS = ".n+-"
-_SIGMA_SKIP = 1e-15  # SciPy skips axes with sigma <= 1e-15
 
 
 def classes_of(values: Any) -> np.ndarray:
@@ -127,19 +114,11 @@ def nonfinite_pattern(
     current = np.asarray(classes, dtype=np.int8)
     if not isinstance(truncate, (int, float)) or not math.isfinite(truncate) or truncate < 0:
         raise ValueError(f"truncate: expected a finite real number >= 0, got {truncate!r}")
-    axes_t = check_axes(axes, current.ndim)
-    count = len(axes_t)
-    sigmas = [check_sigma(s) for s in per_axis(sigma, count, "sigma")]
-    orders = [check_order(o) for o in per_axis(order, count, "order")]
-    modes = [check_mode(m) for m in per_axis(mode, count, "mode")]
-    radii = [check_radius(r) for r in per_axis(radius, count, "radius")]
+    passes = axis_passes(current.ndim, axes, sigma, order, mode, radius, truncate)
     cval_class = class_of_scalar(cval)
     if current.size == 0:
         return current.copy()
-    for ax, s, o, md, r in zip(axes_t, sigmas, orders, modes, radii, strict=True):
-        if s <= _SIGMA_SKIP:
-            continue
-        r = radius_for(s, truncate) if r is None else r
+    for ax, s, o, md, r in passes:
         current = _pass(current, ax, scipy_kernel(s, o, r), md, cval_class)
     return np.ascontiguousarray(current)
 

@@ -1,18 +1,7 @@
 """Render a run as a report: Markdown tables, PNG plots and a self-contained HTML page.
 
-Examples:
-  gfbench report results/20261127T093000Z-quick
-  gfbench report results                       # the latest run in results/
-  gfbench report results/RUN --out reports/example --force   # replace an existing report
-  gfbench report results/RUN --format md
-  gfbench report results/RUN --json            # paths, files, warnings, what is missing
-  gfbench report results/RUN --budget-grey-levels 0.5 --budget-abs 1e-6
-
-The report folder holds report.md, index.html (CSS inline, images embedded, no external
-references) and the PNG plots. A missing or empty run, or one written by an older schema,
-is refused with exit code 2, and so is an --out folder that already holds a report, unless
---force, or whose parent folder is missing. Without --out the report goes to the run's own
-folder reports/<run-id>/; rendering the same run again replaces it.
+The verb ``gfbench report``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/report.md.
 """
 
 from __future__ import annotations
@@ -30,6 +19,24 @@ from pathlib import Path
 from bench.exitcodes import ExitCode, UsageError
 from bench.report.model import Paragraph
 from bench.store.safe_files import check_not_link
+
+#: the description ``gfbench report --help`` shows (bench.cli reads it)
+HELP = """Render a run as a report: Markdown tables, PNG plots and a self-contained HTML page.
+
+Examples:
+  gfbench report results/20261127T093000Z-quick
+  gfbench report results                       # the latest run in results/
+  gfbench report results/RUN --out reports/example --force   # replace an existing report
+  gfbench report results/RUN --format md
+  gfbench report results/RUN --json            # paths, files, warnings, what is missing
+  gfbench report results/RUN --budget-grey-levels 0.5 --budget-abs 1e-6
+
+The report folder holds report.md, index.html (CSS inline, images embedded, no external
+references) and the PNG plots. A missing or empty run, or one written by an older schema,
+is refused with exit code 2, and so is an --out folder that already holds a report, unless
+--force, or whose parent folder is missing. Without --out the report goes to the run's own
+folder reports/<run-id>/; rendering the same run again replaces it.
+"""
 
 FORMATS = ("md", "html")
 PLOT_FILES = (

@@ -8,9 +8,7 @@
 - ``wait_lock``: a lock file next to a cached environment; a second builder waits for the
   first, then finds its result and reuses it.
 
-The kernel drops a ``flock`` when its process dies, so a killed sweep never leaves a stale
-lock behind (unlike a pid check, which is check-then-act). POSIX only: where ``fcntl`` is
-missing (Windows) the locks are no-ops.
+Why: docs/reliability.md#locks.
 """
 
 from __future__ import annotations

@@ -4,18 +4,11 @@ A results folder travels between people and machines, so it may hold symbolic li
 ``~/.bashrc``), FIFOs, device files or a folder where a file should be. Every writer and
 reader of a results folder goes through this module:
 
-- **writes** (``write_atomic``, ``atomic_output``): the data goes to a temporary created with
-  ``O_EXCL | O_NOFOLLOW`` under a random name next to the target, is fsync'd, then renamed over
-  the target with ``os.replace`` (a rename replaces a link itself, never what it points to);
-- **appends** (``open_append``, ``truncate_to``): ``O_NOFOLLOW``, and the opened file must be a
-  regular file (``fstat``), else nothing is written;
-- **reads** (``open_regular``, ``read_capped``, ``iter_lines``): ``O_NOFOLLOW | O_NONBLOCK`` (a
-  FIFO neither blocks the open nor is read), a regular file under a size cap, lines under a
-  per-line cap, optionally inside a given folder once resolved.
+Writes (``write_atomic``, ``atomic_output``) go to an exclusive temporary renamed over the
+target; appends (``open_append``) and reads (``open_regular``, ``read_capped``, ``iter_lines``)
+refuse links and special files and cap sizes. Refusals are ``UnsafeFileError`` (exit 2).
 
-Refusals are ``UnsafeFileError`` (a ``UsageError``: exit 2) naming the file and what it is.
-The caps (``MAX_JSON_BYTES``, ``MAX_JSONL_BYTES``, ``MAX_LINE_BYTES``) are far above anything
-gfbench writes (docs/reliability.md) and exist so that a hostile file cannot exhaust memory.
+Why: docs/reliability.md#files-in-a-results-folder.
 """
 
 from __future__ import annotations

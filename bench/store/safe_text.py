@@ -3,18 +3,12 @@
 A label, reason or host name in ``run.json``, ``cases.jsonl`` or ``env.json`` is data, never
 markup or a terminal command. Each renderer passes such strings through one function here:
 
-- ``terminal`` / ``one_line``: ANSI escape sequences removed and other control characters
-  (CR, BEL, backspace ...) shown as ``\\x..`` escapes, so a value cannot clear the screen or
-  overwrite a line; ``one_line`` also shows a newline as ``\\n`` (no fake extra line);
-- ``markdown_text``: Markdown's and HTML's own syntax escaped (no image, link, tag or
-  emphasis from a value), on one line;
-- ``markdown_fence``: a code fence longer than any backtick run in the text it encloses, so
-  the text cannot close it;
+- ``terminal`` / ``one_line``: ANSI escapes removed, other control characters made visible;
+- ``markdown_text`` / ``markdown_fence``: Markdown and HTML syntax escaped; fences that hold;
 - ``redact_url`` / ``redact``: the ``user:password@`` of every URL replaced by ``***@``;
-- ``cap``: long strings cut to ``MAX_ECHO_CHARS`` with a note of what was cut (a 100 MB
-  ``reason`` is not echoed whole).
+- ``cap``: long strings cut to ``MAX_ECHO_CHARS``, saying what was cut.
 
-Lives in ``bench.store`` (the lowest stage the renderers share) and imports nothing of gfbench.
+Why: docs/reliability.md#text-from-results-files.
 """
 
 from __future__ import annotations

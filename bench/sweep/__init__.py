@@ -1,16 +1,14 @@
 """The sweep stage: grid -> case -> input -> implementation -> measurement -> row.
 
-Owns the Case model (``cases``), grid files (``grid``; the shipped ones in ``grids/``),
-deterministic inputs, one adapter per implementation (``impls/``), timing (``timing``; long-lived
-workers in ``rounds``, the sweep's timing phase in ``worker_timing``), instruction counts under
-callgrind (``instructions``), accuracy against the oracle, native peak memory of one call
-(``peakrss``), one case -> one Row (``measure``), machine metadata, where cases run
-(``executors/``: serial, Dask), the sweep driver (``driver``, with ``options``, ``resume`` and
-``result``) and the ``gfbench sweep`` command (``command``), plus
-``gfbench bigarray`` (dask-image on a chunked big array).
+Owns the Case model (``cases``), grid files (``grid``), inputs, one adapter per implementation
+(``impls/``), timing (``timing/``), instruction counts, accuracy against the oracle, native peak
+memory (``peakrss``), one case -> one Row (``measure``), machine metadata, where cases run
+(``executors/``), the driver (``driver``), ``gfbench sweep`` and ``gfbench bigarray``.
 
 May import: ``bench.exitcodes``, ``bench.outputs``, ``bench.oracle``, ``bench.store``. Never the
 report, the guard or the CLI.
+
+Why: docs/sweep.md.
 """
 
 from __future__ import annotations

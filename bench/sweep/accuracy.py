@@ -1,11 +1,5 @@
 """Accuracy of an output against the oracle's ideal result.
 
-The ideal is ``bench.oracle.gaussian_filter(x, ..., output=None)`` (near correctly rounded
-float64) on the float64 input. All dtypes share the same input *values* (``bench.sweep.inputs``), so
-one ideal serves every implementation and dtype of a (shape, sigma, order, mode, truncate,
-cval, axes): it is computed once and cached (``ideal_for``), and the grid is ordered so those
-cases are adjacent.
-
 Metrics (row fields, see ``bench.store``): ``max_abs_error``, ``rmse``, ``bias`` (mean of
 output - ideal), ``max_ulp_error`` (float outputs), ``max_grey_levels`` and
 ``frac_correctly_rounded`` (integer outputs), ``interior_max_abs_error`` /
@@ -14,11 +8,7 @@ the boundary mode matters), and for SciPy ``matches_storage_model``: the output 
 oracle's model of SciPy's storage (``output=<dtype>``: each axis pass stored in the output
 dtype, integers truncated toward zero) bit for bit.
 
-Ulps: the error divided by the spacing of the output dtype at the ideal value's magnitude.
-Magnitudes below 1e-3 of the largest ideal value are floored to it, so values that are zero in
-exact arithmetic (derivatives of flat regions) do not produce meaningless 1e300-ulp errors.
-
-Public API: ``ideal_for``, ``storage_model_for``, ``metrics``, ``clear_cache``.
+Why: docs/sweep.md.
 """
 
 from __future__ import annotations

@@ -6,13 +6,10 @@ of the same grid line up across machines. The dtype labels (``DTYPES``), the bou
 memory a case needs (``case_bytes``, ``check_memory``): both are properties of a case, not of
 the grid file it came from.
 
-Grid files (TOML) are parsed, validated and expanded into cases by ``bench.sweep.grid``. That
-module needs the implementation registry to check names, and the registry's adapters need
-``Case``: so this module must never import ``bench.sweep.impls`` (nor the grid), or the two
-would import each other.
-
 Public API: ``Case``, ``radius_for``, ``case_bytes``, ``check_memory``, ``DTYPES``, ``MODES``,
 ``MODE_CANONICAL``.
+
+Why: docs/sweep.md.
 """
 
 from __future__ import annotations

@@ -1,30 +1,7 @@
 """Time and measure the accuracy of a grid of cases (``gfbench sweep``).
 
-Runs every case of a grid (``bench/sweep/grids/quick.toml`` by default) through its implementation,
-checks the output against the oracle, times it, and appends one row per case to a run folder
-``<out>/<run_id>/`` (``run.json`` + ``cases.jsonl``, see ``bench.store``).
-
-Examples::
-
-    gfbench sweep                                   # the quick grid, results/ here
-    gfbench sweep --grid full --processes 5         # the big grid, 5 timing workers
-    gfbench sweep --impl scipy,opencv-1t --dtype float32,uint8
-    gfbench sweep --grid my_grid.toml --no-timing   # accuracy only
-    gfbench sweep --resume results/20261127T100000Z-quick-1a2b   # finish an interrupted run
-    gfbench sweep --dry-run --json                  # list the cases, measure nothing
-    gfbench sweep --executor dask --workers 2 --no-timing   # accuracy fanned out over workers
-    gfbench sweep --export csv,parquet              # also cases.csv / cases.parquet
-    gfbench sweep --grid guard --metric instructions        # + instructions per call (valgrind)
-
-Ctrl-C stops after the current case (SIGTERM at once): the run stays valid (status
-"interrupted") and the command exits 130; ``--resume`` finishes it without redoing finished
-cases. A run folder is locked while a sweep writes it: a second ``--resume`` of it is exit 2.
-Exit codes: 0 done, 2 bad input (nothing written), 5 gfbench failed (a crash or a full disk;
-the run is left "interrupted"), 130 interrupted.
-
-Python: ``bench.sweep.run_sweep(grid="quick", impls=["scipy"], out="results")`` does the same
-and returns a ``SweepResult``; ``bench.store.load(result.run_dir)`` gives the DataFrame.
-Timings are noisy on shared machines: every row carries ``unstable``; compare ``min_ns``.
+The verb ``gfbench sweep``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/sweep.md.
 """
 
 from __future__ import annotations
@@ -54,6 +31,36 @@ from bench.sweep.options import (
     timing_settings,
 )
 from bench.sweep.result import SweepResult, print_summary
+
+#: the description ``gfbench sweep --help`` shows (bench.cli reads it)
+HELP = """Time and measure the accuracy of a grid of cases (``gfbench sweep``).
+
+Runs every case of a grid (``bench/sweep/grids/quick.toml`` by default) through its implementation,
+checks the output against the oracle, times it, and appends one row per case to a run folder
+``<out>/<run_id>/`` (``run.json`` + ``cases.jsonl``, see ``bench.store``).
+
+Examples::
+
+    gfbench sweep                                   # the quick grid, results/ here
+    gfbench sweep --grid full --processes 5         # the big grid, 5 timing workers
+    gfbench sweep --impl scipy,opencv-1t --dtype float32,uint8
+    gfbench sweep --grid my_grid.toml --no-timing   # accuracy only
+    gfbench sweep --resume results/20261127T100000Z-quick-1a2b   # finish an interrupted run
+    gfbench sweep --dry-run --json                  # list the cases, measure nothing
+    gfbench sweep --executor dask --workers 2 --no-timing   # accuracy fanned out over workers
+    gfbench sweep --export csv,parquet              # also cases.csv / cases.parquet
+    gfbench sweep --grid guard --metric instructions        # + instructions per call (valgrind)
+
+Ctrl-C stops after the current case (SIGTERM at once): the run stays valid (status
+"interrupted") and the command exits 130; ``--resume`` finishes it without redoing finished
+cases. A run folder is locked while a sweep writes it: a second ``--resume`` of it is exit 2.
+Exit codes: 0 done, 2 bad input (nothing written), 5 gfbench failed (a crash or a full disk;
+the run is left "interrupted"), 130 interrupted.
+
+Python: ``bench.sweep.run_sweep(grid="quick", impls=["scipy"], out="results")`` does the same
+and returns a ``SweepResult``; ``bench.store.load(result.run_dir)`` gives the DataFrame.
+Timings are noisy on shared machines: every row carries ``unstable``; compare ``min_ns``.
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,58 +1,13 @@
 """Grid files: TOML parsing, validation, exclusions and expansion into cases (``Grid``).
 
-A grid file is TOML. Every choice in it carries a one-line, machine-readable reason (``why``),
-so a report can say *why* a case exists, not only that it does::
-
-    name = "quick"
-    why = "the default grid: every dtype, mode and peer in a few minutes on 2 cores"
-
-    [defaults]                       # axes a group does not set fall back to these
-    truncate = { values = [4.0], why = "SciPy's default truncate" }
-
-    [[group]]
-    name = "dtypes"
-    why = "every dtype through every peer at one size"
-    impl  = { values = ["scipy", "opencv-1t"], why = "the subject and its fastest peer" }
-    dtype = { values = ["float64", "uint8"], why = "..." }
-    shape = { values = [[256, 256]], why = "..." }
-    sigma = { values = [0.7, [1.5, 4.0]], why = "below 1, and a per-axis tuple" }
-    mode  = { values = ["reflect"], why = "SciPy's default" }
-    order = { values = [0], why = "a plain blur" }
-    cval  = { values = [0.0], why = "only read by mode constant" }
-    channel_axis = { value = -1, why = "an RGB image: filter the spatial axes only" }
-
-    [[exclude]]                      # drop matching cases entirely (no row)
-    why = "4096^2 int32 adds nothing over float64 at that size"
-    dtype = ["int32"]
-    shape = [[4096, 4096]]
-
-Axes: ``impl``, ``dtype``, ``shape``, ``sigma``, ``mode``, ``truncate``, ``order``, ``cval``
-(each ``{values = [...], why = "..."}``) and the optional ``channel_axis``
-(``{value = int, why = "..."}``). A group's cases are the Cartesian product of its axes.
-
-That full form is required of the shipped grids. A user's grid may be short (``strict=False``,
-the default for files and dicts): an axis may be a plain list (``sigma = [1.0, 2.0]``),
-``channel_axis`` a plain int, ``why`` may be left out, and only ``shape`` and ``sigma`` are
-needed (the rest default to ``USER_DEFAULTS``: scipy, float64 and SciPy's own defaults)::
-
-    [[group]]
-    name = "photos"
-    shape = [[1080, 1920]]
-    sigma = [1.5, 3.0]
-
-Limits (refused when loading, naming the group): sigma >= ``MIN_SIGMA``, a kernel radius
-``truncate * sigma`` <= ``MAX_RADIUS``, and an ``[[exclude]]`` that leaves no case. Memory is
-checked separately against the machine (``bench.sweep.cases.check_memory``,
-``gfbench sweep --max-bytes``). Cases an implementation cannot do are *not* excluded here: they
-become ``unsupported`` rows with the adapter's reason (``bench.sweep.impls``), so the gap stays
-visible.
-
-The shipped grids are the TOML files in ``bench/sweep/grids/`` (data, not a package). This
-module sits above ``bench.sweep.cases`` and ``bench.sweep.impls`` (it checks implementation
-names against the registry); neither of them may import it.
+A grid file is TOML: groups of axes, each choice with a one-line reason (``why``), defaults and
+exclusions; the shipped grids (``bench/sweep/grids/``) must use the full form, a user's may be
+short. ``load_grid`` validates (limits, names) and expands it into cases.
 
 Public API: ``Grid``, ``load_grid(name_or_path_or_dict)``, ``expand``, ``GRID_NAMES``, ``AXES``,
 ``USER_DEFAULTS``.
+
+The format, field by field, and why: docs/sweep.md.
 """
 
 from __future__ import annotations

@@ -3,19 +3,10 @@
 Every value is an integer in 0..255, so it is exactly representable in every dtype of the grid
 (uint8 .. float64). Hence one ideal (oracle) output serves every dtype of a shape.
 
-The pixels are a structured pattern over a hash-noise background:
+The pixels: a splitmix64 hash noise of the flat index (the same on every NumPy and platform),
+with a ramp, a 0/255 step edge and a 0/255 checkerboard in the first three sixteenths of axis 0.
 
-- background: a splitmix64 hash of the flat index (and the shape), top 8 bits. Pure integer
-  arithmetic, so the values are identical on every NumPy version and platform (unlike a
-  ``numpy.random`` stream, which NumPy does not promise to keep across versions); matters
-  for ``gfbench matrix``, which compares SciPy versions with different NumPy builds.
-- a horizontal ramp 0..255 in the first sixteenth of axis 0 (smooth: errors from the kernel),
-- a 0/255 step edge in the second sixteenth (ringing, clipping),
-- a 0/255 checkerboard of 4-pixel cells in the third sixteenth (high frequency content).
-
-The bands are kept narrow (3/16 of the rows) because they are flat along axis 0, where SciPy's
-integer truncation then costs nothing: on the noise SciPy's uint8 bias is -1.00 grey level
-(measured on SciPy 1.17.1), on the whole image about -0.9.
+Why: docs/sweep.md.
 """
 
 from __future__ import annotations

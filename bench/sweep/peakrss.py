@@ -8,34 +8,7 @@ that is touched, so this module measures on Linux::
     echo 5 > /proc/self/clear_refs      # reset VmHWM to the current VmRSS
     before = VmRSS; call(); growth = VmHWM - before
 
-Why the allocator matters (measured here, glibc 2.36, numpy 2.4): glibc keeps freed memory. Its
-mmap threshold is dynamic -- after an 8 MiB block is freed, later 8 MiB blocks come from the heap
-and are never returned -- so in a long-lived process the second measurement of the same call
-read 0 MiB instead of 8 MiB. ``malloc_trim(0)`` before each call gives back the freed pages of
-every arena's free lists and the main heap's top, which makes repeated calls read the same
-(8.47 MiB for ``gaussian_filter`` of a 1024x1024 float64 image, every time). It cannot release
-the top of another thread's arena, so blocks a pool thread frees and reuses inside one call are
-undercounted (a dask compute of 64 MiB read 54-56 MiB). ``use_fixed_mmap_threshold`` closes
-that gap (mallopt: every block >= 128 KiB is mmapped and unmapped at free; the same dask call
-reads 63.9 MiB every time), but it changes the process's allocation policy: the next call pays
-its page faults again, which made a 128x128 filter 2.5x and a 512x512 one 1.3x slower. So
-only a process that times nothing may switch it on (``bench.sweep.measure`` decides).
-
-What it sees: every page the call touches while it runs, in any thread of the process, from any
-allocator. What it cannot see: pages allocated but never touched (``np.empty``, ``calloc``), and
-memory the call allocates, touches and frees while resident memory freed earlier in the same
-call is reused (the peak of live memory is what counts). Other threads running at the same time
-add their own pages. The kernel's RSS counters are batched per CPU, so a growth may be off by up
-to ``resolution_bytes()`` (512 KiB on 2 CPUs; up to 0.28 MiB short seen).
-
-Why not memray: its native tracking attributes every allocation to a stack (valuable to find
-*where*), at the cost of an LD_PRELOAD-style hook on every malloc and a separate dependency;
-the gate needs one number per call, cheaply, inside the running sweep, and the RSS method gives
-it in microseconds with no dependency, for allocations made through any allocator.
-
-Public API: ``measure``, ``unsupported_reason``, ``use_fixed_mmap_threshold``,
-``own_this_process``, ``may_fix_mmap_threshold``, ``fixed_mmap_threshold``, ``resolution_bytes``,
-``describe``.
+Why the allocator matters, what it sees and cannot, why not memray: docs/compare.md.
 """
 
 from __future__ import annotations

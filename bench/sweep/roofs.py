@@ -1,22 +1,11 @@
 """The roofline's operation count and roofs, shared by the sweep (``bound_fraction``) and the
 report's roofline plot, so that no measured point can sit above its roof.
 
-Operation count: a direct separable convolution with a symmetric kernel of radius r does, per
-element and filtered axis, r + 1 multiplies and 2r adds (``(x[i-k] + x[i+k]) * w[k]``, as SciPy's
-``correlate1d`` and OpenCV's symmetric paths do): 3r + 1 operations. That is the least work a
-direct method with SciPy's radius can do, so counting it never overstates a direct method's rate.
-FFT, recursive (IIR), box-blur and shortened-kernel methods do less than that count assumes:
-their "operations per second" would exceed any roof, so they are not held to it
-(``Adapter.direct`` is False for them).
+The operation count of a direct separable convolution (3r + 1 per element and axis), the
+compute roof (``peak_gflops`` x the lane factor of the narrowest type x threads) and the memory
+roof (DRAM bandwidth, for cases larger than the last-level cache).
 
-Compute roof: the run measures one thread's float64 matrix-product rate (``peak_gflops``: FMA on
-the widest vector registers). Narrower arithmetic fits more lanes in the same registers: float32
-twice as many, 16-bit integers (what OpenCV's fixed-point 8/16-bit paths use) four times. A row's
-roof is ``peak_gflops`` x that lane factor (from the narrowest of its input and output types) x
-the threads it ran on.
-
-Memory roof: the measured DRAM copy bandwidth bounds only cases whose bytes do not fit in the
-last-level cache; a cache-resident case can stream faster, so it is held to the compute roof only.
+Why: docs/report.md.
 """
 
 from __future__ import annotations

@@ -1,32 +1,7 @@
 """Since when? Name the first SciPy release whose behaviour differs from --good.
 
-Walks the SciPy releases from --good to --bad that have a wheel for this Python on the index
-(then any --wheel given, in the order given, after --bad) and bisects them as git bisect and
-asv find do, on prebuilt wheels: no build, one cached environment per version (the matrix's
-cache, $GFBENCH_CACHE_DIR). In each environment it runs gfbench verify (API probes, argument
-forms and golden outputs by default: --group) and, with --grid, an untimed sweep (outputs per
-case; --metric instructions adds callgrind counts, --metric time an A/B timing session against
---good), and compares them with --good's the way gfbench compare does. --check keeps only the
-checks whose name contains one of its values; --case only one sweep case.
-
-"The first version that differs": the version V whose predecessor in the range was observed to
-behave as --good and which was observed to differ (both measured). When the difference lasts up
-to --bad this is the first release that differs. A difference that appears and goes away again
-is reported per check ("transient": back to --good's behaviour at a later evaluated version);
-when --bad itself does not differ, bisection cannot see a change that came and went between
-them: the answer is "no lasting difference" (scan every release with gfbench history instead).
-
-A range of n versions is decided in at most ceil(log2(n)) + 1 environments (when every one
-builds; a version that cannot be installed is skipped, as git bisect skip does).
-
-Exit codes: 0 --bad does not differ; 1 found (outputs or API); 3 found (instructions or time
-only); 4 undecided (skipped versions around the answer, or --good/--bad unusable); 2 usage.
-
-Examples:
-  gfbench bisect --good 1.13.1 --bad 1.17.1 --check sigma/array-0d
-  gfbench bisect --good 1.11.4 --bad 1.13.1 --numpy 1.26.4
-  gfbench bisect --good 1.14.1 --bad 1.15.3 --grid guard --metric instructions
-  gfbench bisect --good 1.17.1 --wheel dist/scipy-1.18.0.dev0-...whl --grid quick
+The verb ``gfbench bisect``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/attribution.md.
 """
 
 from __future__ import annotations
@@ -64,6 +39,7 @@ from bench.guard.matrix.candidates import (
     parse_version_spec,
     target_tags,
 )
+from bench.guard.matrix.command import add_candidate_options
 from bench.guard.matrix.environments import (
     EnvBuilder,
     choose_installer,
@@ -71,6 +47,38 @@ from bench.guard.matrix.environments import (
     project_root,
 )
 from bench.guard.verify import GROUPS
+
+#: the description ``gfbench bisect --help`` shows (bench.cli reads it)
+HELP = """Since when? Name the first SciPy release whose behaviour differs from --good.
+
+Walks the SciPy releases from --good to --bad that have a wheel for this Python on the index
+(then any --wheel given, in the order given, after --bad) and bisects them as git bisect and
+asv find do, on prebuilt wheels: no build, one cached environment per version (the matrix's
+cache, $GFBENCH_CACHE_DIR). In each environment it runs gfbench verify (API probes, argument
+forms and golden outputs by default: --group) and, with --grid, an untimed sweep (outputs per
+case; --metric instructions adds callgrind counts, --metric time an A/B timing session against
+--good), and compares them with --good's the way gfbench compare does. --check keeps only the
+checks whose name contains one of its values; --case only one sweep case.
+
+"The first version that differs": the version V whose predecessor in the range was observed to
+behave as --good and which was observed to differ (both measured). When the difference lasts up
+to --bad this is the first release that differs. A difference that appears and goes away again
+is reported per check ("transient": back to --good's behaviour at a later evaluated version);
+when --bad itself does not differ, bisection cannot see a change that came and went between
+them: the answer is "no lasting difference" (scan every release with gfbench history instead).
+
+A range of n versions is decided in at most ceil(log2(n)) + 1 environments (when every one
+builds; a version that cannot be installed is skipped, as git bisect skip does).
+
+Exit codes: 0 --bad does not differ; 1 found (outputs or API); 3 found (instructions or time
+only); 4 undecided (skipped versions around the answer, or --good/--bad unusable); 2 usage.
+
+Examples:
+  gfbench bisect --good 1.13.1 --bad 1.17.1 --check sigma/array-0d
+  gfbench bisect --good 1.11.4 --bad 1.13.1 --numpy 1.26.4
+  gfbench bisect --good 1.14.1 --bad 1.15.3 --grid guard --metric instructions
+  gfbench bisect --good 1.17.1 --wheel dist/scipy-1.18.0.dev0-...whl --grid quick
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -127,19 +135,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="X.Y.Z",
         help="pin numpy in every environment, so that only SciPy changes",
     )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results"),
-        help="parent folder of bisect-<timestamp>/ (default results)",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="where environments are cached (default: $GFBENCH_CACHE_DIR)",
-    )
-    parser.add_argument("--installer", default="auto", choices=("auto", "uv", "pip"))
+    add_candidate_options(parser, folder="bisect-<timestamp>/")
     parser.add_argument("--json", action="store_true", help="print bisect.json at the end")
 
 

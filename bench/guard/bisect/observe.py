@@ -27,8 +27,13 @@ from bench.guard.compare.correctness import (
 )
 from bench.guard.compare.factors import observed_golden_changes
 from bench.guard.matrix.candidates import Candidate
-from bench.guard.matrix.environments import EnvBuilder, InstallError, _run
-from bench.guard.matrix.run import _child_env, _same_version
+from bench.guard.matrix.environments import (
+    EnvBuilder,
+    InstallError,
+    _run,
+    child_env,
+    same_version,
+)
 from bench.guard.stats import verdicts as gate
 from bench.sweep.machine import THREAD_ENV_VARS
 
@@ -106,11 +111,11 @@ class Observer:
                 [str(python), "-m", "bench.cli.envrunner", "versions"],
                 timeout=300,
                 cwd=folder,
-                env=_child_env(),
+                env=child_env(),
             )
             info = json.loads(proc.stdout.strip().splitlines()[-1])
             resolved = str(info["versions"].get("scipy"))
-            if not _same_version(resolved, cand.version):
+            if not same_version(resolved, cand.version):
                 raise InstallError(f"asked for SciPy {cand.version}, environment has {resolved}")
         except (InstallError, subprocess.TimeoutExpired, OSError, ValueError, KeyError) as exc:
             seen.error = f"could not be installed: {_first_lines(str(exc))}"
@@ -159,7 +164,7 @@ class Observer:
         return seen
 
     def _in_env(self, python: Path, folder: Path, args: Sequence[str]) -> int:
-        env = _child_env()
+        env = child_env()
         for var in THREAD_ENV_VARS:
             env.setdefault(var, "1")
         proc = subprocess.run(
@@ -234,7 +239,7 @@ class Observer:
         assert self.good is not None and self.good.run and seen.run
         envs = []
         for obs in (self.good, seen):
-            env = _child_env()
+            env = child_env()
             for var in THREAD_ENV_VARS:
                 env.setdefault(var, "1")
             envs.append(

@@ -4,23 +4,8 @@ One job, with no environments in it: given the ordered versions ``good = v0 < v1
 v(n-1) = bad`` and an ``evaluate(i)`` that says whether ``v(i)`` differs from ``v0`` (it
 builds and observes an environment; tests pass a fake), find the transition.
 
-What "the first version that differs" means here. Let D(v) be "v differs from --good in a
-selected check". The search returns the version ``v(k)`` such that ``v(k-1)`` was observed
-not to differ and ``v(k)`` was observed to differ: a transition, with both sides measured.
-When D is monotone along the range (once different, different up to --bad), that is the
-first version that differs, as git bisect and asv find assume. When it is not (a change that
-appears and goes away again), the search still returns a measured transition, and the verb
-reports, per check, the evaluated versions where that check is back to --good's behaviour
-("transient"); a change that appears and is gone again before --bad may be missed entirely
-when --bad itself does not differ: then the answer is "no lasting difference", and only a scan
-of every version (``gfbench history``) can find it.
-
-Cost: ``v0`` first (the reference), then the upper middle of the open interval each step, and
-``bad`` only when the search reaches it. A range of n versions (both ends included) is decided
-in at most ceil(log2(n)) + 1 evaluations when every environment builds (test_bisect checks this
-for every answer of every n up to 64). A version that cannot be built or decided is skipped, as
-git bisect skip does: the nearest other version of the interval is tried, and an answer next to
-skipped versions is reported as a range.
+What "the first version that differs" means (a measured transition), transient changes,
+and the cost (at most ceil(log2(n)) + 1 evaluations, skips): docs/attribution.md.
 """
 
 from __future__ import annotations

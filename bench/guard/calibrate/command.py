@@ -1,27 +1,7 @@
 """Measure the compare gate's false-positive rate, power and inconclusive rate on this machine.
 
-``--mode interleaved`` (default): ``--runs`` independent A/A sessions, each timed exactly as
-``gfbench matrix`` times two environments (`bench.guard.ab_session.ab_session`: alternating
-worker rounds with sequential looks), with this interpreter playing both A and B. Three
-scenarios are decided on the same real noise, each keeping a case in the session until it
-is decided:
-
-- A/A: the same code, so every "slower" is a false positive, and a pair with more than 5%
-  of its cases undecided is an inconclusive pair (what a maintainer would see as exit 4);
-- every case ``--inject`` slower (default 10%): the pair should be flagged (exit 3);
-- the cases of one dtype ``--inject-dtype-factor`` slower (default 30%, ``--inject-dtype``
-  float32): the pair should be flagged, naming only those cases.
-
-``--mode sweeps``: separate timed sweeps compared pairwise (what comparing two CI runs does:
-raw worker minima, one look; across time only an A/B session decides), with ``--inject``
-applied to the later run of each pair. Pairs of N runs are N(N-1)/2 comparisons, not
-independent ones; the disjoint pairs (1,2), (3,4), ... are reported apart. ``--from`` takes
-runs you already have.
-
-Examples:
-  gfbench calibrate --runs 20                        # 20 A/A sessions, quick grid, scipy
-  gfbench calibrate --mode sweeps --runs 4 --json
-  gfbench calibrate --from results/run-a --from results/run-b --from results/run-c
+The verb ``gfbench calibrate``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/timing.md.
 """
 
 from __future__ import annotations
@@ -49,6 +29,34 @@ from bench.guard.compare.sides import Side, load_sides
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.sequential_design import SequentialDesign
 from bench.outputs import check_out_dir, progress
+
+#: the description ``gfbench calibrate --help`` shows (bench.cli reads it)
+HELP = """\
+Measure the compare gate's false-positive rate, power and inconclusive rate on this machine.
+
+``--mode interleaved`` (default): ``--runs`` independent A/A sessions, each timed exactly as
+``gfbench matrix`` times two environments (`bench.guard.ab_session.ab_session`: alternating
+worker rounds with sequential looks), with this interpreter playing both A and B. Three
+scenarios are decided on the same real noise, each keeping a case in the session until it
+is decided:
+
+- A/A: the same code, so every "slower" is a false positive, and a pair with more than 5%
+  of its cases undecided is an inconclusive pair (what a maintainer would see as exit 4);
+- every case ``--inject`` slower (default 10%): the pair should be flagged (exit 3);
+- the cases of one dtype ``--inject-dtype-factor`` slower (default 30%, ``--inject-dtype``
+  float32): the pair should be flagged, naming only those cases.
+
+``--mode sweeps``: separate timed sweeps compared pairwise (what comparing two CI runs does:
+raw worker minima, one look; across time only an A/B session decides), with ``--inject``
+applied to the later run of each pair. Pairs of N runs are N(N-1)/2 comparisons, not
+independent ones; the disjoint pairs (1,2), (3,4), ... are reported apart. ``--from`` takes
+runs you already have.
+
+Examples:
+  gfbench calibrate --runs 20                        # 20 A/A sessions, quick grid, scipy
+  gfbench calibrate --mode sweeps --runs 4 --json
+  gfbench calibrate --from results/run-a --from results/run-b --from results/run-c
+"""
 
 
 def inject_slowdown(side: Side, *, impl: str, factor: float) -> Side:

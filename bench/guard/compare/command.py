@@ -1,5 +1,31 @@
 """Diff runs or verify results across SciPy versions or machines, with a statistical gate.
 
+The verb ``gfbench compare``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/compare.md.
+"""
+
+# The verb only: the model and compare() are in bench.guard.compare.result, the sides in
+# bench.guard.compare.sides, the timing gate in bench.guard.compare.timing, the text and files
+# in bench.guard.compare.render.
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench.exitcodes import UsageError
+from bench.guard.compare.factors import attach_factors
+from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
+from bench.guard.compare.memory import DEFAULT_MEMORY_THRESHOLD
+from bench.guard.compare.render import render_text, write_outputs
+from bench.guard.compare.result import DEFAULT_MAX_INCONCLUSIVE, compare
+from bench.guard.stats import verdicts as gate
+
+#: the description ``gfbench compare --help`` shows (bench.cli reads it)
+HELP = """Diff runs or verify results across SciPy versions or machines, with a statistical gate.
+
 The first argument is the baseline; every other one is compared against it.
 
 An argument may be:
@@ -42,25 +68,6 @@ Examples:
   gfbench compare A B --threshold 0.05 --out compare-report/
   gfbench compare results/matrix-* --format github --report "$RUN_URL" > comment.md
 """
-
-# The verb only: the model and compare() are in bench.guard.compare.result, the sides in
-# bench.guard.compare.sides, the timing gate in bench.guard.compare.timing, the text and files
-# in bench.guard.compare.render; this docstring is the `gfbench compare --help` text.
-
-from __future__ import annotations
-
-import argparse
-import json
-import sys
-from pathlib import Path
-
-from bench.exitcodes import UsageError
-from bench.guard.compare.factors import attach_factors
-from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
-from bench.guard.compare.memory import DEFAULT_MEMORY_THRESHOLD
-from bench.guard.compare.render import render_text, write_outputs
-from bench.guard.compare.result import DEFAULT_MAX_INCONCLUSIVE, compare
-from bench.guard.stats import verdicts as gate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

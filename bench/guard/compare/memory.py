@@ -8,11 +8,7 @@ mark over one call, ``bench.sweep.peakrss``) gets a verdict:
 - "less memory" symmetrically (A/B - 1 > the threshold AND A - B exceeds the floor);
 - "same" otherwise, saying which of the two conditions failed.
 
-The floor is ``DEFAULT_FLOOR_BYTES`` (4 MiB), or the two runs' summed counter resolution if that
-is larger. Why 4 MiB: over 28 pairs of identical no-timing quick sweeps (every peer), the
-largest per-case change was 2.3 MiB, from pyvips' worker threads, and 2.1 MiB for dask-image in
-in-process timed sweeps; SciPy's own largest was 0.28 MiB. A side with several rounds (a matrix
-environment) gives the median of its rounds.
+Why: docs/compare.md#memory-gated-like-time.
 """
 
 from __future__ import annotations
@@ -25,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from bench.exitcodes import UsageError
-from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
+from bench.guard.compare.rows import case_fields, group_rows, is_null, row_key_columns
 from bench.guard.compare.sides import Side
 from bench.guard.stats.verdicts import LESS_MEMORY, MEMORY_VERDICTS, MORE_MEMORY, SAME
 
@@ -132,12 +128,7 @@ def compare_run_memory(
         row = ga[0]
         records.append(
             {
-                "case_id": key[0],
-                "host": key[1] if len(key) > 1 else None,
-                "case": case_label(row),
-                "family": row.get("family"),
-                "impl": row.get("impl"),
-                "dtype": row.get("dtype"),
+                **case_fields(key, row),
                 "rss_a_bytes": rss_a,
                 "rss_b_bytes": rss_b,
                 "ratio": ratio,

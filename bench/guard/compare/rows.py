@@ -52,6 +52,19 @@ def case_label(row: dict[str, Any] | pd.Series) -> str:
     return f"{get('impl')} {get('dtype')} {shape_txt} s={sigma_txt} {get('mode')}{extra}"
 
 
+def case_fields(key: tuple, row: dict[str, Any]) -> dict[str, Any]:
+    """The fields that name a case in every per-case record of compare: its id, its machine
+    (``host``, when the rows are grouped by machine), label, family, implementation, dtype."""
+    return {
+        "case_id": key[0],
+        "host": key[1] if len(key) > 1 else None,
+        "case": case_label(row),
+        "family": row.get("family"),
+        "impl": row.get("impl"),
+        "dtype": row.get("dtype"),
+    }
+
+
 def row_key_columns(a: pd.DataFrame, b: pd.DataFrame) -> list[str]:
     # Rows from a cluster carry their worker's host; when both sides span several
     # machines, results are grouped by machine (issue 6) instead of mixed.

@@ -7,11 +7,7 @@ alternating worker processes (`time_matched`), replays their session's sequentia
 (`sequential_design`), and, for two runs that were not interleaved, how far the reference
 workload every worker timed moved between them (`drift_factor`).
 
-The reference workload does not *correct* anything: dividing each worker's minimum by its
-reference time was measured to bring A/A ratios across time no closer to 1 (issue 24,
-``scripts/measure_drift.py``: the reference varied 2x between workers of one run while the
-cases did not, and a corrected A/A pair read 0.64x). It only *detects* a machine whose speed
-moved between the runs: then no case is called slower or faster across time.
+Why: docs/timing.md.
 """
 
 from __future__ import annotations
@@ -24,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.guard.compare.rows import case_label, group_rows, is_null, row_key_columns
+from bench.guard.compare.rows import case_fields, group_rows, is_null, row_key_columns
 from bench.guard.compare.sides import Side
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.one_look import Decision, LookPlan, decide
@@ -199,12 +195,7 @@ def compare_run_performance(
             )
         records.append(
             {
-                "case_id": key[0],
-                "host": key[1] if len(key) > 1 else None,
-                "case": case_label(row),
-                "family": row.get("family"),
-                "impl": row.get("impl"),
-                "dtype": row.get("dtype"),
+                **case_fields(key, row),
                 "best_a_ns": min(ta.samples),
                 "best_b_ns": min(tb.samples),
                 "within_cv_a": ta.within_cv,

@@ -1,5 +1,28 @@
 """Run verify and sweep in one isolated environment per SciPy candidate.
 
+The verb ``gfbench matrix``: ``add_arguments`` and ``main``; its ``--help`` text is
+`HELP`. Why it works this way: docs/ci.md.
+"""
+
+# The verb only: the run is bench.guard.matrix.run, what matrix.json records and the summary
+# table bench.guard.matrix.record, the plan and folder bench.guard.matrix.plan and .folder.
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench.exitcodes import ExitCode
+from bench.guard.matrix.plan import METRICS
+from bench.guard.matrix.record import own_exit, summary_table, worst_exit
+from bench.guard.matrix.run import run_matrix
+from bench.guard.stats.sequential_design import SequentialDesign
+
+#: the description ``gfbench matrix --help`` shows (bench.cli reads it)
+HELP = """Run verify and sweep in one isolated environment per SciPy candidate.
+
 A candidate (--scipy) is a release (1.17.1), a pre-release (1.18.0rc1, 1.18.0.dev0), 'latest',
 a wheel file or a folder holding one (a pull request's build), a version found on another
 index (--index-url / --extra-index-url, e.g. a nightly channel), or 'current' (this
@@ -48,20 +71,32 @@ Examples:
       --extra-index-url https://pypi.anaconda.org/scientific-python-nightly-wheels/simple
   gfbench compare results/matrix-20260101T120000Z"""
 
-# The verb only: the run is bench.guard.matrix.run, what matrix.json records and the summary
-# table bench.guard.matrix.record; this docstring is the `gfbench matrix --help` text.
 
-from __future__ import annotations
-
-import argparse
-import json
-import sys
-from pathlib import Path
-
-from bench.exitcodes import ExitCode
-from bench.guard.matrix.record import own_exit, summary_table, worst_exit
-from bench.guard.matrix.run import METRICS, run_matrix
-from bench.guard.stats.sequential_design import SequentialDesign
+def add_candidate_options(
+    parser: argparse.ArgumentParser, *, folder: str, installer: bool = True
+) -> None:
+    """The options every verb that builds candidate environments shares (matrix, bisect,
+    history): where its ``folder`` goes, the environment cache and the installer."""
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results"),
+        help=f"parent folder of {folder} (default results)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="where environments are cached (default $GFBENCH_CACHE_DIR, else "
+        "~/.cache/gfbench/envs)",
+    )
+    if installer:
+        parser.add_argument(
+            "--installer",
+            default="auto",
+            choices=("auto", "uv", "pip"),
+            help="auto: uv (a gfbench dependency; else on PATH), else venv + pip",
+        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,12 +142,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "saying why. compare then attributes each change to SciPy or numpy",
     )
     parser.add_argument("--grid", default="quick", help="sweep grid name or TOML path (quick)")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results"),
-        help="parent folder of matrix-<timestamp>/ (default results)",
-    )
+    add_candidate_options(parser, folder="matrix-<timestamp>/")
     parser.add_argument(
         "--rounds",
         type=int,
@@ -181,18 +211,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="interpreter to build the environments from (default: this one)",
     )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=None,
-        help="where environments are cached (default ~/.cache/gfbench/envs)",
-    )
-    parser.add_argument(
-        "--installer",
-        default="auto",
-        choices=("auto", "uv", "pip"),
-        help="auto: uv (a gfbench dependency; else on PATH), else venv + pip",
-    )
     parser.add_argument("--no-verify", action="store_true", help="skip gfbench verify")
     parser.add_argument("--no-sweep", action="store_true", help="skip gfbench sweep")
     parser.add_argument(
@@ -238,14 +256,35 @@ def main(args: argparse.Namespace) -> int:
         log=log,
     )
     record = json.loads((matrix_dir / "matrix.json").read_text())
+    show_record(args, matrix_dir, record)
+    own = own_verdict(record)
+    early = exit_before_comparing(args, record, own)
+    if early is not None:
+        return early
+    return compare_step(args, matrix_dir, own)
+
+
+def show_record(args: argparse.Namespace, matrix_dir: Path, record: dict) -> None:
+    """What the matrix did: matrix.json (``--json``) or its summary table, on stdout."""
     if args.json:
         print(json.dumps(record, indent=1))
     else:
         print(summary_table(matrix_dir))
         print(f"\nmatrix: {matrix_dir}\nnext: gfbench compare {matrix_dir}")
+
+
+def own_verdict(record: dict) -> int:
+    """The matrix's own exit code (`own_exit`), its reasons on stderr."""
     own, why = own_exit(record)
     for line in why:
         print(f"matrix: {line}", file=sys.stderr)
+    return own
+
+
+def exit_before_comparing(args: argparse.Namespace, record: dict, own: int) -> int | None:
+    """The exit code when there is nothing to compare (or an environment was never built)."""
+    from bench.store.safe_text import terminal
+
     ok = [e for e in record["environments"] if e["status"] == "ok"]
     failed = [e for e in record["environments"] if e["status"] == "install-failed"]
     if failed:
@@ -264,11 +303,18 @@ def main(args: argparse.Namespace) -> int:
         return own if ok else worst_exit(own, ExitCode.INCONCLUSIVE)
     if args.no_verify and args.no_sweep:
         return own  # nothing was measured: nothing to compare
+    return None
+
+
+def compare_step(args: argparse.Namespace, matrix_dir: Path, own: int) -> int:
+    """Every environment against the first: the comparison's verdict joins the matrix's own.
+
+    The comparison's verdict is matrix's exit code with or without --compare (issue 18): a
+    matrix that exits 0 while `gfbench compare` of its folder fails would mislead a CI job.
+    """
     from bench.guard.compare.factors import attach_factors
     from bench.guard.compare.result import compare
 
-    # the comparison's verdict is matrix's exit code with or without --compare (issue 18):
-    # a matrix that exits 0 while `gfbench compare` of its folder fails would mislead a CI job
     result = attach_factors(compare([matrix_dir], threshold=args.threshold))
     code = worst_exit(own, int(result.exit_code))
     if args.compare:

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -328,3 +329,48 @@ class EnvBuilder:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- using one
+def child_env(env_vars: Sequence[tuple[str, str]] = (), *, isolated: bool = True) -> dict[str, str]:
+    """Variables of a process run in an environment under test.
+
+    An isolated environment must import its own packages only: no PYTHONPATH from the
+    caller, no user site-packages. ``current`` (this interpreter) keeps the caller's.
+    """
+    env = dict(os.environ)
+    if isolated:
+        env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+        env["PYTHONNOUSERSITE"] = "1"
+    env.update(dict(env_vars))
+    return env
+
+
+def same_version(resolved: str, requested: str | None) -> bool:
+    """1.18.0.dev0+git20261201.abc satisfies 1.18.0.dev0, as ``scipy==1.18.0.dev0`` does."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        got, want = Version(resolved), Version(str(requested))
+    except InvalidVersion:
+        return False
+    return got == want or (not want.local and Version(got.public) == want)
+
+
+def incompatibility(error: str) -> str | None:
+    """The resolver's reason when a SciPy/numpy pair cannot be co-installed, else None.
+
+    uv says "No solution found ... Because scipy==1.10.1 depends on numpy>=1.19.5,<1.27.0 ...";
+    pip says "ResolutionImpossible" after "scipy 1.10.1 depends on numpy<1.27.0".
+    """
+    text = " ".join(error.split())
+    if (
+        "No solution found" not in text
+        and "ResolutionImpossible" not in text
+        and ("conflict" not in text.lower())
+    ):
+        return None
+    found = re.search(r"[Bb]ecause (scipy==\S+ depends on numpy[^ ,]*(?:,<[^ ]+)?)", text)
+    found = found or re.search(r"(scipy \S+ depends on numpy\S*)", text)
+    why = found.group(1).rstrip(".,") if found else "the resolver found no solution"
+    return f"cannot be co-installed: {why}"

@@ -4,36 +4,7 @@ One job: given the units of the still-open cases at look ``k`` of at most ``K``,
 each case "slower", "faster", "same" or "undecided", with error rates that hold over all
 the looks together.
 
-Why it is built this way:
-
-- **Peeking costs error rate.** Testing at a fixed ``alpha`` after every round and stopping
-  at the first verdict gives false verdicts well above ``alpha``: each look is another
-  chance for noise to cross the line. In this module's seeded simulation (6 looks, 3 to 8
-  units per side, ``alpha`` 0.05, ``tests/test_sequential.py``), peeking called 7.8% of A/A
-  cases "slower" at 10% noise (spending: 1.7%) and 9.7% of true 1.10x slowdowns "same" at
-  5% noise (spending: 1.9%). So ``alpha`` is *spent* over the looks: look ``k`` tests at
-  ``alpha_k = alpha_spent(k) - alpha_spent(k - 1)``, and since the increments sum to
-  ``alpha``, the union bound over the looks keeps the chance of a false verdict of each kind
-  ("slower", "faster", "same") at most ``alpha`` however the looks are correlated. The union
-  bound holds for any fixed split, so the looks may be rounds of any size; the information
-  time of a look is taken as ``k / K``.
-- **"Same" is an equivalence verdict.** Not finding a difference is not evidence of
-  sameness: with 3 noisy units every ratio is "not significant". A case is "same" only when
-  its whole ``1 - 2 * alpha_k`` confidence interval of the ratio lies inside
-  ``[1 / (1 + threshold), 1 + threshold]``: the two one-sided tests (TOST), each at
-  ``alpha_k``, that rule out a slowdown and a speed-up beyond the threshold.
-- **"Slower" needs evidence and size.** The one-sided Welch p-value, made a
-  Benjamini-Hochberg q-value across the cases decided together, must be below ``alpha_k``,
-  and the point ratio must be at least ``1 + threshold``. "Faster" is the mirror image.
-- **Welch's t on log units** (``scipy.stats.ttest_ind(equal_var=False)``): timing noise is
-  multiplicative, a ratio is a difference of logs, and the t distribution keeps its
-  coverage with the 3-10 worker-process units a round can afford.
-- **Pocock-type spending is the default.** It spends ``alpha`` nearly evenly over the looks
-  (``alpha * ln(1 + (e - 1) t)``), so the first look, with only 3 units per side, can still
-  decide the clear cases (a 30% slowdown with 5% noise). O'Brien-Fleming-type spending
-  (``2 - 2 Phi(z_{alpha/2} / sqrt(t))``) saves nearly all of ``alpha`` for the last look: it
-  spends 2e-6 of 0.05 at look 1 of 6, which no 3-unit interval can meet, so every case then
-  waits for the late looks.
+Why it is built this way (alpha spending, TOST, evidence and size, Welch): docs/timing.md.
 """
 
 from __future__ import annotations

@@ -1,22 +1,6 @@
 """The performance gate's vocabulary: verdicts, units, defaults and option checks.
 
-Why the gate is built the way it is (measured on this project's 2-core VMs):
-
-- the statistical unit is the *worker process*: each process contributes one value, its
-  minimum per-call time of a case (``bench.sweep.timing.worker``: a long-lived worker samples every
-  case in several shuffled passes). Samples of one process share its luck (its memory layout,
-  the load while it ran), so counting them as separate observations would make a slow
-  process look like a significant regression. Only when a side has fewer than two processes
-  do samples become the units, and then the gate never says "slower";
-- times are compared on the log scale (a ratio is a difference of logs, timing noise is
-  multiplicative), with Welch's t-test, which keeps power with the few process units a
-  session can afford where a rank test cannot reach small p-values at all
-  (`bench.guard.stats.one_look` decides one look, `bench.guard.stats.sequential_design`
-  replays a session's looks);
-- a regression needs BOTH statistical evidence (Benjamini-Hochberg q below the alpha spent at
-  that look, across the cases decided together) AND a practically relevant size (ratio >= 1 +
-  threshold, default 10%); "same" needs the whole interval inside +-threshold (equivalence);
-  anything else is "inconclusive" once no look is left.
+Why the gate is built this way (the unit, the test, evidence and size): docs/timing.md.
 """
 
 from __future__ import annotations

@@ -1,16 +1,12 @@
 """The report's PNG plots, drawn with matplotlib's Agg canvas.
 
-Every function takes the prepared frame (:func:`bench.report.frames.prepare`) and the report
-folder, writes one PNG and returns a :class:`~bench.report.model.Figure` -- or, when the run
-holds no rows for that plot, a ``missing`` :class:`~bench.report.model.Paragraph` that says
-what is absent. The object-oriented API with an explicit ``FigureCanvasAgg`` is used instead of
-pyplot, so that no global backend state is touched and no window can open.
-
 Modules, by kind of plot: ``timing`` (time against size and sigma), ``roofline_chart`` (the
 roofline and its points), ``accuracy`` (error against sigma, integer histograms, border against
 interior), ``tradeoff`` (speed against accuracy, the Pareto front), ``timeline`` (``gfbench
 history``: time and output changes across SciPy releases); ``canvas`` and ``slices``
 hold what they share (drawing, and which rows a plot draws).
+
+Why: docs/report.md.
 """
 
 from bench.report.plots.accuracy import border_vs_interior, error_vs_sigma, integer_histograms

@@ -1,23 +1,14 @@
 """Validation of everything gfbench reads from disk, and of every output path.
 
-Results folders travel between people and CI machines, so every field of ``run.json``,
-``cases.jsonl``, a verify JSON and ``matrix.json`` is untrusted. The checks here run on load and
-raise ``FileError`` (a ``UsageError``: exit 2) naming the file, the line and the field. No
-jsonschema or pydantic dependency: each field is one predicate on the decoded JSON value. (A row
-read back stays a dict: ``bench.store.Row``'s own cross-field checks run where rows are built,
-not on load.)
+Every field of ``run.json``, ``cases.jsonl``, a verify JSON, ``matrix.json``, ``env.json`` and
+``history.json`` is checked on load: ``FileError`` (exit 2) names the file, line and field.
 
-Paths: an identifier that becomes a path component (a run id, a matrix environment folder) must
-match ``IDENTIFIER`` and, once joined and resolved, stay inside its parent (``child_path``).
-Output paths are checked by ``bench.outputs``.
+Modules: ``files`` (``FileError``, JSON objects, identifiers, child paths), ``fields``
+(predicates and the field-table check), ``run_folder`` (run.json, cases.jsonl, --resume),
+``guard_files`` (verify JSON, matrix.json, env.json, history.json), ``bigarray``, ``writing``
+(``checked_json``: a file's reader check runs before it is written).
 
-Modules: ``files`` (``FileError``, reading a JSON object, identifiers and child paths),
-``fields`` (predicates on decoded JSON values and the field-table check the others share),
-``run_folder`` (``run.json`` and ``cases.jsonl``, and what ``--resume`` needs), ``guard_files``
-(the guard's verify JSON, ``matrix.json`` and ``env.json``), ``bigarray`` (``bigarray.json``),
-``writing`` (the writers' side: ``checked_json`` runs a file's reader check before it is
-written, and a refusal of a folder gfbench wrote says it is a gfbench bug). ``Row`` checks and
-normalises its fields with ``normalise_row``, the writers' side of ``validate_row``.
+Why: docs/results-format.md.
 """
 
 from bench.store.validate.bigarray import validate_bigarray
@@ -29,7 +20,12 @@ from bench.store.validate.files import (
     child_path,
     read_json_object,
 )
-from bench.store.validate.guard_files import validate_env, validate_matrix, validate_verify
+from bench.store.validate.guard_files import (
+    validate_env,
+    validate_history,
+    validate_matrix,
+    validate_verify,
+)
 from bench.store.validate.run_folder import (
     MAX_ABS_CVAL,
     MAX_RADIUS,
@@ -58,6 +54,7 @@ __all__ = [
     "require_resumable",
     "validate_bigarray",
     "validate_env",
+    "validate_history",
     "validate_matrix",
     "validate_row",
     "validate_run_meta",

@@ -126,3 +126,35 @@ def validate_env(data: Any, *, file: str | Path) -> dict[str, Any]:
         raise FileError(file, f"env.json must be a JSON object, got {_kind(data)}")
     _check_fields(data, ENV_FIELDS, file=file)
     return data
+
+
+#: ``history.json``'s matrix: its folder when history.json lies inside it (``history/``), or a
+#: folder beside history.json (a timeline moved out, as reports/history/ holds it)
+HISTORY_MATRIX_PARENT = ".."
+
+
+def validate_history(data: Any, *, file: str | Path) -> dict[str, Any]:
+    """Check a decoded ``history.json``: its paths are relative and stay where they belong.
+
+    ``matrix`` is ``..`` or one folder name, ``figures`` are file names in history.json's own
+    folder: a results folder travels between machines, and an absolute or climbing path from
+    elsewhere must never become a path here.
+    """
+    if not isinstance(data, dict):
+        raise FileError(file, f"history.json must be a JSON object, got {_kind(data)}")
+    matrix = data.get("matrix")
+    if matrix != HISTORY_MATRIX_PARENT:
+        check_identifier(matrix, file=file, field="matrix")
+    figures = data.get("figures")
+    if not isinstance(figures, list):
+        raise FileError(file, "must be a list of file names", field="figures")
+    for index, name in enumerate(figures):
+        check_identifier(name, file=file, field=f"figures[{index}]")
+        if not name.endswith(".png"):
+            raise FileError(file, f"{_short(name)} is not a .png file", field=f"figures[{index}]")
+    for key in ("sentences", "skipped"):
+        if not (isinstance(data.get(key), list) and all(map(_str, data[key]))):
+            raise FileError(file, "must be a list of strings", field=key)
+    if not isinstance(data.get("table"), list):
+        raise FileError(file, "must be a list of rows", field="table")
+    return data

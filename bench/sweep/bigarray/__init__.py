@@ -1,4 +1,33 @@
-"""Big arrays: dask-image on a chunked array, checked per mode against SciPy on overlapping tiles.
+"""Big arrays: dask-image on a chunked array, checked per mode against SciPy on tiles.
+
+The verb ``gfbench bigarray`` (``--help``: `HELP`; why: docs/dask.md). One module per stage of
+the check, each importing only the ones listed before it:
+
+- ``model``: ``BigArraySpec``, ``ModeCheck``, ``BigArrayResult``: what is run and what returns;
+- ``input_blocks``: the input, built block by block from coordinates;
+- ``block_check``: one output block against SciPy on its overlapping tile;
+- ``run``: ``check()``, dask-image per mode, the in-graph checks, the verdicts;
+- ``results``: ``bigarray.json`` (write, load) and the text table;
+- ``command``: ``gfbench bigarray`` (``add_arguments``, ``main``).
+"""
+
+from __future__ import annotations
+
+from bench.sweep.bigarray.command import add_arguments, main
+from bench.sweep.bigarray.input_blocks import input_block
+from bench.sweep.bigarray.model import (
+    DTYPES,
+    SCHEMA_VERSION,
+    BigArrayResult,
+    BigArraySpec,
+    ModeCheck,
+)
+from bench.sweep.bigarray.results import load, result_path, table, write
+from bench.sweep.bigarray.run import check
+
+#: the description ``gfbench bigarray --help`` shows (bench.cli reads it)
+HELP = """\
+Big arrays: dask-image on a chunked array, checked per mode against SciPy on overlapping tiles.
 
 A user with an image too big for one ``scipy.ndimage.gaussian_filter`` call reaches for
 ``dask_image.ndfilters.gaussian_filter`` on a chunked dask array. Does that give SciPy's answer?
@@ -30,30 +59,6 @@ and SciPy then wraps each outer block onto itself instead of onto the far side o
 Python API: ``BigArraySpec``, ``ModeCheck``, ``BigArrayResult``, ``check``, ``input_block``,
 ``write``, ``load``. CLI: ``gfbench bigarray`` (this module's ``add_arguments`` / ``main``).
 """
-
-# The docstring above is also ``gfbench bigarray --help``'s description (bench.cli shows the
-# verb module's docstring), so the map of this package is a comment. One module per stage of
-# the check, each importing only the ones listed before it:
-#   model         BigArraySpec, ModeCheck, BigArrayResult: what is run and what comes back
-#   input_blocks  the input, built block by block from coordinates (step 1 above)
-#   block_check   one output block against SciPy on its overlapping tile (step 3)
-#   run           check(): dask-image per mode, the in-graph checks, the verdicts (steps 2-4)
-#   results       bigarray.json (write, load) and the text table
-#   command       gfbench bigarray (add_arguments, main)
-
-from __future__ import annotations
-
-from bench.sweep.bigarray.command import add_arguments, main
-from bench.sweep.bigarray.input_blocks import input_block
-from bench.sweep.bigarray.model import (
-    DTYPES,
-    SCHEMA_VERSION,
-    BigArrayResult,
-    BigArraySpec,
-    ModeCheck,
-)
-from bench.sweep.bigarray.results import load, result_path, table, write
-from bench.sweep.bigarray.run import check
 
 __all__ = [
     "DTYPES",

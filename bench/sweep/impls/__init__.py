@@ -4,24 +4,7 @@
 Adapter modules import their peer package only when a case runs, so a missing package gives
 ``unavailable`` rows instead of an ImportError.
 
-=============  ==================================================================
-name           what runs
-=============  ==================================================================
-scipy          scipy.ndimage.gaussian_filter (the subject)
-opencv-1t      cv2.GaussianBlur, SciPy's kernel, cv2.setNumThreads(1)
-opencv         cv2.GaussianBlur, SciPy's kernel, OpenCV's default thread count
-opencv-sep-1t  cv2.sepFilter2D with SciPy's exact float kernel (any order), 1 thread
-skimage        skimage.filters.gaussian(preserve_range=True)
-pillow         PIL.ImageFilter.GaussianBlur (uint8, approximate)
-fft            scipy.signal.fftconvolve with SciPy's kernel and numpy.pad
-dask-image     dask_image.ndfilters.gaussian_filter on 4 chunks, threaded scheduler
-pyvips         libvips gaussblur with its defaults (integer kernel, approximate), 1 thread
-pyvips-exact   libvips conv with SciPy's sampled kernel in float, 1 thread
-sitk-discrete  SimpleITK DiscreteGaussian (discrete Bessel kernel, approximate), 1 thread
-sitk-recursive SimpleITK SmoothingRecursiveGaussian (IIR, approximate), 1 thread
-diplib         DIPlib Gauss, FIR method with SciPy's radius, 1 thread
-mahotas        mahotas.gaussian_filter (its own C++ convolution, SciPy's radius rule)
-=============  ==================================================================
+The implementations, what each runs and why: docs/sweep.md.
 """
 
 from __future__ import annotations

@@ -5,16 +5,10 @@ sigma). DIPlib's radius is ``ceil(truncation * sigma)``; a truncation of ``(r - 
 per axis gives SciPy's ``r = int(truncate * sigma + 0.5)``, so each filtered axis is its own
 ``Gauss`` call (one truncation per call). ``dip.SetNumberOfThreads(1)`` pins it to one thread.
 
-Borders: ``mirror`` -> ``"mirror"`` (DIPlib's mirror does not repeat the edge, like SciPy's),
-``nearest`` -> ``"zero order"``, ``wrap`` -> ``"periodic"``, ``constant`` with cval 0 ->
-``"add zeros"``. SciPy ``reflect`` (edge repeated) and constant with cval != 0 have no DIPlib
-boundary condition: the input is padded by the radius with ``numpy.pad`` and cropped.
+Boundary conditions DIPlib lacks (SciPy ``reflect``, constant with cval != 0) are made by
+padding by the radius and cropping; the float result is cast to the asked dtype.
 
-DIPlib wraps the numpy array without a copy and computes in float32 (8/16-bit and float32
-input) or float64 (32-bit integers, float64); the float result is cast to the asked dtype
-(integers rounded to nearest and clipped) inside the timed call. Derivative orders are not run:
-DIPlib's FIR derivative kernels have their own length and normalisation (measured: 0.002 off
-SciPy at order 2, and the first derivative differs outright), so they are not SciPy's.
+Why: docs/sweep.md.
 """
 
 from __future__ import annotations

@@ -1,11 +1,5 @@
 """OpenCV ``cv2.GaussianBlur`` with SciPy's kernel: ksize = 2r+1 and the same sigma.
 
-For float data ``GaussianBlur`` builds exactly SciPy's weights (``cv2.getGaussianKernel`` vs
-SciPy's kernel: max difference 2.8e-17; outputs agree to 1e-13 on 0..255 data). For 8-bit data
-OpenCV switches to a fixed-point kernel, so its uint8 output is *not* correctly rounded
-(measured: max 1.24 grey levels, 81% correctly rounded; ``cv2.sepFilter2D`` with SciPy's
-float kernel would give 100%). That is OpenCV's real behaviour, so it is what we measure.
-
 Borders: reflect -> BORDER_REFLECT, mirror -> BORDER_REFLECT_101, nearest -> BORDER_REPLICATE,
 constant with cval 0 -> BORDER_CONSTANT. ``wrap`` (OpenCV's filters reject BORDER_WRAP) and
 constant with cval != 0 are done by explicit ``numpy.pad`` by the radius and a crop; the
@@ -13,6 +7,8 @@ padding is inside the timed call because a user has to pay it too.
 
 Threads: OpenCV's global thread count is set in ``prepare``: ``opencv-1t`` uses 1 thread,
 ``opencv`` OpenCV's default (all cores). Two implementations, so both are always recorded.
+
+Why: docs/sweep.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """libvips through pyvips: ``gaussblur`` as users call it, and ``conv`` with SciPy's kernel.
 
-Two implementations:
-
 - ``pyvips``: ``Image.gaussblur(sigma)`` with libvips' defaults (``min_ampl=0.2``,
   ``precision="integer"``): a shorter kernel than SciPy's (it ends where the Gaussian falls
   below 0.2 of its peak, so it ignores ``truncate``) with integer weights. An approximation:
@@ -10,20 +8,7 @@ Two implementations:
   mask to ``Image.conv(precision="float")``; exact up to float rounding (libvips computes in
   single precision for 8/16-bit and float images, in double for double images).
 
-Both run on one thread (``pyvips.concurrency_set(1)``) with the operation cache off
-(``pyvips.cache_set_max(0)``): with the cache on, a repeated call with the same arguments is
-served from the cache and times nothing.
-
-Borders: the image is extended with ``embed`` by SciPy's radius, then filtered and cropped:
-SciPy ``reflect`` -> ``extend="mirror"`` (libvips' mirror repeats the edge pixel),
-``nearest`` -> ``copy``, ``wrap`` -> ``repeat``, ``constant`` -> ``background=[cval]``.
-libvips has no extension for SciPy's ``mirror`` (edge pixel not repeated): unsupported.
-
-Copies: ``Image.new_from_array`` copies the numpy array in and ``Image.numpy()`` copies the
-result out; both are inside the timed call, as a user holding numpy arrays pays them. Integer
-outputs of the exact variant come back as float and are rounded to nearest and clipped (also
-timed). libvips images are 2-D with bands: volumes are unsupported, RGB images filter their
-bands separately.
+Why: docs/sweep.md.
 """
 
 from __future__ import annotations

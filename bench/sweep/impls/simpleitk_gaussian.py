@@ -1,21 +1,12 @@
 """SimpleITK: ``DiscreteGaussian`` and ``SmoothingRecursiveGaussian``, both on one thread.
 
-- ``sitk-discrete``: ``DiscreteGaussianImageFilter`` with variance sigma^2 per axis, image
-  spacing ignored (``UseImageSpacing off``), and a kernel at most SciPy's width 2r+1 whose tail
-  error is the Gaussian mass SciPy's ``truncate`` cuts off. ITK's kernel is the *discrete*
-  Gaussian (modified Bessel functions), not SciPy's sampled one: an approximation whose
-  difference is largest at small sigma. Integer images come back in their own type (ITK's cast).
-- ``sitk-recursive``: ``SmoothingRecursiveGaussian`` (Deriche's 4th-order IIR): its cost does
-  not depend on sigma; an approximation whose measured error is in the report. It returns
-  float32, cast to the asked dtype (integers rounded to nearest and clipped).
+- ``sitk-discrete``: ``DiscreteGaussianImageFilter`` (variance sigma^2, no image spacing, a
+  kernel at most SciPy's width): ITK's discrete (Bessel) Gaussian, not SciPy's sampled one;
+- ``sitk-recursive``: ``SmoothingRecursiveGaussian`` (Deriche's IIR), float32, cast back.
 
-Both run on one thread: ``ProcessObject.SetGlobalDefaultNumberOfThreads(1)``. ITK's own border
-is zero-flux Neumann (SciPy ``nearest``); the other modes are made by padding by SciPy's radius
-(``numpy.pad``) and cropping. The recursive filter's response is longer than that radius, so
-its border pixels in those modes are approximate too. ``GetImageFromArray`` copies in and
-``GetArrayFromImage`` copies out; padding, copies and casts are inside the timed call. RGB
-images are filtered one channel at a time. No derivative orders (ITK's derivative filters use
-other kernels).
+Modes other than ``nearest`` (ITK's own border) are made by padding by SciPy's radius.
+
+Why: docs/sweep.md.
 """
 
 from __future__ import annotations

@@ -9,18 +9,7 @@ How a case is timed (pyperf's recipe, adapted to the measured noise of these mac
    (``python -m bench.sweep.timing.sampling``, reading a JSON request on stdin), and the
    samples are pooled.
 
-Why fresh processes: on the 2-core VMs the median of 7 samples in one process swings up to
-1.7x between processes, while the minimum across processes is stable within about 5%
-(measured on this project's 2-core AMD EPYC VMs, numpy 2.4, SciPy 1.17.1). So ``min_ns`` is
-the number to compare, and several processes make it trustworthy. Raw per-call samples are
-kept in the row (``samples_ns``).
-
-A case is flagged ``unstable`` (row field and terminal): with samples from several workers, when
-the workers' minima vary by >= 10% (stdev over mean); else as pyperf does, when the stdev of the
-samples is >= 10% of their mean; and when samples are shorter than 1 ms.
-
-Public API: ``TimingSettings``, ``Timing``, ``time_call``, ``time_in_processes``,
-``summarize``, ``median_ci``.
+Why: docs/timing.md.
 """
 
 from __future__ import annotations

@@ -5,24 +5,9 @@ list of
 cases, and read back one *unit* per case: that worker's samples of the case. Every worker runs
 its cases in its own shuffled order and also times a fixed *reference workload* between them.
 
-Why this shape (issue 13, measured on this project's 2-core VMs):
-
-- the statistical unit of the gate is the worker process (``bench.guard.stats.verdicts``): the
-  samples of
-  one process share its luck, and minima across processes are what repeat. A fresh interpreter
-  per case and per process (the old ``--processes`` path) costs an import of NumPy, SciPy and
-  the peer per case: 191 s for one A/A pair of the quick grid's scipy cases. A worker that runs
-  every case pays that once;
-- a shuffled order per worker keeps a slow phase of the machine (another job starting) from
-  always landing on the same cases, so it shows up as between-worker noise, which the gate
-  measures, instead of as a bias;
-- the reference workload (``reference_call``: a NumPy 1-D correlation, the same kind of inner
-  loop as the filter, and independent of SciPy) is timed in every worker. Its minimum per
-  worker, stored in the row's ``ref_ns``, lets ``gfbench compare`` express times relative to
-  the machine's speed while that worker ran, the drift correction for runs that were not
-  interleaved.
-
 Public API: ``Timer``, ``WorkerResult``, ``run_worker``, ``reference_call``, ``case_seed``.
+
+Why: docs/timing.md.
 """
 
 from __future__ import annotations

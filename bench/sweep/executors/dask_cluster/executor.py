@@ -8,21 +8,7 @@ Where the cluster comes from:
   The address is probed *before* anything is written (``scheduler.probe_scheduler``): an
   unreachable one is a ``UsageError`` (exit 2) within ``connect_timeout_s`` (10 s).
 
-Timing on a cluster. Each timed task asks for the worker resource ``timing=1`` and every worker
-of our LocalCluster has exactly one, so a worker runs one timed case at a time and nothing of
-ours meanwhile (its one thread would forbid it anyway). Workers of an external cluster must be
-started with ``--resources timing=1`` for timed sweeps (checked up front). Bounds
-(``bandwidth_gbs``, ``peak_gflops``) are measured once per *host*, one host at a time, so
-``bound_fraction`` is relative to the machine that ran the case; every row's ``host`` is the
-worker's host, and ``machines()`` returns each host's metadata (``bench.sweep.machine.environment``)
-for run.json, so compare and the report can group by machine. Several workers on one host time
-concurrently and disturb each other: use one worker per host for timings you publish
-(``--workers 1`` locally); ``--no-timing`` sweeps fan out over every worker.
-
-Our LocalCluster turns off distributed's statistical profiler (it interrupts the running task
-every 10 ms) and the nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` (which made allocation-heavy
-calls 35% slower); on an external cluster the profiler is paused while the sweep runs, and
-each host's ``MALLOC_TRIM_THRESHOLD_`` is recorded in ``machines()``.
+Why: docs/dask.md.
 """
 
 from __future__ import annotations
