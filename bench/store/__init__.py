@@ -57,6 +57,16 @@ Row fields (flat; JSON null where not applicable):
   ``gbytes_per_s``, ``gflops_per_s``, ``bound_fraction`` (the least time the roofs that apply
   allow, ``bench.sweep.roofs.time_bound``, over ``min_ns``), ``accuracy_seconds``, ``case_seconds``
   (wall time of the whole case), ``host``, ``finished_at``.
+- instructions (``--metric instructions``; null otherwise): ``instructions`` (per call: the
+  whole call, or the entry symbols with ``--instructions-scope entry``), ``instructions_entry``
+  (the native entry symbols' part of a whole-call count), ``callgrind_profile`` and
+  ``bytecode_profile`` (the profiles kept for compare's "where" list: a name relative to the
+  run folder matching ``bench.store.profiles.PROFILE_NAME``, or null).
+
+``profiles/``
+    Whole-call instruction runs only: ``<case_id>.callgrind.gz`` (callgrind's dump of the
+    counted calls, gzipped) and ``<case_id>.bytecodes.json.gz`` (the Python functions the call
+    ran, ``bench.sweep.bytecodes``), named by the rows (``bench.store.profiles``).
 
 ``timing-units.jsonl``
     One line per finished timing worker (``bench.store.units``): the raw samples of every case

@@ -48,7 +48,6 @@ from bench.outputs import check_out_dir, progress
 from bench.store.safe_files import write_atomic
 from bench.store.safe_text import redact, redact_url
 from bench.store.validate import checked_json, validate_env, validate_matrix
-from bench.sweep.instructions import PROFILES_VAR
 from bench.sweep.machine import THREAD_ENV_VARS
 
 RUN_TIMEOUT_S = 6 * 3600
@@ -206,8 +205,8 @@ def run_matrix(
     metric
         ``"time"``: the A/B timing session; ``"instructions"``: the untimed sweeps also count
         every case's whole-call instructions under callgrind, and no timing session runs;
-        ``"both"``: counts and the timing session. Callgrind's profiles are kept in each
-        environment's ``callgrind/`` folder.
+        ``"both"``: counts and the timing session. Each counted case's profiles are kept in
+        its run folder (``runs/<run_id>/profiles/``, ``bench.store.profiles``).
     processes
         Passed to ``gfbench sweep --processes`` when given.
     impl
@@ -461,9 +460,8 @@ def run_matrix(
             runs_dir = matrix_dir / result.folder / "runs"
             before = set(runs_dir.iterdir())
             extra = ["--metric", "instructions", "--instructions-scope", "call"] if counting else []
-            profiles = {PROFILES_VAR: str(matrix_dir / result.folder / "callgrind")}
-            code = in_env(result, sweep_args(result, "--no-timing", *extra),
-                          extra_env=profiles if counting else None)  # fmt: skip
+            # the run keeps each case's profiles in its own folder (runs/<id>/profiles/)
+            code = in_env(result, sweep_args(result, "--no-timing", *extra))
             result.sweep_exits.append(code)
             new = [p for p in runs_dir.iterdir() if p not in before and (p / "run.json").is_file()]
             if code == 0 and len(new) == 1:
