@@ -90,7 +90,9 @@ def path_in(run_dir: str | Path, name: object) -> Path:
 
     if not is_profile_name(name):
         raise ProfileError(f"{name!r} is not a profile name ({PROFILE_NAME.pattern})")
-    return child_path(run_dir, str(name), what="profile")
+    child_path(run_dir, str(name), what="profile")  # resolved, it must stay inside
+    # the unresolved path: opened with O_NOFOLLOW, a link in its place is refused, not followed
+    return Path(run_dir) / str(name)
 
 
 def read(run_dir: str | Path, name: object) -> bytes:
