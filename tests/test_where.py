@@ -331,3 +331,50 @@ def test_a_row_naming_a_profile_that_is_not_there_is_reported_not_a_crash(tmp_pa
     (entry,) = compare([a, b]).pairs[0].where
     assert any("run-a: bytecode tally unusable" in m and "missing" in m for m in entry["missing"])
     assert entry["python"] == []
+
+
+# -- real: a repacked wheel that adds work in one named Python function --------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.valgrind
+@pytest.mark.skipif(
+    shutil.which("valgrind") is None,
+    reason="valgrind is not on PATH (apt-get install valgrind; .ci/run installs it)",
+)
+def test_a_wheel_that_adds_work_in_a_named_python_function_is_named_first(tmp_path):
+    import scipy_wheels
+    from conftest import DATA_DIR, run_gfbench
+
+    cache = Path(os.environ.get("GFBENCH_CACHE_DIR") or Path.home() / ".cache/gfbench/test-envs")
+    named = scipy_wheels.candidate_wheel("python-work-named")
+    proc = run_gfbench(
+        "matrix", "--scipy", scipy_wheels.RELEASE, "--scipy", str(named),
+        "--grid", str(DATA_DIR / "callcount_grid.toml"), "--metric", "instructions",
+        "--no-verify", "--compare", "--installer", "uv", "--cache-dir", str(cache),
+        "--out", str(tmp_path), timeout=2400,
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-3000:]
+    matrix_dir = next(tmp_path.glob("matrix-*"))
+    (pair,) = json.loads((matrix_dir / "compare" / "compare.json").read_text())["comparisons"]
+    assert [r["verdict"] for r in pair["instructions"]] == ["slower", "slower"]
+    assert len(pair["where"]) == 2  # every slower case has its list
+    for entry in pair["where"]:
+        assert entry["missing"] == [], entry["missing"]
+        top = entry["python"][0]
+        assert top["function"] == "scipy.ndimage._filters._gfbench_extra_work"
+        assert top["self_a"] == 0 and top["self_ratio"] is None  # new in B
+        # 64x64 // 4 = 1024 iterations per 1-D pass, two passes per call: thousands of
+        # bytecodes, far above any other function's change
+        assert top["self_b"] > 2 * 1024 * 2
+        others = [abs(r["self_change"]) for r in entry["python"][1:]]
+        assert all(top["self_change"] > 10 * change for change in others), entry["python"]
+        # the native list: the interpreter loop did the extra work (CPython 3.11 names no
+        # Python function in a callgrind profile)
+        native = [r["function"] for r in entry["native"]]
+        assert "_PyEval_EvalFrameDefault" in native[:3], native
+    # the text report and the PR comment show it too
+    assert "scipy.ndimage._filters._gfbench_extra_work" in proc.stdout
+    github = (matrix_dir / "compare" / "github.md").read_text()
+    assert "<code>scipy.ndimage._filters._gfbench_extra_work</code>" in github
