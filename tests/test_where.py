@@ -82,7 +82,7 @@ def test_a_kept_profile_reads_back_and_hostile_ones_are_refused(tmp_path, monkey
     secret = tmp_path / "secret"
     secret.write_bytes(gzip.compress(b"secret"))
     os.symlink(secret, run / "profiles" / f"{CID}.bytecodes.json.gz")
-    with pytest.raises(UsageError, match="would leave the folder"):
+    with pytest.raises(UsageError, match="leads outside the folder"):
         profiles.read(run, profiles.bytecodes_name(CID))
     # nor one inside it (a link is never read in a results folder)
     (run / "profiles" / f"{CID}.bytecodes.json.gz").unlink()

@@ -87,14 +87,12 @@ def keep(data: bytes, run_dir: Path, name: str) -> str | None:
 
 def path_in(run_dir: str | Path, name: object) -> Path:
     """``run_dir / name`` for a valid profile name that stays inside ``run_dir``."""
-    # here, not at the top: bench.store.validate checks rows with is_profile_name
-    from bench.store.validate.files import child_path
-
     if not is_profile_name(name):
         raise ProfileError(f"{name!r} is not a profile name ({PROFILE_NAME.pattern})")
-    child_path(run_dir, str(name), what="profile")  # resolved, it must stay inside
+    path = Path(run_dir) / str(name)
+    check_inside(path, run_dir)  # resolved (a linked profiles/ folder), it must stay inside
     # the unresolved path: opened with O_NOFOLLOW, a link in its place is refused, not followed
-    return Path(run_dir) / str(name)
+    return path
 
 
 def read(run_dir: str | Path, name: object) -> bytes:
