@@ -103,6 +103,23 @@ def test_a_kept_profile_reads_back_and_hostile_ones_are_refused(tmp_path, monkey
     assert not (run / "profiles" / "ba9876543210.callgrind.gz").exists()
 
 
+def test_a_counted_row_names_the_profiles_its_count_kept():
+    from bench.sweep.callcount import CallCount
+    from bench.sweep.instructions import with_instructions
+
+    ident = identity_fields(Case(impl="scipy", dtype="uint8", shape=(8, 8), sigma=1.0))
+    row = Row(**ident, status="ok", out_dtype="uint8")
+    cid = row.case_id
+    kept = CallCount(call=9.0, entry=4.0, profile=profiles.callgrind_name(cid),
+                     bytecodes=profiles.bytecodes_name(cid))  # fmt: skip
+    filled = with_instructions(row, {cid: kept})
+    assert (filled.instructions, filled.instructions_entry) == (9.0, 4.0)
+    assert filled.callgrind_profile == f"profiles/{cid}.callgrind.gz"
+    assert filled.bytecode_profile == f"profiles/{cid}.bytecodes.json.gz"
+    bare = with_instructions(row, {cid: CallCount(call=9.0, entry=None)})
+    assert bare.callgrind_profile is None and bare.bytecode_profile is None
+
+
 @pytest.mark.parametrize("value", [-1, 201, 2.5, "3", True])
 def test_where_top_refuses_what_it_does_not_allow_naming_the_option(value):
     with pytest.raises(UsageError, match=r"--where-top: got .*allowed: an int from 0"):

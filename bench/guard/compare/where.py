@@ -176,12 +176,12 @@ def rank_changes(
     return rows[:top]
 
 
-def _profile_row(side: Side, case_id: str) -> tuple[str | None, dict[str, Any] | None]:
-    """(run folder, row) of the side's row of ``case_id`` that names a profile, else a reason."""
+def _profile_row(side: Side, case_id: str, field: str) -> tuple[str | None, dict[str, Any] | None]:
+    """(run folder, row) of the side's first row of ``case_id`` naming a profile in ``field``."""
     frame = side.frame
-    if frame is None or "callgrind_profile" not in frame:
+    if frame is None or field not in frame:
         return None, None
-    rows = frame[(frame["case_id"] == case_id) & frame["callgrind_profile"].notna()]
+    rows = frame[(frame["case_id"] == case_id) & frame[field].notna()]
     if rows.empty:
         return None, None
     row = rows.iloc[0].to_dict()
@@ -194,8 +194,8 @@ def _profile_row(side: Side, case_id: str) -> tuple[str | None, dict[str, Any] |
 def _side_functions(
     side: Side, case_id: str, kind: str, missing: list[str]
 ) -> dict[str, dict[str, Any]] | None:
-    run_dir, row = _profile_row(side, case_id)
     field = "callgrind_profile" if kind == "native" else "bytecode_profile"
+    run_dir, row = _profile_row(side, case_id, field)
     what = "callgrind profile" if kind == "native" else "bytecode tally"
     if run_dir is None or row is None or is_null(row.get(field)):
         missing.append(f"{side.label}: no {what} kept for this case (runs counted before "
