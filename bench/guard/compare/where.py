@@ -48,6 +48,8 @@ MAX_WHERE_TOP = 200
 ANNOTATE_TIMEOUT_S = 120
 _ROW = re.compile(r"^\s*([0-9][0-9,]*)\s+(\S.*?)\s*$")
 _OBJECT = re.compile(r"^(.*?)\s+\[([^\]]*)\]$")
+#: callgrind's recursion level suffix: ``_PyEval_EvalFrameDefault'2``
+_RECURSION = re.compile(r"'[0-9]+$")
 
 
 def check_where_top(value: Any) -> int:
@@ -63,8 +65,12 @@ def check_where_top(value: Any) -> int:
 def annotate(dump: Path) -> tuple[int, dict[str, dict[str, Any]]]:
     """(program total, ``function -> {"self", "inclusive", "object"}``) of one callgrind dump.
 
-    Runs ``callgrind_annotate`` twice (self, then inclusive), Ir only. A function listed under
-    several source files (inlined headers) is summed under its name.
+    Runs ``callgrind_annotate`` twice (self, then inclusive), Ir only. It lists one function
+    several times: once per source file its code came from (inlined headers) and once per
+    recursion level (``name'2``: callgrind's ``--separate-recs``, where the depth of a call,
+    and so the level its cost lands on, shifts when a wrapper adds a frame). Under the bare
+    name, the self counts are summed (they are disjoint) and the inclusive count is the largest
+    (each entry already holds the call tree below it; a sum would count it twice).
     """
     functions: dict[str, dict[str, Any]] = {}
     total = 0
@@ -79,18 +85,24 @@ def annotate(dump: Path) -> tuple[int, dict[str, dict[str, Any]]]:
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise ValueError(f"callgrind_annotate exited {proc.returncode}: {tail[:200]}")
         total, listed = _parse_annotate(proc.stdout)
-        key = "self" if inclusive == "no" else "inclusive"
-        for name, (count, obj) in listed.items():
-            entry = functions.setdefault(name, {"self": 0, "inclusive": 0, "object": obj})
-            entry[key] += count
+        for name, count, obj in listed:
+            entry = functions.setdefault(
+                _RECURSION.sub("", name), {"self": 0, "inclusive": 0, "object": obj}
+            )
+            if inclusive == "no":
+                entry["self"] += count
+            else:
+                entry["inclusive"] = max(entry["inclusive"], count)
             entry["object"] = entry["object"] or obj
     return total, functions
 
 
-def _parse_annotate(text: str) -> tuple[int, dict[str, tuple[int, str | None]]]:
-    """callgrind_annotate's text: the PROGRAM TOTALS figure and its ``file:function`` table."""
+def _parse_annotate(text: str) -> tuple[int, list[tuple[str, int, str | None]]]:
+    """callgrind_annotate's text: the PROGRAM TOTALS figure and its ``file:function`` table as
+    ``(function, count, object file name)``, the file dropped (it differs between
+    environments; the function name does not)."""
     total = 0
-    listed: dict[str, tuple[int, str | None]] = {}
+    listed: list[tuple[str, int, str | None]] = []
     in_table = False
     for line in text.splitlines():
         if line.strip().startswith("Ir") and "file:function" in line:
@@ -109,10 +121,7 @@ def _parse_annotate(text: str) -> tuple[int, dict[str, tuple[int, str | None]]]:
         obj = None
         if (with_object := _OBJECT.match(rest)) is not None:
             rest, obj = with_object.group(1), Path(with_object.group(2)).name
-        # "file:function": the file differs between environments, the name does not
-        name = rest.split(":", 1)[1] if ":" in rest else rest
-        old = listed.get(name, (0, None))
-        listed[name] = (old[0] + count, old[1] or obj)
+        listed.append((rest.split(":", 1)[1] if ":" in rest else rest, count, obj))
     return total, listed
 
 
