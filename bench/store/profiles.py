@@ -1,24 +1,12 @@
 """The profiles a run keeps beside its rows: names, caps, and reading them back safely.
 
-``--metric instructions`` (whole-call scope) counts each case under callgrind; the dump it
-counted is kept as ``<run>/profiles/<case_id>.callgrind.gz`` (gzip of callgrind's own file),
-and a separate, uncounted pass tallies the Python functions the call ran
-(``bench.sweep.bytecodes``) as ``<run>/profiles/<case_id>.bytecodes.json.gz``. The row names
-them (``callgrind_profile``, ``bytecode_profile``: a path relative to the run folder), so
-``gfbench compare`` can say where a slower case's extra instructions went
-(``bench.guard.compare.where``).
-
-Results folders are untrusted: a row's name is used only if it matches ``PROFILE_NAME``
-exactly (one fixed folder, the case id, one of two suffixes: no ``..``, no absolute path), and
-once joined it must stay inside the run folder; the file is read through
-``bench.store.safe_files`` (a regular file, not a link, at most ``MAX_STORED_BYTES``) and
-decompressed to at most ``MAX_UNPACKED_BYTES`` (a gzip bomb stops there).
-
-Sizes measured (2026-12-03, ``gfbench sweep --grid guard --metric instructions``): the 37
-counted cases keep 1.65 MB in all, 1.62 MB of callgrind dumps (44 kB each on average, the
-largest 175 kB: 558 kB before gzip) and 33 kB of bytecode tallies; a 64x64 float64 case's dump
-is 122 kB before gzip, 36 kB after. So profiles are kept always, with no opt-in. The caps are
-hundreds of times that and exist only against hostile or runaway files.
+Whole-call instruction counts keep ``<run>/profiles/<case_id>.callgrind.gz`` (callgrind's dump,
+gzipped) and ``<case_id>.bytecodes.json.gz`` (``bench.sweep.bytecodes``); rows name them
+(``callgrind_profile``, ``bytecode_profile``) for compare's "where" list. A row's name is used
+only if it matches ``PROFILE_NAME`` exactly and stays inside the run folder; the file is read
+as a regular file, not a link, under ``MAX_STORED_BYTES``, and decompressed to at most
+``MAX_UNPACKED_BYTES``. Kept always: the guard grid's 37 counted cases keep 1.65 MB in all
+(measured sizes and why: docs/attribution.md, "Where: the functions whose counts changed").
 """
 
 from __future__ import annotations

@@ -1,29 +1,14 @@
-"""Which Python functions a call runs, and how many bytecodes each executes: the Python half
-of compare's "where" list.
+"""The bytecodes each Python function executes in a call: the Python half of compare's "where".
 
-Callgrind names native functions only. Under CPython 3.11 every Python function runs inside
-``_PyEval_EvalFrameDefault`` (Python-to-Python calls do not even leave it), so a profile shows
-"the interpreter did 40% more work" and never which Python function did it. CPython's perf
-trampoline (``-X perf``, which gives each Python function a native frame a profiler can name)
-exists from 3.12 only. So a separate, uncounted pass runs each case under ``sys.settrace`` with
-opcode events on (``frame.f_trace_opcodes``) and tallies, per Python function, its calls and the
-bytecodes it executed itself (``opcodes``) and with its Python callees (``opcodes_inclusive``).
-A bytecode count is as deterministic as an instruction count (the same code on the same input
-executes the same bytecodes), and a function that gains work gains bytecodes.
+CPython 3.11 runs every Python function inside ``_PyEval_EvalFrameDefault``, so callgrind
+cannot name them (``-X perf`` exists from 3.12). A separate pass, never under valgrind and
+after the counted one, runs each case under ``sys.settrace`` with opcode events and tallies per
+``module.qualname``: calls, own bytecodes (``opcodes``) and with Python callees
+(``opcodes_inclusive``). Kept as ``<run>/profiles/<case_id>.bytecodes.json.gz``
+(``bench.store.profiles``): ``{"version": 1, "calls", "functions": {name: counts}}``.
+Why and what it shows: docs/attribution.md, "Where: the functions whose counts changed".
 
-Functions are named ``module.qualname`` (``scipy.ndimage._filters.gaussian_filter1d``): no
-file path or line number, so the same function matches across environments and releases.
-
-The pass runs in its own process (``python -m bench.sweep.bytecodes``, a JSON request on
-stdin), after the counted one and never under valgrind: tracing costs the call tens of times
-its time, and it must not touch the count. Each case is warmed up first, as for the count, and
-traced for ``calls`` calls. The tally is kept as ``<run>/profiles/<case_id>.bytecodes.json.gz``
-(``bench.store.profiles``)::
-
-    {"version": 1, "calls": 3, "functions": {"<module>.<qualname>":
-        {"calls": int, "opcodes": int, "opcodes_inclusive": int}}}
-
-Public API: ``trace_cases``, ``read_tally``, ``TALLY_VERSION``.
+Public API: ``trace_cases``, ``trace_call``, ``read_tally``, ``TALLY_VERSION``.
 """
 
 from __future__ import annotations

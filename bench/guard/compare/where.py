@@ -1,26 +1,14 @@
 """Where a slower case's extra instructions went: the functions whose counts changed most.
 
-A case that is "slower" on instructions (whole-call counts, ``--metric instructions``) has
-both sides' profiles in their run folders (``bench.store.profiles``): callgrind's dump of the
-counted calls, and the tally of the Python functions the call ran (``bench.sweep.bytecodes``).
-For each such case this module lists, A vs B, with counts per call and ratios:
+For each case "slower" on instructions, both sides' kept profiles (``bench.store.profiles``)
+give two lists, A vs B, per call: native functions from callgrind's ``callgrind_annotate``
+(self and inclusive, ``--auto=no``: it never opens the source files an untrusted dump names)
+and Python functions from the bytecode tallies (``bench.sweep.bytecodes``), each ranked by the
+change of the function's own count. A missing or unusable profile is listed in ``missing``;
+nothing here fails a comparison. Why two lists: docs/attribution.md.
 
-- **native functions**: callgrind's own ``callgrind_annotate`` (``--inclusive=no`` and
-  ``--inclusive=yes``, ``--auto=no``: it never opens the source files an untrusted dump names)
-  reads each dump; functions are matched by name (file and object paths differ between
-  environments) and ranked by how much their own (self) count changed: where the work sits.
-  The inclusive count (with callees) stands beside: which call subtree it came from.
-- **Python functions**: CPython 3.11 runs them all inside ``_PyEval_EvalFrameDefault``, so a
-  callgrind profile cannot name them (``-X perf`` exists from 3.12); the bytecode tally
-  does, ranked the same way (bytecodes executed by the function itself per call).
-
-A side whose profile is missing (an older run, a profile over the size cap, no
-``callgrind_annotate`` on this machine) says so in ``missing``; nothing here fails a
-comparison. Profiles are read through ``bench.store.profiles`` (the row's name must match the
-one pattern and stay inside the run folder; sizes are capped).
-
-Public API: ``where_lists``, ``check_where_top``, ``annotate``, ``DEFAULT_WHERE_TOP``,
-``MAX_WHERE_TOP``.
+Public API: ``where_lists``, ``check_where_top``, ``annotate``, ``rank_changes``,
+``table_rows``, ``case_heading``, ``DEFAULT_WHERE_TOP``, ``MAX_WHERE_TOP``.
 """
 
 from __future__ import annotations
