@@ -38,8 +38,12 @@ GAUSSIAN_TAIL = (
     "    return output\n"
 )
 
-#: name -> (new local version, how _filters.py changes). Each edit must apply exactly once.
-VARIANTS: dict[str, tuple[str, tuple[str, str] | None]] = {
+#: the module-level function a named helper is defined before (SciPy 1.17.1)
+KERNEL_DEF = "def _gaussian_kernel1d(sigma, order, radius):\n"
+Edit = tuple[str, str]
+#: name -> (new local version, how _filters.py changes: one edit or several). Each edit must
+#: apply exactly once.
+VARIANTS: dict[str, tuple[str, Edit | tuple[Edit, ...] | None]] = {
     # the same code under a new version: outputs must not change
     "unchanged": ("1.18.0.dev0+gfbench.unchanged", None),
     # the kernel radius rule int(truncate*sigma + 0.5) becomes + 1.5: every output changes
@@ -73,6 +77,19 @@ VARIANTS: dict[str, tuple[str, tuple[str, str] | None]] = {
     "python-work": (
         "1.18.0.dev0+gfbench.pywork",
         (RADIUS_LINE, "    for _ in range(np.size(input) // 4):\n        pass\n" + RADIUS_LINE),
+    ),
+    # the same work in one named Python function (issue 23): compare's "where" list must name
+    # _gfbench_extra_work first; a module-level function, defined before _gaussian_kernel1d
+    "python-work-named": (
+        "1.18.0.dev0+gfbench.pyworknamed",
+        (
+            (RADIUS_LINE, "    _gfbench_extra_work(np.size(input) // 4)\n" + RADIUS_LINE),
+            (
+                KERNEL_DEF,
+                "def _gfbench_extra_work(n):\n    for _ in range(n):\n        pass\n\n\n"
+                + KERNEL_DEF,
+            ),
+        ),
     ),
     # a planted slowdown: 2 ms of sleep per 1-D pass, so 4 ms per 2-D call against ~0.05 ms
     "slow": (
@@ -185,7 +202,7 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + digest.decode()
 
 
-def repack(source: Path, out_dir: Path, version: str, edit: tuple[str, str] | None) -> Path:
+def repack(source: Path, out_dir: Path, version: str, edit: Edit | tuple[Edit, ...] | None) -> Path:
     """A copy of ``source`` with ``_filters.py`` edited and the version set to ``version``."""
     _name, old_version, _build, _tags = parse_wheel_filename(source.name)
     old_info, new_info = f"scipy-{old_version}.dist-info", f"scipy-{version}.dist-info"
@@ -205,8 +222,11 @@ def repack(source: Path, out_dir: Path, version: str, edit: tuple[str, str] | No
             data = src.read(name)
             if name == FILTERS and edit is not None:
                 text = data.decode()
-                assert text.count(edit[0]) == 1, f"{FILTERS}: the edit does not apply once"
-                data = text.replace(edit[0], edit[1]).encode()
+                edits = (edit,) if isinstance(edit[0], str) else edit
+                for old, new in edits:
+                    assert text.count(old) == 1, f"{FILTERS}: the edit does not apply once"
+                    text = text.replace(old, new)
+                data = text.encode()
             if name == f"{old_info}/METADATA":
                 lines = data.decode().splitlines(keepends=True)
                 lines = [f"Version: {version}\n" if ln.startswith("Version:") else ln

@@ -104,11 +104,9 @@ def test_whole_call_counts_repeat_exactly_and_see_python_level_work():
 def test_a_sweep_counts_the_whole_call_by_default(tmp_path):
     grid = tmp_path / "grid.toml"
     grid.write_text((TESTS_DIR / "data" / "callcount_grid.toml").read_text())
-    profiles = tmp_path / "profiles"
     proc = run_gfbench(
         "sweep", "--grid", str(grid), "--metric", "instructions", "--no-timing",
-        "--no-progress", "--out", str(tmp_path / "out"), "--json",
-        env={"GFBENCH_CALLGRIND_PROFILES": str(profiles)}, timeout=900,
+        "--no-progress", "--out", str(tmp_path / "out"), "--json", timeout=900,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     run = Path(json.loads(proc.stdout)["run_dir"])
@@ -118,5 +116,9 @@ def test_a_sweep_counts_the_whole_call_by_default(tmp_path):
     assert len(rows) == 2
     for row in rows:
         assert 0 < row["instructions_entry"] < row["instructions"]
-        assert (profiles / f"{row['case_id']}.callgrind.gz").is_file()
+        # the profiles are kept in the run folder, always, and the row names them
+        assert row["callgrind_profile"] == f"profiles/{row['case_id']}.callgrind.gz"
+        assert row["bytecode_profile"] == f"profiles/{row['case_id']}.bytecodes.json.gz"
+        for name in (row["callgrind_profile"], row["bytecode_profile"]):
+            assert (run / name).is_file()
     assert PATCH_VAR not in meta["instructions"]

@@ -66,7 +66,7 @@ def test_history_reads_back_after_the_folder_moved(drawn, tmp_path):
 def test_committed_example_reads_back():
     """reports/history/ holds history.json beside its matrix folder: a folder name."""
     loaded = history.load_history(REPO / "reports" / "history" / "history.json")
-    assert loaded.matrix_dir == REPO / "reports" / "history" / "matrix-20261202T174125Z"
+    assert loaded.matrix_dir == REPO / "reports" / "history" / "matrix-20261203T062507Z"
     assert [p.name for p in loaded.figures] == ["history_2d.png", "history_3d.png"]
     assert all(p.is_file() for p in loaded.figures)
 
@@ -74,7 +74,7 @@ def test_committed_example_reads_back():
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("matrix", "/tmp/i23/hist/matrix-20261202T174125Z", "not a valid identifier"),
+        ("matrix", "/tmp/i23/hist/matrix-20261203T062507Z", "not a valid identifier"),
         ("matrix", "../..", "not a valid identifier"),
         ("matrix", "../other", "not a valid identifier"),
         ("matrix", "nowhere", "no matrix.json there"),

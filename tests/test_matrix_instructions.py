@@ -71,7 +71,7 @@ def test_python_level_slowdown_is_slower_and_an_unchanged_repack_same(tmp_path):
     # the PR comment is written beside the report, and each environment kept its profiles
     assert (matrix_dir / "compare" / "github.md").read_text().startswith(MARKER)
     env = json.loads((matrix_dir / "matrix.json").read_text())["environments"][2]
-    assert len(list((matrix_dir / env["folder"] / "callgrind").glob("*.callgrind.gz"))) == 2
+    assert len(list((matrix_dir / env["folder"]).glob("runs/*/profiles/*.callgrind.gz"))) == 2
 
 
 # -- bad input: exit 2 before anything is built ------------------------------------------------

@@ -79,6 +79,12 @@ class Row:
     #: with --instructions-scope call (``instructions`` is then the whole call): the part of it
     #: inside the adapter's native entry symbols; None for entry-scope runs
     instructions_entry: float | None = None
+    #: the callgrind dump the whole-call count came from, gzipped, relative to the run folder
+    #: (``profiles/<case_id>.callgrind.gz``, ``bench.store.profiles``); None: not kept
+    callgrind_profile: str | None = None
+    #: the Python functions the call ran, tallied in an uncounted pass (``bench.sweep.bytecodes``,
+    #: ``profiles/<case_id>.bytecodes.json.gz``); None: not kept
+    bytecode_profile: str | None = None
     # accuracy
     max_abs_error: float | None = None
     rmse: float | None = None

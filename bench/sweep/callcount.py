@@ -45,6 +45,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench.exitcodes import UsageError
+from bench.store import profiles
 from bench.sweep.cases import Case
 
 #: what the count covers, recorded in run.json and checked by compare
@@ -64,6 +65,10 @@ class CallCount:
 
     call: float
     entry: float | None  # None: the implementation declares no entry symbol
+    #: the dump kept in the run folder (``bench.store.profiles`` name), None when not kept
+    profile: str | None = None
+    #: the Python functions' tally kept beside it (``bench.sweep.bytecodes``), None when not kept
+    bytecodes: str | None = None
 
     def __post_init__(self) -> None:
         if not self.call > 0:
@@ -128,7 +133,7 @@ def count_call_instructions(
     calls: int = DEFAULT_CALLS,
     warmup: int = DEFAULT_WARMUP,
     processes: int = DEFAULT_PROCESSES,
-    profiles_dir: Path | None = None,
+    run_dir: Path | None = None,
     timeout_s: float = 3600.0,
 ) -> dict[str, CallCount | str]:
     """Whole-call instructions per call of every case, counted under callgrind.
@@ -145,9 +150,10 @@ def count_call_instructions(
     processes
         Valgrind processes side by side, each on a round-robin share of the cases (the count
         does not depend on the machine's load).
-    profiles_dir
-        Keep each case's callgrind dump here as ``<case_id>.callgrind.gz`` (for "where did the
-        instructions go", compare's function table).
+    run_dir
+        The run folder: each counted case's callgrind dump is kept in it as
+        ``profiles/<case_id>.callgrind.gz`` (``bench.store.profiles``; compare's "where" list),
+        named by ``CallCount.profile``.
 
     Returns
     -------
@@ -192,7 +198,7 @@ def count_call_instructions(
     with concurrent.futures.ThreadPoolExecutor(n) as pool:
         futures = [
             pool.submit(_count_batch, batch, python=python, env=worker_env, calls=int(calls),
-                        warmup=int(warmup), symbols=symbols, profiles_dir=profiles_dir,
+                        warmup=int(warmup), symbols=symbols, run_dir=run_dir,
                         timeout_s=timeout_s)
             for batch in batches
         ]  # fmt: skip
@@ -203,7 +209,7 @@ def count_call_instructions(
 
 def _count_batch(
     cases: Sequence[Case], *, python: str, env: dict[str, str], calls: int, warmup: int,
-    symbols: Mapping[str, Sequence[str]], profiles_dir: Path | None, timeout_s: float,
+    symbols: Mapping[str, Sequence[str]], run_dir: Path | None, timeout_s: float,
 ) -> dict[str, CallCount | str]:  # fmt: skip
     request = {"cases": [c.to_dict() for c in cases], "calls": calls, "warmup": warmup}
     with tempfile.TemporaryDirectory(prefix="gfbench-callcount-") as tmp:
@@ -238,13 +244,11 @@ def _count_batch(
             results[case.case_id] = CallCount(
                 call=total / calls, entry=None if inner is None else inner / calls
             )
-            if profiles_dir is not None:
-                profiles_dir.mkdir(parents=True, exist_ok=True)
-                with (
-                    dumps[k].open("rb") as src,
-                    gzip.open(profiles_dir / f"{case.case_id}.callgrind.gz", "wb") as dst,
-                ):
-                    shutil.copyfileobj(src, dst)
+            if run_dir is not None:  # kept for compare's "where" list (None: over the cap)
+                kept = profiles.keep(
+                    dumps[k].read_bytes(), run_dir, profiles.callgrind_name(case.case_id)
+                )
+                results[case.case_id] = dataclasses.replace(results[case.case_id], profile=kept)
     return results
 
 

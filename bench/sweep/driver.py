@@ -459,7 +459,7 @@ def _drive(
             def on_start(case: Case) -> None:
                 bar.update(task, case=case.label()[:60])
 
-            counts = count_for_run(store.meta, todo, console)
+            counts = count_for_run(store.meta, todo, console, store.run_dir)
             for row in executor.run(todo, settings, stop, on_start):
                 if in_workers and row.status == "ok":
                     row = add_timing(row, by_id[row.case_id], records, settings)

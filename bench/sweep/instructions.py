@@ -61,9 +61,6 @@ SCOPES = ("call", "entry")
 DEFAULT_PROCESSES = 2
 #: CPython's C function behind ``os.getppid()``: the worker's case separator.
 MARKER = "os_getppid"
-#: Where ``--instructions-scope call`` keeps each case's callgrind dump (``gfbench matrix``
-#: sets it to the environment's folder, for compare's "where did the instructions go")
-PROFILES_VAR = "GFBENCH_CALLGRIND_PROFILES"
 #: Counted calls per case (the count is per call: the total divided by this).
 DEFAULT_CALLS = 3
 _SUMMARY = re.compile(r"^summary:\s*(\d+)\s*$", re.MULTILINE)
@@ -144,7 +141,11 @@ def with_instructions(row: Row, counts: Mapping[str, Any]) -> Row:
     if isinstance(value, float):
         return dataclasses.replace(row, instructions=value)
     if hasattr(value, "call") and hasattr(value, "entry"):
-        return dataclasses.replace(row, instructions=value.call, instructions_entry=value.entry)
+        return dataclasses.replace(
+            row, instructions=value.call, instructions_entry=value.entry,
+            callgrind_profile=getattr(value, "profile", None),
+            bytecode_profile=getattr(value, "bytecodes", None),
+        )  # fmt: skip
     return row
 
 
@@ -390,8 +391,15 @@ if __name__ == "__main__":
     sys.exit(_worker_main())
 
 
-def count_for_run(meta: dict, todo: Sequence[Case], console) -> dict[str, float | str]:
-    """``--metric instructions``: count every case under callgrind (one batch, before the rows)."""
+def count_for_run(
+    meta: dict, todo: Sequence[Case], console, run_dir: Path | None = None
+) -> dict[str, Any]:
+    """``--metric instructions``: count every case under callgrind (one batch, before the rows).
+
+    Whole-call counts keep their profiles in ``run_dir`` (always: the guard grid's are 1.65 MB
+    in all): each case's callgrind dump, and the tally of its Python functions from a separate,
+    uncounted pass (``bench.sweep.bytecodes``); the rows name them for compare's "where" list.
+    """
     if (meta.get("timing") or {}).get("metric", "time") != "instructions" or not todo:
         return {}
     check_metric("instructions")  # a resumed run on a machine without valgrind: exit 2
@@ -408,10 +416,11 @@ def count_for_run(meta: dict, todo: Sequence[Case], console) -> dict[str, float 
     if scope == "call":
         from bench.sweep.callcount import count_call_instructions
 
-        profiles = os.environ.get(PROFILES_VAR, "").strip()
         counts: dict[str, Any] = count_call_instructions(
-            todo, env=dict(os.environ), profiles_dir=Path(profiles) if profiles else None
+            todo, env=dict(os.environ), run_dir=run_dir
         )
+        if run_dir is not None:
+            counts = _with_bytecodes(counts, todo, run_dir)
     else:
         counts = count_instructions(todo, env=dict(os.environ))
     n_counted = sum(not isinstance(v, str) for v in counts.values())
@@ -421,3 +430,19 @@ def count_for_run(meta: dict, todo: Sequence[Case], console) -> dict[str, float 
             text = f"[red]instructions[/] {case.label()}: {counts[case.case_id]}"
             console.print(text, highlight=False, soft_wrap=True)
     return counts
+
+
+def _with_bytecodes(counts: dict[str, Any], todo: Sequence[Case], run_dir: Path) -> dict[str, Any]:
+    """``counts`` with each counted case's Python-function tally kept and named."""
+    import dataclasses as dc
+
+    from bench.sweep.bytecodes import trace_cases
+    from bench.sweep.callcount import DEFAULT_CALLS, DEFAULT_WARMUP
+
+    counted = [c for c in todo if not isinstance(counts.get(c.case_id, ""), str)]
+    kept = trace_cases(counted, run_dir, env=dict(os.environ), calls=DEFAULT_CALLS,
+                       warmup=DEFAULT_WARMUP)  # fmt: skip
+    return {
+        cid: dc.replace(value, bytecodes=kept[cid]) if cid in kept else value
+        for cid, value in counts.items()
+    }

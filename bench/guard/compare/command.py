@@ -21,6 +21,7 @@ from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
 from bench.guard.compare.memory import DEFAULT_MEMORY_THRESHOLD
 from bench.guard.compare.render import render_text, write_outputs
 from bench.guard.compare.result import DEFAULT_MAX_INCONCLUSIVE, compare
+from bench.guard.compare.where import DEFAULT_WHERE_TOP
 from bench.guard.stats import verdicts as gate
 
 #: the description ``gfbench compare --help`` shows (bench.cli reads it)
@@ -55,7 +56,9 @@ Instructions, per case counted on both sides (runs swept with `--metric instruct
 ratio B/A of the instructions per call inside the implementation's entry symbols; it is
 deterministic, so no noise model: "slower" when >= 1 + --instructions-threshold (default 1%).
 Those cases are decided by their instruction count; their wall time is shown beside, and
-the report says where the two disagree.
+the report says where the two disagree. For each case slower on instructions, the functions
+whose counts changed most (--where-top N): native ones from the callgrind profiles the runs
+kept (callgrind_annotate), Python ones from the bytecode tallies kept beside them.
 
 Exit codes: 0 ok; 1 outputs, dtypes or API behaviour changed; 2 usage error;
 3 performance regression (slower in time or instructions, or more memory: the reason is
@@ -110,6 +113,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="smallest growth of a case's instruction count that is a regression "
         "(default 0.01 = 1%%; runs swept with --metric instructions)",
     )
+    parser.add_argument(
+        "--where-top",
+        type=int,
+        default=DEFAULT_WHERE_TOP,
+        metavar="N",
+        help="for each case slower on instructions, list the N native and N Python functions "
+        "whose counts changed most, from the profiles the runs kept (default 10; 0: none)",
+    )
     parser.add_argument("--limit", type=int, default=30, help="rows per table (default 30)")
     parser.add_argument(
         "--out", type=Path, default=None, help="also write compare.json, compare.md and plots here"
@@ -151,6 +162,7 @@ def main(args: argparse.Namespace) -> int:
         max_inconclusive=args.max_inconclusive,
         memory_threshold=args.memory_threshold,
         instructions_threshold=args.instructions_threshold,
+        where_top=args.where_top,
     )
     attach_factors(result)  # SciPy or numpy? only when numpy varies across the sides
     if args.out is not None:

@@ -13,6 +13,7 @@ and updates that comment on a re-run instead of adding a new one (examples/ci/sc
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -136,6 +137,28 @@ def _changed_cases(pair: PairResult, limit: int) -> list[str]:
     return _details(f"Slower and faster cases ({len(rows)})", lines)
 
 
+def _where(pair: PairResult, limit: int) -> list[str]:
+    """Where the slower cases' work went: the top functions per case, folded."""
+    from bench.guard.compare.where import HEADERS, UNITS, case_heading, table_rows
+
+    if not pair.where:
+        return []
+    lines: list[str] = []
+    for entry in pair.where[:limit]:
+        # function names come from profiles (results are untrusted): no HTML reaches the page
+        lines.append(f"**{html.escape(_cell(case_heading(entry)))}**")
+        for kind in ("native", "python"):
+            if entry[kind]:
+                rows = [[f"<code>{html.escape(row[0])}</code>", *row[1:]]
+                        for row in table_rows(entry[kind])]  # fmt: skip
+                lines += ["", f"{UNITS[kind]}:", "", *_table(HEADERS, rows), ""]
+        lines += [f"- missing: {html.escape(_cell(text))}" for text in entry["missing"]]
+        lines.append("")
+    if len(pair.where) > limit:
+        lines.append(f"... and {len(pair.where) - limit} more in the full report")
+    return _details(f"Where the slower cases' instructions went ({len(pair.where)})", lines)
+
+
 def _pair_lines(pair: PairResult, result: Comparison, limit: int) -> list[str]:
     code = pair.exit_code
     why = f": {', '.join(pair.regressions)}" if code == ExitCode.PERF_REGRESSION else ""
@@ -152,6 +175,7 @@ def _pair_lines(pair: PairResult, result: Comparison, limit: int) -> list[str]:
         lines += _details(f"Changed outputs ({len(failing)})",
                           _table(["change", "case", "detail"], rows) + extra)  # fmt: skip
     lines += _changed_cases(pair, limit)
+    lines += _where(pair, limit)
     if not pair.memory.empty:
         grown = pair.memory[pair.memory["verdict"] != MEMORY_SAME]
         if not grown.empty:

@@ -142,6 +142,7 @@ def render_text(result: Comparison, *, limit: int = 30, tablefmt: str = "simple"
         out.extend(_memory_lines(pair, result.memory_threshold, limit=limit, tablefmt=tablefmt))
         if not pair.instructions.empty:
             out.extend(_instructions_text(pair.instructions, pair, limit, tablefmt))
+        out.extend(_where_text(pair, limit, tablefmt))
         code = pair.exit_code
         why = (
             f", reason: {' and '.join(pair.regressions)}"
@@ -227,6 +228,28 @@ def _instructions_text(
     lines.append(_table(rows, headers=headers, tablefmt=tablefmt))
     if len(notable) > limit:
         lines.append(f"... and {len(notable) - limit} more")
+    return lines
+
+
+def _where_text(pair: PairResult, limit: int, tablefmt: str) -> list[str]:
+    """Per case slower on instructions: the functions whose counts changed most, A vs B."""
+    from bench.guard.compare.where import HEADERS, UNITS, case_heading, table_rows
+
+    if not pair.where:
+        return []
+    lines = [
+        f"\nwhere ({len(pair.where)} cases slower on instructions; the functions whose own "
+        "count changed most; self: the function alone, incl.: with its callees):"
+    ]
+    for entry in pair.where[:limit]:
+        lines += ["", one_line(case_heading(entry))]
+        for kind in ("native", "python"):
+            if entry[kind]:
+                lines.append(f"{UNITS[kind]}:")
+                lines.append(_table(table_rows(entry[kind]), headers=HEADERS, tablefmt=tablefmt))
+        lines.extend(one_line(f"missing: {text}") for text in entry["missing"])
+    if len(pair.where) > limit:
+        lines.append(f"... and {len(pair.where) - limit} more cases (--limit, or --json)")
     return lines
 
 

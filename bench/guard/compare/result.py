@@ -41,6 +41,7 @@ from bench.guard.compare.memory import (
 )
 from bench.guard.compare.sides import Side, load_sides
 from bench.guard.compare.timing import compare_run_performance, sequential_design, time_matched
+from bench.guard.compare.where import DEFAULT_WHERE_TOP, check_where_top, where_lists
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.sequential_design import SequentialDesign
 
@@ -61,6 +62,9 @@ class PairResult:
     #: per case counted on both sides (``--metric instructions``): the deterministic verdict;
     #: such cases are decided by it, and their wall-time verdict is only reported beside
     instructions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per case "slower" on instructions: the functions whose counts changed most, A vs B
+    #: (``bench.guard.compare.where``)
+    where: list[dict[str, Any]] = field(default_factory=list)
     cases_compared: int = 0
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE
     notes: list[str] = field(default_factory=list)
@@ -134,6 +138,7 @@ class PairResult:
             if self.instructions.empty
             else json.loads(self.instructions.to_json(orient="records")),
             "instruction_verdict_counts": self.instruction_counts(),
+            "where": self.where,
             "verdict_counts": self.verdict_counts(),
             "inconclusive_fraction": self.inconclusive_fraction,
             "memory": memory,
@@ -278,9 +283,10 @@ def compare_sides(
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
     memory_threshold: float = DEFAULT_MEMORY_THRESHOLD,
     instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD,
+    where_top: int = DEFAULT_WHERE_TOP,
 ) -> PairResult:
     """Compare side ``b`` against baseline ``a`` (correctness, API probes, time, memory,
-    instruction counts)."""
+    instruction counts, and where a case slower on instructions did its extra work)."""
     result = PairResult(
         baseline=a.label,
         other=b.label,
@@ -347,6 +353,7 @@ def compare_sides(
             )
         else:
             _add_instructions(result, a.frame, b.frame, instructions_threshold)
+            result.where = where_lists(a, b, result.instructions, top=where_top)
     elif (a.frame is None) != (b.frame is None):
         result.notes.append("only one side has a run: per-case outputs and timing not compared")
     if result.cases_compared == 0:
@@ -412,6 +419,7 @@ def compare(
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE,
     memory_threshold: float = DEFAULT_MEMORY_THRESHOLD,
     instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD,
+    where_top: int = DEFAULT_WHERE_TOP,
 ) -> Comparison:
     """Compare every path against the first one (the Python API of ``gfbench compare``).
 
@@ -431,10 +439,13 @@ def compare(
         20%), beyond the floor of `bench.guard.compare.memory`.
     instructions_threshold
         Smallest growth of a case's instruction count that is a regression (0.01 = 1%).
+    where_top
+        Functions listed per case slower on instructions, native and Python (0: none).
     """
     gate.validate_gate_options(threshold, alpha)
     validate_memory_threshold(memory_threshold)
     check_threshold(instructions_threshold)
+    check_where_top(where_top)
     if not 0 <= max_inconclusive <= 1:
         raise UsageError(f"--max-inconclusive must be a fraction in [0, 1], got {max_inconclusive}")
     sides = load_sides(paths)
@@ -447,6 +458,7 @@ def compare(
             max_inconclusive=max_inconclusive,
             memory_threshold=memory_threshold,
             instructions_threshold=instructions_threshold,
+            where_top=where_top,
         )
         for other in sides[1:]
     ]

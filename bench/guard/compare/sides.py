@@ -8,6 +8,7 @@ work on `Side`; it lives here, below all of them, so that none imports another f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ class Side:
     metas: tuple[dict, ...] = ()  # run.json of each round
     verify: dict | None = None
     env: dict | None = None  # env.json of a matrix environment
+    #: the run folder of each round (``frame["_round"]`` indexes it): where a row's profiles are
+    run_dirs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.frame is None and self.verify is None:
@@ -114,8 +117,9 @@ def _side_from_runs(
         metas.append(meta)
     frame = pd.concat(frames, ignore_index=True) if frames else None
     return Side(
-        label=label, path=str(path), frame=frame, metas=tuple(metas), verify=verify, env=env
-    )
+        label=label, path=str(path), frame=frame, metas=tuple(metas), verify=verify, env=env,
+        run_dirs=tuple(str(d) for d in run_dirs),
+    )  # fmt: skip
 
 
 def _env_side(path: Path) -> Side:
@@ -178,17 +182,7 @@ def load_sides(paths: Sequence[str | Path]) -> list[Side]:
             )
     labels = [s.label for s in sides]
     if len(set(labels)) != len(labels):  # e.g. two runs with the same folder name
-        sides = [
-            Side(
-                label=f"{s.label}#{i}",
-                path=s.path,
-                frame=s.frame,
-                metas=s.metas,
-                verify=s.verify,
-                env=s.env,
-            )
-            for i, s in enumerate(sides)
-        ]
+        sides = [dataclasses.replace(s, label=f"{s.label}#{i}") for i, s in enumerate(sides)]
     if len(sides) < 2:
         raise UsageError(f"compare needs at least two runs or verify results, got {len(sides)}")
     return sides

@@ -88,7 +88,7 @@ class MatrixFolder:
 
     # ------------------------------------------------------------------ layout
     def env_dir(self, result: EnvResult) -> Path:
-        """An environment's folder: env.json, verify.json, runs/, callgrind/."""
+        """An environment's folder: env.json, verify.json, runs/."""
         return self.path / result.folder
 
     def runs_dir(self, result: EnvResult) -> Path:
@@ -96,10 +96,6 @@ class MatrixFolder:
 
     def verify_file(self, result: EnvResult) -> Path:
         return self.env_dir(result) / "verify.json"
-
-    def callgrind_dir(self, result: EnvResult) -> Path:
-        """Where callgrind keeps the profiles of ``--metric instructions``."""
-        return self.env_dir(result) / "callgrind"
 
     def place(self, result: EnvResult, candidate: Candidate) -> Path:
         """Name (unique, from validated parts only) and create an environment's folder."""

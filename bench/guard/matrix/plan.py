@@ -225,8 +225,8 @@ def make_plan(
     metric
         ``"time"``: the A/B timing session; ``"instructions"``: the untimed sweeps also count
         every case's whole-call instructions under callgrind, and no timing session runs;
-        ``"both"``: counts and the timing session. Callgrind's profiles are kept in each
-        environment's ``callgrind/`` folder.
+        ``"both"``: counts and the timing session. Each counted case's profiles are kept in
+        its run folder (``runs/<run_id>/profiles/``, ``bench.store.profiles``).
     processes
         Passed to ``gfbench sweep --processes`` when given.
     impl

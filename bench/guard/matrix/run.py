@@ -32,7 +32,6 @@ from bench.guard.matrix.plan import METRICS, MatrixPlan, make_plan
 from bench.guard.matrix.record import EnvResult, env_label
 from bench.outputs import progress
 from bench.store.safe_text import redact_url
-from bench.sweep.instructions import PROFILES_VAR
 from bench.sweep.machine import THREAD_ENV_VARS
 
 __all__ = ["METRICS", "RUN_TIMEOUT_S", "run_matrix", "sweep_order"]
@@ -242,9 +241,8 @@ def untimed_sweeps(
         runs_dir = runner.folder.runs_dir(result)
         before = set(runs_dir.iterdir())
         extra = ["--metric", "instructions", "--instructions-scope", "call"] if counting else []
-        profiles = {PROFILES_VAR: str(runner.folder.callgrind_dir(result))}
-        code = runner(result, runner.sweep_args(plan, result, "--no-timing", *extra),
-                      extra_env=profiles if counting else None)  # fmt: skip
+        # the run keeps each counted case's profiles in its own folder (runs/<id>/profiles/)
+        code = runner(result, runner.sweep_args(plan, result, "--no-timing", *extra))
         result.sweep_exits.append(code)
         new = [p for p in runs_dir.iterdir() if p not in before and (p / "run.json").is_file()]
         if code == 0 and len(new) == 1:

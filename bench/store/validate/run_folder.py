@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bench.store.profiles import PROFILE_NAME, is_profile_name
 from bench.store.validate.fields import (
     _DICT_OR_NULL,
     _OPT_BOOL,
@@ -136,6 +137,11 @@ ROW_FIELDS: dict[str, Check] = {
             "interior_max_abs_error",
             "border_max_abs_error",
         )
+    },
+    # a path inside the run folder that compare opens: the one allowed pattern, never free text
+    **{
+        name: (_opt(is_profile_name), f"null or a name matching {PROFILE_NAME.pattern}")
+        for name in ("callgrind_profile", "bytecode_profile")
     },
     "ci_level": (_opt(lambda v: _is_num(v) and 0 <= v <= 1), "a fraction in [0, 1] or null"),
     "frac_correctly_rounded": (
