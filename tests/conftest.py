@@ -111,6 +111,9 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+NO_VALGRIND = "valgrind is not on PATH (apt-get install valgrind; .ci/run installs it)"
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects and xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     no_valgrind = shutil.which("valgrind") is None
@@ -118,6 +121,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("network") or item.get_closest_marker("valgrind"):
             item.add_marker(pytest.mark.slow)
         if no_valgrind and item.get_closest_marker("valgrind"):
-            item.add_marker(pytest.mark.skip(reason="needs valgrind (not on PATH)"))
+            item.add_marker(pytest.mark.skip(reason=NO_VALGRIND))
         if item.get_closest_marker("serial"):
             item.add_marker(pytest.mark.xdist_group("serial"))

@@ -10,7 +10,6 @@ native core's count not at all; a sweep with the default scope records it in run
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,6 @@ from conftest import PATCH_VAR, TESTS_DIR, gfbench_env, run_gfbench
 
 from bench.sweep.callcount import CallCount, count_call_instructions, read_dump
 from bench.sweep.cases import Case
-
-needs_valgrind = pytest.mark.skipif(
-    shutil.which("valgrind") is None,
-    reason="valgrind is not on PATH (apt-get install valgrind; .ci/run installs it)",
-)
 
 DUMP = """version: 1
 creator: gfbench-test
@@ -80,7 +74,6 @@ def _count(patch: str | None = None) -> dict:
 
 @pytest.mark.valgrind
 @pytest.mark.slow
-@needs_valgrind
 def test_whole_call_counts_repeat_exactly_and_see_python_level_work():
     first, second = _count(), _count()
     planted = _count("scipy_variants:python_work_30pct")
@@ -100,7 +93,6 @@ def test_whole_call_counts_repeat_exactly_and_see_python_level_work():
 
 @pytest.mark.valgrind
 @pytest.mark.slow
-@needs_valgrind
 def test_a_sweep_counts_the_whole_call_by_default(tmp_path):
     grid = tmp_path / "grid.toml"
     grid.write_text((TESTS_DIR / "data" / "callcount_grid.toml").read_text())

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -33,10 +32,6 @@ CACHE = Path(os.environ.get("GFBENCH_CACHE_DIR") or Path.home() / ".cache/gfbenc
 @pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.valgrind
-@pytest.mark.skipif(
-    shutil.which("valgrind") is None,
-    reason="valgrind is not on PATH (apt-get install valgrind; .ci/run installs it)",
-)
 def test_python_level_slowdown_is_slower_and_an_unchanged_repack_same(tmp_path):
     unchanged = scipy_wheels.candidate_wheel("unchanged")
     python_work = scipy_wheels.candidate_wheel("python-work")

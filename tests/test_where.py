@@ -383,10 +383,6 @@ def test_a_row_naming_a_profile_that_is_not_there_is_reported_not_a_crash(tmp_pa
 @pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.valgrind
-@pytest.mark.skipif(
-    shutil.which("valgrind") is None,
-    reason="valgrind is not on PATH (apt-get install valgrind; .ci/run installs it)",
-)
 def test_a_wheel_that_adds_work_in_a_named_python_function_is_named_first(tmp_path):
     import scipy_wheels
     from conftest import DATA_DIR, run_gfbench
@@ -426,10 +422,6 @@ def test_a_wheel_that_adds_work_in_a_named_python_function_is_named_first(tmp_pa
 
 @pytest.mark.slow
 @pytest.mark.valgrind
-@pytest.mark.skipif(
-    shutil.which("valgrind") is None,
-    reason="valgrind is not on PATH (apt-get install valgrind; .ci/run installs it)",
-)
 def test_native_extra_work_names_the_c_function_that_did_it(tmp_path):
     """A planted ~5% more filtering (``scipy_variants:extra_work_5pct``: the first rows filtered
     again): the native list must name SciPy's C line filter, ``NI_Correlate1D``, first.
