@@ -18,6 +18,7 @@ Markers (registered in pyproject.toml) and what this file does with them:
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -64,6 +65,42 @@ def run_gfbench(
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def gfbench_inproc(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run ``gfbench ARGS`` in this process: `run_gfbench`'s result, without its start-up.
+
+    For tests of what the CLI does with its input (exit code, messages, files written): a
+    subprocess pays Python's start-up and the imports of bench, SciPy and pandas (1-2 s of CPU
+    each time), and a verb's once-per-process work (the report's pitfall measurements) again.
+    ``bench.cli.main`` maps every exception to its exit code, as the process does; here the
+    working directory and the environment (``gfbench_env``'s: no ``GFBENCH_SCIPY_PATCH``, which
+    would patch SciPy for the rest of the session, so tests of the hook use `run_gfbench`) are
+    the subprocess's for the call and restored after it, and stdout/stderr are Python's
+    (a verb's own subprocesses still write to the test's file descriptors). Not for what needs
+    a process of its own: signals, ``peakrss.own_this_process``, the exit of the interpreter.
+    """
+    from bench.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(gfbench_env(None, env))
+        os.chdir(cwd or REPO)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(
+        ["gfbench", *args], code, stdout=out.getvalue(), stderr=err.getvalue()
     )
 
 
