@@ -71,6 +71,7 @@ def run_gfbench(
 def gfbench_inproc(
     *args: str,
     cwd: Path | None = None,
+    patch: str | None = None,
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run ``gfbench ARGS`` in this process: `run_gfbench`'s result, without its start-up.
@@ -79,19 +80,24 @@ def gfbench_inproc(
     subprocess pays Python's start-up and the imports of bench, SciPy and pandas (1-2 s of CPU
     each time), and a verb's once-per-process work (the report's pitfall measurements) again.
     ``bench.cli.main`` maps every exception to its exit code, as the process does; here the
-    working directory and the environment (``gfbench_env``'s: no ``GFBENCH_SCIPY_PATCH``, which
-    would patch SciPy for the rest of the session, so tests of the hook use `run_gfbench`) are
-    the subprocess's for the call and restored after it, and stdout/stderr are Python's
-    (a verb's own subprocesses still write to the test's file descriptors). Not for what needs
-    a process of its own: signals, ``peakrss.own_this_process``, the exit of the interpreter.
+    working directory and the environment (``gfbench_env``'s) are the subprocess's for the call
+    and restored after it, and stdout/stderr are Python's (a verb's own subprocesses still write
+    to the test's file descriptors). Not for what needs a process of its own: signals,
+    ``peakrss.own_this_process``, the exit of the interpreter.
+
+    ``patch`` (``GFBENCH_SCIPY_PATCH``) only with ``verify``: it checks the spec here and applies
+    it in the reference suite's own subprocess; other verbs would patch SciPy in this process.
     """
     from bench.cli import main
+
+    if patch is not None and args[:1] != ("verify",):
+        raise ValueError(f"gfbench_inproc: a patch only for verify, not {args[:1]}")
 
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
     out, err = io.StringIO(), io.StringIO()
     try:
         os.environ.clear()
-        os.environ.update(gfbench_env(None, env))
+        os.environ.update(gfbench_env(patch, env))
         os.chdir(cwd or REPO)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(list(args))
