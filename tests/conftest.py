@@ -21,8 +21,10 @@ import contextlib
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,6 +75,7 @@ def gfbench_inproc(
     cwd: Path | None = None,
     patch: str | None = None,
     env: dict[str, str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess:
     """Run ``gfbench ARGS`` in this process: `run_gfbench`'s result, without its start-up.
 
@@ -87,6 +90,9 @@ def gfbench_inproc(
 
     ``patch`` (``GFBENCH_SCIPY_PATCH``) only with ``verify``: it checks the spec here and applies
     it in the reference suite's own subprocess; other verbs would patch SciPy in this process.
+    ``timeout``: a call still running after that many seconds is interrupted (SIGALRM raises
+    ``TimeoutError`` in it, which ``main`` reports as exit 5), so a regression that waits on the
+    network fails the test instead of hanging the suite.
     """
     from bench.cli import main
 
@@ -95,6 +101,14 @@ def gfbench_inproc(
 
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
     out, err = io.StringIO(), io.StringIO()
+    alarm = timeout is not None and threading.current_thread() is threading.main_thread()
+    if alarm:
+
+        def expire(signum, frame) -> None:
+            raise TimeoutError(f"gfbench_inproc: still running after {timeout} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         os.environ.clear()
         os.environ.update(gfbench_env(patch, env))
@@ -102,6 +116,9 @@ def gfbench_inproc(
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(list(args))
     finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
