@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import report_runs
+from conftest import gfbench_inproc
 
 from bench.report import render_report
 
@@ -19,11 +18,10 @@ def run_with_bigarray(tmp_path_factory):
     base = tmp_path_factory.mktemp("bigarray-report")
     run = report_runs.write_run(base / "run")
     # a real, small chunked check written into the run folder, as a user would
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "bigarray", "--shape", "48", "40", "--chunks", "16",
-         "--sigma", "1.5", "--mode", "reflect", "--mode", "wrap", "--mode", "constant",
-         "--out", str(run)],
-        capture_output=True, text=True, timeout=300,
+    result = gfbench_inproc(
+        "bigarray", "--shape", "48", "40", "--chunks", "16", "--sigma", "1.5",
+        "--mode", "reflect", "--mode", "wrap", "--mode", "constant", "--out", str(run),
+        timeout=300,
     )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr
     data = json.loads((run / "bigarray.json").read_text())
