@@ -146,6 +146,25 @@ def env_cache() -> Iterator[Path]:
         yield path
 
 
+#: whether this session deselects the slow tests (``-m "not slow"``: the fast loop); set by
+#: `pytest_configure`, before any test module is imported
+FAST_LOOP = False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global FAST_LOOP
+    FAST_LOOP = "not slow" in " ".join((config.option.markexpr or "").split())
+
+
+def fuzz_examples(full: int) -> int:
+    """Hypothesis examples for a fuzz test: ``full`` in the full suite, a third in the fast loop.
+
+    The fuzz tests run hundreds of inputs through the verbs (seconds each); the fast loop keeps
+    each of them, on fewer inputs, and the full suite (CI) runs every example.
+    """
+    return max(10, full // 3) if FAST_LOOP else full
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--perf",
