@@ -165,6 +165,27 @@ def fuzz_examples(full: int) -> int:
     return max(10, full // 3) if FAST_LOOP else full
 
 
+@pytest.fixture(scope="session")
+def synthetic_report(tmp_path_factory) -> dict:
+    """The report (Markdown and HTML) of ``report_runs``' synthetic run, rendered once a session.
+
+    Rendering draws seven plots (seconds); the tests that only read this report share it, and
+    must not change it. Returns the run folder, the output folder, ``index.html`` and the rows.
+    """
+    import json
+
+    import report_runs
+
+    from bench.report import render_report
+
+    base = tmp_path_factory.mktemp("synthetic-report")
+    run = report_runs.write_run(base / "run")
+    out = base / "out"
+    index = render_report(run, out_dir=out, formats=("md", "html"))
+    rows = [json.loads(line) for line in (run / "cases.jsonl").read_text().splitlines()]
+    return {"run": run, "out": out, "index": index, "rows": rows}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--perf",

@@ -21,14 +21,10 @@ from bench.exitcodes import UsageError
 from bench.report import render_report
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report")
-    run = report_runs.write_run(base / "run")
-    out = base / "out"
-    index = render_report(run, out_dir=out, formats=("md", "html"))
-    rows = [json.loads(line) for line in (run / "cases.jsonl").read_text().splitlines()]
-    return {"run": run, "out": out, "index": index, "rows": rows}
+@pytest.fixture
+def rendered(synthetic_report):
+    """The synthetic run's Markdown and HTML report (rendered once a session, in conftest)."""
+    return synthetic_report
 
 
 def markdown_table(md: str, caption: str) -> list[dict[str, str]]:

@@ -50,10 +50,9 @@ def test_wrap_difference_is_named_and_reflect_is_exact(run_with_bigarray):
     assert "wrap: differs from SciPy" in run_with_bigarray["md"]
 
 
-def test_report_without_bigarray_has_no_such_section(tmp_path):
-    run = report_runs.write_run(tmp_path / "run")
-    index = render_report(run, out_dir=tmp_path / "out", formats=("md",))
-    assert "Big arrays" not in (index.parent / "report.md").read_text()
+def test_report_without_bigarray_has_no_such_section(synthetic_report):
+    assert not (synthetic_report["run"] / "bigarray.json").exists()
+    assert "Big arrays" not in (synthetic_report["out"] / "report.md").read_text()
 
 
 def test_rows_from_several_machines_are_grouped_by_host(tmp_path):
