@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,9 +85,9 @@ def gfbench_inproc(
     each time), and a verb's once-per-process work (the report's pitfall measurements) again.
     ``bench.cli.main`` maps every exception to its exit code, as the process does; here the
     working directory and the environment (``gfbench_env``'s) are the subprocess's for the call
-    and restored after it, and stdout/stderr are Python's (a verb's own subprocesses still write
-    to the test's file descriptors). Not for what needs a process of its own: signals,
-    ``peakrss.own_this_process``, the exit of the interpreter.
+    and restored after it, and stdout/stderr are captured at the file descriptors, the verb's
+    own child processes' output included (`_captured_output`). Not for what needs a process of
+    its own: signals, ``peakrss.own_this_process``, the exit of the interpreter, ``sys.path``.
 
     ``patch`` (``GFBENCH_SCIPY_PATCH``) only with ``verify``: it checks the spec here and applies
     it in the reference suite's own subprocess; other verbs would patch SciPy in this process.
@@ -98,9 +99,7 @@ def gfbench_inproc(
 
     if patch is not None and args[:1] != ("verify",):
         raise ValueError(f"gfbench_inproc: a patch only for verify, not {args[:1]}")
-
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
-    out, err = io.StringIO(), io.StringIO()
     alarm = timeout is not None and threading.current_thread() is threading.main_thread()
     if alarm:
 
@@ -113,7 +112,7 @@ def gfbench_inproc(
         os.environ.clear()
         os.environ.update(gfbench_env(patch, env))
         os.chdir(cwd or REPO)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with _captured_output() as captured:
             code = main(list(args))
     finally:
         if alarm:
@@ -122,9 +121,45 @@ def gfbench_inproc(
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
-    return subprocess.CompletedProcess(
-        ["gfbench", *args], code, stdout=out.getvalue(), stderr=err.getvalue()
-    )
+    out, err = captured
+    return subprocess.CompletedProcess(["gfbench", *args], code, stdout=out, stderr=err)
+
+
+@contextlib.contextmanager
+def _captured_output() -> Iterator[list[str]]:
+    """File descriptors 1 and 2, and ``sys.stdout``/``sys.stderr`` on them, into two temporary
+    files for the block, as a subprocess's pipes would be: the verb's child processes (matrix
+    hands its own stderr to the environments' runs) write there too. The yielded list holds
+    the stdout and stderr text after the block, decoded as ``subprocess.run(text=True)`` does
+    (UTF-8 here, universal newlines)."""
+    captured: list[str] = []
+    saved_streams = (sys.stdout, sys.stderr)
+    for stream in saved_streams:
+        stream.flush()
+    saved_fds = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        files = (out_file, err_file)
+        streams = []
+        try:
+            for fd, file in zip((1, 2), files, strict=True):
+                os.dup2(file.fileno(), fd)
+                # line-buffered: Python's lines and a child's writes keep their order; closed
+                # (the descriptor left open) in the finally below
+                stream = open(fd, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+                streams.append(stream)
+            sys.stdout, sys.stderr = streams
+            yield captured
+        finally:
+            for stream in streams:
+                stream.close()
+            sys.stdout, sys.stderr = saved_streams
+            for fd, saved in zip((1, 2), saved_fds, strict=True):
+                os.dup2(saved, fd)
+                os.close(saved)
+            for file in files:
+                file.seek(0)
+                text = io.TextIOWrapper(io.BytesIO(file.read()), encoding="utf-8", errors="replace")
+                captured.append(text.read())
 
 
 @contextlib.contextmanager
