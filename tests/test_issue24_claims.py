@@ -50,7 +50,7 @@ def test_measure_unstable_prints_the_quoted_shape():
 def test_measure_drift_reads_identical_runs_as_ratio_one(tmp_path):
     (tmp_path / "g.toml").write_text('[[group]]\nname = "t"\nshape = [[32, 32]]\nsigma = [1.0]\n')
     proc = gfbench_inproc("sweep", "--grid", "g.toml", "--processes", "2", "--repeats", "2",
-                       "--no-progress", "--out", "one", cwd=tmp_path)  # fmt: skip
+                          "--no-progress", "--out", "one", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     (run,) = [p for p in (tmp_path / "one").iterdir() if (p / "run.json").is_file()]
     for name in ("a", "b"):  # the same run twice: every ratio is exactly 1

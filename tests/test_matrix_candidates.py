@@ -78,8 +78,8 @@ def test_bad_wheel_exit_2_nothing_written(tmp_path, make, message):
     given = make(tmp_path / "in")
     # the bad wheel comes last: it must still fail before the release is looked up
     proc = gfbench_inproc("matrix", "--scipy", "1.17.1", "--scipy", str(given),
-                   "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"),
-                   timeout=120)  # fmt: skip
+                          "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"),
+                          timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"--scipy '{given}'" in proc.stderr and message in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -104,7 +104,7 @@ def test_bad_wheel_exit_2_nothing_written(tmp_path, make, message):
 )
 def test_bad_index_or_env_exit_2(tmp_path, argv, message):
     proc = gfbench_inproc("matrix", *argv, "--out", str(tmp_path / "out"),
-                   "--cache-dir", str(tmp_path / "cache"), timeout=120)  # fmt: skip
+                          "--cache-dir", str(tmp_path / "cache"), timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert message in proc.stderr, proc.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()

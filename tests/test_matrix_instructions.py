@@ -88,13 +88,13 @@ def test_metric_must_be_one_of_the_three(tmp_path):
 
 def test_instructions_need_the_untimed_sweep_and_valgrind(tmp_path):
     proc = gfbench_inproc("matrix", "--scipy", "current", "--metric", "instructions",
-                       "--timing", "sweeps", "--out", str(tmp_path))  # fmt: skip
+                          "--timing", "sweeps", "--out", str(tmp_path))  # fmt: skip
     assert proc.returncode == 2
     assert "--metric instructions needs --timing cases or none" in proc.stderr
     bare = tmp_path / "bin"  # a PATH without valgrind
     bare.mkdir()
     proc = gfbench_inproc("matrix", "--scipy", "current", "--metric", "both", "--out",
-                       str(tmp_path / "out"), env={"PATH": str(bare)})  # fmt: skip
+                          str(tmp_path / "out"), env={"PATH": str(bare)})  # fmt: skip
     assert proc.returncode == 2, proc.stderr
     assert "--metric both: --metric instructions is unavailable: valgrind is not on PATH" in (
         proc.stderr

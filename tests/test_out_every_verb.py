@@ -30,7 +30,7 @@ def tiny_run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("outs")
     (folder / "g.toml").write_text(GRID)
     proc = gfbench_inproc("sweep", "--grid", "g.toml", "--no-timing", "--no-progress",
-                       "--out", "results", cwd=folder)  # fmt: skip
+                          "--out", "results", cwd=folder)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     (run,) = [p for p in (folder / "results").iterdir() if (p / "run.json").is_file()]
     return run
@@ -142,7 +142,7 @@ def test_a_chosen_out_is_still_protected(tiny_run, tmp_path):
 @pytest.mark.slow
 def test_matrix_progress_goes_to_stderr_results_to_stdout(tmp_path):
     proc = gfbench_inproc("matrix", "--scipy", "current", "--timing", "none", "--no-verify",
-                       "--no-sweep", "--out", ".", cwd=tmp_path)  # fmt: skip
+                          "--no-sweep", "--out", ".", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "matrix: " in proc.stderr  # progress
     progress = [ln for ln in proc.stdout.splitlines() if re.match(r"(matrix|interleave): ", ln)
