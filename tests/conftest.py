@@ -18,10 +18,14 @@ Markers (registered in pyproject.toml) and what this file does with them:
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,6 +71,97 @@ def run_gfbench(
     )
 
 
+def gfbench_inproc(
+    *args: str,
+    cwd: Path | None = None,
+    patch: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess:
+    """Run ``gfbench ARGS`` in this process: `run_gfbench`'s result, without its start-up.
+
+    For tests of what the CLI does with its input (exit code, messages, files written): a
+    subprocess pays Python's start-up and the imports of bench, SciPy and pandas (1-2 s of CPU
+    each time), and a verb's once-per-process work (the report's pitfall measurements) again.
+    ``bench.cli.main`` maps every exception to its exit code, as the process does; here the
+    working directory and the environment (``gfbench_env``'s) are the subprocess's for the call
+    and restored after it, and stdout/stderr are captured at the file descriptors, the verb's
+    own child processes' output included (`_captured_output`). Not for what needs a process of
+    its own: signals, ``peakrss.own_this_process``, the exit of the interpreter, ``sys.path``.
+
+    ``patch`` (``GFBENCH_SCIPY_PATCH``) only with ``verify``: it checks the spec here and applies
+    it in the reference suite's own subprocess; other verbs would patch SciPy in this process.
+    ``timeout``: a call still running after that many seconds is interrupted (SIGALRM raises
+    ``TimeoutError`` in it, which ``main`` reports as exit 5), so a regression that waits on the
+    network fails the test instead of hanging the suite.
+    """
+    from bench.cli import main
+
+    if patch is not None and args[:1] != ("verify",):
+        raise ValueError(f"gfbench_inproc: a patch only for verify, not {args[:1]}")
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    alarm = timeout is not None and threading.current_thread() is threading.main_thread()
+    if alarm:
+
+        def expire(signum, frame) -> None:
+            raise TimeoutError(f"gfbench_inproc: still running after {timeout} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        os.environ.clear()
+        os.environ.update(gfbench_env(patch, env))
+        os.chdir(cwd or REPO)
+        with _captured_output() as captured:
+            code = main(list(args))
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    out, err = captured
+    return subprocess.CompletedProcess(["gfbench", *args], code, stdout=out, stderr=err)
+
+
+@contextlib.contextmanager
+def _captured_output() -> Iterator[list[str]]:
+    """File descriptors 1 and 2, and ``sys.stdout``/``sys.stderr`` on them, into two temporary
+    files for the block, as a subprocess's pipes would be: the verb's child processes (matrix
+    hands its own stderr to the environments' runs) write there too. The yielded list holds
+    the stdout and stderr text after the block, decoded as ``subprocess.run(text=True)`` does
+    (UTF-8 here, universal newlines)."""
+    captured: list[str] = []
+    saved_streams = (sys.stdout, sys.stderr)
+    for stream in saved_streams:
+        stream.flush()
+    saved_fds = [os.dup(1), os.dup(2)]
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        files = (out_file, err_file)
+        streams = []
+        try:
+            for fd, file in zip((1, 2), files, strict=True):
+                os.dup2(file.fileno(), fd)
+                # line-buffered: Python's lines and a child's writes keep their order; closed
+                # (the descriptor left open) in the finally below
+                stream = open(fd, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+                streams.append(stream)
+            sys.stdout, sys.stderr = streams
+            yield captured
+        finally:
+            for stream in streams:
+                stream.close()
+            sys.stdout, sys.stderr = saved_streams
+            for fd, saved in zip((1, 2), saved_fds, strict=True):
+                os.dup2(saved, fd)
+                os.close(saved)
+            for file in files:
+                file.seek(0)
+                text = io.TextIOWrapper(io.BytesIO(file.read()), encoding="utf-8", errors="replace")
+                captured.append(text.read())
+
+
 @contextlib.contextmanager
 def shared_env_cache() -> Iterator[Path]:
     """Hold the cache of real test environments (``TEST_ENVS``) for one test.
@@ -84,6 +179,46 @@ def env_cache() -> Iterator[Path]:
     """``TEST_ENVS``, held by this test alone (see `shared_env_cache`)."""
     with shared_env_cache() as path:
         yield path
+
+
+#: whether this session deselects the slow tests (``-m "not slow"``: the fast loop); set by
+#: `pytest_configure`, before any test module is imported
+FAST_LOOP = False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global FAST_LOOP
+    FAST_LOOP = "not slow" in " ".join((config.option.markexpr or "").split())
+
+
+def fuzz_examples(full: int) -> int:
+    """Hypothesis examples for a fuzz test: ``full`` in the full suite, a third in the fast loop.
+
+    The fuzz tests run hundreds of inputs through the verbs (seconds each); the fast loop keeps
+    each of them, on fewer inputs, and the full suite (CI) runs every example.
+    """
+    return max(10, full // 3) if FAST_LOOP else full
+
+
+@pytest.fixture(scope="session")
+def synthetic_report(tmp_path_factory) -> dict:
+    """The report (Markdown and HTML) of ``report_runs``' synthetic run, rendered once a session.
+
+    Rendering draws seven plots (seconds); the tests that only read this report share it, and
+    must not change it. Returns the run folder, the output folder, ``index.html`` and the rows.
+    """
+    import json
+
+    import report_runs
+
+    from bench.report import render_report
+
+    base = tmp_path_factory.mktemp("synthetic-report")
+    run = report_runs.write_run(base / "run")
+    out = base / "out"
+    index = render_report(run, out_dir=out, formats=("md", "html"))
+    rows = [json.loads(line) for line in (run / "cases.jsonl").read_text().splitlines()]
+    return {"run": run, "out": out, "index": index, "rows": rows}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

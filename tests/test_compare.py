@@ -9,12 +9,11 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REPO, gfbench_inproc
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
@@ -39,14 +38,8 @@ def _pair(tmp_path: Path, *, a_kwargs=None, b_kwargs=None, edit_b=None) -> tuple
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bench", "compare", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+    """``gfbench compare ARGS`` through ``bench.cli.main`` in this process."""
+    return gfbench_inproc("compare", *map(str, args), cwd=REPO, timeout=120)
 
 
 @pytest.mark.parametrize(
@@ -230,11 +223,9 @@ def test_rounds_of_a_matrix_env_are_process_units(tmp_path):
 @pytest.fixture(scope="module")
 def verify_doc() -> dict:
     """A real `gfbench verify --json` document (golden and probe groups: a few seconds)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench", "verify", "--json", "--group", "golden",
-         "--group", "probes"],
-        capture_output=True, text=True, cwd=REPO, timeout=300, check=False,
-    )  # fmt: skip
+    proc = gfbench_inproc(
+        "verify", "--json", "--group", "golden", "--group", "probes", cwd=REPO, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout)
 

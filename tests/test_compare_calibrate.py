@@ -8,12 +8,10 @@ The runs are four independent draws of the same simulated machine (per-process l
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, gfbench_inproc
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import UsageError
@@ -54,11 +52,10 @@ def test_injection_scales_only_the_chosen_impl(runs):
 
 
 def test_cli_from_runs_json(runs):
-    argv = [sys.executable, "-m", "bench", "calibrate", "--json"]
+    argv = ["calibrate", "--json"]
     for run in runs[:3]:
         argv += ["--from", str(run)]
-    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=120,
-                          check=False)  # fmt: skip
+    proc = gfbench_inproc(*argv, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["all_pairs"]["pairs"] == 3

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_gfbench
+from conftest import gfbench_inproc
 from markdown_it import MarkdownIt
 from synthetic_runs import case_params, make_rows, write_run
 
@@ -146,10 +146,10 @@ def test_different_scopes_are_not_compared(pair_runs):
 def test_the_cli_prints_it_and_refuses_two_formats(pair_runs):
     tmp, a = pair_runs
     b = _run(tmp / "run-b", _rows(2, python_extra=0.3))
-    proc = run_gfbench("compare", str(a), str(b), "--format", "github", "--report", "out/x.md")
+    proc = gfbench_inproc("compare", str(a), str(b), "--format", "github", "--report", "out/x.md")
     assert proc.returncode == ExitCode.PERF_REGRESSION, proc.stderr
     assert proc.stdout.startswith(MARKER)
     assert proc.stdout.rstrip().endswith("Full report: out/x.md")
-    proc = run_gfbench("compare", str(a), str(b), "--format", "github", "--json")
+    proc = gfbench_inproc("compare", str(a), str(b), "--format", "github", "--json")
     assert proc.returncode == 2
     assert "--json and --format github" in proc.stderr

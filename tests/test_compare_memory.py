@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TESTS_DIR, run_gfbench
+from conftest import TESTS_DIR, gfbench_inproc, run_gfbench
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
@@ -144,7 +144,7 @@ def test_runs_without_rss_are_not_gated_and_say_so(tmp_path):
 
 def test_cli_memory_threshold_is_checked(tmp_path):
     a = write_run(tmp_path / "a", _rows(1, BASE))
-    done = run_gfbench("compare", str(a), str(a), "--memory-threshold", "0", cwd=tmp_path)
+    done = gfbench_inproc("compare", str(a), str(a), "--memory-threshold", "0", cwd=tmp_path)
     assert done.returncode == ExitCode.USAGE
     assert "--memory-threshold must be a fraction" in done.stderr
     assert "Traceback" not in done.stderr
@@ -173,14 +173,14 @@ def test_planted_memory_growth_is_flagged_end_to_end(tmp_path):
     assert meta["peak_rss_method"]["fixed_mmap_threshold"] is True  # untimed: nothing is timed
 
     # A/A: no memory verdict other than "same"
-    done = run_gfbench("compare", str(base), str(again), "--json", cwd=tmp_path)
+    done = gfbench_inproc("compare", str(base), str(again), "--json", cwd=tmp_path)
     assert done.returncode == ExitCode.OK, done.stdout[-3000:] + done.stderr[-2000:]
     pair = json.loads(done.stdout)["comparisons"][0]
     assert pair["memory_counts"] == {cm.MORE: 0, cm.LESS: 0, cm.SAME: 8}
 
     # the plant: exit 3, reason memory, the SciPy cases whose plant (8 MiB) exceeds the floor
     out = tmp_path / "report"
-    done = run_gfbench("compare", str(base), str(planted), "--out", str(out), cwd=tmp_path)
+    done = gfbench_inproc("compare", str(base), str(planted), "--out", str(out), cwd=tmp_path)
     assert done.returncode == ExitCode.PERF_REGRESSION, done.stdout[-3000:] + done.stderr[-2000:]
     assert "verdict: perf_regression (exit 3, reason: memory)" in done.stdout
     flagged = [line for line in done.stdout.splitlines() if line.startswith(cm.MORE)]

@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")
 
-from conftest import run_gfbench  # noqa: E402
+from conftest import gfbench_inproc, run_gfbench  # noqa: E402
 
 from bench import store  # noqa: E402
 from bench.exitcodes import UsageError  # noqa: E402
@@ -410,7 +410,7 @@ def test_bad_executor_options_are_usage_errors(kwargs, message):
 
 
 def test_bad_executor_options_exit_2_through_the_cli(tmp_path):
-    proc = run_gfbench(
+    proc = gfbench_inproc(
         "sweep", "--executor", "dask", "--workers", "0", "--out", str(tmp_path), cwd=tmp_path
     )
     assert proc.returncode == 2

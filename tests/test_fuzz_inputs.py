@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import fuzz_examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,7 @@ SPEC = {
     "group": [{"name": "g", "shape": [[12, 10]], "sigma": [1.0, 2.0], "dtype": ["float64"]}],
 }
 FUZZ = settings(
-    max_examples=60,
+    max_examples=fuzz_examples(60),  # 20 in the fast loop (-m "not slow")
     deadline=None,
     derandomize=True,  # the same inputs on every CI run: a failure is reproducible
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -1,7 +1,9 @@
 """Issue 10: hostile results files, absurd grids, output paths, a gate that passes on nothing.
 
 One test per numbered failure of the issue (and a few more hostile inputs), run as a user runs
-``gfbench``: in a subprocess, checking the exit code, the message and what is (not) written.
+``gfbench``, checking the exit code, the message and what is (not) written: through
+``bench.cli.main`` in this process (``gfbench_inproc``: the same exit codes and messages without a
+Python start-up per call), and in a subprocess where the process environment is the point.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_gfbench
+from conftest import REPO, gfbench_inproc, run_gfbench
 
 from bench.store import export, spreadsheet_safe_cell
 
@@ -54,7 +56,7 @@ def base(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("hardening")
     for name, text in (("tiny", SHORT_GRID), ("other", OTHER_GRID)):
         grid = write_grid(folder, f"{name}.toml", text)
-        proc = run_gfbench(
+        proc = gfbench_inproc(
             "sweep", "--grid", str(grid), "--no-timing", "--no-progress", "--out", name, cwd=folder
         )
         assert proc.returncode == 0, proc.stderr
@@ -88,14 +90,14 @@ def test_1_run_id_cannot_write_outside_reports(run, tmp_path, run_id):
     edit_meta(run, run_id=run_id)
     work = tmp_path / "work"
     work.mkdir()
-    proc = run_gfbench("report", str(run), cwd=work)
+    proc = gfbench_inproc("report", str(run), cwd=work)
     usage_error(proc, "run.json", "run_id")
     assert not (tmp_path / "X").exists() and not Path("/tmp/evil-abs").exists()
     assert list(work.iterdir()) == []
 
 
 def test_1_a_good_run_id_reports_inside_reports(run, tmp_path):
-    proc = run_gfbench("report", str(run), "--format", "md", cwd=tmp_path)
+    proc = gfbench_inproc("report", str(run), "--format", "md", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "reports" / run.name / "report.md").is_file() or any(
         (tmp_path / "reports").glob("*/report.md")
@@ -115,7 +117,7 @@ def test_1_a_good_run_id_reports_inside_reports(run, tmp_path):
 def test_2_and_5_absurd_sigma_or_truncate_is_refused_at_validation(tmp_path, axes):
     grid = write_grid(tmp_path, "g.toml", f'[[group]]\nname = "g"\nshape = [[16, 12]]\n{axes}\n')
     for args in (["--dry-run"], ["--no-timing", "--no-progress", "--out", "res"]):
-        proc = run_gfbench("sweep", "--grid", str(grid), *args, cwd=tmp_path)
+        proc = gfbench_inproc("sweep", "--grid", str(grid), *args, cwd=tmp_path)
         usage_error(proc, "g.toml", "group 'g'")
     assert not (tmp_path / "res").exists()
 
@@ -155,7 +157,7 @@ def test_3_a_run_that_cannot_be_resumed_stays_byte_identical(run, tmp_path, dama
     _interrupted(run)
     edit_rows(run, damage)
     before = snapshot(run)
-    proc = run_gfbench("sweep", "--resume", str(run), "--no-progress", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--resume", str(run), "--no-progress", cwd=tmp_path)
     usage_error(proc, "cases.jsonl", "line ")
     assert snapshot(run) == before
 
@@ -174,14 +176,14 @@ def test_3_bad_run_json_is_refused_before_resume_touches_it(run, tmp_path, meta)
     _interrupted(run)
     edit_meta(run, **meta)
     before = snapshot(run)
-    proc = run_gfbench("sweep", "--resume", str(run), "--no-progress", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--resume", str(run), "--no-progress", cwd=tmp_path)
     usage_error(proc, "run.json")
     assert snapshot(run) == before
 
 
 def test_3_resume_still_finishes_a_good_run(run, tmp_path):
     _interrupted(run)
-    proc = run_gfbench("sweep", "--resume", str(run), "--no-progress", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--resume", str(run), "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "complete: 2/2 cases" in proc.stdout  # the summary goes to stdout
     assert json.loads((run / "run.json").read_text())["status"] == "complete"
@@ -191,44 +193,44 @@ def test_3_resume_still_finishes_a_good_run(run, tmp_path):
 def test_4_compare_an_empty_candidate_is_a_usage_error(base, run, tmp_path):
     (run / "cases.jsonl").write_text("")
     usage_error(
-        run_gfbench("compare", str(base / "tiny_run"), str(run), cwd=tmp_path), "no comparable"
+        gfbench_inproc("compare", str(base / "tiny_run"), str(run), cwd=tmp_path), "no comparable"
     )
 
 
 def test_4_compare_runs_of_different_grids_is_a_usage_error(base, tmp_path):
-    proc = run_gfbench("compare", str(base / "tiny_run"), str(base / "other_run"), cwd=tmp_path)
+    proc = gfbench_inproc("compare", str(base / "tiny_run"), str(base / "other_run"), cwd=tmp_path)
     usage_error(proc, "no comparable")
 
 
 def test_4_compare_verify_json_with_a_run_is_a_usage_error(base, tmp_path):
     verify = tmp_path / "verify.json"
     verify.write_text(json.dumps({"tool": "gfbench verify", "tests": []}))
-    proc = run_gfbench("compare", str(verify), str(base / "tiny_run"), cwd=tmp_path)
+    proc = gfbench_inproc("compare", str(verify), str(base / "tiny_run"), cwd=tmp_path)
     usage_error(proc, "different kinds")
 
 
 def test_4_compare_says_how_many_cases_and_a_lost_case_is_a_change(base, run, tmp_path):
-    same = run_gfbench("compare", str(base / "tiny_run"), str(run), cwd=tmp_path)
+    same = gfbench_inproc("compare", str(base / "tiny_run"), str(run), cwd=tmp_path)
     assert same.returncode == 0, same.stderr
     assert "2 cases compared" in same.stdout
     edit_rows(run, lambda rows: rows.pop())
-    lost = run_gfbench("compare", str(base / "tiny_run"), str(run), cwd=tmp_path)
+    lost = gfbench_inproc("compare", str(base / "tiny_run"), str(run), cwd=tmp_path)
     assert lost.returncode == 1, lost.stdout + lost.stderr
     assert "1 cases compared" in lost.stdout and "lost" in lost.stdout
     # the other way round the candidate gained a case: not a failure
-    gained = run_gfbench("compare", str(run), str(base / "tiny_run"), cwd=tmp_path)
+    gained = gfbench_inproc("compare", str(run), str(base / "tiny_run"), cwd=tmp_path)
     assert gained.returncode == 0, gained.stdout + gained.stderr
 
 
 def test_4_report_refuses_an_empty_run(run, tmp_path):
     (run / "cases.jsonl").write_text("")
-    usage_error(run_gfbench("report", str(run), "--out", "r", cwd=tmp_path), "no cases")
+    usage_error(gfbench_inproc("report", str(run), "--out", "r", cwd=tmp_path), "no cases")
 
 
 # 6 and 10 ------------------------------------------------------------------------------------
 def test_6_compare_out_an_existing_file(base, tmp_path):
     (tmp_path / "afile").write_text("keep")
-    proc = run_gfbench(
+    proc = gfbench_inproc(
         "compare", str(base / "tiny_run"), str(base / "tiny_run"), "--out", "afile", cwd=tmp_path
     )
     usage_error(proc, "--out", "afile")
@@ -238,22 +240,22 @@ def test_6_compare_out_an_existing_file(base, tmp_path):
 @pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_6_compare_out_refuses_to_overwrite_without_force(base, tmp_path):
     args = ("compare", str(base / "tiny_run"), str(base / "tiny_run"), "--out", "cmp")
-    assert run_gfbench(*args, cwd=tmp_path).returncode == 0
-    usage_error(run_gfbench(*args, cwd=tmp_path), "--force")
-    assert run_gfbench(*args, "--force", cwd=tmp_path).returncode == 0
+    assert gfbench_inproc(*args, cwd=tmp_path).returncode == 0
+    usage_error(gfbench_inproc(*args, cwd=tmp_path), "--force")
+    assert gfbench_inproc(*args, "--force", cwd=tmp_path).returncode == 0
 
 
 @pytest.mark.parametrize("target", ["folder", "/dev/full", "missing/x.json", "afile/x.json"])
 def test_6_verify_out_bad_paths_refused_before_the_suite(tmp_path, target):
     (tmp_path / "folder").mkdir()
     (tmp_path / "afile").write_text("x")
-    proc = run_gfbench("verify", "--group", "documented", "--out", target, cwd=tmp_path)
+    proc = gfbench_inproc("verify", "--group", "documented", "--out", target, cwd=tmp_path)
     usage_error(proc, "--out")
 
 
 def test_10_verify_out_never_overwrites_without_force(run, tmp_path):
     before = (run / "cases.jsonl").read_bytes()
-    proc = run_gfbench("verify", "--out", str(run / "cases.jsonl"), cwd=tmp_path)
+    proc = gfbench_inproc("verify", "--out", str(run / "cases.jsonl"), cwd=tmp_path)
     usage_error(proc, "already exists", "--force")
     assert (run / "cases.jsonl").read_bytes() == before
 
@@ -261,7 +263,7 @@ def test_10_verify_out_never_overwrites_without_force(run, tmp_path):
 @pytest.mark.parametrize("target", ["afile/x.json", "/dev/full", "/proc/gfbench/x.json"])
 def test_6_bigarray_out_unwritable_is_refused_before_computing(tmp_path, target):
     (tmp_path / "afile").write_text("x")
-    proc = run_gfbench(
+    proc = gfbench_inproc(
         "bigarray", "--shape", "64", "64", "--chunks", "32", "32", "--out", target, cwd=tmp_path
     )
     usage_error(proc, "--out")
@@ -271,11 +273,11 @@ def test_6_bigarray_out_unwritable_is_refused_before_computing(tmp_path, target)
 @pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_report_out_refuses_to_overwrite_without_force(run, tmp_path):
     args = ("report", str(run), "--format", "md", "--out", "rep")
-    assert run_gfbench(*args, cwd=tmp_path).returncode == 0
+    assert gfbench_inproc(*args, cwd=tmp_path).returncode == 0
     before = snapshot(tmp_path / "rep")
-    usage_error(run_gfbench(*args, cwd=tmp_path), "--force")
+    usage_error(gfbench_inproc(*args, cwd=tmp_path), "--force")
     assert snapshot(tmp_path / "rep") == before
-    assert run_gfbench(*args, "--force", cwd=tmp_path).returncode == 0
+    assert gfbench_inproc(*args, "--force", cwd=tmp_path).returncode == 0
 
 
 # 7 -------------------------------------------------------------------------------------------
@@ -288,20 +290,20 @@ def test_7_run_json_not_an_object_is_refused_by_every_verb(run, base, tmp_path, 
         ("compare", str(base / "tiny_run"), str(run)),
         ("sweep", "--resume", str(run), "--no-progress"),
     ):
-        usage_error(run_gfbench(*args, cwd=tmp_path), "run.json")
+        usage_error(gfbench_inproc(*args, cwd=tmp_path), "run.json")
     assert snapshot(run) == edit
 
 
 # 8 -------------------------------------------------------------------------------------------
 def test_8_grid_not_utf8_is_a_usage_error(tmp_path):
     grid = write_grid(tmp_path, "latin1.toml", 'name = "caf\xe9"\n'.encode("latin-1"))
-    usage_error(run_gfbench("sweep", "--grid", str(grid), "--dry-run", cwd=tmp_path), "UTF-8")
+    usage_error(gfbench_inproc("sweep", "--grid", str(grid), "--dry-run", cwd=tmp_path), "UTF-8")
 
 
 # 9 -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("spec", ["nosuchmodule:func", "json:nosuchfunction"])
 def test_9_unimportable_scipy_patch_is_a_usage_error(tmp_path, spec):
-    proc = run_gfbench(
+    proc = run_gfbench(  # a process of its own: the hook imports the module it names
         "verify", "--group", "documented", cwd=tmp_path, env={"GFBENCH_SCIPY_PATCH": spec}
     )
     usage_error(proc, "GFBENCH_SCIPY_PATCH")
@@ -315,21 +317,23 @@ def test_11_a_case_over_the_memory_limit_is_refused_naming_it(tmp_path):
         "huge.toml",
         '[[group]]\nname = "huge"\nshape = [[100000, 100000]]\nsigma = [2.0]\n',
     )
-    proc = run_gfbench("sweep", "--grid", str(grid), "--no-timing", "--out", "res", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--grid", str(grid), "--no-timing", "--out", "res", cwd=tmp_path)
     usage_error(proc, "huge", "100000x100000", "GiB", "--max-bytes")
     assert not (tmp_path / "res").exists()
     # the override: a dry run with a limit above the need is accepted (nothing is allocated)
-    ok = run_gfbench(
+    ok = gfbench_inproc(
         "sweep", "--grid", str(grid), "--dry-run", "--max-bytes", str(10**13), cwd=tmp_path
     )
     assert ok.returncode == 0, ok.stderr
     # and a limit below a small case's need refuses it
     small = write_grid(tmp_path, "small.toml", SHORT_GRID)
-    low = run_gfbench(
+    low = gfbench_inproc(
         "sweep", "--grid", str(small), "--dry-run", "--max-bytes", "1000", cwd=tmp_path
     )
     usage_error(low, "tiny", "--max-bytes")
-    usage_error(run_gfbench("sweep", "--dry-run", "--max-bytes", "0", cwd=tmp_path), "--max-bytes")
+    usage_error(
+        gfbench_inproc("sweep", "--dry-run", "--max-bytes", "0", cwd=tmp_path), "--max-bytes"
+    )
 
 
 def test_11_case_bytes_counts_input_output_and_scratch():
@@ -356,14 +360,16 @@ def test_11_case_bytes_counts_input_output_and_scratch():
 )
 def test_12_bad_row_contents_name_the_file_line_and_field(run, tmp_path, field, value):
     edit_rows(run, lambda rows: rows[1].update({field: value}))
-    proc = run_gfbench("report", str(run), "--out", "r", cwd=tmp_path)
+    proc = gfbench_inproc("report", str(run), "--out", "r", cwd=tmp_path)
     usage_error(proc, "cases.jsonl", "line 2", f"field {field!r}")
     assert not (tmp_path / "r").exists()
 
 
 def test_12_a_row_without_status_is_refused_not_dropped(run, tmp_path):
     edit_rows(run, lambda rows: rows[0].pop("status"))
-    usage_error(run_gfbench("report", str(run), "--out", "r", cwd=tmp_path), "line 1", "'status'")
+    usage_error(
+        gfbench_inproc("report", str(run), "--out", "r", cwd=tmp_path), "line 1", "'status'"
+    )
 
 
 # 13 ------------------------------------------------------------------------------------------
@@ -377,12 +383,12 @@ def test_12_a_row_without_status_is_refused_not_dropped(run, tmp_path):
     ],
 )
 def test_13_dry_run_runs_the_same_checks(tmp_path, args, needle):
-    usage_error(run_gfbench("sweep", "--dry-run", *args, cwd=tmp_path), needle)
+    usage_error(gfbench_inproc("sweep", "--dry-run", *args, cwd=tmp_path), needle)
 
 
 def test_13_exclude_that_removes_everything_is_blamed_on_exclude(tmp_path):
     grid = write_grid(tmp_path, "g.toml", SHORT_GRID + "[[exclude]]\nshape = [[16, 12]]\n")
-    proc = run_gfbench("sweep", "--grid", str(grid), "--dry-run", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--grid", str(grid), "--dry-run", cwd=tmp_path)
     usage_error(proc, "[[exclude]]")
     assert "--impl" not in proc.stderr
 
@@ -410,7 +416,7 @@ def test_13_csv_export_neutralises_formulas_and_keeps_numbers(run):
 def test_13_truncated_line_is_a_one_line_warning(run, tmp_path):
     with open(run / "cases.jsonl", "a") as fh:
         fh.write('{"case_id": "abc')
-    proc = run_gfbench("report", str(run), "--format", "md", "--out", "r", cwd=tmp_path)
+    proc = gfbench_inproc("report", str(run), "--format", "md", "--out", "r", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "gfbench report: warning:" in proc.stderr and "line 3 is incomplete" in proc.stderr
     assert "UserWarning" not in proc.stderr
@@ -422,7 +428,7 @@ def test_13_foreign_row_is_refused_not_counted(run, base, tmp_path):
     with open(run / "cases.jsonl", "a") as fh:
         fh.write(foreign + "\n")
     before = snapshot(run)
-    proc = run_gfbench("sweep", "--resume", str(run), "--no-progress", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--resume", str(run), "--no-progress", cwd=tmp_path)
     usage_error(proc, "not a case of this run's grid")
     assert snapshot(run) == before
 
@@ -434,7 +440,7 @@ def test_matrix_json_folder_cannot_leave_the_matrix(base, tmp_path):
     (matrix / "matrix.json").write_text(
         json.dumps({"environments": [{"status": "ok", "folder": "../../etc"}]})
     )
-    proc = run_gfbench("compare", str(matrix), str(base / "tiny_run"), cwd=tmp_path)
+    proc = gfbench_inproc("compare", str(matrix), str(base / "tiny_run"), cwd=tmp_path)
     usage_error(proc, "matrix.json", "folder")
 
 
@@ -447,12 +453,12 @@ def test_hostile_verify_json_is_refused(tmp_path, document):
     good = {"tool": "gfbench verify", "tests": [{"nodeid": "t", "outcome": "passed"}]}
     a.write_text(json.dumps(good))
     b.write_text(json.dumps(document))
-    usage_error(run_gfbench("compare", str(a), str(b), cwd=tmp_path), "b.json")
+    usage_error(gfbench_inproc("compare", str(a), str(b), cwd=tmp_path), "b.json")
 
 
 def test_sweep_summary_on_stdout_progress_on_stderr(tmp_path):
     grid = write_grid(tmp_path, "g.toml", SHORT_GRID)
-    proc = run_gfbench("sweep", "--grid", str(grid), "--no-timing", "--out", "res", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--grid", str(grid), "--no-timing", "--out", "res", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "complete: 2/2 cases" in proc.stdout and "speed vs scipy" in proc.stdout
     assert "complete: 2/2" not in proc.stderr
@@ -465,7 +471,7 @@ def test_readme_minimal_grid_is_complete_and_valid(tmp_path):
     text = (REPO / "docs" / "sweep.md").read_text(encoding="utf-8")
     (example,) = re.findall(r"```toml\n(# my_grid\.toml\n.+?)```", text, flags=re.S)
     grid = write_grid(tmp_path, "my_grid.toml", example)
-    proc = run_gfbench("sweep", "--grid", str(grid), "--dry-run", "--json", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--grid", str(grid), "--dry-run", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     listing = json.loads(proc.stdout)
     assert listing["n_cases"] == 8  # 2 impls x 2 dtypes x 1 shape x 2 sigmas, as the README says
@@ -533,7 +539,7 @@ def test_user_grid_short_form_equals_the_full_form():
 )
 def test_hostile_bigarray_json_is_ignored_with_a_warning(run, tmp_path, document):
     (run / "bigarray.json").write_text(json.dumps(document))
-    proc = run_gfbench("report", str(run), "--format", "md", "--out", "r", cwd=tmp_path)
+    proc = gfbench_inproc("report", str(run), "--format", "md", "--out", "r", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "warning: ignoring" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -542,7 +548,7 @@ def test_cases_jsonl_that_is_a_folder_is_refused(run, base, tmp_path):
     (run / "cases.jsonl").unlink()
     (run / "cases.jsonl").mkdir()
     usage_error(
-        run_gfbench("compare", str(base / "tiny_run"), str(run), cwd=tmp_path), "cases.jsonl"
+        gfbench_inproc("compare", str(base / "tiny_run"), str(run), cwd=tmp_path), "cases.jsonl"
     )
 
 
@@ -554,12 +560,12 @@ def test_integers_beyond_int64_are_refused(run, tmp_path, value):
             rows[0].update(npix=value) if isinstance(value, int) else rows[0].update(shape=value)
         ),
     )
-    usage_error(run_gfbench("report", str(run), "--out", "r", cwd=tmp_path), "line 1")
+    usage_error(gfbench_inproc("report", str(run), "--out", "r", cwd=tmp_path), "line 1")
 
 
 def test_readme_report_example_command_refuses_to_overwrite_the_committed_example(run, tmp_path):
     example = REPO / "reports" / "example"
     before = snapshot(example)
-    proc = run_gfbench("report", str(run), "--out", str(example), cwd=tmp_path)
+    proc = gfbench_inproc("report", str(run), "--out", str(example), cwd=tmp_path)
     usage_error(proc, "already holds", "--force")
     assert snapshot(example) == before

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, TESTS_DIR
+from conftest import REPO, TESTS_DIR, gfbench_inproc
 from synthetic_runs import case_params, make_rows, write_run
 
 from bench.exitcodes import ExitCode, UsageError
@@ -127,14 +127,8 @@ def _write(folder: Path, frame: pd.DataFrame, *, slower_time: float = 1.0) -> Pa
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bench", "compare", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=300,
-        check=False,
-    )
+    """``gfbench compare ARGS`` through ``bench.cli.main`` in this process."""
+    return gfbench_inproc("compare", *map(str, args), cwd=REPO, timeout=300)
 
 
 def test_compare_gates_on_instructions(tmp_path):
@@ -231,15 +225,8 @@ def test_unsupported_and_unavailable_cases_say_why():
 
 
 def test_a_missing_valgrind_is_a_usage_error(tmp_path):
-    env = {**os.environ, "PATH": str(tmp_path)}  # no valgrind on this PATH
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench", "sweep", "--metric", "instructions", "--dry-run"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
+    proc = gfbench_inproc(  # no valgrind on this PATH
+        "sweep", "--metric", "instructions", "--dry-run", cwd=tmp_path, env={"PATH": str(tmp_path)}
     )
     assert proc.returncode == ExitCode.USAGE
     assert "--metric instructions is unavailable: valgrind is not on PATH" in proc.stderr

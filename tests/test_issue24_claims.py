@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO, run_gfbench
+from conftest import REPO, gfbench_inproc, run_gfbench
 
 EXAMPLE_RUN = REPO / "reports" / "example" / "run"
 SCRIPTS = sorted(p for p in (REPO / "scripts").glob("*.py") if not p.name.startswith("_"))
@@ -49,8 +49,8 @@ def test_measure_unstable_prints_the_quoted_shape():
 @pytest.mark.slow
 def test_measure_drift_reads_identical_runs_as_ratio_one(tmp_path):
     (tmp_path / "g.toml").write_text('[[group]]\nname = "t"\nshape = [[32, 32]]\nsigma = [1.0]\n')
-    proc = run_gfbench("sweep", "--grid", "g.toml", "--processes", "2", "--repeats", "2",
-                       "--no-progress", "--out", "one", cwd=tmp_path)  # fmt: skip
+    proc = gfbench_inproc("sweep", "--grid", "g.toml", "--processes", "2", "--repeats", "2",
+                          "--no-progress", "--out", "one", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     (run,) = [p for p in (tmp_path / "one").iterdir() if (p / "run.json").is_file()]
     for name in ("a", "b"):  # the same run twice: every ratio is exactly 1
@@ -72,12 +72,12 @@ def test_verify_accepts_the_example_group_of_its_own_table():
 
 
 def test_help_texts_say_what_the_tool_does():
-    bigarray = run_gfbench("bigarray", "--help")
+    bigarray = gfbench_inproc("bigarray", "--help")
     assert bigarray.returncode == 0 and "DASK_NUMBERS" not in bigarray.stdout
     assert "a few tiles per thread" not in bigarray.stdout
-    matrix = run_gfbench("matrix", "--help")
+    matrix = gfbench_inproc("matrix", "--help")
     assert "long-lived worker" in matrix.stdout and "fresh worker processes" not in matrix.stdout
-    sweep = run_gfbench("sweep", "--help")
+    sweep = gfbench_inproc("sweep", "--help")
     assert "dask is for --no-timing" in " ".join(sweep.stdout.split())
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, gfbench_inproc
 from fake_installer import INSTALLED, FakeInstaller
 
 from bench.exitcodes import UsageError
@@ -67,27 +67,10 @@ def test_invalid_versions_are_usage_errors(spec):
 
 
 def test_cli_bad_version_exit_2_nothing_written(tmp_path):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "matrix",
-            "--scipy",
-            "1.10.1",
-            "--scipy",
-            "one.two",
-            "--out",
-            str(tmp_path / "out"),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+    proc = gfbench_inproc(
+        "matrix", "--scipy", "1.10.1", "--scipy", "one.two", "--out", str(tmp_path / "out"),
+        "--cache-dir", str(tmp_path / "cache"), cwd=REPO, timeout=120,
+    )  # fmt: skip
     assert proc.returncode == 2
     assert "--scipy 'one.two' is not a version" in proc.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
@@ -105,10 +88,9 @@ def test_cli_bad_version_exit_2_nothing_written(tmp_path):
     ],
 )
 def test_cli_bad_grid_or_impl_exit_2_before_building(tmp_path, argv, message):
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench", "matrix", "--scipy", "1.10.1", *argv,
-         "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache")],
-        capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
+    proc = gfbench_inproc(
+        "matrix", "--scipy", "1.10.1", *argv, "--out", str(tmp_path / "out"),
+        "--cache-dir", str(tmp_path / "cache"), cwd=REPO, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import scipy
 import scipy_wheels
-from conftest import REPO, run_gfbench, shared_env_cache
+from conftest import REPO, gfbench_inproc, run_gfbench, shared_env_cache
 from fake_installer import FakeInstaller
 
 from bench.exitcodes import UsageError
@@ -76,9 +76,9 @@ def test_bad_wheel_exit_2_nothing_written(tmp_path, make, message):
     (tmp_path / "in").mkdir()
     given = make(tmp_path / "in")
     # the bad wheel comes last: it must still fail before the release is looked up
-    proc = run_gfbench("matrix", "--scipy", "1.17.1", "--scipy", str(given),
-                   "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"),
-                   timeout=120)  # fmt: skip
+    proc = gfbench_inproc("matrix", "--scipy", "1.17.1", "--scipy", str(given),
+                          "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"),
+                          timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"--scipy '{given}'" in proc.stderr and message in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -102,8 +102,8 @@ def test_bad_wheel_exit_2_nothing_written(tmp_path, make, message):
     ],
 )
 def test_bad_index_or_env_exit_2(tmp_path, argv, message):
-    proc = run_gfbench("matrix", *argv, "--out", str(tmp_path / "out"),
-                   "--cache-dir", str(tmp_path / "cache"), timeout=120)  # fmt: skip
+    proc = gfbench_inproc("matrix", *argv, "--out", str(tmp_path / "out"),
+                          "--cache-dir", str(tmp_path / "cache"), timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert message in proc.stderr, proc.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()

@@ -13,7 +13,7 @@ import json
 import re
 
 import pytest
-from conftest import DATA_DIR, run_gfbench
+from conftest import DATA_DIR, gfbench_inproc
 from test_matrix import INSTALLED, FakeInstaller, release
 
 from bench.guard.matrix import command
@@ -89,14 +89,14 @@ def test_matrix_exits_with_the_comparisons_verdict_without_compare(tmp_path):
             "--no-verify", "--timing", "none"]  # fmt: skip
     grid = DATA_DIR / "journey_grid.toml"  # has a mirror-mode case
     base[base.index(str(GRID))] = str(grid)
-    plain = run_gfbench(*base, "--out", str(tmp_path / "a"))
+    plain = gfbench_inproc(*base, "--out", str(tmp_path / "a"))
     assert plain.returncode == 1, plain.stdout[-2000:] + plain.stderr[-2000:]
     verdict = re.search(r"verdict: exit 1 \(changed\); what changed: gfbench compare (\S+)",
                         plain.stdout)  # fmt: skip
     assert verdict, plain.stdout[-2000:]
-    again = run_gfbench("compare", verdict.group(1))
+    again = gfbench_inproc("compare", verdict.group(1))
     assert again.returncode == 1, again.stdout[-2000:] + again.stderr[-2000:]
-    with_compare = run_gfbench(*base, "--compare", "--out", str(tmp_path / "b"))
+    with_compare = gfbench_inproc(*base, "--compare", "--out", str(tmp_path / "b"))
     assert with_compare.returncode == 1
     assert re.search(r"output\s+scipy float64 40x40 s=2 mirror", with_compare.stdout), (
         with_compare.stdout[-3000:]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import scipy_wheels
-from conftest import DATA_DIR, run_gfbench
+from conftest import DATA_DIR, gfbench_inproc, run_gfbench
 
 from bench.exitcodes import ExitCode
 from bench.guard.compare.github import MARKER
@@ -73,21 +73,23 @@ def test_python_level_slowdown_is_slower_and_an_unchanged_repack_same(tmp_path):
 
 
 def test_metric_must_be_one_of_the_three(tmp_path):
-    proc = run_gfbench("matrix", "--scipy", "current", "--metric", "cycles", "--out", str(tmp_path))
+    proc = gfbench_inproc(
+        "matrix", "--scipy", "current", "--metric", "cycles", "--out", str(tmp_path)
+    )
     assert proc.returncode == 2
     assert "--metric" in proc.stderr and "'time', 'instructions', 'both'" in proc.stderr
     assert not list(tmp_path.iterdir())
 
 
 def test_instructions_need_the_untimed_sweep_and_valgrind(tmp_path):
-    proc = run_gfbench("matrix", "--scipy", "current", "--metric", "instructions",
-                       "--timing", "sweeps", "--out", str(tmp_path))  # fmt: skip
+    proc = gfbench_inproc("matrix", "--scipy", "current", "--metric", "instructions",
+                          "--timing", "sweeps", "--out", str(tmp_path))  # fmt: skip
     assert proc.returncode == 2
     assert "--metric instructions needs --timing cases or none" in proc.stderr
     bare = tmp_path / "bin"  # a PATH without valgrind
     bare.mkdir()
-    proc = run_gfbench("matrix", "--scipy", "current", "--metric", "both", "--out",
-                       str(tmp_path / "out"), env={"PATH": str(bare)})  # fmt: skip
+    proc = gfbench_inproc("matrix", "--scipy", "current", "--metric", "both", "--out",
+                          str(tmp_path / "out"), env={"PATH": str(bare)})  # fmt: skip
     assert proc.returncode == 2, proc.stderr
     assert "--metric both: --metric instructions is unavailable: valgrind is not on PATH" in (
         proc.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, run_gfbench
+from conftest import REPO, gfbench_inproc
 
 GRID = '[[group]]\nname = "tiny"\nshape = [[16, 12]]\nsigma = [1.0, 2.0]\n'
 
@@ -29,8 +29,8 @@ def tiny_run(tmp_path_factory) -> Path:
     """One real untimed run of a 2-case grid (seconds)."""
     folder = tmp_path_factory.mktemp("outs")
     (folder / "g.toml").write_text(GRID)
-    proc = run_gfbench("sweep", "--grid", "g.toml", "--no-timing", "--no-progress",
-                       "--out", "results", cwd=folder)  # fmt: skip
+    proc = gfbench_inproc("sweep", "--grid", "g.toml", "--no-timing", "--no-progress",
+                          "--out", "results", cwd=folder)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     (run,) = [p for p in (folder / "results").iterdir() if (p / "run.json").is_file()]
     return run
@@ -87,21 +87,21 @@ VERBS = {
 @pytest.mark.parametrize("verb", sorted(VERBS))
 def test_a_missing_parent_folder_is_exit_2_for_every_out(tiny_run, tmp_path, verb):
     (tmp_path / "g.toml").write_text(GRID)
-    proc = run_gfbench(*VERBS[verb](tiny_run), cwd=tmp_path)
+    proc = gfbench_inproc(*VERBS[verb](tiny_run), cwd=tmp_path)
     _refused(proc)
     assert not (tmp_path / "missing").exists()  # nothing created, no folder tree
 
 
 @pytest.mark.parametrize("option", ["--results", "--reports"])
 def test_run_refuses_a_missing_parent_before_verify(tmp_path, option):
-    proc = run_gfbench("run", option, "missing/deep", cwd=tmp_path)
+    proc = gfbench_inproc("run", option, "missing/deep", cwd=tmp_path)
     _refused(proc, option)
     assert "reference suite" not in proc.stdout  # verify never ran
     assert not (tmp_path / "missing").exists()
 
 
 def test_an_out_folder_whose_parent_exists_is_created(tiny_run, tmp_path):
-    proc = run_gfbench("report", str(tiny_run), "--format", "md", "--out", "new", cwd=tmp_path)
+    proc = gfbench_inproc("report", str(tiny_run), "--format", "md", "--out", "new", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "new" / "report.md").is_file()
 
@@ -125,8 +125,8 @@ def test_the_readme_report_block_runs_in_order(tiny_run, tmp_path):
     assert len(block) >= 3
     for line in block:
         args = line.replace("<run-id>", tiny_run.name).split()[1:]
-        proc = run_gfbench(*args, "--format", "md", cwd=tmp_path) if "--format" not in args \
-            else run_gfbench(*args, cwd=tmp_path)  # fmt: skip
+        proc = gfbench_inproc(*args, "--format", "md", cwd=tmp_path) if "--format" not in args \
+            else gfbench_inproc(*args, cwd=tmp_path)  # fmt: skip
         assert proc.returncode == 0, (line, proc.stderr[-1500:])
     assert (tmp_path / "reports" / tiny_run.name / "report.md").is_file()
 
@@ -134,15 +134,15 @@ def test_the_readme_report_block_runs_in_order(tiny_run, tmp_path):
 @pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_a_chosen_out_is_still_protected(tiny_run, tmp_path):
     args = ("report", str(tiny_run), "--format", "md", "--out", "mine")
-    assert run_gfbench(*args, cwd=tmp_path).returncode == 0
-    proc = run_gfbench(*args, cwd=tmp_path)
+    assert gfbench_inproc(*args, cwd=tmp_path).returncode == 0
+    proc = gfbench_inproc(*args, cwd=tmp_path)
     assert proc.returncode == 2 and "--force" in proc.stderr
 
 
 @pytest.mark.slow
 def test_matrix_progress_goes_to_stderr_results_to_stdout(tmp_path):
-    proc = run_gfbench("matrix", "--scipy", "current", "--timing", "none", "--no-verify",
-                       "--no-sweep", "--out", ".", cwd=tmp_path)  # fmt: skip
+    proc = gfbench_inproc("matrix", "--scipy", "current", "--timing", "none", "--no-verify",
+                          "--no-sweep", "--out", ".", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "matrix: " in proc.stderr  # progress
     progress = [ln for ln in proc.stdout.splitlines() if re.match(r"(matrix|interleave): ", ln)

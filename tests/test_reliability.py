@@ -2,7 +2,9 @@
 faults and the crash exit code, inert text, validation gaps.
 
 One test (or one parametrized family) per numbered failure of the issue, named ``test_N_...``;
-run as a user runs ``gfbench`` where the exit code is the point: in a subprocess.
+run as a user runs ``gfbench`` where the exit code is the point: through ``bench.cli.main`` in
+this process (``gfbench_inproc``), and in a subprocess with a timeout where a regression would
+hang (reading a FIFO or /dev/zero) or where the process itself is the point (SIGTERM, locks).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, gfbench_env, run_gfbench
+from conftest import REPO, gfbench_env, gfbench_inproc, run_gfbench
 
 from bench.exitcodes import ExitCode, UsageError
 from bench.store import safe_files
@@ -48,7 +50,7 @@ def base(tmp_path_factory) -> Path:
     """One real untimed run of a 3-case grid (the sweep is the only way to get one)."""
     folder = tmp_path_factory.mktemp("reliability")
     (folder / "tiny.toml").write_text(TINY_GRID)
-    proc = run_gfbench(
+    proc = gfbench_inproc(
         "sweep", "--grid", "tiny.toml", "--no-timing", "--no-progress", "--out", "res", cwd=folder
     )
     assert proc.returncode == 0, proc.stderr
@@ -69,10 +71,15 @@ def run(base, tmp_path) -> Path:
     return target
 
 
-def resume(run: Path, cwd: Path, *extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return run_gfbench(
-        "sweep", "--resume", str(run), "--no-progress", *extra, cwd=cwd, timeout=timeout
-    )
+def resume(
+    run: Path, cwd: Path, *extra: str, timeout: float | None = None, own_process: bool = False
+) -> subprocess.CompletedProcess:
+    """``gfbench sweep --resume RUN`` in this process (interrupted after ``timeout`` seconds:
+    a regression that blocks on a FIFO fails), or in a subprocess killed after ``timeout``."""
+    args = ("sweep", "--resume", str(run), "--no-progress", *extra)
+    if own_process:
+        return run_gfbench(*args, cwd=cwd, timeout=timeout or 600)
+    return gfbench_inproc(*args, cwd=cwd, timeout=timeout)
 
 
 # 1 -- never write through a link, never read what is not a regular file ---------------------
@@ -186,7 +193,7 @@ def test_1_compare_out_counts_a_dangling_link_as_existing(base, tmp_path):
     out = tmp_path / "cmp"
     out.mkdir()
     (out / "compare.md").symlink_to(tmp_path / "nowhere.md")
-    proc = run_gfbench("compare", str(base), str(base), "--out", str(out), cwd=tmp_path)
+    proc = gfbench_inproc("compare", str(base), str(base), "--out", str(out), cwd=tmp_path)
     usage_error(proc, "compare.md", "--force")
     assert not (tmp_path / "nowhere.md").exists()
 
@@ -201,9 +208,12 @@ def test_1_special_files_in_a_run_are_refused_not_read(run, tmp_path, kind):
         cases.symlink_to("/dev/zero")
     else:
         cases.mkdir()
-    proc = run_gfbench("compare", str(run), str(run), cwd=tmp_path, timeout=120)
+    # /dev/zero in a process of its own: a regression would read it until memory runs out
+    own = kind == "dev-zero"
+    cli = run_gfbench if own else gfbench_inproc
+    proc = cli("compare", str(run), str(run), cwd=tmp_path, timeout=120)
     usage_error(proc, "cases.jsonl")
-    usage_error(resume(run, tmp_path, timeout=120), "cases.jsonl")
+    usage_error(resume(run, tmp_path, timeout=120, own_process=own), "cases.jsonl")
 
 
 # 2 -- secrets ---------------------------------------------------------------------------------
@@ -221,7 +231,7 @@ def test_2_redact_every_url_userinfo():
 def test_2_credentials_are_redacted_in_errors_but_kept_for_the_installer(tmp_path):
 
     url = "https://alice:s3cret@127.0.0.1:9/simple"
-    proc = run_gfbench(
+    proc = gfbench_inproc(
         "matrix",
         "--scipy",
         "1.99.0",
@@ -278,7 +288,7 @@ def test_2_env_json_from_elsewhere_is_redacted_in_compare(base, tmp_path):
         "index_url": "https://bob:hunter2@mirror.example/simple",
     }
     (env / "env.json").write_text(json.dumps({"label": "scipy 1.17.1", "provenance": provenance}))
-    proc = run_gfbench("compare", str(env), str(base), cwd=tmp_path)
+    proc = gfbench_inproc("compare", str(env), str(base), cwd=tmp_path)
     assert proc.returncode in (0, 4), proc.stderr
     assert "A built from: scipy==1.17.1 from https://***@mirror.example/simple" in proc.stdout
     assert "hunter2" not in proc.stdout + proc.stderr
@@ -319,7 +329,7 @@ def test_3_a_stored_grid_of_millions_is_refused_on_resume(run, tmp_path):
 )
 def test_3_timing_options_have_maxima(tmp_path, option, value):
     (tmp_path / "tiny.toml").write_text(TINY_GRID)
-    proc = run_gfbench("sweep", "--grid", "tiny.toml", option, value, "--dry-run", cwd=tmp_path)
+    proc = gfbench_inproc("sweep", "--grid", "tiny.toml", option, value, "--dry-run", cwd=tmp_path)
     usage_error(proc, option, "allowed")
 
 
@@ -478,14 +488,14 @@ def test_4_a_second_environment_builder_waits_then_reuses(tmp_path):
 def test_5_bad_timing_units_refuse_the_resume_before_any_write(run, tmp_path, content):
     (run / "timing-units.jsonl").write_bytes(content)
     before = snapshot(run)
-    usage_error(resume(run, tmp_path, timeout=120), "timing-units.jsonl")
+    usage_error(resume(run, tmp_path), "timing-units.jsonl")
     assert snapshot(run) == before  # no "resumes" entry, no finished_at, no wall_seconds
 
 
 def test_5_timing_units_that_are_a_folder_refuse_the_resume(run, tmp_path):
     (run / "timing-units.jsonl").mkdir()
     before = snapshot(run)
-    usage_error(resume(run, tmp_path, timeout=120), "timing-units.jsonl", "folder")
+    usage_error(resume(run, tmp_path), "timing-units.jsonl", "folder")
     assert snapshot(run) == before
 
 
@@ -644,7 +654,7 @@ def test_7_report_and_compare_keep_results_text_inert(run, tmp_path):
     (run / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     other = tmp_path / "other"
     shutil.copytree(run, other)
-    proc = run_gfbench(
+    proc = gfbench_inproc(
         "report", str(run), "--out", str(tmp_path / "rep"), "--format", "md", cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr
@@ -654,7 +664,7 @@ def test_7_report_and_compare_keep_results_text_inert(run, tmp_path):
     label = tmp_path / "env"
     shutil.copytree(run, label / "runs" / run.name)
     (label / "env.json").write_text(json.dumps({"label": "A\n```\n# injected\x1b[2J"}))
-    proc = run_gfbench(
+    proc = gfbench_inproc(
         "compare", str(label), str(other), "--out", str(tmp_path / "cmp"), cwd=tmp_path
     )
     assert proc.returncode in (0, 1, 4), proc.stderr
@@ -676,7 +686,7 @@ def test_8_zero_and_extreme_row_values_are_refused(run, tmp_path, field, value):
     rows = [json.loads(x) for x in (run / "cases.jsonl").read_text().splitlines()]
     rows[0][field] = value
     (run / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    proc = run_gfbench("report", str(run), "--out", str(tmp_path / "rep"), cwd=tmp_path)
+    proc = gfbench_inproc("report", str(run), "--out", str(tmp_path / "rep"), cwd=tmp_path)
     usage_error(proc, "cases.jsonl", field)
 
 
@@ -684,27 +694,27 @@ def test_8_deep_nesting_is_refused_in_every_json(run, tmp_path):
     deep = "[" * 900 + "]" * 900
     text = (run / "run.json").read_text()
     (run / "run.json").write_text(text.rstrip()[:-1] + f', "deep": {deep}}}')
-    usage_error(run_gfbench("report", str(run), cwd=tmp_path), "run.json", "nests deeper")
+    usage_error(gfbench_inproc("report", str(run), cwd=tmp_path), "run.json", "nests deeper")
 
 
 def test_8_schema_versions_and_paths_of_guard_files(base, tmp_path):
     verify = tmp_path / "v.json"
     verify.write_text(json.dumps({"tool": "gfbench verify", "schema": 99, "tests": []}))
-    usage_error(run_gfbench("compare", str(verify), str(verify), cwd=tmp_path), "schema")
+    usage_error(gfbench_inproc("compare", str(verify), str(verify), cwd=tmp_path), "schema")
     matrix = tmp_path / "matrix"
     matrix.mkdir()
     (matrix / "matrix.json").write_text(json.dumps({"schema_version": 99, "environments": []}))
-    usage_error(run_gfbench("compare", str(matrix), str(base), cwd=tmp_path), "schema_version")
+    usage_error(gfbench_inproc("compare", str(matrix), str(base), cwd=tmp_path), "schema_version")
     env = tmp_path / "env"
     (env / "runs").mkdir(parents=True)
     (env / "runs" / "elsewhere").symlink_to(base)  # a run outside the matrix environment
     (env / "env.json").write_text(json.dumps({"label": "x"}))
-    usage_error(run_gfbench("compare", str(env), str(base), cwd=tmp_path), "leads outside")
+    usage_error(gfbench_inproc("compare", str(env), str(base), cwd=tmp_path), "leads outside")
 
 
 def test_8_grid_cval_is_bounded(tmp_path):
     (tmp_path / "g.toml").write_text(TINY_GRID.replace("sigma", "cval = [1e308]\nsigma"))
-    usage_error(run_gfbench("sweep", "--grid", "g.toml", "--dry-run", cwd=tmp_path), "cval")
+    usage_error(gfbench_inproc("sweep", "--grid", "g.toml", "--dry-run", cwd=tmp_path), "cval")
 
 
 def test_8_guard_schema_constants_match_the_writers():

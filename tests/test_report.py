@@ -15,20 +15,16 @@ from html.parser import HTMLParser
 
 import pytest
 import report_runs
-from conftest import run_gfbench
+from conftest import gfbench_inproc
 
 from bench.exitcodes import UsageError
 from bench.report import render_report
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report")
-    run = report_runs.write_run(base / "run")
-    out = base / "out"
-    index = render_report(run, out_dir=out, formats=("md", "html"))
-    rows = [json.loads(line) for line in (run / "cases.jsonl").read_text().splitlines()]
-    return {"run": run, "out": out, "index": index, "rows": rows}
+@pytest.fixture
+def rendered(synthetic_report):
+    """The synthetic run's Markdown and HTML report (rendered once a session, in conftest)."""
+    return synthetic_report
 
 
 def markdown_table(md: str, caption: str) -> list[dict[str, str]]:
@@ -324,11 +320,11 @@ def test_hostile_text_is_escaped(tmp_path):
 
 
 def test_cli_refuses_a_missing_run_and_an_unknown_format(tmp_path):
-    missing = run_gfbench("report", str(tmp_path / "nope"), "--out", str(tmp_path / "o1"))
+    missing = gfbench_inproc("report", str(tmp_path / "nope"), "--out", str(tmp_path / "o1"))
     assert missing.returncode == 2
     assert "RUN" in missing.stderr and "not a run folder" in missing.stderr
     run = report_runs.write_run(tmp_path / "run")
-    result = run_gfbench("report", str(run), "--format", "md,pdf", "--out", str(tmp_path / "o2"))
+    result = gfbench_inproc("report", str(run), "--format", "md,pdf", "--out", str(tmp_path / "o2"))
     assert result.returncode == 2
     assert "--format" in result.stderr and "md, html" in result.stderr
     for name in ("o1", "o2"):
@@ -363,7 +359,7 @@ def test_cli_run_with_only_error_rows_says_what_is_missing(tmp_path):
         for s in (1.0, 2.5)
     ]
     run = report_runs.write_run(tmp_path / "run", rows)
-    result = run_gfbench(
+    result = gfbench_inproc(
         "report", str(run), "--out", str(tmp_path / "out"), "--format", "md", "--json"
     )
     assert result.returncode == 0, result.stderr

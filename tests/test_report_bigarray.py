@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 import report_runs
+from conftest import gfbench_inproc
 
 from bench.report import render_report
 
@@ -19,11 +18,10 @@ def run_with_bigarray(tmp_path_factory):
     base = tmp_path_factory.mktemp("bigarray-report")
     run = report_runs.write_run(base / "run")
     # a real, small chunked check written into the run folder, as a user would
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "bigarray", "--shape", "48", "40", "--chunks", "16",
-         "--sigma", "1.5", "--mode", "reflect", "--mode", "wrap", "--mode", "constant",
-         "--out", str(run)],
-        capture_output=True, text=True, timeout=300,
+    result = gfbench_inproc(
+        "bigarray", "--shape", "48", "40", "--chunks", "16", "--sigma", "1.5",
+        "--mode", "reflect", "--mode", "wrap", "--mode", "constant", "--out", str(run),
+        timeout=300,
     )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr
     data = json.loads((run / "bigarray.json").read_text())
@@ -52,10 +50,9 @@ def test_wrap_difference_is_named_and_reflect_is_exact(run_with_bigarray):
     assert "wrap: differs from SciPy" in run_with_bigarray["md"]
 
 
-def test_report_without_bigarray_has_no_such_section(tmp_path):
-    run = report_runs.write_run(tmp_path / "run")
-    index = render_report(run, out_dir=tmp_path / "out", formats=("md",))
-    assert "Big arrays" not in (index.parent / "report.md").read_text()
+def test_report_without_bigarray_has_no_such_section(synthetic_report):
+    assert not (synthetic_report["run"] / "bigarray.json").exists()
+    assert "Big arrays" not in (synthetic_report["out"] / "report.md").read_text()
 
 
 def test_rows_from_several_machines_are_grouped_by_host(tmp_path):

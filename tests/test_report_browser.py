@@ -14,9 +14,6 @@ import shutil
 import subprocess
 
 import pytest
-import report_runs
-
-from bench.report import render_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -55,11 +52,10 @@ def chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    base = tmp_path_factory.mktemp("browser")
-    run = report_runs.write_run(base / "run")
-    return render_report(run, out_dir=base / "out", formats=("html",))
+@pytest.fixture
+def index(synthetic_report):
+    """The synthetic run's HTML report (rendered once a session, in conftest)."""
+    return synthetic_report["index"]
 
 
 def test_every_image_loads(index, tmp_path):

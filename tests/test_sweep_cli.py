@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_gfbench
+from conftest import gfbench_inproc, run_gfbench
 
 from bench import cli, store
 from bench.sweep import run_sweep
@@ -28,7 +28,7 @@ def run_dirs(out: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     cwd = tmp_path_factory.mktemp("sweep")
-    proc = run_gfbench(
+    proc = gfbench_inproc(
         "sweep", "--grid", str(TINY), *FAST, "--json", "--export", "csv,parquet", cwd=cwd
     )
     return proc, cwd

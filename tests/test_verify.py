@@ -1,4 +1,6 @@
-"""``gfbench verify`` as a user runs it: in a subprocess, from another working directory.
+"""``gfbench verify`` as a user runs it, from another working directory: through
+``bench.cli.main`` in this process (``gfbench_inproc``; the reference suite runs in verify's
+own subprocess, where the patch applies), and in a subprocess where its ``sys.path`` matters.
 
 The acceptance check of issue 2: the suite catches changes. Each altered variant of
 ``scipy.ndimage.gaussian_filter`` in ``tests/scipy_variants.py`` is swapped in with the test-only
@@ -13,12 +15,12 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TESTS_DIR, run_gfbench
+from conftest import REPO, TESTS_DIR, gfbench_inproc, run_gfbench
 
 
 @pytest.mark.slow
 def test_verify_passes_from_any_directory(tmp_path: Path) -> None:
-    done = run_gfbench("verify", cwd=tmp_path)
+    done = gfbench_inproc("verify", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     for group in ("documented", "golden", "probes", "oracle", "properties"):
         assert group in done.stdout
@@ -29,7 +31,7 @@ def test_verify_passes_from_any_directory(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_unaltered_wrapper_passes(tmp_path: Path) -> None:
-    done = run_gfbench("verify", cwd=tmp_path, patch="scipy_variants:unaltered")
+    done = gfbench_inproc("verify", cwd=tmp_path, patch="scipy_variants:unaltered")
     assert done.returncode == 0, done.stdout + done.stderr
     # a patched run is never silent about it
     assert "WARNING: scipy.ndimage patched by GFBENCH_SCIPY_PATCH=scipy_variants:unaltered" in (
@@ -79,7 +81,7 @@ ALTERED = {
 def test_altered_variant_is_caught(variant: str, tmp_path: Path) -> None:
     groups, expected_lines = ALTERED[variant]
     args = ["verify"] + [arg for group in groups for arg in ("--group", group)]
-    done = run_gfbench(*args, cwd=tmp_path, patch=f"scipy_variants:{variant}")
+    done = gfbench_inproc(*args, cwd=tmp_path, patch=f"scipy_variants:{variant}")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "verify: CHANGED (exit 1)" in done.stdout
     for line in expected_lines:
@@ -88,7 +90,7 @@ def test_altered_variant_is_caught(variant: str, tmp_path: Path) -> None:
 
 def test_json_names_the_case_and_both_distances(tmp_path: Path) -> None:
     out = tmp_path / "verify.json"
-    done = run_gfbench(
+    done = gfbench_inproc(
         "verify", "--group", "golden", "--json", "--out", str(out), cwd=tmp_path,
         patch="scipy_variants:ulp_one_pixel",
     )  # fmt: skip
@@ -114,19 +116,21 @@ def test_json_names_the_case_and_both_distances(tmp_path: Path) -> None:
 
 
 def test_unknown_group_is_a_usage_error(tmp_path: Path) -> None:
-    done = run_gfbench("verify", "--group", "nope", cwd=tmp_path)
+    done = gfbench_inproc("verify", "--group", "nope", cwd=tmp_path)
     assert done.returncode == 2
     assert "--group" in done.stderr and "golden" in done.stderr
 
 
 def test_update_golden_refuses_a_patched_scipy(tmp_path: Path) -> None:
-    done = run_gfbench("verify", "--update-golden", cwd=tmp_path, patch="scipy_variants:unaltered")
+    done = gfbench_inproc(
+        "verify", "--update-golden", cwd=tmp_path, patch="scipy_variants:unaltered"
+    )
     assert done.returncode == 2
     assert "refusing to record while GFBENCH_SCIPY_PATCH is set" in done.stderr
 
 
 def test_bad_patch_spec_is_a_usage_error(tmp_path: Path) -> None:
-    done = run_gfbench("verify", "--group", "documented", cwd=tmp_path, patch="no_colon_here")
+    done = gfbench_inproc("verify", "--group", "documented", cwd=tmp_path, patch="no_colon_here")
     assert done.returncode == 2
     assert "GFBENCH_SCIPY_PATCH: bad entry 'no_colon_here'" in done.stderr
 
@@ -134,14 +138,16 @@ def test_bad_patch_spec_is_a_usage_error(tmp_path: Path) -> None:
 def test_unimportable_patch_is_a_usage_error(tmp_path: Path) -> None:
     # issue 10: a patch module that cannot be imported is the user's mistake, not a changed
     # SciPy: exit 2 with the cause, before the suite starts (it used to report CHANGED, exit 1)
-    done = run_gfbench(
+    done = run_gfbench(  # a process of its own: its sys.path comes from PYTHONPATH
         "verify", "--group", "documented", cwd=tmp_path, patch="scipy_variants:unaltered",
         env={"PYTHONPATH": str(REPO)},  # tests/ not importable: no scipy_variants here
     )  # fmt: skip
     assert done.returncode == 2, done.stdout + done.stderr
     assert "No module named 'scipy_variants'" in done.stderr
     assert "CHANGED" not in done.stdout and "Traceback" not in done.stderr
-    missing = run_gfbench("verify", "--group", "documented", cwd=tmp_path, patch="scipy_variants:f")
+    missing = gfbench_inproc(
+        "verify", "--group", "documented", cwd=tmp_path, patch="scipy_variants:f"
+    )
     assert missing.returncode == 2 and "has no attribute 'f'" in missing.stderr
 
 
@@ -151,7 +157,7 @@ def test_a_patch_module_off_the_allow_list_is_refused_unimported(tmp_path: Path)
         "import pathlib\npathlib.Path(__file__).with_name('imported').touch()\ndef f(*a): pass\n"
     )
     for spec in ("planted:f", "gaussian_filter1d=planted:f", "os:getcwd"):
-        done = run_gfbench(
+        done = run_gfbench(  # a process of its own: its sys.path comes from PYTHONPATH
             "verify", "--group", "documented", cwd=tmp_path, patch=spec,
             env={"PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO), str(TESTS_DIR)])},
         )  # fmt: skip
@@ -196,7 +202,7 @@ BEHAVIOUR_VARIANTS = {
 def test_behaviour_variant_is_caught(patch: str, tmp_path: Path) -> None:
     groups, expected_lines = BEHAVIOUR_VARIANTS[patch]
     args = ["verify"] + [arg for group in groups for arg in ("--group", group)]
-    done = run_gfbench(*args, cwd=tmp_path, patch=patch)
+    done = gfbench_inproc(*args, cwd=tmp_path, patch=patch)
     assert done.returncode == 1, done.stdout + done.stderr
     for line in expected_lines:
         assert line in done.stdout, f"{line!r} not in:\n{done.stdout}"
@@ -205,7 +211,7 @@ def test_behaviour_variant_is_caught(patch: str, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_change_past_the_first_line_buffer_is_caught_by_sizes_only(tmp_path: Path) -> None:
     """A refill bug past SciPy's first line buffer: every small case passes, the sizes fail."""
-    done = run_gfbench(
+    done = gfbench_inproc(
         "verify", "--group", "golden", "--group", "oracle", "--group", "documented",
         "--group", "sizes", "--json",
         cwd=tmp_path, patch="scipy_variants:past_first_buffer,"
