@@ -237,7 +237,6 @@ def test_6_compare_out_an_existing_file(base, tmp_path):
     assert (tmp_path / "afile").read_text() == "keep"
 
 
-@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_6_compare_out_refuses_to_overwrite_without_force(base, tmp_path):
     args = ("compare", str(base / "tiny_run"), str(base / "tiny_run"), "--out", "cmp")
     assert gfbench_inproc(*args, cwd=tmp_path).returncode == 0
@@ -270,7 +269,6 @@ def test_6_bigarray_out_unwritable_is_refused_before_computing(tmp_path, target)
     assert "equals SciPy" not in proc.stderr  # nothing was computed
 
 
-@pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_report_out_refuses_to_overwrite_without_force(run, tmp_path):
     args = ("report", str(run), "--format", "md", "--out", "rep")
     assert gfbench_inproc(*args, cwd=tmp_path).returncode == 0
