@@ -64,6 +64,10 @@ MARKER = "os_getppid"
 #: Where ``--instructions-scope call`` keeps each case's callgrind dump (``gfbench matrix``
 #: sets it to the environment's folder, for compare's "where did the instructions go")
 PROFILES_VAR = "GFBENCH_CALLGRIND_PROFILES"
+#: How many valgrind processes a whole-call count runs side by side (default
+#: ``callcount.DEFAULT_PROCESSES``): ``gfbench matrix`` sets 1 and counts its environments side
+#: by side instead, so no environment pays a second interpreter start-up under valgrind
+PROCESSES_VAR = "GFBENCH_CALLGRIND_PROCESSES"
 #: Counted calls per case (the count is per call: the total divided by this).
 DEFAULT_CALLS = 3
 _SUMMARY = re.compile(r"^summary:\s*(\d+)\s*$", re.MULTILINE)
@@ -406,12 +410,17 @@ def count_for_run(meta: dict, todo: Sequence[Case], console) -> dict[str, float 
     console.print(f"counting instructions ({scope}) of {len(todo)} cases under callgrind ...")
     t0 = time.perf_counter()
     if scope == "call":
+        from bench.sweep.callcount import DEFAULT_PROCESSES as CALL_PROCESSES
         from bench.sweep.callcount import count_call_instructions
 
         profiles = os.environ.get(PROFILES_VAR, "").strip()
+        processes = os.environ.get(PROCESSES_VAR, "").strip()
+        if processes and not (processes.isdigit() and int(processes) >= 1):
+            raise UsageError(f"{PROCESSES_VAR}={processes!r}: must be an int >= 1")
         counts: dict[str, Any] = count_call_instructions(
-            todo, env=dict(os.environ), profiles_dir=Path(profiles) if profiles else None
-        )
+            todo, env=dict(os.environ), profiles_dir=Path(profiles) if profiles else None,
+            processes=int(processes) if processes else CALL_PROCESSES,
+        )  # fmt: skip
     else:
         counts = count_instructions(todo, env=dict(os.environ))
     n_counted = sum(not isinstance(v, str) for v in counts.values())

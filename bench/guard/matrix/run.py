@@ -9,6 +9,7 @@ after every step, so an interrupted matrix still says what it did.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import json
@@ -48,7 +49,7 @@ from bench.outputs import check_out_dir, progress
 from bench.store.safe_files import write_atomic
 from bench.store.safe_text import redact, redact_url
 from bench.store.validate import checked_json, validate_env, validate_matrix
-from bench.sweep.instructions import PROFILES_VAR
+from bench.sweep.instructions import PROCESSES_VAR, PROFILES_VAR
 from bench.sweep.machine import THREAD_ENV_VARS
 
 RUN_TIMEOUT_S = 6 * 3600
@@ -452,25 +453,44 @@ def run_matrix(
         return args
 
     if run_sweep and timing in ("cases", "none"):
-        untimed = []
-        for result in ready:
-            counting = metric != "time"
+        counting = metric != "time"
+
+        def untimed_sweep(result: EnvResult) -> tuple[int, list[Path]]:
             log("matrix: untimed sweep (outputs, accuracy"
                 + (", instructions under callgrind" if counting else "")
                 + f") in {result.label} ...")  # fmt: skip
             runs_dir = matrix_dir / result.folder / "runs"
             before = set(runs_dir.iterdir())
             extra = ["--metric", "instructions", "--instructions-scope", "call"] if counting else []
-            profiles = {PROFILES_VAR: str(matrix_dir / result.folder / "callgrind")}
+            # one valgrind process per environment, the environments side by side (below): the
+            # same batch of cases in every environment, and one interpreter start-up under
+            # valgrind per environment instead of one per process
+            counted = {PROFILES_VAR: str(matrix_dir / result.folder / "callgrind"),
+                       PROCESSES_VAR: "1"}  # fmt: skip
             code = in_env(result, sweep_args(result, "--no-timing", *extra),
-                          extra_env=profiles if counting else None)  # fmt: skip
-            result.sweep_exits.append(code)
+                          extra_env=counted if counting else None)  # fmt: skip
             new = [p for p in runs_dir.iterdir() if p not in before and (p / "run.json").is_file()]
-            if code == 0 and len(new) == 1:
+            return code, new
+
+        # counting is CPU-bound and single-threaded per environment: as many environments side
+        # by side as there are cores (the counts do not depend on the load); without counting
+        # the untimed sweeps are short and run one after another
+        side_by_side = min(len(ready), os.cpu_count() or 1) if counting else 1
+        finished: dict[int, list[Path]] = {}
+        with concurrent.futures.ThreadPoolExecutor(max(1, side_by_side)) as pool:
+            futures = {pool.submit(untimed_sweep, result): i for i, result in enumerate(ready)}
+            for future in concurrent.futures.as_completed(futures):
+                i = futures[future]
+                code, finished[i] = future.result()
+                ready[i].sweep_exits.append(code)
+                save()  # matrix.json says which environments are done, as they finish
+        untimed = []
+        for i, result in enumerate(ready):
+            if result.sweep_exits[-1] == 0 and len(finished[i]) == 1:
                 untimed.append(EnvUnderTest(
-                    label=result.label, python=Path(result.python_exe), untimed_run=new[0],
-                    runs_dir=runs_dir, env=timing_env(result)))  # fmt: skip
-            save()
+                    label=result.label, python=Path(result.python_exe),
+                    untimed_run=finished[i][0], runs_dir=matrix_dir / result.folder / "runs",
+                    env=timing_env(result)))  # fmt: skip
         if untimed and timing == "cases":
             log(f"matrix: timing every case in alternating rounds of worker processes across "
                 f"{len(untimed)} environments: {design.min_rounds} rounds, then a look after "
