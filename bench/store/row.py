@@ -79,6 +79,11 @@ class Row:
     #: with --instructions-scope call (``instructions`` is then the whole call): the part of it
     #: inside the adapter's native entry symbols; None for entry-scope runs
     instructions_entry: float | None = None
+    #: with --cache-sim (callgrind's cache simulation, whole-call scope): misses per call of
+    #: valgrind's model cache, first level (I1mr + D1mr + D1mw) and last level (ILmr + DLmr +
+    #: DLmw); a figure beside the instructions, not a verdict
+    l1_misses: float | None = None
+    ll_misses: float | None = None
     # accuracy
     max_abs_error: float | None = None
     rmse: float | None = None

@@ -23,6 +23,7 @@ and each case is warmed up with ``warmup`` calls first, so CPython's specialisin
 (3.11+) has quickened its code before counting.
 
 Public API: ``count_call_instructions``, ``CallCount``, ``hooks_missing``, ``read_dump``,
+``read_totals``,
 ``SCOPE``.
 """
 
@@ -65,6 +66,10 @@ class CallCount:
 
     call: float
     entry: float | None  # None: the implementation declares no entry symbol
+    #: with ``cache_sim``: misses per call in valgrind's model cache, first level (instruction
+    #: and data, I1mr + D1mr + D1mw) and last level (ILmr + DLmr + DLmw); None without it
+    l1_misses: float | None = None
+    ll_misses: float | None = None
 
     def __post_init__(self) -> None:
         if not self.call > 0:
@@ -84,12 +89,35 @@ def hooks_missing(python: str = sys.executable, env: Mapping[str, str] | None = 
     return f"pytest-codspeed's instrument hooks cannot be imported by {python}: {tail}"
 
 
-def valgrind_command(out_file: Path, python: str) -> list[str]:
-    """Callgrind with instrumentation off until the worker's client request switches it on."""
+def valgrind_command(out_file: Path, python: str, *, cache_sim: bool = False) -> list[str]:
+    """Callgrind with instrumentation off until the worker's client request switches it on;
+    ``cache_sim``: with callgrind's cache simulation (L1 and last-level misses)."""
     return [
         "valgrind", "--tool=callgrind", "--instr-atstart=no",
+        *(["--cache-sim=yes"] if cache_sim else []),
         f"--callgrind-out-file={out_file}", python, "-m", "bench.sweep.callcount",
     ]  # fmt: skip
+
+
+#: the events of callgrind's cache simulation that make up each miss figure
+L1_EVENTS = ("I1mr", "D1mr", "D1mw")
+LL_EVENTS = ("ILmr", "DLmr", "DLmw")
+
+
+def read_totals(path: Path) -> dict[str, int]:
+    """Every event's total in one dump (``events:`` names them, ``summary:``/``totals:`` holds
+    the sums): ``{"Ir": ...}``, with ``--cache-sim=yes`` also ``I1mr``, ``D1mr`` ... ``DLmw``."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    names: list[str] = []
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("events:"):
+                names = line.split(":", 1)[1].split()
+            elif line.startswith(("summary:", "totals:")) and names:
+                values = [int(v) for v in line.split(":", 1)[1].split()]
+                # trailing zero events may be left out of the line
+                return dict(zip(names, values + [0] * (len(names) - len(values)), strict=True))
+    raise ValueError(f"{path}: no events:/summary: lines (not a callgrind dump?)")
 
 
 def read_dump(path: Path, patterns: Sequence[str]) -> tuple[int, float | None]:
@@ -131,6 +159,7 @@ def count_call_instructions(
     processes: int = DEFAULT_PROCESSES,
     profiles_dir: Path | None = None,
     timeout_s: float = 3600.0,
+    cache_sim: bool = False,
 ) -> dict[str, CallCount | str]:
     """Whole-call instructions per call of every case, counted under callgrind.
 
@@ -149,6 +178,9 @@ def count_call_instructions(
     profiles_dir
         Keep each case's callgrind dump here as ``<case_id>.callgrind.gz`` (for "where did the
         instructions go", compare's function table).
+    cache_sim
+        Run callgrind's cache simulation too (``--cache-sim=yes``): each count also carries
+        the L1 and last-level misses per call of valgrind's model cache (not this CPU's).
 
     Returns
     -------
@@ -194,7 +226,7 @@ def count_call_instructions(
         futures = [
             pool.submit(_count_batch, batch, python=python, env=worker_env, calls=int(calls),
                         warmup=int(warmup), symbols=symbols, profiles_dir=profiles_dir,
-                        timeout_s=timeout_s)
+                        timeout_s=timeout_s, cache_sim=bool(cache_sim))
             for batch in batches
         ]  # fmt: skip
         for future in futures:
@@ -205,11 +237,13 @@ def count_call_instructions(
 def _count_batch(
     cases: Sequence[Case], *, python: str, env: dict[str, str], calls: int, warmup: int,
     symbols: Mapping[str, Sequence[str]], profiles_dir: Path | None, timeout_s: float,
+    cache_sim: bool = False,
 ) -> dict[str, CallCount | str]:  # fmt: skip
     request = {"cases": [c.to_dict() for c in cases], "calls": calls, "warmup": warmup}
     with tempfile.TemporaryDirectory(prefix="gfbench-callcount-") as tmp:
         proc = subprocess.run(
-            valgrind_command(Path(tmp) / "cg.out", python), input=json.dumps(request),
+            valgrind_command(Path(tmp) / "cg.out", python, cache_sim=cache_sim),
+            input=json.dumps(request),
             capture_output=True, text=True, env=env, timeout=timeout_s, check=False,
         )  # fmt: skip
         if proc.returncode != 0:
@@ -236,8 +270,15 @@ def _count_batch(
                     "error: 0 instructions counted (valgrind client request lost?)"
                 )
                 continue
+            misses: dict[str, float | None] = {"l1_misses": None, "ll_misses": None}
+            if cache_sim:
+                events = read_totals(dumps[k])
+                misses = {
+                    "l1_misses": sum(events.get(e, 0) for e in L1_EVENTS) / calls,
+                    "ll_misses": sum(events.get(e, 0) for e in LL_EVENTS) / calls,
+                }
             results[case.case_id] = CallCount(
-                call=total / calls, entry=None if inner is None else inner / calls
+                call=total / calls, entry=None if inner is None else inner / calls, **misses
             )
             if profiles_dir is not None:
                 profiles_dir.mkdir(parents=True, exist_ok=True)

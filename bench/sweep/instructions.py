@@ -101,9 +101,14 @@ def check_scope(scope: str) -> str:
 
 
 def describe(
-    impl_names: Sequence[str], *, calls: int = DEFAULT_CALLS, scope: str = "entry"
+    impl_names: Sequence[str],
+    *,
+    calls: int = DEFAULT_CALLS,
+    scope: str = "entry",
+    cache_sim: bool = False,
 ) -> dict[str, Any]:
-    """How the counts were taken, for run.json: tool, scope, calls and entry symbols."""
+    """How the counts were taken, for run.json: tool, scope, calls and entry symbols
+    (``cache_sim``, call scope only: callgrind's cache simulation ran too)."""
     check_scope(scope)
     proc = subprocess.run(
         ["valgrind", "--version"], capture_output=True, text=True, timeout=60, check=False
@@ -122,7 +127,13 @@ def describe(
             "warmup": callcount.DEFAULT_WARMUP,
             "unit": "instructions (Ir) per call, the whole call (Python and native); "
             "instructions_entry: the part inside the entry symbols",
-        }
+            **(
+                {"cache_sim": True,
+                 "misses": "l1_misses: I1mr + D1mr + D1mw, ll_misses: ILmr + DLmr + DLmw, per "
+                 "call, of valgrind's model cache (--cache-sim=yes)"}
+                if cache_sim else {}
+            ),
+        }  # fmt: skip
     else:
         how = {"scope": "entry", "marker": MARKER,
                "unit": "instructions (Ir) per call inside the entry symbols"}  # fmt: skip
@@ -148,7 +159,11 @@ def with_instructions(row: Row, counts: Mapping[str, Any]) -> Row:
     if isinstance(value, float):
         return dataclasses.replace(row, instructions=value)
     if hasattr(value, "call") and hasattr(value, "entry"):
-        return dataclasses.replace(row, instructions=value.call, instructions_entry=value.entry)
+        return dataclasses.replace(
+            row, instructions=value.call, instructions_entry=value.entry,
+            l1_misses=getattr(value, "l1_misses", None),
+            ll_misses=getattr(value, "ll_misses", None),
+        )  # fmt: skip
     return row
 
 
@@ -420,6 +435,7 @@ def count_for_run(meta: dict, todo: Sequence[Case], console) -> dict[str, float 
         counts: dict[str, Any] = count_call_instructions(
             todo, env=dict(os.environ), profiles_dir=Path(profiles) if profiles else None,
             processes=int(processes) if processes else CALL_PROCESSES,
+            cache_sim=bool((meta.get("instructions") or {}).get("cache_sim")),
         )  # fmt: skip
     else:
         counts = count_instructions(todo, env=dict(os.environ))

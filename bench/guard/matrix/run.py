@@ -174,6 +174,7 @@ def run_matrix(
     interleave: bool | None = None,
     timing: str = "cases",
     metric: str = "time",
+    cache_sim: bool = False,
     processes: int | None = None,
     impl: Sequence[str] = ("scipy",),
     python: str | None = None,
@@ -209,6 +210,9 @@ def run_matrix(
         every case's whole-call instructions under callgrind, and no timing session runs;
         ``"both"``: counts and the timing session. Callgrind's profiles are kept in each
         environment's ``callgrind/`` folder.
+    cache_sim
+        With ``metric`` "instructions" or "both": callgrind's cache simulation too (the rows'
+        ``l1_misses`` and ``ll_misses``, shown by compare beside the instruction counts).
     processes
         Passed to ``gfbench sweep --processes`` when given.
     impl
@@ -237,6 +241,8 @@ def run_matrix(
         raise UsageError(f"--timing must be 'cases', 'sweeps' or 'none', got {timing!r}")
     if metric not in METRICS:
         raise UsageError(f"--metric: got {metric!r}; allowed: {', '.join(METRICS)}")
+    if cache_sim and metric == "time":
+        raise UsageError("--cache-sim needs --metric instructions or both")
     if metric != "time":
         from bench.sweep.instructions import valgrind_missing
 
@@ -320,6 +326,7 @@ def run_matrix(
         "budget_s": budget_s,
         "timing": timing,
         "metric": metric,
+        "cache_sim": bool(cache_sim),
         "interleave": interleave,
         "impl": list(impl),
         "env": env_all,
@@ -462,6 +469,7 @@ def run_matrix(
             runs_dir = matrix_dir / result.folder / "runs"
             before = set(runs_dir.iterdir())
             extra = ["--metric", "instructions", "--instructions-scope", "call"] if counting else []
+            extra += ["--cache-sim"] if counting and cache_sim else []
             # one valgrind process per environment, the environments side by side (below): the
             # same batch of cases in every environment, and one interpreter start-up under
             # valgrind per environment instead of one per process
