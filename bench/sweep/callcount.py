@@ -3,13 +3,18 @@
 ``bench.sweep.instructions`` counts only inside each adapter's native entry symbols, so a
 slowdown in SciPy's Python layer (argument handling, a new check, an extra copy) is invisible to
 it. This module counts everything one call does: the worker runs under valgrind with
-instrumentation off (``--instr-atstart=no``: imports and warm-up run at a fraction of
-callgrind's cost), and switches callgrind on and off around the counted calls from Python
-through valgrind client requests, as CodSpeed does. The client requests come from
-pytest-codspeed's maintained instrument-hooks binding
+instrumentation off (``--instr-atstart=no``: imports, and every case's preparation and first
+call, run at a fraction of callgrind's cost), switches instrumentation on once from Python
+through valgrind client requests, as CodSpeed does, and isolates each case's counted calls with
+CALLGRIND_ZERO_STATS before and CALLGRIND_DUMP_STATS_AT after them. Instrumentation stays on
+from the first case to the last: switching it makes valgrind discard and re-translate all code,
+which cost more than the counted calls when it was switched per case. The client requests come
+from pytest-codspeed's maintained instrument-hooks binding
 (``pytest_codspeed.instruments.hooks.dist_instrument_hooks``; its ``start_benchmark`` is
-CALLGRIND_ZERO_STATS + CALLGRIND_START_INSTRUMENTATION, ``set_executed_benchmark`` is
-CALLGRIND_DUMP_STATS_AT(name)), so no valgrind header or hand-written assembly lives here.
+CALLGRIND_ZERO_STATS + CALLGRIND_START_INSTRUMENTATION, the second a no-op once it is on,
+``set_executed_benchmark`` is CALLGRIND_DUMP_STATS_AT(name)), so no valgrind header or
+hand-written assembly lives here. With ``cache_sim`` callgrind also simulates the caches
+(``--cache-sim=yes``) and each count carries L1 and last-level misses.
 
 One dump per case, named ``case-<k>`` by the client request, holds the ``calls`` counted calls
 of case ``k``. Its total is the whole-call figure; the second figure, the instructions inside
@@ -17,14 +22,14 @@ the adapter's entry symbols (the native core), is the inclusive cost of those fu
 same dump, read with gprof2dot's maintained callgrind parser. Their difference says whether a
 change sits in the native core or around it.
 
-Why the count repeats: the garbage collector is off during the counted calls (a collection
-would land in whichever case crossed the allocation threshold), ``PYTHONHASHSEED`` is fixed,
-and each case is warmed up with ``warmup`` calls first, so CPython's specialising interpreter
-(3.11+) has quickened its code before counting.
+Why the count repeats: the garbage collector is off while instrumentation is on (a collection
+would land in whichever case crossed the allocation threshold; an instrumented gc.collect() per
+case cost more than the counted calls), ``PYTHONHASHSEED`` is fixed, and each case is warmed up
+with ``warmup`` calls first, so CPython's specialising interpreter (3.11+) has quickened its
+code before counting.
 
 Public API: ``count_call_instructions``, ``CallCount``, ``hooks_missing``, ``read_dump``,
-``read_totals``,
-``SCOPE``.
+``read_totals``, ``SCOPE``.
 """
 
 from __future__ import annotations

@@ -122,8 +122,9 @@ def describe(
 
         how = {
             "scope": "call",
-            "switch": "valgrind client requests around the call (pytest-codspeed's instrument "
-            "hooks), --instr-atstart=no",
+            "switch": "valgrind client requests (pytest-codspeed's instrument hooks): "
+            "--instr-atstart=no, instrumentation on once after every case's first call, "
+            "ZERO_STATS and DUMP_STATS_AT around each case's counted calls",
             "warmup": callcount.DEFAULT_WARMUP,
             "unit": "instructions (Ir) per call, the whole call (Python and native); "
             "instructions_entry: the part inside the entry symbols",
