@@ -61,6 +61,9 @@ DEFAULT_CALLS = 3
 #: (numpy's small-block cache, malloc's thresholds) settle
 DEFAULT_WARMUP = 5
 DEFAULT_PROCESSES = 2
+#: how a worker switches callgrind, recorded in run.json: counts of another scheme differ by up
+#: to 3.5% for the same code (dask-image; SciPy 0.4%), so compare keeps them apart
+COUNTING = "instrumentation-once"
 _TRIGGER = re.compile(r"^desc:\s*Trigger:\s*Client Request:\s*case-(\d+)\s*$", re.MULTILINE)
 _HOOKS = "pytest_codspeed.instruments.hooks"
 
