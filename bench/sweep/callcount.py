@@ -3,18 +3,15 @@
 ``bench.sweep.instructions`` counts only inside each adapter's native entry symbols, so a
 slowdown in SciPy's Python layer (argument handling, a new check, an extra copy) is invisible to
 it. This module counts everything one call does: the worker runs under valgrind with
-instrumentation off (``--instr-atstart=no``: imports, and every case's preparation and first
-call, run at a fraction of callgrind's cost), switches instrumentation on once from Python
-through valgrind client requests, as CodSpeed does, and isolates each case's counted calls with
-CALLGRIND_ZERO_STATS before and CALLGRIND_DUMP_STATS_AT after them. Instrumentation stays on
-from the first case to the last: switching it makes valgrind discard and re-translate all code,
-which cost more than the counted calls when it was switched per case. The client requests come
-from pytest-codspeed's maintained instrument-hooks binding
+instrumentation off (``--instr-atstart=no``: imports and warm-up run at a fraction of
+callgrind's cost), and switches callgrind on and off around the counted calls from Python
+through valgrind client requests, as CodSpeed does. The client requests come from
+pytest-codspeed's maintained instrument-hooks binding
 (``pytest_codspeed.instruments.hooks.dist_instrument_hooks``; its ``start_benchmark`` is
-CALLGRIND_ZERO_STATS + CALLGRIND_START_INSTRUMENTATION, the second a no-op once it is on,
-``set_executed_benchmark`` is CALLGRIND_DUMP_STATS_AT(name)), so no valgrind header or
-hand-written assembly lives here. With ``cache_sim`` callgrind also simulates the caches
-(``--cache-sim=yes``) and each count carries L1 and last-level misses.
+CALLGRIND_ZERO_STATS + CALLGRIND_START_INSTRUMENTATION, ``set_executed_benchmark`` is
+CALLGRIND_DUMP_STATS_AT(name)), so no valgrind header or hand-written assembly lives here.
+With ``cache_sim`` callgrind also simulates the caches (``--cache-sim=yes``) and each count
+carries L1 and last-level misses.
 
 One dump per case, named ``case-<k>`` by the client request, holds the ``calls`` counted calls
 of case ``k``. Its total is the whole-call figure; the second figure, the instructions inside
@@ -22,11 +19,10 @@ the adapter's entry symbols (the native core), is the inclusive cost of those fu
 same dump, read with gprof2dot's maintained callgrind parser. Their difference says whether a
 change sits in the native core or around it.
 
-Why the count repeats: the garbage collector is off while instrumentation is on (a collection
-would land in whichever case crossed the allocation threshold; an instrumented gc.collect() per
-case cost more than the counted calls), ``PYTHONHASHSEED`` is fixed, and each case is warmed up
-with ``warmup`` calls first, so CPython's specialising interpreter (3.11+) has quickened its
-code before counting.
+Why the count repeats: the garbage collector is off during the counted calls (a collection
+would land in whichever case crossed the allocation threshold), ``PYTHONHASHSEED`` is fixed,
+and each case is warmed up with ``warmup`` calls first, so CPython's specialising interpreter
+(3.11+) has quickened its code before counting.
 
 Public API: ``count_call_instructions``, ``CallCount``, ``hooks_missing``, ``read_dump``,
 ``read_totals``, ``SCOPE``.
@@ -49,7 +45,6 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from bench.exitcodes import UsageError
 from bench.sweep.cases import Case
@@ -61,9 +56,6 @@ DEFAULT_CALLS = 3
 #: (numpy's small-block cache, malloc's thresholds) settle
 DEFAULT_WARMUP = 5
 DEFAULT_PROCESSES = 2
-#: how a worker switches callgrind, recorded in run.json: counts of another scheme differ by up
-#: to 3.5% for the same code (dask-image; SciPy 0.4%), so compare keeps them apart
-COUNTING = "instrumentation-once"
 _TRIGGER = re.compile(r"^desc:\s*Trigger:\s*Client Request:\s*case-(\d+)\s*$", re.MULTILINE)
 _HOOKS = "pytest_codspeed.instruments.hooks"
 
@@ -311,54 +303,36 @@ def _worker_main() -> int:
     request = json.loads(sys.stdin.read())
     calls, warmup = int(request["calls"]), int(request["warmup"])
     handle = hooks.instrument_hooks_init()
-    # bound once: no attribute look-up or string formatting between the client requests
-    zero_stats = hooks.instrument_hooks_start_benchmark  # ZERO_STATS (+ START: already on)
-    dump_at = hooks.instrument_hooks_set_executed_benchmark  # CALLGRIND_DUMP_STATS_AT(name)
+    # bound once: no attribute look-up between the client request and the call
+    start, stop = hooks.callgrind_start_instrumentation, hooks.callgrind_stop_instrumentation
     pid = os.getpid()
     errors: list[str | None] = []
-    prepared: list[Any] = []
-    # 1. uninstrumented (a fraction of callgrind's cost): every case prepared and called once,
-    # so lazy imports and first-call set-up never run instrumented
-    for case_dict in request["cases"]:
-        error, call = None, None
+    for k, case_dict in enumerate(request["cases"]):
+        error: str | None = None
         try:
             case = Case(**case_dict)
             call = impls.get(case.impl).prepare(case, input_for(case.shape, case.dtype_in))
-            call()
+            for _ in range(max(1, warmup)):
+                call()
         except Exception as exc:
             error, call = f"{type(exc).__name__}: {exc}"[:500], None
-        errors.append(error)
-        prepared.append(call)
-    # 2. instrumentation on once, for every case: switching it on or off makes valgrind discard
-    # and re-translate all code (about 0.3 s of CPU per switch, most of a case's cost when it
-    # was switched per case); ZERO_STATS before and DUMP_STATS_AT after each case's counted
-    # calls isolate them, the warm-up calls in between are zeroed away
-    # the garbage collector stays off from here: a collection would land in whichever case
-    # crossed the allocation threshold, and one gc.collect() per case, instrumented, cost more
-    # than the case's counted calls (the cases make no reference cycles worth collecting)
-    gc.collect()
-    gc.disable()
-    hooks.callgrind_start_instrumentation()
-    for k, call in enumerate(prepared):
-        if call is None:
-            continue
-        name = f"case-{k}".encode()
+        gc.collect()
+        gc.disable()  # a collection would land in whichever case crossed the threshold
+        hooks.instrument_hooks_start_benchmark(handle)  # CALLGRIND_ZERO_STATS, START
+        start()
         try:
-            for _ in range(warmup):  # CPython 3.11+ quickens the code; caches settle
-                call()
+            if call is not None:
+                for _ in range(calls):
+                    call()
         except Exception as exc:
-            errors[k] = f"{type(exc).__name__}: {exc}"[:500]
-            continue
-        zero_stats(handle)
-        try:
-            for _ in range(calls):
-                call()
-        except Exception as exc:
-            errors[k] = f"{type(exc).__name__}: {exc}"[:500]
+            error = f"{type(exc).__name__}: {exc}"[:500]
         finally:
-            dump_at(handle, pid, name)  # one dump per case, named
-    hooks.callgrind_stop_instrumentation()
-    gc.enable()
+            stop()
+            hooks.instrument_hooks_stop_benchmark(handle)
+            # CALLGRIND_DUMP_STATS_AT("case-k"): one dump per case, named
+            hooks.instrument_hooks_set_executed_benchmark(handle, pid, f"case-{k}".encode())
+            gc.enable()
+        errors.append(error)
     sys.stdout.write(json.dumps({"errors": errors}) + "\n")
     return 0
 

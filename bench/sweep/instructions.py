@@ -122,12 +122,8 @@ def describe(
 
         how = {
             "scope": "call",
-            "switch": "valgrind client requests (pytest-codspeed's instrument hooks): "
-            "--instr-atstart=no, instrumentation on once after every case's first call, "
-            "ZERO_STATS and DUMP_STATS_AT around each case's counted calls",
-            # counts of the earlier scheme (instrumentation switched per case, no "counting")
-            # differ by up to 3.5%: compare sets only counts of the same scheme side by side
-            "counting": callcount.COUNTING,
+            "switch": "valgrind client requests around the call (pytest-codspeed's instrument "
+            "hooks), --instr-atstart=no",
             "warmup": callcount.DEFAULT_WARMUP,
             "unit": "instructions (Ir) per call, the whole call (Python and native); "
             "instructions_entry: the part inside the entry symbols",

@@ -342,9 +342,8 @@ def compare_sides(
             result.notes.append(
                 f"instructions: not compared, the sides counted different things ({a.label}: "
                 f"{'/'.join(sorted(scopes[0]))}, {b.label}: {'/'.join(sorted(scopes[1]))}; "
-                "'call' is the whole call, 'entry' only the native entry symbols; in brackets "
-                "how callgrind was switched, which gfbench versions differ in): count both "
-                "with the same --instructions-scope and gfbench version"
+                "'call' is the whole call, 'entry' only the native entry symbols): count both "
+                "with the same --instructions-scope"
             )
         else:
             _add_instructions(result, a.frame, b.frame, instructions_threshold)
@@ -391,18 +390,12 @@ def _add_instructions(
 
 
 def _instruction_scopes(side: Side) -> set[str]:
-    """What the side's instruction counts cover ("call" or "entry") and, for whole-call counts,
-    how callgrind was switched (run.json's ``counting``; absent: switched per case, the first
-    scheme), from its run.json files."""
-    scopes = set()
-    for meta in side.metas:
-        how = meta.get("instructions") or {}
-        if how:
-            scope = str(how.get("scope", "entry"))
-            if scope == "call":
-                scope += f" ({how.get('counting', 'instrumentation-per-case')})"
-            scopes.add(scope)
-    return scopes
+    """What the side's instruction counts cover ("call" or "entry"), from its run.json files."""
+    return {
+        str((meta.get("instructions") or {}).get("scope", "entry"))
+        for meta in side.metas
+        if meta.get("instructions")
+    }
 
 
 def _kind_text(side: Side) -> str:
