@@ -113,4 +113,3 @@ def test_a_cache_sim_sweep_records_misses_a_cache_hierarchy_allows(tmp_path):
         assert rows.loc[dtype, "instructions"] > l1  # a miss is a kind of access
     # 32 KiB in, 32 KiB out (plus the line buffers) through a 32 KiB L1: >= 512 line misses
     assert float(rows.loc["float64", "l1_misses"]) > 512
-
