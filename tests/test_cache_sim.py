@@ -28,11 +28,12 @@ DUMP = """version: 1
 creator: gfbench-test
 positions: line
 events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
+summary: 0
 
 fn=(1) main
 1 1000 300 200 40 30 20 4 3
 
-summary: 1000 300 200 40 30 20 4 3
+totals: 1000 300 200 40 30 20 4 3
 """
 
 
@@ -43,7 +44,8 @@ def test_read_totals_names_every_event_and_fills_the_trailing_zero(tmp_path, com
     with opener(path, "wt") as fh:
         fh.write(DUMP)
     totals = read_totals(path)
-    # DLmw is left out of the summary line: callgrind drops trailing zeros
+    # the header's "summary: 0" (instrumentation switched on later) is not the total; DLmw is
+    # left out of the totals line: callgrind drops trailing zeros
     assert totals == {"Ir": 1000, "Dr": 300, "Dw": 200, "I1mr": 40, "D1mr": 30, "D1mw": 20,
                       "ILmr": 4, "DLmr": 3, "DLmw": 0}  # fmt: skip
     assert sum(totals[e] for e in L1_EVENTS) == 90
@@ -53,6 +55,9 @@ def test_read_totals_names_every_event_and_fills_the_trailing_zero(tmp_path, com
 def test_read_totals_refuses_a_file_that_is_no_dump(tmp_path):
     path = tmp_path / "cg.out.1"
     path.write_text("hello\n")
+    with pytest.raises(ValueError, match="not a callgrind dump"):
+        read_totals(path)
+    path.write_text("events: Ir\nfn=(1) main\n1 10\n")  # cut off before its totals
     with pytest.raises(ValueError, match="not a callgrind dump"):
         read_totals(path)
 

@@ -105,19 +105,27 @@ LL_EVENTS = ("ILmr", "DLmr", "DLmw")
 
 
 def read_totals(path: Path) -> dict[str, int]:
-    """Every event's total in one dump (``events:`` names them, ``summary:``/``totals:`` holds
-    the sums): ``{"Ir": ...}``, with ``--cache-sim=yes`` also ``I1mr``, ``D1mr`` ... ``DLmw``."""
+    """Every event's total in one dump (``events:`` names them, ``totals:`` at the end holds
+    the sums): ``{"Ir": ...}``, with ``--cache-sim=yes`` also ``I1mr``, ``D1mr`` ... ``DLmw``.
+
+    ``totals:`` wins over the header's ``summary:``: callgrind writes ``summary: 0`` there when
+    instrumentation was switched on by a client request after the start.
+    """
     opener = gzip.open if path.suffix == ".gz" else open
     names: list[str] = []
+    found: dict[str, list[int]] = {}
     with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if line.startswith("events:"):
                 names = line.split(":", 1)[1].split()
-            elif line.startswith(("summary:", "totals:")) and names:
-                values = [int(v) for v in line.split(":", 1)[1].split()]
-                # trailing zero events may be left out of the line
-                return dict(zip(names, values + [0] * (len(names) - len(values)), strict=True))
-    raise ValueError(f"{path}: no events:/summary: lines (not a callgrind dump?)")
+            elif line.startswith(("summary:", "totals:")):
+                key, _, rest = line.partition(":")
+                found[key] = [int(v) for v in rest.split()]
+    values = found.get("totals", found.get("summary"))
+    if not names or values is None:
+        raise ValueError(f"{path}: no events:/totals: lines (not a callgrind dump?)")
+    # trailing zero events may be left out of the line
+    return dict(zip(names, values + [0] * (len(names) - len(values)), strict=True))
 
 
 def read_dump(path: Path, patterns: Sequence[str]) -> tuple[int, float | None]:
