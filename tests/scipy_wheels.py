@@ -91,6 +91,27 @@ VARIANTS: dict[str, tuple[str, Edit | tuple[Edit, ...] | None]] = {
             ),
         ),
     ),
+    # planted native work (issue 22): after the real passes, the first 5% of axis 0 (at least
+    # one line) is filtered again through gaussian_filter1d and discarded: about 5% more work in
+    # SciPy's C core, the same output
+    "native-work": (
+        "1.18.0.dev0+gfbench.nativework",
+        (
+            GAUSSIAN_TAIL,
+            GAUSSIAN_TAIL.replace(
+                "    if len(axes) > 0:\n",
+                "    _first = input\n    if len(axes) > 0:\n",
+            ).replace(
+                "    return output\n",
+                "    if axes and _first.ndim >= 1 and _first.shape[0] >= 1:\n"
+                "        _extra = _first[: max(1, round(0.05 * _first.shape[0]))]\n"
+                "        for axis, sigma, order, mode, radius in axes:\n"
+                "            _extra = gaussian_filter1d(_extra, sigma, axis, order, None,\n"
+                "                                       mode, cval, truncate, radius=radius)\n"
+                "    return output\n",
+            ),
+        ),
+    ),
     # a planted slowdown: 2 ms of sleep per 1-D pass, so 4 ms per 2-D call against ~0.05 ms
     "slow": (
         "1.18.0.dev0+gfbench.slow",

@@ -100,6 +100,9 @@ def sweep_rows(draw, *, timed: bool = True) -> Row:
         "peak_mem_bytes": draw(st.none() | st.integers(0, 2**40)),
         "bytes_moved": draw(st.none() | st.integers(1, 2**40)),
         "case_seconds": draw(maybe),
+        # --cache-sim: misses per call, a mean over the counted calls (may be x.33)
+        "l1_misses": draw(st.none() | st.floats(0, 1e9)),
+        "ll_misses": draw(st.none() | st.floats(0, 1e9)),
         "host": "h",
     }
     if timed and draw(st.booleans()):  # timed in worker processes
@@ -206,6 +209,8 @@ IDENT = identity_fields(Case(impl="scipy", dtype="uint8", shape=(8, 8, 3), sigma
         ("shape", (8, 0, 3), "a list of positive ints"),
         ("unstable", "yes", "true, false or null"),
         ("threads", True, "an int >= 0 or null"),
+        ("l1_misses", -1.0, "a number >= 0 or null"),
+        ("ll_misses", "12", "a number >= 0 or null"),
     ],
 )
 def test_a_field_the_reader_refuses_fails_at_the_writer_naming_it(field, value, allowed):

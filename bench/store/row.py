@@ -85,6 +85,11 @@ class Row:
     #: the Python functions the call ran, tallied in an uncounted pass (``bench.sweep.bytecodes``,
     #: ``profiles/<case_id>.bytecodes.json.gz``); None: not kept
     bytecode_profile: str | None = None
+    #: with --cache-sim (callgrind's cache simulation, whole-call scope): misses per call of
+    #: valgrind's model cache, first level (I1mr + D1mr + D1mw) and last level (ILmr + DLmr +
+    #: DLmw); a figure beside the instructions, not a verdict
+    l1_misses: float | None = None
+    ll_misses: float | None = None
     # accuracy
     max_abs_error: float | None = None
     rmse: float | None = None

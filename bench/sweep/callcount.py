@@ -10,6 +10,8 @@ pytest-codspeed's maintained instrument-hooks binding
 (``pytest_codspeed.instruments.hooks.dist_instrument_hooks``; its ``start_benchmark`` is
 CALLGRIND_ZERO_STATS + CALLGRIND_START_INSTRUMENTATION, ``set_executed_benchmark`` is
 CALLGRIND_DUMP_STATS_AT(name)), so no valgrind header or hand-written assembly lives here.
+With ``cache_sim`` callgrind also simulates the caches (``--cache-sim=yes``) and each count
+carries L1 and last-level misses.
 
 One dump per case, named ``case-<k>`` by the client request, holds the ``calls`` counted calls
 of case ``k``. Its total is the whole-call figure; the second figure, the instructions inside
@@ -23,7 +25,7 @@ and each case is warmed up with ``warmup`` calls first, so CPython's specialisin
 (3.11+) has quickened its code before counting.
 
 Public API: ``count_call_instructions``, ``CallCount``, ``hooks_missing``, ``read_dump``,
-``SCOPE``.
+``read_totals``, ``SCOPE``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ class CallCount:
     profile: str | None = None
     #: the Python functions' tally kept beside it (``bench.sweep.bytecodes``), None when not kept
     bytecodes: str | None = None
+    #: with ``cache_sim``: misses per call in valgrind's model cache, first level (instruction
+    #: and data, I1mr + D1mr + D1mw) and last level (ILmr + DLmr + DLmw); None without it
+    l1_misses: float | None = None
+    ll_misses: float | None = None
 
     def __post_init__(self) -> None:
         if not self.call > 0:
@@ -88,12 +94,43 @@ def hooks_missing(python: str = sys.executable, env: Mapping[str, str] | None = 
     return f"pytest-codspeed's instrument hooks cannot be imported by {python}: {tail}"
 
 
-def valgrind_command(out_file: Path, python: str) -> list[str]:
-    """Callgrind with instrumentation off until the worker's client request switches it on."""
+def valgrind_command(out_file: Path, python: str, *, cache_sim: bool = False) -> list[str]:
+    """Callgrind with instrumentation off until the worker's client request switches it on;
+    ``cache_sim``: with callgrind's cache simulation (L1 and last-level misses)."""
     return [
         "valgrind", "--tool=callgrind", "--instr-atstart=no",
+        *(["--cache-sim=yes"] if cache_sim else []),
         f"--callgrind-out-file={out_file}", python, "-m", "bench.sweep.callcount",
     ]  # fmt: skip
+
+
+#: the events of callgrind's cache simulation that make up each miss figure
+L1_EVENTS = ("I1mr", "D1mr", "D1mw")
+LL_EVENTS = ("ILmr", "DLmr", "DLmw")
+
+
+def read_totals(path: Path) -> dict[str, int]:
+    """Every event's total in one dump (``events:`` names them, ``totals:`` at the end holds
+    the sums): ``{"Ir": ...}``, with ``--cache-sim=yes`` also ``I1mr``, ``D1mr`` ... ``DLmw``.
+
+    ``totals:`` wins over the header's ``summary:``: callgrind writes ``summary: 0`` there when
+    instrumentation was switched on by a client request after the start.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    names: list[str] = []
+    found: dict[str, list[int]] = {}
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith("events:"):
+                names = line.split(":", 1)[1].split()
+            elif line.startswith(("summary:", "totals:")):
+                key, _, rest = line.partition(":")
+                found[key] = [int(v) for v in rest.split()]
+    values = found.get("totals", found.get("summary"))
+    if not names or values is None:
+        raise ValueError(f"{path}: no events:/totals: lines (not a callgrind dump?)")
+    # trailing zero events may be left out of the line
+    return dict(zip(names, values + [0] * (len(names) - len(values)), strict=True))
 
 
 def read_dump(path: Path, patterns: Sequence[str]) -> tuple[int, float | None]:
@@ -135,6 +172,7 @@ def count_call_instructions(
     processes: int = DEFAULT_PROCESSES,
     run_dir: Path | None = None,
     timeout_s: float = 3600.0,
+    cache_sim: bool = False,
 ) -> dict[str, CallCount | str]:
     """Whole-call instructions per call of every case, counted under callgrind.
 
@@ -154,6 +192,9 @@ def count_call_instructions(
         The run folder: each counted case's callgrind dump is kept in it as
         ``profiles/<case_id>.callgrind.gz`` (``bench.store.profiles``; compare's "where" list),
         named by ``CallCount.profile``.
+    cache_sim
+        Run callgrind's cache simulation too (``--cache-sim=yes``): each count also carries
+        the L1 and last-level misses per call of valgrind's model cache (not this CPU's).
 
     Returns
     -------
@@ -199,7 +240,7 @@ def count_call_instructions(
         futures = [
             pool.submit(_count_batch, batch, python=python, env=worker_env, calls=int(calls),
                         warmup=int(warmup), symbols=symbols, run_dir=run_dir,
-                        timeout_s=timeout_s)
+                        timeout_s=timeout_s, cache_sim=bool(cache_sim))
             for batch in batches
         ]  # fmt: skip
         for future in futures:
@@ -210,11 +251,13 @@ def count_call_instructions(
 def _count_batch(
     cases: Sequence[Case], *, python: str, env: dict[str, str], calls: int, warmup: int,
     symbols: Mapping[str, Sequence[str]], run_dir: Path | None, timeout_s: float,
+    cache_sim: bool = False,
 ) -> dict[str, CallCount | str]:  # fmt: skip
     request = {"cases": [c.to_dict() for c in cases], "calls": calls, "warmup": warmup}
     with tempfile.TemporaryDirectory(prefix="gfbench-callcount-") as tmp:
         proc = subprocess.run(
-            valgrind_command(Path(tmp) / "cg.out", python), input=json.dumps(request),
+            valgrind_command(Path(tmp) / "cg.out", python, cache_sim=cache_sim),
+            input=json.dumps(request),
             capture_output=True, text=True, env=env, timeout=timeout_s, check=False,
         )  # fmt: skip
         if proc.returncode != 0:
@@ -241,8 +284,15 @@ def _count_batch(
                     "error: 0 instructions counted (valgrind client request lost?)"
                 )
                 continue
+            misses: dict[str, float | None] = {"l1_misses": None, "ll_misses": None}
+            if cache_sim:
+                events = read_totals(dumps[k])
+                misses = {
+                    "l1_misses": sum(events.get(e, 0) for e in L1_EVENTS) / calls,
+                    "ll_misses": sum(events.get(e, 0) for e in LL_EVENTS) / calls,
+                }
             results[case.case_id] = CallCount(
-                call=total / calls, entry=None if inner is None else inner / calls
+                call=total / calls, entry=None if inner is None else inner / calls, **misses
             )
             if run_dir is not None:  # kept for compare's "where" list (None: over the cap)
                 kept = profiles.keep(

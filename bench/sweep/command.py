@@ -190,6 +190,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "native, with the entry-symbol count beside it; entry counts only inside the "
         "implementation's native entry symbols",
     )
+    parser.add_argument(
+        "--cache-sim",
+        action="store_true",
+        help="with --metric instructions: also run callgrind's cache simulation and record each "
+        "case's L1 and last-level misses per call (valgrind's model cache, not this CPU's)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
@@ -290,6 +296,7 @@ def _run_from_args(args, export, executor, console) -> SweepResult:
         max_cases=args.max_cases,
         metric=args.metric,
         instructions_scope=args.instructions_scope,
+        cache_sim=args.cache_sim,
     )
 
 

@@ -140,6 +140,7 @@ def run_sweep(
     max_cases: int = DEFAULT_MAX_CASES,
     metric: str = "time",
     instructions_scope: str = "call",
+    cache_sim: bool = False,
 ) -> SweepResult:
     """Run a sweep and return its result; the Python API behind ``gfbench sweep``.
 
@@ -184,6 +185,9 @@ def run_sweep(
         ``"call"`` (default): the whole call, Python and native (``bench.sweep.callcount``),
         with the entry-symbol count beside it in ``instructions_entry``; ``"entry"``: only
         inside the adapter's native entry symbols.
+    cache_sim : bool
+        With ``metric="instructions"`` and the ``"call"`` scope: callgrind's cache simulation
+        too, the rows' ``l1_misses`` and ``ll_misses`` (per call, valgrind's model cache).
 
     Returns
     -------
@@ -210,6 +214,11 @@ def run_sweep(
     check_max_cases(max_cases)
     check_metric(metric)
     check_scope(instructions_scope)
+    if cache_sim and (metric != "instructions" or instructions_scope != "call"):
+        raise UsageError(
+            "--cache-sim needs --metric instructions with --instructions-scope call (the misses "
+            "are read from the whole-call dumps)"
+        )
 
     with contextlib.ExitStack() as cleanup:  # restores the pinned thread settings
         return _start(
@@ -234,6 +243,7 @@ def run_sweep(
             max_cases=max_cases,
             metric=metric,
             instructions_scope=instructions_scope,
+            cache_sim=cache_sim,
         )
 
 
@@ -260,6 +270,7 @@ def _start(
     max_cases: int,
     metric: str,
     instructions_scope: str = "call",
+    cache_sim: bool = False,
 ) -> SweepResult:
     if resume is not None:
         run_dir = resume_dir(resume, out)
@@ -349,7 +360,9 @@ def _start(
             **(
                 {
                     "instructions": describe(
-                        sorted({c.impl for c in the_grid.cases}), scope=instructions_scope
+                        sorted({c.impl for c in the_grid.cases}),
+                        scope=instructions_scope,
+                        cache_sim=cache_sim,
                     )
                 }
                 if metric == "instructions"

@@ -61,6 +61,10 @@ SCOPES = ("call", "entry")
 DEFAULT_PROCESSES = 2
 #: CPython's C function behind ``os.getppid()``: the worker's case separator.
 MARKER = "os_getppid"
+#: How many valgrind processes a whole-call count runs side by side (default
+#: ``callcount.DEFAULT_PROCESSES``): ``gfbench matrix`` sets 1 and counts its environments side
+#: by side instead, so no environment pays a second interpreter start-up under valgrind
+PROCESSES_VAR = "GFBENCH_CALLGRIND_PROCESSES"
 #: Counted calls per case (the count is per call: the total divided by this).
 DEFAULT_CALLS = 3
 _SUMMARY = re.compile(r"^summary:\s*(\d+)\s*$", re.MULTILINE)
@@ -94,9 +98,14 @@ def check_scope(scope: str) -> str:
 
 
 def describe(
-    impl_names: Sequence[str], *, calls: int = DEFAULT_CALLS, scope: str = "entry"
+    impl_names: Sequence[str],
+    *,
+    calls: int = DEFAULT_CALLS,
+    scope: str = "entry",
+    cache_sim: bool = False,
 ) -> dict[str, Any]:
-    """How the counts were taken, for run.json: tool, scope, calls and entry symbols."""
+    """How the counts were taken, for run.json: tool, scope, calls and entry symbols
+    (``cache_sim``, call scope only: callgrind's cache simulation ran too)."""
     check_scope(scope)
     proc = subprocess.run(
         ["valgrind", "--version"], capture_output=True, text=True, timeout=60, check=False
@@ -115,7 +124,13 @@ def describe(
             "warmup": callcount.DEFAULT_WARMUP,
             "unit": "instructions (Ir) per call, the whole call (Python and native); "
             "instructions_entry: the part inside the entry symbols",
-        }
+            **(
+                {"cache_sim": True,
+                 "misses": "l1_misses: I1mr + D1mr + D1mw, ll_misses: ILmr + DLmr + DLmw, per "
+                 "call, of valgrind's model cache (--cache-sim=yes)"}
+                if cache_sim else {}
+            ),
+        }  # fmt: skip
     else:
         how = {"scope": "entry", "marker": MARKER,
                "unit": "instructions (Ir) per call inside the entry symbols"}  # fmt: skip
@@ -145,6 +160,8 @@ def with_instructions(row: Row, counts: Mapping[str, Any]) -> Row:
             row, instructions=value.call, instructions_entry=value.entry,
             callgrind_profile=getattr(value, "profile", None),
             bytecode_profile=getattr(value, "bytecodes", None),
+            l1_misses=getattr(value, "l1_misses", None),
+            ll_misses=getattr(value, "ll_misses", None),
         )  # fmt: skip
     return row
 
@@ -414,11 +431,17 @@ def count_for_run(
     console.print(f"counting instructions ({scope}) of {len(todo)} cases under callgrind ...")
     t0 = time.perf_counter()
     if scope == "call":
+        from bench.sweep.callcount import DEFAULT_PROCESSES as CALL_PROCESSES
         from bench.sweep.callcount import count_call_instructions
 
+        processes = os.environ.get(PROCESSES_VAR, "").strip()
+        if processes and not (processes.isdigit() and int(processes) >= 1):
+            raise UsageError(f"{PROCESSES_VAR}={processes!r}: must be an int >= 1")
         counts: dict[str, Any] = count_call_instructions(
-            todo, env=dict(os.environ), run_dir=run_dir
-        )
+            todo, env=dict(os.environ), run_dir=run_dir,
+            processes=int(processes) if processes else CALL_PROCESSES,
+            cache_sim=bool((meta.get("instructions") or {}).get("cache_sim")),
+        )  # fmt: skip
         if run_dir is not None:
             counts = _with_bytecodes(counts, todo, run_dir)
     else:

@@ -68,6 +68,16 @@ def _entry(group: list[dict[str, Any]]) -> float | None:
     return float(np.median(values)) if values else None
 
 
+def _median_of(group: list[dict[str, Any]], field: str) -> float | None:
+    values = [float(r[field]) for r in group if not is_null(r.get(field))]
+    return float(np.median(values)) if values else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    """B/A of two miss counts, None when either is missing or A is 0 (no misses to scale)."""
+    return None if a is None or b is None or a <= 0 else b / a
+
+
 def where_text(
     instr_a: float, instr_b: float, entry_a: float | None, entry_b: float | None
 ) -> str | None:
@@ -124,8 +134,10 @@ def compare_instructions(
         ``case_id, case, impl, dtype, instructions_a, instructions_b, ratio, verdict,
         entry_a, entry_b, entry_ratio, where, time_ratio, time_verdict, agreement``
         (``entry_*``: the native entry symbols' part of a whole-call count, None in entry-scope
-        runs; ``where``: which part the change sits in); empty when no case was counted on
-        both sides.
+        runs; ``where``: which part the change sits in), and ``l1_a, l1_b, l1_ratio, ll_a,
+        ll_b, ll_ratio``: the cache misses per call of runs counted with ``--cache-sim``
+        (None without; a figure beside the verdict, which stays the instructions'); empty
+        when no case was counted on both sides.
     """
     if "instructions" not in a or "instructions" not in b:
         return pd.DataFrame()
@@ -149,6 +161,8 @@ def compare_instructions(
         wall = timed.get(key[0])
         time_verdict = None if wall is None else str(wall["verdict"])
         row = ga[0]
+        l1_a, l1_b = _median_of(ga, "l1_misses"), _median_of(gb or [], "l1_misses")
+        ll_a, ll_b = _median_of(ga, "ll_misses"), _median_of(gb or [], "ll_misses")
         records.append(
             {
                 "case_id": key[0],
@@ -166,6 +180,12 @@ def compare_instructions(
                 "time_ratio": None if wall is None else float(wall["ratio"]),
                 "time_verdict": time_verdict,
                 "agreement": _agreement(verdict, time_verdict),
+                "l1_a": l1_a,
+                "l1_b": l1_b,
+                "l1_ratio": _ratio(l1_a, l1_b),
+                "ll_a": ll_a,
+                "ll_b": ll_b,
+                "ll_ratio": _ratio(ll_a, ll_b),
             }
         )
     return pd.DataFrame.from_records(records)

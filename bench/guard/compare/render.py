@@ -207,6 +207,7 @@ def _instructions_text(
         f"\ninstructions ({len(frame)} counted cases, deterministic): "
         + ", ".join(f"{n} {v}" for v, n in counts.items())
     ]
+    lines += _misses_text(frame)
     notable = frame[(frame["verdict"] != gate.SAME) | frame["agreement"].str.startswith("dis")]
     if notable.empty:
         return lines
@@ -250,6 +251,25 @@ def _where_text(pair: PairResult, limit: int, tablefmt: str) -> list[str]:
         lines.extend(one_line(f"missing: {text}") for text in entry["missing"])
     if len(pair.where) > limit:
         lines.append(f"... and {len(pair.where) - limit} more cases (--limit, or --json)")
+    return lines
+
+
+def _misses_text(frame: pd.DataFrame) -> list[str]:
+    """The cache misses of ``--cache-sim`` runs beside the verdict: the range of B/A per level
+    over the counted cases, and the cases whose misses moved most (no verdict of their own)."""
+    lines = []
+    for level, column in (("L1", "l1_ratio"), ("last-level", "ll_ratio")):
+        if column not in frame:
+            continue
+        ratios = frame[column].dropna().astype(float)
+        if ratios.empty:
+            continue
+        worst = frame.loc[(ratios - 1).abs().idxmax()]
+        lines.append(
+            f"cache misses per call, {level} (valgrind's model cache, --cache-sim): B/A "
+            f"{ratios.min():.4f}-{ratios.max():.4f} over {len(ratios)} cases; most moved: "
+            f"{worst['case']} {worst[column]:.4f}"
+        )
     return lines
 
 

@@ -192,6 +192,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "counted cases and the A/B session's wall time stands beside them",
     )
     parser.add_argument(
+        "--cache-sim",
+        action="store_true",
+        help="with --metric instructions or both: callgrind's cache simulation too, each "
+        "case's L1 and last-level misses per call beside its instruction count (valgrind's "
+        "model cache, not this CPU's; no verdict of its own)",
+    )
+    parser.add_argument(
         "--interleave",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -242,6 +249,7 @@ def main(args: argparse.Namespace) -> int:
         interleave=args.interleave,
         timing=args.timing,
         metric=args.metric,
+        cache_sim=args.cache_sim,
         processes=args.processes,
         impl=args.impl or ["scipy"],
         python=args.python,

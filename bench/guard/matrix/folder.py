@@ -75,6 +75,7 @@ class MatrixFolder:
             "budget_s": plan.budget_s,
             "timing": plan.timing,
             "metric": plan.metric,
+            "cache_sim": plan.cache_sim,
             "interleave": plan.interleave,
             "impl": list(plan.impl),
             "env": plan.env,

@@ -56,6 +56,8 @@ class MatrixPlan:
     #: ``cases`` (A/B session), ``sweeps`` (whole timed sweeps) or ``none`` (untimed only)
     timing: str
     metric: str
+    #: callgrind's cache simulation with the counts (``--cache-sim``)
+    cache_sim: bool
     interleave: bool
     processes: int | None
     python: str
@@ -192,6 +194,7 @@ def make_plan(
     interleave: bool | None = None,
     timing: str = "cases",
     metric: str = "time",
+    cache_sim: bool = False,
     processes: int | None = None,
     impl: Sequence[str] = ("scipy",),
     python: str | None = None,
@@ -227,6 +230,9 @@ def make_plan(
         every case's whole-call instructions under callgrind, and no timing session runs;
         ``"both"``: counts and the timing session. Each counted case's profiles are kept in
         its run folder (``runs/<run_id>/profiles/``, ``bench.store.profiles``).
+    cache_sim
+        With ``metric`` "instructions" or "both": callgrind's cache simulation too (the rows'
+        ``l1_misses`` and ``ll_misses``, shown by compare beside the instruction counts).
     processes
         Passed to ``gfbench sweep --processes`` when given.
     impl
@@ -252,6 +258,8 @@ def make_plan(
     if not scipy:
         raise UsageError("matrix needs at least one --scipy VERSION (e.g. --scipy 1.10.1)")
     timing = _check_timing(timing, metric)
+    if cache_sim and metric == "time":
+        raise UsageError("--cache-sim needs --metric instructions or both")
     design = _check_rounds(rounds, max_rounds, budget_s, threshold, timing)
     if processes is not None and processes < 0:
         raise UsageError(f"--processes must be >= 0, got {processes}")
@@ -284,6 +292,7 @@ def make_plan(
         budget_s=budget_s,
         timing=timing,
         metric=metric,
+        cache_sim=bool(cache_sim),
         interleave=rounds > 1 if interleave is None else interleave,
         processes=processes,
         python=python,

@@ -9,8 +9,10 @@ step in ``matrix.json``. Why: docs/ci.md.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import time
@@ -32,6 +34,7 @@ from bench.guard.matrix.plan import METRICS, MatrixPlan, make_plan
 from bench.guard.matrix.record import EnvResult, env_label
 from bench.outputs import progress
 from bench.store.safe_text import redact_url
+from bench.sweep.instructions import PROCESSES_VAR
 from bench.sweep.machine import THREAD_ENV_VARS
 
 __all__ = ["METRICS", "RUN_TIMEOUT_S", "run_matrix", "sweep_order"]
@@ -232,24 +235,45 @@ def untimed_sweeps(
 
     Returns the environments whose sweep finished with one run: what the A/B session times.
     """
-    untimed = []
     counting = plan.counts_instructions
-    for result in ready:
+    extra = ["--metric", "instructions", "--instructions-scope", "call"] if counting else []
+    extra += ["--cache-sim"] if counting and plan.cache_sim else []
+    # one valgrind process per environment, the environments side by side (below): the same
+    # batch of cases in every environment, and one interpreter start-up under valgrind per
+    # environment instead of one per process
+    counted = {PROCESSES_VAR: "1"} if counting else None
+
+    def sweep(result: EnvResult) -> tuple[int, list[Path]]:
         log("matrix: untimed sweep (outputs, accuracy"
             + (", instructions under callgrind" if counting else "")
             + f") in {result.label} ...")  # fmt: skip
         runs_dir = runner.folder.runs_dir(result)
         before = set(runs_dir.iterdir())
-        extra = ["--metric", "instructions", "--instructions-scope", "call"] if counting else []
         # the run keeps each counted case's profiles in its own folder (runs/<id>/profiles/)
-        code = runner(result, runner.sweep_args(plan, result, "--no-timing", *extra))
-        result.sweep_exits.append(code)
-        new = [p for p in runs_dir.iterdir() if p not in before and (p / "run.json").is_file()]
-        if code == 0 and len(new) == 1:
+        code = runner(result, runner.sweep_args(plan, result, "--no-timing", *extra),
+                      extra_env=counted)  # fmt: skip
+        return code, [
+            p for p in runs_dir.iterdir() if p not in before and (p / "run.json").is_file()
+        ]
+
+    # counting is CPU-bound and single-threaded per environment: as many environments side by
+    # side as there are cores (the counts do not depend on the load); without counting the
+    # untimed sweeps are short and run one after another
+    side_by_side = min(len(ready), os.cpu_count() or 1) if counting else 1
+    finished: dict[int, list[Path]] = {}
+    with concurrent.futures.ThreadPoolExecutor(max(1, side_by_side)) as pool:
+        futures = {pool.submit(sweep, result): i for i, result in enumerate(ready)}
+        for future in concurrent.futures.as_completed(futures):
+            i = futures[future]
+            code, finished[i] = future.result()
+            ready[i].sweep_exits.append(code)
+            runner.folder.save()  # matrix.json says which environments are done, as they finish
+    untimed = []
+    for i, result in enumerate(ready):
+        if result.sweep_exits[-1] == 0 and len(finished[i]) == 1:
             untimed.append(EnvUnderTest(
-                label=result.label, python=Path(result.python_exe), untimed_run=new[0],
-                runs_dir=runs_dir, env=timing_env(result)))  # fmt: skip
-        runner.folder.save()
+                label=result.label, python=Path(result.python_exe), untimed_run=finished[i][0],
+                runs_dir=runner.folder.runs_dir(result), env=timing_env(result)))  # fmt: skip
     return untimed
 
 

@@ -123,6 +123,8 @@ ROW_FIELDS: dict[str, Check] = {
             "peak_rss_bytes",
             "instructions",
             "instructions_entry",
+            "l1_misses",
+            "ll_misses",
             "bytes_moved",
             "flops",
             "gbytes_per_s",
