@@ -1,28 +1,10 @@
 """Instructions of the whole call, Python and native, counted under callgrind.
 
-``bench.sweep.instructions`` counts only inside each adapter's native entry symbols, so a
-slowdown in SciPy's Python layer (argument handling, a new check, an extra copy) is invisible to
-it. This module counts everything one call does: the worker runs under valgrind with
-instrumentation off (``--instr-atstart=no``: imports and warm-up run at a fraction of
-callgrind's cost), and switches callgrind on and off around the counted calls from Python
-through valgrind client requests, as CodSpeed does. The client requests come from
-pytest-codspeed's maintained instrument-hooks binding
-(``pytest_codspeed.instruments.hooks.dist_instrument_hooks``; its ``start_benchmark`` is
-CALLGRIND_ZERO_STATS + CALLGRIND_START_INSTRUMENTATION, ``set_executed_benchmark`` is
-CALLGRIND_DUMP_STATS_AT(name)), so no valgrind header or hand-written assembly lives here.
-With ``cache_sim`` callgrind also simulates the caches (``--cache-sim=yes``) and each count
-carries L1 and last-level misses.
-
-One dump per case, named ``case-<k>`` by the client request, holds the ``calls`` counted calls
-of case ``k``. Its total is the whole-call figure; the second figure, the instructions inside
-the adapter's entry symbols (the native core), is the inclusive cost of those functions in the
-same dump, read with gprof2dot's maintained callgrind parser. Their difference says whether a
-change sits in the native core or around it.
-
-Why the count repeats: the garbage collector is off during the counted calls (a collection
-would land in whichever case crossed the allocation threshold), ``PYTHONHASHSEED`` is fixed,
-and each case is warmed up with ``warmup`` calls first, so CPython's specialising interpreter
-(3.11+) has quickened its code before counting.
+The worker runs under valgrind with instrumentation off and switches callgrind on and off
+around each case's counted calls through pytest-codspeed's instrument hooks (client requests);
+one dump per case gives the whole-call total and, inside it, the adapter's entry symbols (the
+native core). With ``cache_sim`` each count also carries L1 and last-level misses. Why it
+works this way and why the count repeats: docs/instructions.md.
 
 Public API: ``count_call_instructions``, ``CallCount``, ``hooks_missing``, ``read_dump``,
 ``read_totals``, ``SCOPE``.

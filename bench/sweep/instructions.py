@@ -1,34 +1,12 @@
 """Instruction counts of cases under callgrind: the noise-free metric beside wall time.
 
-Wall time on a shared 2-core VM moves by tens of percent between runs; the number of machine
-instructions a filter executes does not. Valgrind's callgrind counts them (``Ir``), and with
-collection switched on only inside an implementation's native entry symbols (each adapter's
-``entry_symbols``, callgrind's ``--toggle-collect``) the count of SciPy's filter core repeats
-to a few parts in 10^7 (whole-process counts move about 1%: the interpreter's start-up,
-hashing and garbage collector vary). CodSpeed and iai-callgrind make CI benchmarks deterministic
-the same way.
-
-How many cases share one valgrind process: Python, NumPy and SciPy take many seconds to start
-under valgrind, so one process counts a whole batch. The worker (``python -m
-bench.sweep.instructions``, a JSON request on stdin) prepares each case, warms it up, then calls
-``os.getppid()`` -- a marker nothing else in the call path calls -- before and after the counted
-calls. Callgrind runs with ``--dump-before=os_getppid`` (CPython's C function behind
-``os.getppid``), so every marker closes one profile part: part ``2k`` holds exactly the ``calls``
-calls of case ``k``. The parent reads each part's ``summary:`` line and divides by ``calls``.
-
-What the count cannot see: memory-bound effects (a cache miss is one instruction), SIMD width
-(one AVX-512 instruction does 8 float64 operations), threads (all threads' instructions add up;
-wall time divides them), and Python overhead outside the entry symbols.
-
-``gfbench sweep --metric instructions`` counts the whole batch before the cases are timed
-(valgrind would disturb the timings) and fills each row's ``instructions`` field
-(``with_instructions``); run.json records ``timing.metric`` and how the counts were taken
-(``describe``).
+Counts the instructions inside each adapter's native entry symbols (``--instructions-scope
+entry``), or hands the whole call to ``bench.sweep.callcount`` (``call``, the default), and
+fills the rows' ``instructions`` fields; ``gfbench sweep --metric instructions`` counts before
+timing. How the batch worker separates cases, and what a count cannot see: docs/instructions.md.
 
 Public API: ``count_instructions``, ``entry_symbols``, ``check_metric``, ``with_instructions``,
 ``describe``, ``valgrind_missing``, ``check_scope``, ``METRICS``, ``SCOPES``, ``MARKER``.
-``--instructions-scope call`` (the default) counts the whole call instead, with
-``bench.sweep.callcount``, and keeps this module's entry-symbol figure beside it.
 """
 
 from __future__ import annotations

@@ -1,18 +1,9 @@
 """The instruction-count half of ``gfbench compare``: a deterministic verdict per case.
 
-Runs swept with ``--metric instructions`` carry, per case, the instructions one call executes
-inside the implementation's entry symbols (``bench.sweep.instructions``). Two runs of the same
-code give the same count to a few parts in 10^4 at worst (measured A/A on the guard grid), so
-no noise model is needed: the ratio B/A is the verdict. "slower" when it is >= 1 +
-threshold (default 1%), "faster" when <= 1 / (1 + threshold), else "same".
-
-Wall time is reported beside: the instruction count cannot see memory-bound effects (a cache
-miss is one instruction), SIMD width, threads, or Python overhead outside the entry symbols, so
-when the two metrics disagree the row says so (``agreement``).
-
-Runs counted with ``--instructions-scope call`` (the default; ``gfbench matrix --metric
-instructions``) count the whole call, Python and native; their entry-symbol count beside it
-says whether a change sits in the native core or around it (``where``).
+The ratio B/A of the instructions per call is the verdict, with no noise model: "slower" at
+>= 1 + threshold (default 1%), "faster" at <= 1 / (1 + threshold), else "same". Wall time
+stands beside it (``agreement``), and a whole-call count's entry-symbol figure says whether a
+change sits in the native core or around it (``where``). Why: docs/instructions.md.
 
 Public API: ``compare_instructions``, ``instruction_verdict``, ``uncounted_impls``, ``where_text``,
 ``DEFAULT_INSTRUCTIONS_THRESHOLD``.
