@@ -80,10 +80,13 @@ def test_whole_call_counts_repeat_exactly_and_see_python_level_work():
     for case in CASES:
         a, b, p = first[case.case_id], second[case.case_id], planted[case.case_id]
         assert isinstance(a, CallCount), a
-        # two fresh valgrind processes: the same count (measured A/A spread <= 0.017%, far
-        # under the gate's 1%)
-        assert b.call == pytest.approx(a.call, rel=5e-4)
-        assert b.entry == pytest.approx(a.entry, rel=5e-4)
+        # two fresh valgrind processes: the same count to far under the gate's 1%. Quiet and
+        # alone they agree to 0.017%; run beside other valgrind tests under xdist they moved
+        # by 0.077% (2026-12-02, full suite) and 0.053% (2026-12-03, -n 2 beside
+        # test_matrix_instructions: 994,250 vs 993,723 per call), the heap-layout effect
+        # docs/measurements.md describes; 0.2% is 5x under the gate
+        assert b.call == pytest.approx(a.call, rel=2e-3)
+        assert b.entry == pytest.approx(a.entry, rel=2e-3)
         assert 0 < a.entry < a.call  # the C core is most of the call, not all of it
         assert p.call / a.call > 1.10  # the Python loop is counted ...
         # ... and the C core did not move beyond the A/A spread of a different process's heap
