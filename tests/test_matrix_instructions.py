@@ -51,9 +51,11 @@ def test_python_level_slowdown_is_slower_and_an_unchanged_repack_same(tmp_path):
 
     assert same["exit_code"] == ExitCode.OK
     assert [r["verdict"] for r in same["instructions"]] == ["same", "same"]
-    # measured: 0.012% between the release's environment and the unchanged repack's (their
-    # site-packages differ in path and version string); 10x that is still 10x under the 1%
-    assert all(r["ratio"] == pytest.approx(1.0, abs=1e-3) for r in same["instructions"])
+    # measured between the release's environment and the unchanged repack's (their
+    # site-packages differ in path and version string, which moves the heap layout): 0.012%
+    # once, 0.0075-0.19% over 6 matrix runs of the guard grid (2026-12-03, docs/measurements.md;
+    # all of it outside the native core); 0.4% is twice the largest and still under the 1% gate
+    assert all(r["ratio"] == pytest.approx(1.0, abs=4e-3) for r in same["instructions"])
     assert same["performance"] == []  # --metric instructions: no timing session
 
     assert slow["exit_code"] == ExitCode.PERF_REGRESSION
