@@ -353,6 +353,46 @@ def test_compare_names_the_native_and_python_functions_that_did_the_extra_work(t
     assert "<code>extra [libpython3.11.so]</code> | 0 | 4,200 | new" in github
 
 
+@needs_annotate
+def test_a_counted_case_slower_on_time_alone_gets_its_lists_too(tmp_path):
+    """--metric both: a case the timing gate calls slower while its count is the same (memory,
+    layout, waiting) is listed after the instruction-slower ones, headed by its time ratio;
+    a slower case that was not counted has no profiles and is not listed."""
+    import pandas as pd
+
+    from bench.guard.compare.sides import load_sides
+    from bench.guard.compare.where import case_heading, where_lists
+
+    a = _run_with_profiles(tmp_path / "run-a", slower_case=None)
+    b = _run_with_profiles(tmp_path / "run-b", slower_case=2)
+    side_a, side_b = load_sides([a, b])
+    ids = [c["case_id"] for c in CASES]
+    instructions = pd.DataFrame([
+        {"case_id": ids[0], "case": "c0", "ratio": 1.0, "verdict": "same"},
+        {"case_id": ids[2], "case": "c2", "ratio": 2.07, "verdict": "slower"},
+    ])  # fmt: skip
+    perf = pd.DataFrame([
+        {"case_id": ids[0], "case": "c0", "ratio": 1.31, "verdict": "slower"},  # time alone
+        {"case_id": ids[1], "case": "c1", "ratio": 1.5, "verdict": "slower"},  # not counted
+        {"case_id": ids[2], "case": "c2", "ratio": 1.2, "verdict": "slower"},  # both
+    ])  # fmt: skip
+    where = where_lists(side_a, side_b, instructions, perf=perf, top=3)
+    assert [(w["case_id"], w["slower_on"]) for w in where] == [
+        (ids[2], "instructions"), (ids[0], "time"),
+    ]  # fmt: skip
+    on_time = where[1]
+    assert on_time["time_ratio"] == 1.31 and on_time["ratio"] == 1.0
+    assert on_time["missing"] == []
+    # the same code on both sides: no function's count changed, and the entry says so
+    assert on_time["native"] == [] and on_time["python"] == []
+    assert on_time["note"].startswith("no function's instruction or bytecode count changed")
+    assert where[0]["note"] is None and where[0]["native"][0]["function"] == "extra"
+    assert case_heading(on_time) == "c0 (slower on time x1.31; instructions B/A 1.0000)"
+    assert case_heading(where[0]) == "c2 (instructions B/A 2.0700)"
+    assert where_lists(side_a, side_b, instructions, perf=None, top=3)[0]["case_id"] == ids[2]
+    assert len(where_lists(side_a, side_b, instructions, perf=None, top=3)) == 1
+
+
 def test_a_side_without_profiles_says_so_and_compare_still_decides(tmp_path, monkeypatch):
     a = _run_with_profiles(tmp_path / "run-a", slower_case=None, keep=False)
     b = _run_with_profiles(tmp_path / "run-b", slower_case=0)

@@ -56,9 +56,10 @@ Instructions, per case counted on both sides (runs swept with `--metric instruct
 ratio B/A of the instructions per call inside the implementation's entry symbols; it is
 deterministic, so no noise model: "slower" when >= 1 + --instructions-threshold (default 1%).
 Those cases are decided by their instruction count; their wall time is shown beside, and
-the report says where the two disagree. For each case slower on instructions, the functions
-whose counts changed most (--where-top N): native ones from the callgrind profiles the runs
-kept (callgrind_annotate), Python ones from the bytecode tallies kept beside them.
+the report says where the two disagree. For each case slower on instructions (and, for runs
+both counted and timed, each counted case slower on time alone), the functions whose counts
+changed most (--where-top N): native ones from the callgrind profiles the runs kept
+(callgrind_annotate), Python ones from the bytecode tallies kept beside them.
 
 Exit codes: 0 ok; 1 outputs, dtypes or API behaviour changed; 2 usage error;
 3 performance regression (slower in time or instructions, or more memory: the reason is

@@ -153,6 +153,8 @@ def _where(pair: PairResult, limit: int) -> list[str]:
                         for row in table_rows(entry[kind])]  # fmt: skip
                 lines += ["", f"{UNITS[kind]}:", "", *_table(HEADERS, rows), ""]
         lines += [f"- missing: {html.escape(_cell(text))}" for text in entry["missing"]]
+        if entry.get("note"):
+            lines.append(f"- {html.escape(_cell(entry['note']))}")
         lines.append("")
     if len(pair.where) > limit:
         lines.append(f"... and {len(pair.where) - limit} more in the full report")

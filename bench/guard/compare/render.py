@@ -238,9 +238,13 @@ def _where_text(pair: PairResult, limit: int, tablefmt: str) -> list[str]:
 
     if not pair.where:
         return []
+    on_time = sum(entry.get("slower_on") == "time" for entry in pair.where)
+    which = f"{len(pair.where) - on_time} cases slower on instructions" + (
+        f", {on_time} slower on time alone" if on_time else ""
+    )
     lines = [
-        f"\nwhere ({len(pair.where)} cases slower on instructions; the functions whose own "
-        "count changed most; self: the function alone, incl.: with its callees):"
+        f"\nwhere ({which}; the functions whose own count changed most; self: the function "
+        "alone, incl.: with its callees):"
     ]
     for entry in pair.where[:limit]:
         lines += ["", one_line(case_heading(entry))]
@@ -249,6 +253,8 @@ def _where_text(pair: PairResult, limit: int, tablefmt: str) -> list[str]:
                 lines.append(f"{UNITS[kind]}:")
                 lines.append(_table(table_rows(entry[kind]), headers=HEADERS, tablefmt=tablefmt))
         lines.extend(one_line(f"missing: {text}") for text in entry["missing"])
+        if entry.get("note"):
+            lines.append(one_line(entry["note"]))
     if len(pair.where) > limit:
         lines.append(f"... and {len(pair.where) - limit} more cases (--limit, or --json)")
     return lines

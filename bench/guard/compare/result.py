@@ -353,7 +353,7 @@ def compare_sides(
             )
         else:
             _add_instructions(result, a.frame, b.frame, instructions_threshold)
-            result.where = where_lists(a, b, result.instructions, top=where_top)
+            result.where = where_lists(a, b, result.instructions, perf=result.perf, top=where_top)
     elif (a.frame is None) != (b.frame is None):
         result.notes.append("only one side has a run: per-case outputs and timing not compared")
     if result.cases_compared == 0:

@@ -1,11 +1,12 @@
 """Where a slower case's extra instructions went: the functions whose counts changed most.
 
-For each case "slower" on instructions, both sides' kept profiles (``bench.store.profiles``)
-give two lists, A vs B, per call: native functions from callgrind's ``callgrind_annotate``
-(self and inclusive, ``--auto=no``: it never opens the source files an untrusted dump names)
-and Python functions from the bytecode tallies (``bench.sweep.bytecodes``), each ranked by the
-change of the function's own count. A missing or unusable profile is listed in ``missing``;
-nothing here fails a comparison. Why two lists: docs/attribution.md.
+For each case "slower" on instructions, or on time among the cases counted on both sides
+(``--metric both``), both sides' kept profiles (``bench.store.profiles``) give two lists, A vs
+B, per call: native functions from callgrind's ``callgrind_annotate`` (self and inclusive,
+``--auto=no``: it never opens the source files an untrusted dump names) and Python functions
+from the bytecode tallies (``bench.sweep.bytecodes``), each ranked by the change of the
+function's own count. A missing or unusable profile is listed in ``missing``; nothing here
+fails a comparison. Why two lists: docs/attribution.md.
 
 Public API: ``where_lists``, ``check_where_top``, ``annotate``, ``rank_changes``,
 ``table_rows``, ``case_heading``, ``DEFAULT_WHERE_TOP``, ``MAX_WHERE_TOP``.
@@ -208,33 +209,66 @@ def _side_functions(
         return None
 
 
+def _slower_cases(instructions: pd.DataFrame, perf: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The cases to explain: slower on instructions first, then those slower on time alone
+    among the cases counted on both sides (only they kept profiles)."""
+    found: list[dict[str, Any]] = []
+    counted: dict[str, dict[str, Any]] = {}
+    if not instructions.empty and "verdict" in instructions:
+        for record in instructions.to_dict("records"):
+            counted[str(record["case_id"])] = record
+            if record["verdict"] == gate.SLOWER:
+                found.append({**record, "slower_on": "instructions", "time_ratio": None})
+    if perf is not None and not perf.empty and "verdict" in perf:
+        taken = {str(f["case_id"]) for f in found}
+        for record in perf[perf["verdict"] == gate.SLOWER].to_dict("records"):
+            case_id = str(record["case_id"])
+            if case_id in counted and case_id not in taken:
+                found.append({
+                    "case_id": case_id, "case": record.get("case"),
+                    "ratio": counted[case_id].get("ratio"), "slower_on": "time",
+                    "time_ratio": record.get("ratio"),
+                })  # fmt: skip
+    return found
+
+
 def where_lists(
-    a: Side, b: Side, instructions: pd.DataFrame, *, top: int = DEFAULT_WHERE_TOP
+    a: Side,
+    b: Side,
+    instructions: pd.DataFrame,
+    *,
+    perf: pd.DataFrame | None = None,
+    top: int = DEFAULT_WHERE_TOP,
 ) -> list[dict[str, Any]]:
-    """For each case "slower" on instructions: the functions whose counts changed most.
+    """For each case "slower" on instructions, or on time among the cases counted on both
+    sides (``perf``, the timing verdicts): the functions whose counts changed most.
 
     Returns
     -------
     list of dict
-        ``case_id, case, ratio`` (the whole-call instruction ratio B/A), ``native`` and
-        ``python`` (``rank_changes`` rows: counts per call, instructions and bytecodes), and
-        ``missing`` (why a list is absent or partial; empty when both sides had both).
+        ``case_id, case, ratio`` (the whole-call instruction ratio B/A), ``slower_on``
+        ("instructions" or "time") and ``time_ratio`` (B/A of the time, for "time"),
+        ``native`` and ``python`` (``rank_changes`` rows: counts per call, instructions and
+        bytecodes), ``missing`` (why a list is absent or partial; empty when both sides had
+        both), and ``note`` (set when both lists are empty because no count changed).
     """
-    if top == 0 or instructions.empty or "verdict" not in instructions:
+    if top == 0:
         return []
-    slower = instructions[instructions["verdict"] == gate.SLOWER]
     found = []
     annotate_missing = shutil.which("callgrind_annotate") is None
-    for record in slower.to_dict("records"):
+    for record in _slower_cases(instructions, perf):
         case_id = str(record["case_id"])
         missing: list[str] = []
         entry: dict[str, Any] = {
             "case_id": case_id,
             "case": record.get("case"),
             "ratio": record.get("ratio"),
+            "slower_on": record["slower_on"],
+            "time_ratio": record["time_ratio"],
             "native": [],
             "python": [],
             "missing": missing,
+            "note": None,
         }
         for kind in ("native", "python"):
             if kind == "native" and annotate_missing:
@@ -245,6 +279,11 @@ def where_lists(
             fb = _side_functions(b, case_id, kind, missing)
             if fa is not None and fb is not None:
                 entry[kind] = rank_changes(fa, fb, top)
+        if not (entry["native"] or entry["python"] or missing):
+            entry["note"] = (
+                "no function's instruction or bytecode count changed: the difference lies "
+                "where counts cannot see (memory, code layout, waiting)"
+            )
         found.append(entry)
     return found
 
@@ -286,9 +325,13 @@ def table_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
 
 
 def case_heading(entry: Mapping[str, Any]) -> str:
-    """One line naming a slower case and its whole-call instruction ratio."""
+    """One line naming a slower case and its whole-call instruction ratio (and its time
+    ratio when it is slower on time alone)."""
     ratio = entry.get("ratio")
     shown = f"{ratio:.4f}" if isinstance(ratio, (int, float)) else "?"
+    time_ratio = entry.get("time_ratio")
+    if entry.get("slower_on") == "time" and isinstance(time_ratio, (int, float)):
+        return f"{entry.get('case')} (slower on time x{time_ratio:.2f}; instructions B/A {shown})"
     return f"{entry.get('case')} (instructions B/A {shown})"
 
 
