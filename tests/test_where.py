@@ -461,6 +461,46 @@ def test_a_wheel_that_adds_work_in_a_named_python_function_is_named_first(tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.valgrind
+def test_a_wheel_slower_on_time_alone_gets_where_lists_that_point_at_the_sleep(tmp_path):
+    """--metric both with the repack that sleeps 2 ms per 1-D pass: the counts stay "same" (they
+    decide counted cases: exit 0), the timing gate says "slower", and the where lists of those
+    cases point at the added line: gaussian_filter1d runs more bytecodes, and the native list
+    has time.sleep's argument conversion as new (measured 2026-12-03: +18 bytecodes per call,
+    _PyTime_FromSecondsObject 0 -> 140 instructions)."""
+    import scipy_wheels
+    from conftest import DATA_DIR, run_gfbench
+
+    cache = Path(os.environ.get("GFBENCH_CACHE_DIR") or Path.home() / ".cache/gfbench/test-envs")
+    slow = scipy_wheels.candidate_wheel("slow")
+    proc = run_gfbench(
+        "matrix", "--scipy", scipy_wheels.RELEASE, "--scipy", str(slow),
+        "--grid", str(DATA_DIR / "callcount_grid.toml"), "--metric", "both",
+        "--no-verify", "--compare", "--installer", "uv", "--cache-dir", str(cache),
+        "--out", str(tmp_path), timeout=2400,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # the interpreter's small per-call shifts (heap layout) rank near the sleep's own
+    # functions, so read more than the default 10 from the stored runs
+    again = run_gfbench("compare", str(next(tmp_path.glob("matrix-*"))), "--where-top", "40",
+                        "--json")  # fmt: skip
+    (pair,) = json.loads(again.stdout)["comparisons"]
+    assert [r["verdict"] for r in pair["instructions"]] == ["same", "same"]
+    assert [r["verdict"] for r in pair["performance"]] == ["slower", "slower"]
+    assert len(pair["where"]) == 2
+    for entry in pair["where"]:
+        assert entry["slower_on"] == "time" and entry["time_ratio"] > 5, entry
+        assert entry["missing"] == [] and entry["note"] is None
+        python = {r["function"]: r for r in entry["python"]}
+        grown = python["scipy.ndimage._filters.gaussian_filter1d"]
+        assert grown["self_b"] > grown["self_a"]  # the added line runs in every 1-D pass
+        native = {r["function"]: r for r in entry["native"]}
+        assert native["_PyTime_FromSecondsObject"]["self_a"] == 0, sorted(native)
+    assert "slower on time alone" in proc.stdout
+
+
+@pytest.mark.slow
 @pytest.mark.valgrind
 def test_native_extra_work_names_the_c_function_that_did_it(tmp_path):
     """A planted ~5% more filtering (``scipy_variants:extra_work_5pct``: the first rows filtered
