@@ -420,21 +420,26 @@ def test_a_row_naming_a_profile_that_is_not_there_is_reported_not_a_crash(tmp_pa
 # -- real: a repacked wheel that adds work in one named Python function --------------------------
 
 
-@pytest.mark.slow
-@pytest.mark.network
-@pytest.mark.valgrind
-def test_a_wheel_that_adds_work_in_a_named_python_function_is_named_first(tmp_path):
+def _wheel_matrix(tmp_path: Path, variant: str, metric: str):
+    """``gfbench matrix`` of SciPy 1.17.1 against a repacked wheel on the 2-case grid."""
     import scipy_wheels
     from conftest import DATA_DIR, run_gfbench
 
     cache = Path(os.environ.get("GFBENCH_CACHE_DIR") or Path.home() / ".cache/gfbench/test-envs")
-    named = scipy_wheels.candidate_wheel("python-work-named")
-    proc = run_gfbench(
-        "matrix", "--scipy", scipy_wheels.RELEASE, "--scipy", str(named),
-        "--grid", str(DATA_DIR / "callcount_grid.toml"), "--metric", "instructions",
+    wheel = scipy_wheels.candidate_wheel(variant)
+    return run_gfbench(
+        "matrix", "--scipy", scipy_wheels.RELEASE, "--scipy", str(wheel),
+        "--grid", str(DATA_DIR / "callcount_grid.toml"), "--metric", metric,
         "--no-verify", "--compare", "--installer", "uv", "--cache-dir", str(cache),
         "--out", str(tmp_path), timeout=2400,
     )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.valgrind
+def test_a_wheel_that_adds_work_in_a_named_python_function_is_named_first(tmp_path):
+    proc = _wheel_matrix(tmp_path, "python-work-named", "instructions")
     assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-3000:]
     matrix_dir = next(tmp_path.glob("matrix-*"))
     (pair,) = json.loads((matrix_dir / "compare" / "compare.json").read_text())["comparisons"]
@@ -469,17 +474,9 @@ def test_a_wheel_slower_on_time_alone_gets_where_lists_that_point_at_the_sleep(t
     cases point at the added line: gaussian_filter1d runs more bytecodes, and the native list
     has time.sleep's argument conversion as new (measured 2026-12-03: +18 bytecodes per call,
     _PyTime_FromSecondsObject 0 -> 140 instructions)."""
-    import scipy_wheels
-    from conftest import DATA_DIR, run_gfbench
+    from conftest import run_gfbench
 
-    cache = Path(os.environ.get("GFBENCH_CACHE_DIR") or Path.home() / ".cache/gfbench/test-envs")
-    slow = scipy_wheels.candidate_wheel("slow")
-    proc = run_gfbench(
-        "matrix", "--scipy", scipy_wheels.RELEASE, "--scipy", str(slow),
-        "--grid", str(DATA_DIR / "callcount_grid.toml"), "--metric", "both",
-        "--no-verify", "--compare", "--installer", "uv", "--cache-dir", str(cache),
-        "--out", str(tmp_path), timeout=2400,
-    )  # fmt: skip
+    proc = _wheel_matrix(tmp_path, "slow", "both")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     # the interpreter's small per-call shifts (heap layout) rank near the sleep's own
     # functions, so read more than the default 10 from the stored runs
