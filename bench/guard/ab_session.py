@@ -1,5 +1,5 @@
-"""The A/B timing session: environments timed in alternating rounds of worker processes,
-with sequential looks that stop as soon as every case is decided.
+"""The A/B timing session: environments timed side by side, sample by sample, in rounds of
+worker processes, with sequential looks that stop as soon as every case is decided.
 
 One job: given one untimed run per environment (``gfbench sweep --no-timing`` inside each,
 which supplies outputs, hashes and accuracy), time every case that succeeded in all of them in
@@ -28,8 +28,9 @@ from bench.guard.stats.sequential_design import Outcome, SequentialDesign, repla
 from bench.guard.stats.verdicts import SLOWER
 from bench.outputs import progress
 from bench.sweep.cases import Case
+from bench.sweep.timing.paired import run_interleaved
 from bench.sweep.timing.sampling import TimingSettings, summarize
-from bench.sweep.timing.worker import Timer, case_seed, run_worker
+from bench.sweep.timing.worker import Timer, case_seed
 
 WORKER_TIMEOUT_S = 1800.0
 #: per worker: 7 passes over the cases, samples of >= 1 ms (as gfbench sweep, which says why)
@@ -167,7 +168,8 @@ def ab_session(
     write
         Write one timed run per environment (``runs_dir`` of each).
     """
-    design = design or SequentialDesign()
+    # every round times the environments side by side, sample by sample: its units are pairs
+    design = dataclasses.replace(design or SequentialDesign(), paired=True)
     settings = settings or DEFAULT_SETTINGS
     if budget_s is not None and not (math.isfinite(budget_s) and budget_s > 0):
         raise ValueError(f"budget_s must be > 0, got {budget_s!r}")
@@ -198,14 +200,15 @@ def ab_session(
                 stopped = "budget"
                 break
         round_started = time.perf_counter()
-        order = envs if round_index % 2 == 0 else list(reversed(envs))
         todo = [by_id[cid] for cid in open_ids]
-        for position, env in enumerate(order):
-            variables = dict(env.env) if env.env is not None else child_env
-            timer = Timer(env.label, str(env.python), variables, str(env.runs_dir))
-            result = run_worker(timer, todo, settings, loops=loops[env.label],
-                                seed=case_seed(base_seed, round_index, position),
-                                timeout_s=WORKER_TIMEOUT_S)  # fmt: skip
+        timers = [Timer(env.label, str(env.python),
+                        dict(env.env) if env.env is not None else child_env, str(env.runs_dir))
+                  for env in envs]  # fmt: skip
+        results = run_interleaved(timers, todo, settings, loops=loops,
+                                  seed=case_seed(base_seed, round_index),
+                                  timeout_s=WORKER_TIMEOUT_S)  # fmt: skip
+        for env in envs:
+            result = results[env.label]
             for cid, (got, used) in result.units.items():
                 samples.setdefault((env.label, cid), []).append(got)
                 refs.setdefault((env.label, cid), []).append(result.ref_ns)
@@ -312,7 +315,7 @@ def _write_runs(envs, rows, samples, refs, loops, failed, settings, design,
                           "processes": session_meta["rounds_run"],
                           "interleaved": {"environments": [e.label for e in envs],
                                           "rounds": session_meta["rounds_run"],
-                                          "order": "A B, then B A"},
+                                          "order": "sample by sample, shuffled per case"},
                           "sequential": {**design.to_dict(), **session_meta},
                           "untimed_run": str(env.untimed_run)}  # fmt: skip
         run = store.RunStore.create(env.runs_dir, f"{stamp}-interleaved", meta)

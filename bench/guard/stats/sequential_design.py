@@ -36,6 +36,8 @@ class SequentialDesign:
     alpha: float = 0.05
     spending: str = "pocock"
     threshold: float = 0.10
+    #: the units of round i were timed side by side (an interleaved session): paired tests
+    paired: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.min_rounds, int) and self.min_rounds >= 2):
@@ -47,6 +49,8 @@ class SequentialDesign:
             )
         if not (isinstance(self.threshold, (int, float)) and 0 < self.threshold < 10):
             raise UsageError(f"--threshold must be in (0, 10), got {self.threshold!r}")
+        if not isinstance(self.paired, bool):
+            raise UsageError(f"paired must be true or false, got {self.paired!r}")
         self.plan()  # checks alpha and spending
 
     @property
@@ -67,6 +71,8 @@ class SequentialDesign:
         try:
             fields = {k: data[k] for k in ("min_rounds", "max_rounds", "alpha", "spending")}
             fields["threshold"] = float(data["threshold"])
+            # sessions before pairing stored no such field: their units were not side by side
+            fields["paired"] = data.get("paired", False)
             if not all(math.isfinite(float(fields[k])) for k in ("alpha", "threshold")):
                 return None
             return cls(**fields)
@@ -112,7 +118,14 @@ def replay(
         }
         if not at_look:
             break
-        decided = decide(at_look, look=look, plan=plan, threshold=design.threshold, family=family)
+        decided = decide(
+            at_look,
+            look=look,
+            plan=plan,
+            threshold=design.threshold,
+            family=family,
+            paired=design.paired,
+        )
         for key, decision in decided.items():
             outcomes[key] = Outcome(decision, n)
             if decision.verdict != UNDECIDED:

@@ -1,0 +1,263 @@
+"""Interleaved timing: one long-lived worker per environment, sampled in strict alternation.
+
+One job: time the same cases in several environments in one round, so that every sample of one
+environment lies next to a sample of each other one (milliseconds apart, in a random order per
+case), and return one `WorkerResult` per environment, as `run_worker` would.
+
+Public API: ``run_interleaved``. The worker side is ``python -m bench.sweep.timing.paired``.
+
+Why (a neighbour's bursts reach both sides alike): docs/timing.md, "Interleaving".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from typing import IO, Any
+
+from bench.sweep.cases import Case
+from bench.sweep.timing.sampling import TimingSettings, calibrate
+from bench.sweep.timing.worker import (
+    KEEP_BYTES,
+    REFERENCE_EVERY,
+    Timer,
+    WorkerResult,
+    _Calls,
+    _sample,
+    _why_not_timed,
+    reference_call,
+)
+
+
+class _Served:
+    """The driver's handle on one serving worker: one JSON line out, one JSON line back."""
+
+    def __init__(self, timer: Timer, request: dict[str, Any], stderr: IO[str], timeout_s: float):
+        self.timer = timer
+        self._stderr = stderr
+        self.proc = subprocess.Popen(
+            [timer.python, "-m", "bench.sweep.timing.paired"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=None if timer.env is None else dict(timer.env),
+            cwd=timer.cwd,
+            start_new_session=True,  # a Ctrl-C reaches the driver only, which decides
+        )
+        self.timed_out = threading.Event()
+        # a worker that hangs (silent or not) is killed: readline then returns "" and we raise
+        self._watchdog = threading.Timer(timeout_s, self._expire)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+        self.timeout_s = timeout_s
+        self.errors: dict[str, str] = {}
+        self._send(request)
+        while True:  # cases the worker cannot time are reported before it is ready
+            message = self._read()
+            if message.get("ready"):
+                break
+            self.errors[str(message["case_id"])] = str(message["error"])
+
+    def _expire(self) -> None:
+        self.timed_out.set()
+        self.proc.kill()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(message) + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._died()
+
+    def _read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            self._died()
+        return json.loads(line)
+
+    def _died(self) -> None:
+        self._watchdog.cancel()
+        self.proc.kill()
+        code = self.proc.wait()
+        if self.timed_out.is_set():
+            raise RuntimeError(f"timing worker of {self.timer.label} ran past {self.timeout_s:g} s")
+        self._stderr.seek(0)
+        tail = self._stderr.read().strip().splitlines() or ["no output"]
+        raise RuntimeError(f"timing worker of {self.timer.label} exited {code}: {tail[-1]}")
+
+    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        self._send(message)
+        return self._read()
+
+    def close(self) -> None:
+        self._watchdog.cancel()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):  # a broken pipe to a worker already gone
+                    pipe.close()
+
+
+def run_interleaved(
+    timers: Sequence[Timer],
+    cases: Sequence[Case],
+    settings: TimingSettings,
+    *,
+    loops: Mapping[str, Mapping[str, int]],
+    seed: int,
+    timeout_s: float = 3600.0,
+) -> dict[str, WorkerResult]:
+    """Time ``cases`` in one worker per timer, alternating between them sample by sample.
+
+    Each of ``settings.repeats`` passes visits the cases in a shuffled order; at each case every
+    worker takes one sample, in a shuffled order of workers. ``loops``: timer label -> case_id ->
+    calls per sample already calibrated (a worker calibrates the others itself). A case that
+    fails in any worker is sampled no further in this round. A worker that dies or runs past
+    ``timeout_s`` raises RuntimeError; the others are killed.
+    """
+    labels = [t.label for t in timers]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"timers need distinct labels, got {labels}")
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    samples: dict[str, dict[str, list[float]]] = {label: {} for label in labels}
+    used: dict[str, dict[str, int]] = {label: {} for label in labels}
+    errors: dict[str, dict[str, str]] = {label: {} for label in labels}
+    with ExitStack() as stack:
+        workers: list[_Served] = []
+        for timer in timers:
+            stderr = stack.enter_context(
+                tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+            )
+            request = {
+                "cases": [c.to_dict() for c in cases],
+                "loops": {c.case_id: loops[timer.label][c.case_id]
+                          for c in cases if c.case_id in loops.get(timer.label, {})},
+                "settings": settings.to_dict(),
+            }  # fmt: skip
+            # started one by one, each closed however the round ends
+            worker = _Served(timer, request, stderr, timeout_s)
+            stack.callback(worker.close)
+            workers.append(worker)
+            errors[timer.label].update(worker.errors)
+        failed = {cid for errs in errors.values() for cid in errs}
+        for _ in range(settings.repeats):
+            order = [c for c in cases if c.case_id not in failed]
+            rng.shuffle(order)
+            _references(workers, rng, first=True)
+            for index, case in enumerate(order):
+                for worker in rng.sample(workers, len(workers)):
+                    reply = worker.ask({"op": "sample", "case_id": case.case_id})
+                    label = worker.timer.label
+                    if "error" in reply:
+                        errors[label][case.case_id] = str(reply["error"])
+                        failed.add(case.case_id)
+                        break
+                    samples[label].setdefault(case.case_id, []).append(float(reply["sample_ns"]))
+                    used[label][case.case_id] = int(reply["loops"])
+                if index % REFERENCE_EVERY == REFERENCE_EVERY - 1:
+                    _references(workers, rng, first=False)
+            for worker in workers:
+                worker.ask({"op": "collect"})
+        _references(workers, rng, first=True)
+        refs = {w.timer.label: w.ask({"op": "end"})["ref_ns"] for w in workers}
+    seconds = time.perf_counter() - started
+    return {
+        label: WorkerResult(
+            label,
+            seed,
+            {
+                cid: (tuple(got), used[label][cid])
+                for cid, got in samples[label].items()
+                if cid not in failed
+            },
+            errors[label],
+            refs[label],
+            seconds,
+        )
+        for label in labels
+    }
+
+
+def _references(workers: Sequence[_Served], rng: random.Random, *, first: bool) -> None:
+    """One timing of the reference workload in every worker, side by side like the cases."""
+    for worker in rng.sample(list(workers), len(workers)):
+        worker.ask({"op": "ref", "n": 2 if first else 1})
+
+
+# -- the worker process ------------------------------------------------------------------------
+
+
+def _emit(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _serve() -> int:
+    """Answer the driver's requests, one JSON line each, until it says "end"."""
+    request = json.loads(sys.stdin.readline())
+    settings = TimingSettings(**request["settings"])
+    loops: dict[str, int] = {str(k): int(v) for k, v in request.get("loops", {}).items()}
+    cases = {case.case_id: case for case in (Case(**c) for c in request["cases"])}
+    for case in cases.values():
+        try:
+            why_not = _why_not_timed(case)
+        except Exception as exc:
+            why_not = f"{type(exc).__name__}: {exc}"
+        if why_not is not None:
+            _emit({"case_id": case.case_id, "error": f"not timed: {why_not}"[:500]})
+    calls = _Calls(settings.warmup, KEEP_BYTES)
+    reference = reference_call()
+    ref_loops = calibrate(reference, settings.min_sample_s / 2)
+    refs: list[float] = []
+    gc.collect()
+    gc.disable()  # a collection triggered by earlier garbage is not charged to a case
+    _emit({"ready": True, "pid": os.getpid()})
+    for line in sys.stdin:
+        command = json.loads(line)
+        op = command["op"]
+        if op == "sample":
+            case = cases[command["case_id"]]
+            try:
+                call = calls.get(case)
+                if case.case_id not in loops:
+                    loops[case.case_id] = calibrate(call, settings.min_sample_s)
+                sample = _sample(call, loops[case.case_id])
+                del call
+            except Exception as exc:  # one case failing never ends the worker
+                why = f"timing: {type(exc).__name__}: {exc}"
+                _emit({"case_id": case.case_id, "error": why[:500]})
+                continue
+            _emit({"case_id": case.case_id, "sample_ns": sample, "loops": loops[case.case_id]})
+        elif op == "ref":
+            refs.append(min(_sample(reference, ref_loops) for _ in range(int(command["n"]))))
+            _emit({"ok": True})
+        elif op == "collect":
+            gc.collect()
+            _emit({"ok": True})
+        elif op == "end":
+            _emit({"ref_ns": min(refs) if refs else None, "ref_samples_ns": refs})
+            return 0
+        else:
+            _emit({"error": f"unknown op {op!r}"})
+            return 2
+    return 1  # the driver went away without "end"
+
+
+if __name__ == "__main__":
+    sys.exit(_serve())
