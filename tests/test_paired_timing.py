@@ -92,7 +92,7 @@ def test_every_sample_of_one_side_lies_next_to_one_of_the_other(tmp_path):
         result = results[label]
         assert result.ref_ns == 42.0 and not result.errors
         assert set(result.units) == {c.case_id for c in CASES}
-        assert all(len(got) == SETTINGS.repeats and loops == 5 for got, loops in result.units.values())
+        assert all(len(got) == SETTINGS.repeats and n == 5 for got, n in result.units.values())
 
 
 def test_real_workers_time_every_case_on_both_sides_and_reuse_their_loops():
@@ -191,7 +191,9 @@ def test_paired_ratios_that_repeat_exactly_are_decided_exactly():
     assert d["c"].verdict == "slower" and d["c"].ci_low == pytest.approx(1.5)
 
 
-@pytest.mark.parametrize(("factor", "verdict", "most"), [(1.0, "slower", 0.05), (1.3, "slower", 1.0)])
+@pytest.mark.parametrize(
+    ("factor", "verdict", "most"), [(1.0, "slower", 0.05), (1.3, "slower", 1.0)]
+)
 def test_paired_looks_keep_the_error_rate_under_round_to_round_load(factor, verdict, most):
     """Seeded simulation: 400 sessions, 30% load swings between rounds, 3% noise within one.
     A/A: false "slower" at most alpha (0.05) plus 3 standard errors; 1.3x: nearly all found."""

@@ -28,9 +28,9 @@ HELP = """A timeline: every SciPy release side by side, timed in one interleaved
 
 Lists the SciPy releases from --since to --until that have a wheel for this Python on the
 index, builds (or reuses) one environment per release (gfbench matrix's cache), runs one
-untimed sweep of --grid in each (outputs), then times every case in alternating rounds of
-worker processes across all the environments at once (the A/B session of gfbench matrix,
-A B C ... then ... C B A), so a busy phase of the machine hits every release alike. It then
+untimed sweep of --grid in each (outputs), then times every case in rounds of
+one worker process per environment, all the environments at once and sample by sample (the
+A/B session of gfbench matrix), so a busy phase of the machine hits every release alike. It then
 draws, per case family, the time per dtype relative to the first release with its 95%
 interval, the instruction count when the runs have one, and a marker on every release whose
 outputs differ from the one before; numpy's feature release in each environment is marked

@@ -147,7 +147,7 @@ def ab_session(
     write: bool = True,
     log: Callable[[str], None] = progress,
 ) -> Session:
-    """Time the common cases of ``envs`` in alternating rounds with sequential looks.
+    """Time the common cases of ``envs`` side by side, round by round, with sequential looks.
 
     Parameters
     ----------

@@ -265,7 +265,7 @@ def bisect(
             from bench.guard.stats.sequential_design import SequentialDesign
 
             time_options = {
-                "design": SequentialDesign(min_rounds=3, max_rounds=10),
+                "design": SequentialDesign(min_rounds=3, max_rounds=10, paired=True),
                 "budget_s": None,
             }
 

@@ -35,8 +35,8 @@ HELP = """\
 Measure the compare gate's false-positive rate, power and inconclusive rate on this machine.
 
 ``--mode interleaved`` (default): ``--runs`` independent A/A sessions, each timed exactly as
-``gfbench matrix`` times two environments (`bench.guard.ab_session.ab_session`: alternating
-worker rounds with sequential looks), with this interpreter playing both A and B. Three
+``gfbench matrix`` times two environments (`bench.guard.ab_session.ab_session`: both
+sides sampled in turn, paired sequential looks), with this interpreter playing both A and B. Three
 scenarios are decided on the same real noise, each keeping a case in the session until it
 is decided:
 
@@ -163,7 +163,7 @@ def calibrate(
         Existing runs of one environment (``--from``): every pair of them is evaluated.
     mode
         Without ``runs``: ``"interleaved"`` times ``n_runs`` independent A/A pairs the way
-        ``gfbench matrix`` times versions (``processes`` alternating worker rounds per case);
+        ``gfbench matrix`` times versions (``processes`` or more rounds of side-by-side workers);
         ``"sweeps"`` runs ``n_runs`` separate timed sweeps with ``processes`` workers per
         case and evaluates every pair of them (what comparing two CI runs does).
 

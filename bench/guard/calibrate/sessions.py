@@ -188,6 +188,7 @@ def calibrate_interleaved(
         threshold=threshold,
         alpha=alpha,
         max_rounds=max(processes, max_rounds or SequentialDesign.max_rounds),
+        paired=True,  # interleaved sessions time both sides side by side
     )
     scenarios = [
         AA,

@@ -244,7 +244,7 @@ def _timing_note(
     if matched and design is not None:
         rounds = perf["rounds"]
         return (
-            f"timing: one A/B session, alternating worker rounds (A B, B A, ...); sequential "
+            f"timing: one A/B session, side by side sample by sample, paired by round; sequential "
             f"looks after {design.min_rounds} rounds and every round up to {design.max_rounds} "
             f"({design.plan().describe()}); rounds used per case {int(rounds.min())}"
             f"..{int(rounds.max())}"

@@ -35,9 +35,10 @@ build time and every installed package. A build that fails is reported, not fata
 
 Timing (--timing cases, the default): each environment runs one untimed sweep
 (outputs, dtypes, accuracy), then the cases are timed in an A/B session: a round is one
-long-lived worker process per environment, in alternating order (A B, B A, ...), each
-timing every still-open case in shuffled passes, so a busy phase of a shared machine hits
-every version alike (asv #595). Sequential looks start after --rounds rounds (default 3)
+long-lived worker process per environment, and every still-open case is timed in shuffled
+passes, each environment taking one sample in turn (in a random order per case), so a busy
+phase of a shared machine hits every version alike (asv #595) and a round's units are a
+pair. Sequential looks start after --rounds rounds (default 3)
 and follow every round up to --max-rounds; a decided case leaves the next rounds. With
 --timing sweeps, whole timed sweeps run N times per environment instead, A B A B
 with --interleave (default when N > 1); --timing none runs the untimed sweeps only.

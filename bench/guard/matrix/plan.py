@@ -155,6 +155,7 @@ def _check_rounds(
         min_rounds=max(2, int(rounds)),
         max_rounds=max(int(rounds), max_rounds or SequentialDesign.max_rounds),
         threshold=threshold,
+        paired=True,  # the A/B session times the environments side by side
     )
 
 

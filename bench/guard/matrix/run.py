@@ -280,11 +280,11 @@ def untimed_sweeps(
 def timed_session(
     plan: MatrixPlan, untimed: Sequence[EnvUnderTest], folder: MatrixFolder, log: Log
 ) -> None:
-    """Every case timed in alternating rounds of worker processes across the environments."""
+    """Every case timed side by side, sample by sample, in rounds of one worker per environment."""
     design = plan.design
-    log(f"matrix: timing every case in alternating rounds of worker processes across "
-        f"{len(untimed)} environments: {design.min_rounds} rounds, then a look after "
-        f"each round up to {design.max_rounds}"
+    log(f"matrix: timing every case side by side, sample by sample, in rounds of one worker "
+        f"per environment across {len(untimed)} environments: {design.min_rounds} rounds, "
+        f"then a look after each round up to {design.max_rounds}"
         + (f" or {plan.budget_s:g} s" if plan.budget_s else "") + " ...")  # fmt: skip
     timed = interleaved_timing(list(untimed), design=design, budget_s=plan.budget_s, log=log)
     folder.record["interleaved_runs"] = {k: str(v) for k, v in timed.items()}
