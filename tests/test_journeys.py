@@ -185,6 +185,7 @@ def test_bigarray(tmp_path, session_env):
 
 @pytest.mark.slow
 @pytest.mark.journey
+@pytest.mark.serial
 def test_timed_ab_session_on_every_kind_of_case(tmp_path, session_env):
     """The path of issue 18's exit 2: an A/B session (two environments, here this interpreter
     twice) writes timed rows from a pandas frame, colour case included, and compare reads them.
@@ -219,6 +220,7 @@ def _perf_lines(stdout: str, verdict: str) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.journey
 @pytest.mark.network
+@pytest.mark.serial
 def test_identical_code_under_a_new_version_exit_0(tmp_path, session_env):
     wheel = scipy_wheels.candidate_wheel("unchanged")
     proc = _wheel_matrix(tmp_path, session_env, "--scipy", str(wheel), "--compare", *TIMED)
@@ -230,6 +232,7 @@ def test_identical_code_under_a_new_version_exit_0(tmp_path, session_env):
 @pytest.mark.slow
 @pytest.mark.journey
 @pytest.mark.network
+@pytest.mark.serial
 def test_uint16_only_slowdown_exit_3_names_only_uint16_cases(tmp_path, session_env):
     wheel = scipy_wheels.candidate_wheel("slow-uint16")
     out = _ok(_wheel_matrix(tmp_path, session_env, "--scipy", str(wheel), "--compare", *TIMED), 3)

@@ -239,7 +239,7 @@ def test_planted_slowdown_flagged_slower_exit_3(tmp_path):
     proc = _matrix(tmp_path, "--scipy", scipy_wheels.RELEASE, "--scipy", str(wheel),
                    "--no-verify", "--rounds", "3", "--compare")  # fmt: skip
     assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "one A/B session, alternating worker rounds" in proc.stdout
+    assert "one A/B session, side by side sample by sample, paired by round" in proc.stdout
     assert "2 slower" in proc.stdout, proc.stdout
 
 

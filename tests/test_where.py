@@ -468,6 +468,7 @@ def test_a_wheel_that_adds_work_in_a_named_python_function_is_named_first(tmp_pa
 @pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.valgrind
+@pytest.mark.serial
 def test_a_wheel_slower_on_time_alone_gets_where_lists_that_point_at_the_sleep(tmp_path):
     """--metric both with the repack that sleeps 2 ms per 1-D pass: the counts stay "same" (they
     decide counted cases: exit 0), the timing gate says "slower", and the where lists of those
