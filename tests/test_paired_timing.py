@@ -33,10 +33,13 @@ CASES = [
 SETTINGS = TimingSettings(min_sample_s=0.0005, repeats=4, warmup=0, processes=1)
 
 
-def fake_server(folder: Path, label: str, log: Path, *, on_sample: str = "") -> Timer:
+def fake_server(
+    folder: Path, label: str, log: Path, *, on_sample: str = "", calibrated: int = 5
+) -> Timer:
     """A Timer whose "interpreter" serves the protocol with fixed samples, logging each op.
 
-    ``on_sample`` is code run before a sample is answered (``case_id`` and ``n`` are set).
+    ``on_sample`` is code run before a sample is answered (``case_id`` and ``n`` are set);
+    ``calibrated`` the loop count its calibration finds.
     """
     script = folder / f"fake-{label}"
     script.write_text(
@@ -52,10 +55,12 @@ def fake_server(folder: Path, label: str, log: Path, *, on_sample: str = "") -> 
         "    command = json.loads(line)\n"
         f"    LOG.write(json.dumps([time.monotonic_ns(), {label!r}, command]) + '\\n')\n"
         "    LOG.flush()\n"
-        "    if command['op'] == 'sample':\n"
+        "    if command['op'] == 'calibrate':\n"
+        f"        emit({{'case_id': command['case_id'], 'loops': {calibrated}}})\n"
+        "    elif command['op'] == 'sample':\n"
         "        case_id, n = command['case_id'], n + 1\n"
         f"{_indent(on_sample, 8)}"
-        "        emit({'case_id': case_id, 'sample_ns': 1000.0 + n, 'loops': 5})\n"
+        "        emit({'case_id': case_id, 'sample_ns': 1000.0 + n})\n"
         "    elif command['op'] == 'end':\n"
         "        emit({'ref_ns': 42.0}); break\n"
         "    else:\n"
@@ -76,9 +81,18 @@ def _ops(log: Path) -> list[tuple[str, dict]]:
 
 def test_every_sample_of_one_side_lies_next_to_one_of_the_other(tmp_path):
     log = tmp_path / "ops.jsonl"
-    timers = [fake_server(tmp_path, label, log) for label in ("a", "b")]
-    results = run_interleaved(timers, CASES, SETTINGS, loops={}, seed=7, timeout_s=60)
-    samples = [(label, c["case_id"]) for label, c in _ops(log) if c["op"] == "sample"]
+    timers = [fake_server(tmp_path, "a", log, calibrated=5),
+              fake_server(tmp_path, "b", log, calibrated=9)]  # fmt: skip
+    loops: dict[str, int] = {}
+    results = run_interleaved(timers, CASES, SETTINGS, loops=loops, seed=7, timeout_s=60)
+    ops = _ops(log)
+    # each case is calibrated once by every worker before its first sample; both then sample
+    # with the larger count
+    assert loops == {c.case_id: 9 for c in CASES}
+    calibrated = [c["case_id"] for _, c in ops if c["op"] == "calibrate"]
+    assert sorted(calibrated) == sorted(c.case_id for c in CASES for _ in "ab")
+    assert all(c["loops"] == 9 for _, c in ops if c["op"] == "sample")
+    samples = [(label, c["case_id"]) for label, c in ops if c["op"] == "sample"]
     assert len(samples) == 2 * len(CASES) * SETTINGS.repeats
     pairs = [samples[i : i + 2] for i in range(0, len(samples), 2)]
     # each pair: one case, both sides, back to back
@@ -92,20 +106,22 @@ def test_every_sample_of_one_side_lies_next_to_one_of_the_other(tmp_path):
         result = results[label]
         assert result.ref_ns == 42.0 and not result.errors
         assert set(result.units) == {c.case_id for c in CASES}
-        assert all(len(got) == SETTINGS.repeats and n == 5 for got, n in result.units.values())
+        assert all(len(got) == SETTINGS.repeats and n == 9 for got, n in result.units.values())
 
 
 def test_real_workers_time_every_case_on_both_sides_and_reuse_their_loops():
     timers = [Timer(label=label) for label in ("a", "b")]
-    first = run_interleaved(timers, CASES, SETTINGS, loops={}, seed=1, timeout_s=300)
+    loops: dict[str, int] = {}
+    first = run_interleaved(timers, CASES, SETTINGS, loops=loops, seed=1, timeout_s=300)
+    assert set(loops) == {c.case_id for c in CASES} and all(n >= 1 for n in loops.values())
     for label in ("a", "b"):
         result = first[label]
         assert not result.errors and result.ref_ns is not None and result.ref_ns > 0
         assert set(result.units) == {c.case_id for c in CASES}
-        for got, loops in result.units.values():
-            assert len(got) == SETTINGS.repeats and all(s > 0 for s in got) and loops >= 1
-    loops = {label: {cid: 3 for cid in first[label].units} for label in ("a", "b")}
-    again = run_interleaved(timers, CASES, SETTINGS, loops=loops, seed=2, timeout_s=300)
+        for cid, (got, used) in result.units.items():
+            assert len(got) == SETTINGS.repeats and all(s > 0 for s in got) and used == loops[cid]
+    again = run_interleaved(timers, CASES, SETTINGS, loops=dict.fromkeys(loops, 3), seed=2,
+                            timeout_s=300)  # fmt: skip
     assert all(u[1] == 3 for r in again.values() for u in r.units.values())
 
 
@@ -145,6 +161,24 @@ def test_a_hung_worker_is_killed_at_the_timeout(tmp_path):
 def test_timers_need_distinct_labels():
     with pytest.raises(ValueError, match="distinct labels"):
         run_interleaved([Timer("x"), Timer("x")], CASES, SETTINGS, loops={}, seed=1)
+
+
+def test_a_case_that_fails_to_calibrate_is_not_sampled(tmp_path):
+    log = tmp_path / "ops.jsonl"
+    timers = [fake_server(tmp_path, "a", log), fake_server(tmp_path, "b", log)]
+    bad = CASES[0].case_id
+    script = Path(timers[1].python)
+    script.write_text(script.read_text().replace(
+        "    if command['op'] == 'calibrate':\n",
+        f"    if command['op'] == 'calibrate' and command['case_id'] == {bad!r}:\n"
+        "        emit({'case_id': command['case_id'], 'error': 'timing: MemoryError: big'})\n"
+        "    elif command['op'] == 'calibrate':\n",
+    ))  # fmt: skip
+    loops: dict[str, int] = {}
+    results = run_interleaved(timers, CASES, SETTINGS, loops=loops, seed=6, timeout_s=60)
+    assert results["b"].errors == {bad: "timing: MemoryError: big"} and bad not in loops
+    assert all(c["case_id"] != bad for _, c in _ops(log) if c["op"] == "sample")
+    assert all(bad not in r.units for r in results.values())
 
 
 # --- the paired test ---------------------------------------------------------------------------

@@ -186,6 +186,7 @@ def ab_session(
     samples: dict[tuple[str, str], list[tuple[float, ...]]] = {}
     refs: dict[tuple[str, str], list[float | None]] = {}
     loops: dict[str, dict[str, int]] = {env.label: {} for env in envs}
+    shared_loops: dict[str, int] = {}  # calls per sample of a case, the same in every environment
     failed: dict[str, str] = {}
     outcomes: dict[str, dict[str, Outcome]] = {}
     open_ids = [c.case_id for c in cases]
@@ -204,7 +205,7 @@ def ab_session(
         timers = [Timer(env.label, str(env.python),
                         dict(env.env) if env.env is not None else child_env, str(env.runs_dir))
                   for env in envs]  # fmt: skip
-        results = run_interleaved(timers, todo, settings, loops=loops,
+        results = run_interleaved(timers, todo, settings, loops=shared_loops,
                                   seed=case_seed(base_seed, round_index),
                                   timeout_s=WORKER_TIMEOUT_S)  # fmt: skip
         for env in envs:

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from contextlib import ExitStack
 from typing import IO, Any
 
@@ -118,17 +118,18 @@ def run_interleaved(
     cases: Sequence[Case],
     settings: TimingSettings,
     *,
-    loops: Mapping[str, Mapping[str, int]],
+    loops: MutableMapping[str, int],
     seed: int,
     timeout_s: float = 3600.0,
 ) -> dict[str, WorkerResult]:
     """Time ``cases`` in one worker per timer, alternating between them sample by sample.
 
     Each of ``settings.repeats`` passes visits the cases in a shuffled order; at each case every
-    worker takes one sample, in a shuffled order of workers. ``loops``: timer label -> case_id ->
-    calls per sample already calibrated (a worker calibrates the others itself). A case that
-    fails in any worker is sampled no further in this round. A worker that dies or runs past
-    ``timeout_s`` raises RuntimeError; the others are killed.
+    worker takes one sample, in a shuffled order of workers. ``loops``: case_id -> calls per
+    sample, the same in every worker; a case without one is calibrated by every worker and gets
+    the largest count, which is added to ``loops``. A case that fails in any worker is sampled no
+    further in this round. A worker that dies or runs past ``timeout_s`` raises RuntimeError;
+    the others are killed.
     """
     labels = [t.label for t in timers]
     if len(set(labels)) != len(labels):
@@ -144,12 +145,7 @@ def run_interleaved(
             stderr = stack.enter_context(
                 tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
             )
-            request = {
-                "cases": [c.to_dict() for c in cases],
-                "loops": {c.case_id: loops[timer.label][c.case_id]
-                          for c in cases if c.case_id in loops.get(timer.label, {})},
-                "settings": settings.to_dict(),
-            }  # fmt: skip
+            request = {"cases": [c.to_dict() for c in cases], "settings": settings.to_dict()}
             # started one by one, each closed however the round ends
             worker = _Served(timer, request, stderr, timeout_s)
             stack.callback(worker.close)
@@ -161,15 +157,19 @@ def run_interleaved(
             rng.shuffle(order)
             _references(workers, rng, first=True)
             for index, case in enumerate(order):
+                cid = case.case_id
+                if cid not in loops and not _calibrate(workers, cid, loops, errors, rng):
+                    failed.add(cid)
+                    continue
                 for worker in rng.sample(workers, len(workers)):
-                    reply = worker.ask({"op": "sample", "case_id": case.case_id})
+                    reply = worker.ask({"op": "sample", "case_id": cid, "loops": loops[cid]})
                     label = worker.timer.label
                     if "error" in reply:
-                        errors[label][case.case_id] = str(reply["error"])
-                        failed.add(case.case_id)
+                        errors[label][cid] = str(reply["error"])
+                        failed.add(cid)
                         break
-                    samples[label].setdefault(case.case_id, []).append(float(reply["sample_ns"]))
-                    used[label][case.case_id] = int(reply["loops"])
+                    samples[label].setdefault(cid, []).append(float(reply["sample_ns"]))
+                    used[label][cid] = loops[cid]
                 if index % REFERENCE_EVERY == REFERENCE_EVERY - 1:
                     _references(workers, rng, first=False)
             for worker in workers:
@@ -194,6 +194,29 @@ def run_interleaved(
     }
 
 
+def _calibrate(
+    workers: Sequence[_Served],
+    case_id: str,
+    loops: MutableMapping[str, int],
+    errors: Mapping[str, dict[str, str]],
+    rng: random.Random,
+) -> bool:
+    """Calls per sample of a case: every worker calibrates, the largest count is shared.
+
+    One count for all sides: a sample starts with caches the other worker has just used, and
+    fewer calls per sample would charge that refill to fewer calls, on one side only.
+    """
+    counts = []
+    for worker in rng.sample(list(workers), len(workers)):
+        reply = worker.ask({"op": "calibrate", "case_id": case_id})
+        if "error" in reply:
+            errors[worker.timer.label][case_id] = str(reply["error"])
+            return False
+        counts.append(int(reply["loops"]))
+    loops[case_id] = max(counts)
+    return True
+
+
 def _references(workers: Sequence[_Served], rng: random.Random, *, first: bool) -> None:
     """One timing of the reference workload in every worker, side by side like the cases."""
     for worker in rng.sample(list(workers), len(workers)):
@@ -212,7 +235,6 @@ def _serve() -> int:
     """Answer the driver's requests, one JSON line each, until it says "end"."""
     request = json.loads(sys.stdin.readline())
     settings = TimingSettings(**request["settings"])
-    loops: dict[str, int] = {str(k): int(v) for k, v in request.get("loops", {}).items()}
     cases = {case.case_id: case for case in (Case(**c) for c in request["cases"])}
     for case in cases.values():
         try:
@@ -231,19 +253,20 @@ def _serve() -> int:
     for line in sys.stdin:
         command = json.loads(line)
         op = command["op"]
-        if op == "sample":
+        if op in ("calibrate", "sample"):
             case = cases[command["case_id"]]
             try:
                 call = calls.get(case)
-                if case.case_id not in loops:
-                    loops[case.case_id] = calibrate(call, settings.min_sample_s)
-                sample = _sample(call, loops[case.case_id])
+                if op == "calibrate":
+                    reply = {"loops": calibrate(call, settings.min_sample_s)}
+                else:
+                    reply = {"sample_ns": _sample(call, int(command["loops"]))}
                 del call
             except Exception as exc:  # one case failing never ends the worker
                 why = f"timing: {type(exc).__name__}: {exc}"
                 _emit({"case_id": case.case_id, "error": why[:500]})
                 continue
-            _emit({"case_id": case.case_id, "sample_ns": sample, "loops": loops[case.case_id]})
+            _emit({"case_id": case.case_id, **reply})
         elif op == "ref":
             refs.append(min(_sample(reference, ref_loops) for _ in range(int(command["n"]))))
             _emit({"ok": True})
