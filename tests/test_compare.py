@@ -115,6 +115,50 @@ def test_interleaved_sides_are_time_matched_so_busy_cases_can_be_flagged(tmp_pat
     assert (compare.compare([a, c]).pairs[0].perf["verdict"] == gate.INCONCLUSIVE).all()
 
 
+def _untimed(row: dict) -> dict:
+    """The row an A/B session writes for a case it could not time."""
+    gone = ("samples_ns", "n_samples", "loops", "processes", "min_ns", "median_ns", "mean_ns",
+            "stdev_ns", "iqr_ns", "ci_low_ns", "ci_high_ns")  # fmt: skip
+    return {**{k: v for k, v in row.items() if k not in gone}, "status": "error",
+            "reason": "scipy-1.17.1: timing: RuntimeError: worker died"}  # fmt: skip
+
+
+@pytest.mark.parametrize("failed", [1, len(CASES)])
+def test_cases_a_session_could_not_time_are_inconclusive_never_ok(tmp_path, failed):
+    """An A/B session whose worker failed on some cases (or all: a broken harness) writes them
+    as errors on both sides and lists them in run.json; compare must not call that "ok"."""
+    rows_a, rows_b = make_rows(CASES, seed=1), make_rows(CASES, seed=2)
+    lost = {row["case_id"] for row in rows_a[:failed]}
+    rows_a = [_untimed(r) if r["case_id"] in lost else r for r in rows_a]
+    rows_b = [_untimed(r) if r["case_id"] in lost else r for r in rows_b]
+    stamp = "20260101T000000Z-interleaved"
+    runs = [write_run(tmp_path / side / stamp, rows, interleaved=True)
+            for side, rows in (("a", rows_a), ("b", rows_b))]  # fmt: skip
+    for run in runs:
+        meta = json.loads((run / "run.json").read_text())
+        meta["interleave_failures"] = dict.fromkeys(lost, "scipy-1.17.1: timing: RuntimeError: x")
+        (run / "run.json").write_text(json.dumps(meta))
+    pair = compare.compare(runs).pairs[0]
+    assert set(pair.not_timed) == lost
+    assert pair.inconclusive_fraction == pytest.approx(
+        (failed + pair.verdict_counts()[gate.INCONCLUSIVE]) / len(CASES)
+    )
+    assert any(f"{failed} case(s) could not be timed" in note for note in pair.notes)
+    if failed == len(CASES):
+        assert pair.perf.empty and pair.exit_code == ExitCode.INCONCLUSIVE
+    assert pair.to_dict()["not_timed"] == pair.not_timed
+
+
+def test_a_bad_interleave_failures_field_is_refused_naming_it(tmp_path):
+    stamp = "20260101T000000Z-interleaved"
+    run = write_run(tmp_path / "a" / stamp, make_rows(CASES[:2], seed=1), interleaved=True)
+    meta = json.loads((run / "run.json").read_text())
+    meta["interleave_failures"] = ["not", "an", "object"]
+    (run / "run.json").write_text(json.dumps(meta))
+    with pytest.raises(UsageError, match="interleave_failures"):
+        compare.compare([run, run])
+
+
 def test_one_regressed_case_among_many_is_found_and_named(tmp_path):
     a, b = _pair(tmp_path, b_kwargs={"slowdown": 1.3, "slow_cases": [7]})
     result = compare.compare([a, b])

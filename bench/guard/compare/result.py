@@ -44,6 +44,7 @@ from bench.guard.compare.timing import compare_run_performance, sequential_desig
 from bench.guard.compare.where import DEFAULT_WHERE_TOP, check_where_top, where_lists
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.sequential_design import SequentialDesign
+from bench.store.safe_text import one_line
 
 DEFAULT_MAX_INCONCLUSIVE = 0.05
 
@@ -68,6 +69,9 @@ class PairResult:
     cases_compared: int = 0
     max_inconclusive: float = DEFAULT_MAX_INCONCLUSIVE
     notes: list[str] = field(default_factory=list)
+    #: cases the A/B session could not time on either side (case id -> why): undecided, so
+    #: they count as inconclusive; a session that timed nothing is no "ok"
+    not_timed: dict[str, str] = field(default_factory=dict)
 
     @property
     def failing_changes(self) -> list[dict[str, Any]]:
@@ -110,8 +114,8 @@ class PairResult:
     @property
     def inconclusive_fraction(self) -> float:
         counts = self.verdict_counts(gated=True)
-        timed = sum(counts.values())
-        return counts[gate.INCONCLUSIVE] / timed if timed else 0.0
+        timed = sum(counts.values()) + len(self.not_timed)
+        return (counts[gate.INCONCLUSIVE] + len(self.not_timed)) / timed if timed else 0.0
 
     @property
     def exit_code(self) -> ExitCode:
@@ -140,6 +144,7 @@ class PairResult:
             "instruction_verdict_counts": self.instruction_counts(),
             "where": self.where,
             "verdict_counts": self.verdict_counts(),
+            "not_timed": self.not_timed,
             "inconclusive_fraction": self.inconclusive_fraction,
             "memory": memory,
             "memory_counts": self.memory_counts(),
@@ -216,6 +221,16 @@ def _environment_diff(a: Side, b: Side) -> dict[str, Any]:
     if a.metas and b.metas and commits[0] != commits[1]:
         out["harness_commit"] = {"a": commits[0], "b": commits[1]}
     return out
+
+
+def _not_timed(a: Side, b: Side, perf: pd.DataFrame) -> dict[str, str]:
+    """Cases of both sides that a session of either could not time, and that got no verdict."""
+    failed = {**b.timing_failures, **a.timing_failures}
+    if not failed or a.frame is None or b.frame is None:
+        return {}
+    decided = set(perf["case_id"]) if not perf.empty else set()
+    common = set(a.frame["case_id"]) & set(b.frame["case_id"])
+    return {cid: why for cid, why in failed.items() if cid in common and cid not in decided}
 
 
 def _busy_note(side: Side) -> str | None:
@@ -328,6 +343,13 @@ def compare_sides(
             a.frame, b.frame, threshold=threshold, alpha=alpha, time_matched=matched,
             design=design, drift=not matched and not numpy_differs,
         )  # fmt: skip
+        result.not_timed = _not_timed(a, b, result.perf)
+        if result.not_timed:
+            first = next(iter(result.not_timed.values()))
+            result.notes.append(
+                f"timing: {len(result.not_timed)} case(s) could not be timed in the A/B session "
+                f"and count as inconclusive; the first: {one_line(first, 300)}"
+            )
         result.memory, memory_notes = compare_sides_memory(a, b, threshold=memory_threshold)
         result.notes.extend(memory_notes)
         if not result.perf.empty:

@@ -71,6 +71,14 @@ class Side:
         return f"scipy=={prov.get('resolved_version')} from {prov.get('index_url')}"
 
     @property
+    def timing_failures(self) -> dict[str, str]:
+        """Cases an A/B session of this side could not time: case id -> why (run.json)."""
+        found: dict[str, str] = {}
+        for meta in self.metas:
+            found.update(meta.get("interleave_failures") or {})
+        return found
+
+    @property
     def env_vars(self) -> dict[str, str]:
         """Variables a matrix environment was run with (env.json ``env_vars``)."""
         found = (self.env or {}).get("env_vars")

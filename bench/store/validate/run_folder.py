@@ -257,6 +257,16 @@ RUN_FIELDS: dict[str, Check] = {
     ),
     "load_average": (_opt(_list_of(_is_num)), "a list of numbers or null"),
     "load_average_end": (_opt(_list_of(_is_num)), "a list of numbers or null"),
+    # an A/B session's cases that could not be timed: case id -> why (bench.guard.ab_session)
+    "interleave_failures": (
+        lambda v: (
+            isinstance(v, dict)
+            and all(
+                isinstance(k, str) and len(k) <= 200 and isinstance(w, str) for k, w in v.items()
+            )
+        ),
+        "an object of case id -> reason",
+    ),
 }
 TIMING_FIELDS: dict[str, Check] = {
     "min_sample_s": (_pos_num, "a number > 0"),
