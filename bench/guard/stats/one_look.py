@@ -4,7 +4,8 @@ One job: given the units of the still-open cases at look ``k`` of at most ``K``,
 each case "slower", "faster", "same" or "undecided", with error rates that hold over all
 the looks together.
 
-Why it is built this way (alpha spending, TOST, evidence and size, Welch): docs/timing.md.
+Why it is built this way (alpha spending, TOST, evidence and size, Welch or paired t):
+docs/timing.md.
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def _log_rows(rows: np.ndarray, keys: Sequence[Hashable], side: str) -> np.ndarr
     return np.log(rows)
 
 
-def _welch(
+def _t_tests(
     units: Mapping[K, tuple[np.ndarray, np.ndarray]], alpha_k: float, *, paired: bool = False
 ) -> dict[K, _Test]:
     """Welch tests of every case on log units; with ``paired``, t-tests of the per-round log
@@ -354,7 +355,7 @@ def decide(
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise ValueError(f"case {key!r}: expected a pair (units_a, units_b)")
         units[key] = (_as_units(pair[0], key, "A"), _as_units(pair[1], key, "B"))
-    tests = _welch(units, alpha_k, paired=paired)
+    tests = _t_tests(units, alpha_k, paired=paired)
     families: dict[Hashable, list[K]] = {}
     for key in units:
         families.setdefault(None if family is None else family(key), []).append(key)
