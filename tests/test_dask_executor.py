@@ -42,8 +42,9 @@ from bench.sweep.grid import load_grid  # noqa: E402
 GRID = Path(__file__).parent / "data" / "dask_grid.toml"
 N_CASES = len(load_grid(GRID).cases)
 #: Timed, briefly. A timed case on Dask runs in ``--processes`` fresh processes on its worker,
-#: each importing NumPy, SciPy and the peers (~1 s of CPU): the default 3 made two thirds of
-#: these tests' time; one process takes the same path (time_in_processes on the worker).
+#: each importing NumPy, SciPy and the peers (~1 s of CPU): the default 3 made more than half
+#: of these tests' CPU (external scheduler: 93 -> 40 s); one process takes the same path
+#: (time_in_processes on the worker).
 FAST_TIMING = ["--min-sample-ms", "2", "--repeats", "2", "--warmup", "0", "--processes", "1"]
 #: Fields that must not depend on where a case ran.
 ACCURACY_FIELDS = (
