@@ -39,9 +39,10 @@ SCOPES = ("call", "entry")
 DEFAULT_PROCESSES = 2
 #: CPython's C function behind ``os.getppid()``: the worker's case separator.
 MARKER = "os_getppid"
-#: How many valgrind processes a whole-call count runs side by side (default
-#: ``callcount.DEFAULT_PROCESSES``): ``gfbench matrix`` sets 1 and counts its environments side
-#: by side instead, so no environment pays a second interpreter start-up under valgrind
+#: How many valgrind processes a sweep's count runs side by side, in either scope (default
+#: ``callcount.DEFAULT_PROCESSES`` or ``DEFAULT_PROCESSES``): ``gfbench matrix`` sets 1 and
+#: counts its environments side by side instead, so no environment pays a second interpreter
+#: start-up under valgrind
 PROCESSES_VAR = "GFBENCH_CALLGRIND_PROCESSES"
 #: Counted calls per case (the count is per call: the total divided by this).
 DEFAULT_CALLS = 3
@@ -408,13 +409,15 @@ def count_for_run(
     scope = (meta.get("instructions") or {}).get("scope", "entry")
     console.print(f"counting instructions ({scope}) of {len(todo)} cases under callgrind ...")
     t0 = time.perf_counter()
+    # either scope: each valgrind process pays an interpreter start-up and the imports under
+    # valgrind, which a few small cases do not pay back
+    processes = os.environ.get(PROCESSES_VAR, "").strip()
+    if processes and not (processes.isdigit() and int(processes) >= 1):
+        raise UsageError(f"{PROCESSES_VAR}={processes!r}: must be an int >= 1")
     if scope == "call":
         from bench.sweep.callcount import DEFAULT_PROCESSES as CALL_PROCESSES
         from bench.sweep.callcount import count_call_instructions
 
-        processes = os.environ.get(PROCESSES_VAR, "").strip()
-        if processes and not (processes.isdigit() and int(processes) >= 1):
-            raise UsageError(f"{PROCESSES_VAR}={processes!r}: must be an int >= 1")
         counts: dict[str, Any] = count_call_instructions(
             todo, env=dict(os.environ), run_dir=run_dir,
             processes=int(processes) if processes else CALL_PROCESSES,
@@ -423,7 +426,10 @@ def count_for_run(
         if run_dir is not None:
             counts = _with_bytecodes(counts, todo, run_dir)
     else:
-        counts = count_instructions(todo, env=dict(os.environ))
+        counts = count_instructions(
+            todo, env=dict(os.environ),
+            processes=int(processes) if processes else DEFAULT_PROCESSES,
+        )  # fmt: skip
     n_counted = sum(not isinstance(v, str) for v in counts.values())
     console.print(f"counted {n_counted} of {len(todo)} cases in {time.perf_counter() - t0:.0f} s")
     for case in todo:  # unsupported ones are listed in run.json's "instructions"
