@@ -57,15 +57,7 @@ def test_memory_roof_binds_only_past_the_last_level_cache():
 @pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_no_point_of_a_real_run_sits_above_its_roof(tmp_path):
     """A real sweep (integer and float paths, 1 and all threads, in and out of cache)."""
-    # one timing process (the default is 3, twice this test's CPU): a point's minimum over 3
-    # samples rather than 9. Two runs here under load 4 (2026-12-03): the closest point sat at
-    # 0.53 of its roof with 3 processes, 0.35 with 1; both the points (opencv-1t float64: 4.3
-    # vs 6.4 GOP/s) and the measured peak (21.6 vs 43.6 GFLOP/s) moved with the load far more
-    # than with the samples. The errors this test exists for (a lane factor, a thread count,
-    # an operation count) are factors of 2 or more.
-    result = run_sweep(
-        grid=GRID, out=tmp_path, progress=False, min_sample_s=0.005, repeats=3, processes=1
-    )
+    result = run_sweep(grid=GRID, out=tmp_path, progress=False, min_sample_s=0.005, repeats=3)
     meta = load_run_meta(result.run_dir)
     assert meta["peak_gflops"] and meta["bandwidth_gbs"]
     frame = frames.prepare(load(result.run_dir))
