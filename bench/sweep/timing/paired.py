@@ -16,7 +16,6 @@ import gc
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,6 +35,8 @@ from bench.sweep.timing.worker import (
     _sample,
     _why_not_timed,
     reference_call,
+    start_worker,
+    worker_died,
 )
 
 
@@ -45,16 +46,7 @@ class _Served:
     def __init__(self, timer: Timer, request: dict[str, Any], stderr: IO[str], timeout_s: float):
         self.timer = timer
         self._stderr = stderr
-        self.proc = subprocess.Popen(
-            [timer.python, "-m", "bench.sweep.timing.paired"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            env=None if timer.env is None else dict(timer.env),
-            cwd=timer.cwd,
-            start_new_session=True,  # a Ctrl-C reaches the driver only, which decides
-        )
+        self.proc = start_worker(timer, "bench.sweep.timing.paired", stderr)
         self.timed_out = threading.Event()
         # a worker that hangs (silent or not) is killed: readline then returns "" and we raise
         self._watchdog = threading.Timer(timeout_s, self._expire)
@@ -94,9 +86,7 @@ class _Served:
         code = self.proc.wait()
         if self.timed_out.is_set():
             raise RuntimeError(f"timing worker of {self.timer.label} ran past {self.timeout_s:g} s")
-        self._stderr.seek(0)
-        tail = self._stderr.read().strip().splitlines() or ["no output"]
-        raise RuntimeError(f"timing worker of {self.timer.label} exited {code}: {tail[-1]}")
+        raise worker_died(self.timer, code, self._stderr)
 
     def ask(self, message: dict[str, Any]) -> dict[str, Any]:
         self._send(message)

@@ -126,6 +126,28 @@ def run_worker(
     return WorkerResult(timer.label, seed, units, errors, ref_ns, time.perf_counter() - started)
 
 
+def start_worker(timer: Timer, module: str, stderr: IO[str]) -> subprocess.Popen:
+    """``python -m module`` in ``timer``'s interpreter, speaking JSON lines on stdin/stdout."""
+    return subprocess.Popen(
+        [timer.python, "-m", module],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env=None if timer.env is None else dict(timer.env),
+        cwd=timer.cwd,
+        # its own session: a Ctrl-C in the terminal reaches the driver only, which decides
+        start_new_session=True,
+    )
+
+
+def worker_died(timer: Timer, code: int, stderr: IO[str]) -> RuntimeError:
+    """The error for a worker that exited ``code``, naming its last stderr line."""
+    stderr.seek(0)
+    tail = stderr.read().strip().splitlines() or ["no output"]
+    return RuntimeError(f"timing worker of {timer.label} exited {code}: {tail[-1]}")
+
+
 def _read_worker(
     timer: Timer,
     request: dict[str, Any],
@@ -137,17 +159,7 @@ def _read_worker(
 ) -> tuple[dict[str, tuple[tuple[float, ...], int]], dict[str, str], float | None]:
     """Start the worker of ``run_worker``, feed it ``request`` and read its messages."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [timer.python, "-m", "bench.sweep.timing.worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        text=True,
-        env=None if timer.env is None else dict(timer.env),
-        cwd=timer.cwd,
-        # its own session: a Ctrl-C in the terminal reaches the driver only, which decides
-        start_new_session=True,
-    )
+    proc = start_worker(timer, "bench.sweep.timing.worker", stderr)
     # the watchdog: a worker that hangs without writing a line is killed at timeout_s too (the
     # check in the loop below only runs when a line arrives)
     timed_out = threading.Event()
@@ -199,9 +211,7 @@ def _read_worker(
         if proc.stdout is not None:
             proc.stdout.close()
     if code != 0:
-        stderr.seek(0)
-        tail = stderr.read().strip().splitlines() or ["no output"]
-        raise RuntimeError(f"timing worker of {timer.label} exited {code}: {tail[-1]}")
+        raise worker_died(timer, code, stderr)
     return units, errors, ref_ns
 
 
