@@ -27,16 +27,14 @@ from typing import IO, Any
 from bench.sweep.cases import Case
 from bench.sweep.timing.sampling import TimingSettings, calibrate
 from bench.sweep.timing.worker import (
-    KEEP_BYTES,
     REFERENCE_EVERY,
     Timer,
     WorkerResult,
-    _Calls,
+    _emit,
     _sample,
-    _why_not_timed,
-    reference_call,
     start_worker,
     worker_died,
+    worker_start,
 )
 
 
@@ -216,29 +214,13 @@ def _references(workers: Sequence[_Served], rng: random.Random, *, first: bool) 
 # -- the worker process ------------------------------------------------------------------------
 
 
-def _emit(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
 def _serve() -> int:
     """Answer the driver's requests, one JSON line each, until it says "end"."""
     request = json.loads(sys.stdin.readline())
     settings = TimingSettings(**request["settings"])
     cases = {case.case_id: case for case in (Case(**c) for c in request["cases"])}
-    for case in cases.values():
-        try:
-            why_not = _why_not_timed(case)
-        except Exception as exc:
-            why_not = f"{type(exc).__name__}: {exc}"
-        if why_not is not None:
-            _emit({"case_id": case.case_id, "error": f"not timed: {why_not}"[:500]})
-    calls = _Calls(settings.warmup, KEEP_BYTES)
-    reference = reference_call()
-    ref_loops = calibrate(reference, settings.min_sample_s / 2)
+    _, calls, reference, ref_loops = worker_start(list(cases.values()), settings)
     refs: list[float] = []
-    gc.collect()
-    gc.disable()  # a collection triggered by earlier garbage is not charged to a case
     _emit({"ready": True, "pid": os.getpid()})
     for line in sys.stdin:
         command = json.loads(line)

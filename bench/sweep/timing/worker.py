@@ -266,12 +266,12 @@ class _Calls:
         return call
 
 
-def _worker_main() -> int:
-    request = json.loads(sys.stdin.read())
-    settings = TimingSettings(**request["settings"])
-    loops: dict[str, int] = {str(k): int(v) for k, v in request.get("loops", {}).items()}
-    cases = [Case(**c) for c in request["cases"]]
-    rng = random.Random(int(request["seed"]))
+def worker_start(
+    cases: Sequence[Case], settings: TimingSettings
+) -> tuple[set[str], _Calls, Callable[[], object], int]:
+    """A worker's start: report the cases it cannot time (their ids are returned), make the
+    calls' cache and the reference workload with its loop count, then switch the collector off
+    (a collection triggered by earlier garbage is not charged to a case)."""
     failed: set[str] = set()
     for case in cases:
         try:
@@ -284,9 +284,19 @@ def _worker_main() -> int:
     calls = _Calls(settings.warmup, KEEP_BYTES)
     reference = reference_call()
     ref_loops = calibrate(reference, settings.min_sample_s / 2)
-    refs: list[float] = []
     gc.collect()
-    gc.disable()  # a collection triggered by earlier garbage is not charged to a case
+    gc.disable()
+    return failed, calls, reference, ref_loops
+
+
+def _worker_main() -> int:
+    request = json.loads(sys.stdin.read())
+    settings = TimingSettings(**request["settings"])
+    loops: dict[str, int] = {str(k): int(v) for k, v in request.get("loops", {}).items()}
+    cases = [Case(**c) for c in request["cases"]]
+    rng = random.Random(int(request["seed"]))
+    failed, calls, reference, ref_loops = worker_start(cases, settings)
+    refs: list[float] = []
     for _ in range(settings.repeats):
         order = [c for c in cases if c.case_id not in failed]
         rng.shuffle(order)
