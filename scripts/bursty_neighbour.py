@@ -9,9 +9,9 @@ Usage:
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing as mp
 import random
-import sys
 import time
 
 
@@ -35,4 +35,6 @@ def main(seed: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seed", nargs="?", type=int, default=0, help="the draws' seed (default 0)")
+    main(parser.parse_args().seed)

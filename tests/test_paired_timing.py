@@ -44,11 +44,13 @@ def fake_server(
     script = folder / f"fake-{label}"
     script.write_text(
         f"#!{sys.executable}\n"
-        "import json, sys, time\n"
+        "import json, os, sys, time\n"
         f"LOG = open({str(log)!r}, 'a')\n"
         "def emit(message):\n"
         "    sys.stdout.write(json.dumps(message) + '\\n'); sys.stdout.flush()\n"
         "request = json.loads(sys.stdin.readline())\n"
+        f"LOG.write(json.dumps([time.monotonic_ns(), {label!r}, "
+        "{'op': 'started', 'pid': os.getpid()}]) + '\\n'); LOG.flush()\n"
         "emit({'ready': True})\n"
         "n = 0\n"
         "for line in sys.stdin:\n"
@@ -77,6 +79,14 @@ def _indent(code: str, spaces: int) -> str:
 def _ops(log: Path) -> list[tuple[str, dict]]:
     entries = sorted(json.loads(line) for line in log.read_text().splitlines())
     return [(label, command) for _, label, command in entries]
+
+
+def _all_gone(log: Path) -> None:
+    """Every worker that started is gone: killed and reaped."""
+    pids = [c["pid"] for _, c in _ops(log) if c["op"] == "started"]
+    assert len(pids) == 2
+    for pid in pids:
+        assert not psutil.pid_exists(pid)
 
 
 def test_every_sample_of_one_side_lies_next_to_one_of_the_other(tmp_path):
@@ -146,7 +156,7 @@ def test_a_worker_that_dies_names_its_reason_and_takes_the_other_down(tmp_path):
     timers = [fake_server(tmp_path, "a", log), fake_server(tmp_path, "b", log, on_sample=dying)]
     with pytest.raises(RuntimeError, match="worker of b exited 3: MemoryError: the real reason"):
         run_interleaved(timers, CASES, SETTINGS, loops={}, seed=4, timeout_s=60)
-    assert not psutil.Process().children(recursive=True)
+    _all_gone(log)
 
 
 def test_a_hung_worker_is_killed_at_the_timeout(tmp_path):
@@ -155,7 +165,7 @@ def test_a_hung_worker_is_killed_at_the_timeout(tmp_path):
     timers = [fake_server(tmp_path, "a", log, on_sample=hang), fake_server(tmp_path, "b", log)]
     with pytest.raises(RuntimeError, match="worker of a ran past 3 s"):
         run_interleaved(timers, CASES, SETTINGS, loops={}, seed=5, timeout_s=3)
-    assert not psutil.Process().children(recursive=True)
+    _all_gone(log)
 
 
 def test_timers_need_distinct_labels():
