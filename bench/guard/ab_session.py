@@ -185,8 +185,7 @@ def ab_session(
                 for sc in scenarios}  # fmt: skip
     samples: dict[tuple[str, str], list[tuple[float, ...]]] = {}
     refs: dict[tuple[str, str], list[float | None]] = {}
-    loops: dict[str, dict[str, int]] = {env.label: {} for env in envs}
-    shared_loops: dict[str, int] = {}  # calls per sample of a case, the same in every environment
+    loops: dict[str, int] = {}  # calls per sample of a case, the same in every environment
     failed: dict[str, str] = {}
     outcomes: dict[str, dict[str, Outcome]] = {}
     open_ids = [c.case_id for c in cases]
@@ -205,15 +204,14 @@ def ab_session(
         timers = [Timer(env.label, str(env.python),
                         dict(env.env) if env.env is not None else child_env, str(env.runs_dir))
                   for env in envs]  # fmt: skip
-        results = run_interleaved(timers, todo, settings, loops=shared_loops,
+        results = run_interleaved(timers, todo, settings, loops=loops,
                                   seed=case_seed(base_seed, round_index),
                                   timeout_s=WORKER_TIMEOUT_S)  # fmt: skip
         for env in envs:
             result = results[env.label]
-            for cid, (got, used) in result.units.items():
+            for cid, (got, _) in result.units.items():
                 samples.setdefault((env.label, cid), []).append(got)
                 refs.setdefault((env.label, cid), []).append(result.ref_ns)
-                loops[env.label].setdefault(cid, used)
             for cid, why in result.errors.items():
                 failed.setdefault(cid, f"{env.label}: {why}")
         rounds_run = round_index + 1
@@ -323,7 +321,7 @@ def _write_runs(envs, rows, samples, refs, loops, failed, settings, design,
         for case_id, row in rows[env.label].items():
             chunks = samples.get((env.label, case_id))
             run.append(timed_row(
-                row, chunks=chunks, loops=loops.get(env.label, {}).get(case_id),
+                row, chunks=chunks, loops=loops.get(case_id),
                 refs=refs.get((env.label, case_id)), failure=failed.get(case_id),
             ))  # fmt: skip
         run.finish("complete", interleave_failures={cid: why for cid, why in failed.items()})

@@ -125,7 +125,6 @@ def run_interleaved(
     started = time.perf_counter()
     rng = random.Random(seed)
     samples: dict[str, dict[str, list[float]]] = {label: {} for label in labels}
-    used: dict[str, dict[str, int]] = {label: {} for label in labels}
     errors: dict[str, dict[str, str]] = {label: {} for label in labels}
     with ExitStack() as stack:
         workers: list[_Served] = []
@@ -157,7 +156,6 @@ def run_interleaved(
                         failed.add(cid)
                         break
                     samples[label].setdefault(cid, []).append(float(reply["sample_ns"]))
-                    used[label][cid] = loops[cid]
                 if index % REFERENCE_EVERY == REFERENCE_EVERY - 1:
                     _references(workers, rng, first=False)
             for worker in workers:
@@ -170,7 +168,7 @@ def run_interleaved(
             label,
             seed,
             {
-                cid: (tuple(got), used[label][cid])
+                cid: (tuple(got), loops[cid])
                 for cid, got in samples[label].items()
                 if cid not in failed
             },
