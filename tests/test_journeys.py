@@ -198,11 +198,15 @@ def test_timed_ab_session_on_every_kind_of_case(tmp_path, session_env):
     (matrix_dir,) = tmp_path.glob("matrix-*")
     timed = sorted(matrix_dir.glob("*/runs/*-interleaved"))
     assert len(timed) == 2
+    loops = []
     for run in timed:
         rows = [json.loads(line) for line in (run / "cases.jsonl").read_text().splitlines()]
         assert sorted(r["channels"] for r in rows if r["family"] == "rgb") == [3, 3]
         assert all(type(r["channels"]) is int for r in rows if r["channels"] is not None)
         assert all(r["processes"] >= 3 for r in rows)
+        loops.append({r["case_id"]: r["loops"] for r in rows})
+    # one loop count per case, shared by both environments (bench.sweep.timing.paired)
+    assert loops[0] == loops[1] and all(n >= 1 for n in loops[0].values())
     again = run_gfbench("compare", str(matrix_dir), env=session_env)
     assert again.returncode == proc.returncode, again.stderr[-2000:]
 
