@@ -11,6 +11,7 @@ Markers (registered in pyproject.toml) and what this file does with them:
 - ``valgrind`` tests skip, saying why, where valgrind is absent.
 - ``serial`` tests measure wall time and assert a verdict on it: under pytest-xdist they all run
   in one worker (``--dist loadgroup``), one after another, never two at once.
+- The serial and then the other slow tests are collected first, so the long ones start early.
 - ``tests/perf`` (pytest-benchmark) is not collected by default: name a path in it, or pass
   ``--perf`` (CI does, with ``--benchmark-disable``, so every benchmark still runs once).
 """
@@ -259,3 +260,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=NO_VALGRIND))
         if item.get_closest_marker("serial"):
             item.add_marker(pytest.mark.xdist_group("serial"))
+    # The long ones first (the serial group, then the other slow tests): xdist hands out work in
+    # collection order, and a 60-s test collected last runs alone while the other worker idles.
+    # A stable sort, so each file's own order is kept.
+    items.sort(key=lambda item: (not item.get_closest_marker("serial"),
+                                 not item.get_closest_marker("slow")))  # fmt: skip
