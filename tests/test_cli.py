@@ -5,8 +5,11 @@ subprocess for the top level, so the process's own exit status is tested too."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
-from conftest import gfbench_inproc, run_gfbench
+from conftest import REPO, gfbench_inproc, run_gfbench
 
 from bench.cli import VERBS
 
@@ -41,3 +44,25 @@ def test_bad_option_is_a_usage_error():
     result = gfbench_inproc("verify", "--no-such-option")
     assert result.returncode == 2
     assert "--no-such-option" in result.stderr
+
+
+def test_no_verb_imports_scipy_stats_to_start():
+    """scipy.stats costs ~1 s of CPU to import: only the functions that compute with it import
+    it, so `--help`, usage errors and verbs that never test anything start without it."""
+    code = (
+        "import importlib, sys\n"
+        "for module in sys.argv[1:]:\n"
+        "    importlib.import_module(module)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))\n"
+    )
+    modules = [module for module, _ in VERBS.values()]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *modules],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -136,12 +136,22 @@ def test_sweep_report_compare(tmp_path, session_env):
 @pytest.mark.slow
 @pytest.mark.journey
 def test_run_and_its_verify_json(tmp_path, session_env):
-    """gfbench run: verify table, sweep summary, findings and the report's path; exit 0."""
+    """gfbench run: verify table, sweep summary, findings and the report's path; exit 0.
+
+    The one end-to-end test of `gfbench run` (it also took over tests/test_report_run.py's
+    checks of the report it writes: one real run of this kind costs ~20 s of CPU)."""
     out = _ok(run_gfbench("run", "--grid", str(GRID), "--results", str(tmp_path / "results"),
                           "--reports", str(tmp_path / "reports"), env=session_env))  # fmt: skip
-    assert "example (seed 7x7)" in out
+    assert "example (seed 7x7)" in out and "verify: OK" in out
     run_dir = _run_dir(tmp_path / "results")
-    assert str(tmp_path / "reports" / run_dir.name / "index.html") in out
+    index = tmp_path / "reports" / run_dir.name / "index.html"
+    assert out.strip().splitlines()[-1] == f"report: {index}"
+    assert index.is_file() and (index.parent / "report.md").is_file()
+    rows = (run_dir / "cases.jsonl").read_text().splitlines()
+    assert len(rows) == len(load_grid(str(GRID)).cases) == 36
+    md = (index.parent / "report.md").read_text()
+    assert f"# gfbench report: {run_dir.name}" in md
+    assert "**Speed summary**" in md and "### Integer outputs are truncated" in md
     # the verify result run wrote is what compare reads: identical -> exit 0
     verify = run_dir / "verify.json"
     same = _ok(run_gfbench("compare", str(verify), str(verify), env=session_env))

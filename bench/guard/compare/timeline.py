@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from bench.guard.compare.correctness import DTYPE, OUTPUT, STATUS, compare_run_correctness
 from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
@@ -68,6 +67,8 @@ def _changed_outputs(prev: Side | None, side: Side) -> dict[str, str]:
 
 def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
     """One row per side (in order) x family x dtype; see the module docstring."""
+    from scipy import stats  # imported here: scipy.stats costs ~1 s of every CLI start-up
+
     records: list[dict[str, Any]] = []
     common: set[str] | None = None
     for side in sides:  # only cases timed OK everywhere: each line compares like with like

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
-from scipy import stats
 
 from bench.exitcodes import UsageError
 from bench.guard.stats import verdicts as gate
@@ -94,6 +93,8 @@ class LookPlan:
         t = look / self.max_looks
         if self.spending == POCOCK:
             return self.alpha * math.log1p((math.e - 1.0) * t)
+        from scipy import stats  # imported here: scipy.stats costs ~1 s of every CLI start-up
+
         # O'Brien-Fleming type; norm.sf keeps the tiny early tails exact (no 1 - Phi)
         z = stats.norm.isf(self.alpha / 2.0)
         return float(2.0 * stats.norm.sf(z / math.sqrt(t)))
@@ -188,6 +189,8 @@ def _t_tests(
     Cases with equal numbers of units are stacked and share one vectorised scipy call:
     a call costs about 0.5 ms whatever its size, and a look decides hundreds of cases.
     """
+    from scipy import stats  # imported here: scipy.stats costs ~1 s of every CLI start-up
+
     by_size: dict[tuple[int, int], list[K]] = {}
     for key, (a, b) in units.items():
         if paired and a.size != b.size:

@@ -9,7 +9,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
 from bench.exitcodes import UsageError
 
@@ -56,6 +55,8 @@ def fdr_qvalues(p_values: Sequence[float]) -> np.ndarray:
     p = np.asarray(p_values, dtype=float)
     if p.size == 0:
         return p
+    from scipy import stats  # imported here: scipy.stats costs ~1 s of every CLI start-up
+
     if not hasattr(stats, "false_discovery_control"):  # added in SciPy 1.11
         raise UsageError(
             "gfbench compare needs SciPy >= 1.11 (scipy.stats.false_discovery_control); "
