@@ -146,13 +146,40 @@ def test_harness_change_reinstalls_harness_only(tmp_path, fake, monkeypatch):
         "run_sweep": False,
         "log": lambda m: None,
     }
+    compiled: list[str] = []  # the environments whose bytecode was compiled, in order
+    monkeypatch.setattr(envbuild, "compile_bytecode", lambda python: compiled.append(python))
     matrix.run_matrix(out=tmp_path / "a", **common)
+    assert len(compiled) == 1  # the new environment, once its harness is in
+    matrix.run_matrix(out=tmp_path / "a2", **common)
+    assert len(compiled) == 1  # reused as it was: nothing to compile
     before = len(_log_lines(fake))
     monkeypatch.setattr(envbuild, "harness_fingerprint", lambda root: "changed-code")
     matrix.run_matrix(out=tmp_path / "b", **common)
     new = _log_lines(fake)[before:]
     assert not any(line.startswith("create") for line in new)
     assert any("--no-deps --reinstall" in line for line in new)
+    assert compiled == [compiled[0]] * 2  # the new harness: the same environment again
+
+
+def test_compile_bytecode_compiles_the_named_packages_but_not_their_tests(tmp_path):
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = envbuild.Installer().env_python(env)
+    purelib = Path(subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip())  # fmt: skip
+    for name in ("pkg", "other"):
+        (purelib / name / "tests").mkdir(parents=True)
+        (purelib / name / "mod.py").write_text("X = 1\n")
+        (purelib / name / "tests" / "test_mod.py").write_text("Y = 2\n")
+    (purelib / "pkg" / "broken.py").write_text("def (\n")  # best effort: the rest still compiles
+    envbuild.compile_bytecode(python, ["pkg", "absent"])
+    tag = subprocess.run([str(python), "-c", "import sys; print(sys.implementation.cache_tag)"],
+                         capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    assert (purelib / "pkg" / "__pycache__" / f"mod.{tag}.pyc").is_file()
+    assert not (purelib / "pkg" / "tests" / "__pycache__").exists()
+    assert not (purelib / "other" / "__pycache__").exists()  # not named
 
 
 def test_latest_resolving_to_a_listed_version_is_not_built_twice(tmp_path, fake):

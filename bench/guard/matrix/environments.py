@@ -10,6 +10,7 @@ the SciPy version or wheel sha256; a harness change only reinstalls the harness.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -211,6 +212,36 @@ def python_version(python: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+#: the packages gfbench's own processes import in an environment (sweeps, counting workers,
+#: verify's pytest run): compiled to bytecode once, when the harness goes in
+COMPILED_PACKAGES = ("numpy", "scipy", "mpmath", "bench", "reference", "_pytest", "pytest",
+                     "pluggy", "hypothesis")  # fmt: skip
+#: run by the environment's interpreter: compile those packages in its site-packages (test
+#: folders left out), skipping files already compiled; best effort, so always exit 0
+_COMPILE = (
+    "import compileall, pathlib, re, sys, sysconfig\n"
+    "site = pathlib.Path(sysconfig.get_paths()['purelib'])\n"
+    "skip = re.compile(r'[\\\\/]tests[\\\\/]')\n"
+    "for name in sys.argv[1:]:\n"
+    "    if (site / name).is_dir():\n"
+    "        compileall.compile_dir(site / name, quiet=2, rx=skip)\n"
+)
+
+
+def compile_bytecode(env_python: Path, packages: Sequence[str] = COMPILED_PACKAGES) -> None:
+    """Write the bytecode of ``packages`` in the environment of ``env_python``.
+
+    pip compiles what it installs; uv does not, and with ``PYTHONDONTWRITEBYTECODE`` set (CI
+    containers, and verify's own pytest run) every process in the environment compiled every
+    module it imported, again and again: about 0.4 s of CPU per process importing SciPy, 3 s in
+    a counting worker under valgrind (docs/ci.md). Files already compiled are skipped, so a
+    harness update compiles the harness only.
+    """
+    with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+        subprocess.run([str(env_python), "-c", _COMPILE, *packages], capture_output=True,
+                       timeout=INSTALL_TIMEOUT_S, check=False)  # fmt: skip
+
+
 class EnvBuilder:
     """Builds, caches and refreshes the environment of one SciPy version."""
 
@@ -297,6 +328,7 @@ class EnvBuilder:
                 # resolver add any dependency the new pyproject asks for (scipy stays pinned)
                 self.installer.install(env_dir, [str(self.wheel())], no_deps=True, reinstall=True)
                 self.installer.install(env_dir, [*requirement, str(self.wheel())])
+                compile_bytecode(env_python)
                 meta["harness"] = self.fingerprint
                 meta_path.write_text(json.dumps(meta, indent=1))
             return env_dir, True, time.perf_counter() - started
@@ -309,6 +341,7 @@ class EnvBuilder:
             # one resolver call: SciPy pinned, numpy and the harness' dependencies resolved
             # compatibly with it (e.g. SciPy 1.10.1 -> numpy < 1.27)
             self.installer.install(env_dir, [*requirement, str(self.wheel())])
+            compile_bytecode(env_python)
         except (InstallError, subprocess.TimeoutExpired):
             shutil.rmtree(env_dir, ignore_errors=True)
             raise
