@@ -161,7 +161,7 @@ def test_harness_change_reinstalls_harness_only(tmp_path, fake, monkeypatch):
     assert compiled == [compiled[0]] * 2  # the new harness: the same environment again
 
 
-def test_compile_bytecode_compiles_the_named_packages_but_not_their_tests(tmp_path):
+def test_compile_bytecode_writes_what_the_named_modules_import(tmp_path, monkeypatch):
     env = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     python = envbuild.Installer().env_python(env)
@@ -169,17 +169,20 @@ def test_compile_bytecode_compiles_the_named_packages_but_not_their_tests(tmp_pa
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True, text=True, check=True,
     ).stdout.strip())  # fmt: skip
-    for name in ("pkg", "other"):
-        (purelib / name / "tests").mkdir(parents=True)
-        (purelib / name / "mod.py").write_text("X = 1\n")
-        (purelib / name / "tests" / "test_mod.py").write_text("Y = 2\n")
-    (purelib / "pkg" / "broken.py").write_text("def (\n")  # best effort: the rest still compiles
-    envbuild.compile_bytecode(python, ["pkg", "absent"])
+    (purelib / "pkg").mkdir()
+    (purelib / "pkg" / "__init__.py").write_text("")
+    (purelib / "pkg" / "mod.py").write_text("from pkg import used\n")
+    for name in ("used", "unused"):
+        (purelib / "pkg" / f"{name}.py").write_text("X = 1\n")
+    (purelib / "pkg" / "broken.py").write_text("def (\n")  # best effort: the rest still goes
+    # the caller's choice not to write bytecode is about its own imports, not the environment's
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    envbuild.compile_bytecode(python, ["pkg.broken", "absent", "pkg.mod"])
     tag = subprocess.run([str(python), "-c", "import sys; print(sys.implementation.cache_tag)"],
                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-    assert (purelib / "pkg" / "__pycache__" / f"mod.{tag}.pyc").is_file()
-    assert not (purelib / "pkg" / "tests" / "__pycache__").exists()
-    assert not (purelib / "other" / "__pycache__").exists()  # not named
+    cached = purelib / "pkg" / "__pycache__"
+    assert (cached / f"mod.{tag}.pyc").is_file() and (cached / f"used.{tag}.pyc").is_file()
+    assert not (cached / f"unused.{tag}.pyc").exists()  # never imported: left alone
 
 
 def test_latest_resolving_to_a_listed_version_is_not_built_twice(tmp_path, fake):

@@ -212,33 +212,49 @@ def python_version(python: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-#: the packages gfbench's own processes import in an environment (sweeps, counting workers,
-#: verify's pytest run): compiled to bytecode once, when the harness goes in
-COMPILED_PACKAGES = ("numpy", "scipy", "mpmath", "bench", "reference", "_pytest", "pytest",
-                     "pluggy", "hypothesis")  # fmt: skip
-#: run by the environment's interpreter: compile those packages in its site-packages (test
-#: folders left out), skipping files already compiled; best effort, so always exit 0
-_COMPILE = (
-    "import compileall, pathlib, re, sys, sysconfig\n"
-    "site = pathlib.Path(sysconfig.get_paths()['purelib'])\n"
-    "skip = re.compile(r'[\\\\/]tests[\\\\/]')\n"
-    "for name in sys.argv[1:]:\n"
-    "    if (site / name).is_dir():\n"
-    "        compileall.compile_dir(site / name, quiet=2, rx=skip)\n"
-)
+#: what gfbench's own processes import in an environment (the CLI's verbs, the counting and
+#: timing workers, verify's pytest run and the reference suite's helpers): imported once, with
+#: bytecode written, when the harness goes in
+WARM_IMPORTS = (
+    "bench.cli", "bench.cli.envrunner", "bench.sweep.callcount", "bench.sweep.bytecodes",
+    "bench.sweep.impls", "bench.sweep.timing.paired", "bench.guard.verify", "mpmath",
+    "scipy.ndimage", "numpy.testing", "pytest", "hypothesis", "hypothesis.extra.numpy",
+)  # fmt: skip
+#: run by the environment's interpreter: import the modules named (and pytest's default plugins
+#: and the reference suite's non-test modules), each as far as it goes; best effort, exit 0
+_WARM = """\
+import importlib, pkgutil, sys
+def load(name):
+    try:
+        return importlib.import_module(name)
+    except Exception:
+        return None
+for name in sys.argv[1:]:
+    load(name)
+config = load("_pytest.config")
+for name in getattr(config, "default_plugins", ()):
+    load("_pytest." + name)
+reference = load("reference")
+for info in pkgutil.iter_modules(getattr(reference, "__path__", [])):
+    if not info.name.startswith(("test_", "conftest")):
+        load("reference." + info.name)
+"""
 
 
-def compile_bytecode(env_python: Path, packages: Sequence[str] = COMPILED_PACKAGES) -> None:
-    """Write the bytecode of ``packages`` in the environment of ``env_python``.
+def compile_bytecode(env_python: Path, modules: Sequence[str] = WARM_IMPORTS) -> None:
+    """Write the bytecode of what gfbench's processes import in the environment of
+    ``env_python``: one start that imports ``modules`` with bytecode writing on.
 
     pip compiles what it installs; uv does not, and with ``PYTHONDONTWRITEBYTECODE`` set (CI
     containers, and verify's own pytest run) every process in the environment compiled every
     module it imported, again and again: about 0.4 s of CPU per process importing SciPy, 3 s in
-    a counting worker under valgrind (docs/ci.md). Files already compiled are skipped, so a
-    harness update compiles the harness only.
+    a counting worker under valgrind (docs/ci.md). Importing writes only what is imported (about
+    650 files, 3.7 s of CPU; compiling the whole of those packages took 9.7 s) and skips what is
+    already compiled, so a harness update rewrites the harness's files only.
     """
+    env = {k: v for k, v in child_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
     with contextlib.suppress(subprocess.TimeoutExpired, OSError):
-        subprocess.run([str(env_python), "-c", _COMPILE, *packages], capture_output=True,
+        subprocess.run([str(env_python), "-c", _WARM, *modules], capture_output=True, env=env,
                        timeout=INSTALL_TIMEOUT_S, check=False)  # fmt: skip
 
 
