@@ -10,10 +10,12 @@ native core's count not at all; a sweep with the default scope records it in run
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import PATCH_VAR, TESTS_DIR, gfbench_env, run_gfbench
+from conftest import PATCH_VAR, REPO, TESTS_DIR, gfbench_env, run_gfbench
 
 from bench.sweep.callcount import CallCount, count_call_instructions, read_dump
 from bench.sweep.cases import Case
@@ -72,6 +74,33 @@ def _count(patch: str | None = None) -> dict:
     # both cases in one fresh valgrind process: the interpreter start-up under valgrind is most
     # of a count; every count sees the cases in the same order, after the same history
     return count_call_instructions(CASES, env=env, processes=1)
+
+
+def test_the_worker_loads_the_hooks_file_without_pytest_or_mpmath():
+    """The counting worker's imports, each paid again under valgrind in every environment: the
+    client-request binding comes from the file ``import pytest_codspeed...`` loads (the same
+    functions), but without the package's ``__init__`` and so without pytest; and building
+    cases and inputs does not import mpmath (only the oracle's ideal weights need it)."""
+    from importlib import import_module
+
+    from bench.sweep.callcount import load_hooks
+
+    by_name = import_module("pytest_codspeed.instruments.hooks.dist_instrument_hooks")
+    assert load_hooks().__file__ == by_name.__file__
+    script = (
+        "import sys\n"
+        "from bench.sweep.callcount import load_hooks\n"
+        "from bench.sweep import impls\n"
+        "from bench.sweep.inputs import input_for\n"
+        "hooks = load_hooks()\n"
+        "assert callable(hooks.callgrind_start_instrumentation)\n"
+        "assert callable(hooks.instrument_hooks_set_executed_benchmark)\n"
+        "print(sorted(m for m in ('pytest', 'pytest_codspeed', 'mpmath') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=REPO, timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]", proc.stdout
 
 
 @pytest.mark.valgrind

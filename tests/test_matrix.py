@@ -146,13 +146,43 @@ def test_harness_change_reinstalls_harness_only(tmp_path, fake, monkeypatch):
         "run_sweep": False,
         "log": lambda m: None,
     }
+    compiled: list[str] = []  # the environments whose bytecode was compiled, in order
+    monkeypatch.setattr(envbuild, "compile_bytecode", lambda python: compiled.append(python))
     matrix.run_matrix(out=tmp_path / "a", **common)
+    assert len(compiled) == 1  # the new environment, once its harness is in
+    matrix.run_matrix(out=tmp_path / "a2", **common)
+    assert len(compiled) == 1  # reused as it was: nothing to compile
     before = len(_log_lines(fake))
     monkeypatch.setattr(envbuild, "harness_fingerprint", lambda root: "changed-code")
     matrix.run_matrix(out=tmp_path / "b", **common)
     new = _log_lines(fake)[before:]
     assert not any(line.startswith("create") for line in new)
     assert any("--no-deps --reinstall" in line for line in new)
+    assert compiled == [compiled[0]] * 2  # the new harness: the same environment again
+
+
+def test_compile_bytecode_writes_what_the_named_modules_import(tmp_path, monkeypatch):
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = envbuild.Installer().env_python(env)
+    purelib = Path(subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip())  # fmt: skip
+    (purelib / "pkg").mkdir()
+    (purelib / "pkg" / "__init__.py").write_text("")
+    (purelib / "pkg" / "mod.py").write_text("from pkg import used\n")
+    for name in ("used", "unused"):
+        (purelib / "pkg" / f"{name}.py").write_text("X = 1\n")
+    (purelib / "pkg" / "broken.py").write_text("def (\n")  # best effort: the rest still goes
+    # the caller's choice not to write bytecode is about its own imports, not the environment's
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    envbuild.compile_bytecode(python, ["pkg.broken", "absent", "pkg.mod"])
+    tag = subprocess.run([str(python), "-c", "import sys; print(sys.implementation.cache_tag)"],
+                         capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    cached = purelib / "pkg" / "__pycache__"
+    assert (cached / f"mod.{tag}.pyc").is_file() and (cached / f"used.{tag}.pyc").is_file()
+    assert not (cached / f"unused.{tag}.pyc").exists()  # never imported: left alone
 
 
 def test_latest_resolving_to_a_listed_version_is_not_built_twice(tmp_path, fake):

@@ -475,14 +475,15 @@ def test_a_wheel_slower_on_time_alone_gets_where_lists_that_point_at_the_sleep(t
     cases point at the added line: gaussian_filter1d runs more bytecodes, and the native list
     has time.sleep's argument conversion as new (measured 2026-12-03: +18 bytecodes per call,
     _PyTime_FromSecondsObject 0 -> 140 instructions)."""
-    from conftest import run_gfbench
+    from conftest import gfbench_inproc
 
     proc = _wheel_matrix(tmp_path, "slow", "both")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     # the interpreter's small per-call shifts (heap layout) rank near the sleep's own
-    # functions, so read more than the default 10 from the stored runs
-    again = run_gfbench("compare", str(next(tmp_path.glob("matrix-*"))), "--where-top", "40",
-                        "--json")  # fmt: skip
+    # functions, so read more than the default 10 from the stored runs (in this process: the
+    # matrix above already ran the CLI as a user does)
+    again = gfbench_inproc("compare", str(next(tmp_path.glob("matrix-*"))), "--where-top", "40",
+                           "--json")  # fmt: skip
     (pair,) = json.loads(again.stdout)["comparisons"]
     assert [r["verdict"] for r in pair["instructions"]] == ["same", "same"]
     assert [r["verdict"] for r in pair["performance"]] == ["slower", "slower"]

@@ -9,13 +9,15 @@ round exactly as SciPy does, not as well as possible.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mpmath
 import numpy as np
 
 from bench.oracle.boundaries import check_mode
 from bench.oracle.validation import check_axes, check_order, check_radius, check_sigma, per_axis
+
+if TYPE_CHECKING:
+    import mpmath
 
 _MP_DIGITS = 40
 #: SciPy's sigma threshold at or below which an axis is skipped (gaussian_filter source)
@@ -67,6 +69,10 @@ def _mp_kernel(sigma: float, order: int, radius: int) -> tuple[mpmath.mpf, ...]:
     order-0 samples over [-radius, radius]: the derivative of the normalised sampled
     Gaussian, as SciPy defines it. w(-k) = (-1)^n w(k).
     """
+    # imported here: every process that imports bench.sweep.cases imports this module, and
+    # most (the CLI's start-up, the counting workers under valgrind) never need a weight
+    import mpmath
+
     with mpmath.workdps(_MP_DIGITS):
         s = mpmath.mpf(sigma)
         phi = [mpmath.exp(-(mpmath.mpf(k) ** 2) / (2 * s * s)) for k in range(radius + 1)]
@@ -152,6 +158,8 @@ def split_kernel(sigma: float, order: int, radius: int):
     units, and the sum over all taps of |head| * 2**x_bits stays below 2**53 units,
     so every partial sum of head products is an exact float64 integer multiple.
     """
+    import mpmath  # here, not at the top: see _mp_kernel
+
     weights = _mp_kernel(sigma, order, radius)
     with mpmath.workdps(_MP_DIGITS):
         abs_sum = abs(weights[0]) + 2 * mpmath.fsum(abs(w) for w in weights[1:])

@@ -17,6 +17,8 @@ import dataclasses
 import fnmatch
 import gc
 import gzip
+import importlib.machinery
+import importlib.util
 import json
 import os
 import re
@@ -27,6 +29,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 
 from bench.exitcodes import UsageError
 from bench.store import profiles
@@ -287,9 +290,36 @@ def _count_batch(
 # -- the worker, run under valgrind ------------------------------------------------------------
 
 
+def load_hooks() -> ModuleType:
+    """pytest-codspeed's client-request binding, loaded from its file without its package.
+
+    ``import pytest_codspeed.instruments.hooks.dist_instrument_hooks`` runs
+    ``pytest_codspeed/__init__.py``, which imports the pytest plugin and pytest itself: about
+    3 s of CPU under valgrind (instrumentation off, still translated), in every counting worker,
+    for a module the worker never uses. The extension is the same file either way.
+    """
+    name = f"{_HOOKS}.dist_instrument_hooks"
+    if (loaded := sys.modules.get(name)) is not None:
+        return loaded
+    package = importlib.util.find_spec("pytest_codspeed")  # finds it, runs nothing
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("pytest-codspeed is not installed", name=name)
+    folder = Path(next(iter(package.submodule_search_locations))) / "instruments" / "hooks"
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = folder / f"dist_instrument_hooks{suffix}"
+        if path.is_file():
+            loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+            spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+            if spec is not None:
+                module = importlib.util.module_from_spec(spec)
+                loader.exec_module(module)
+                return module
+    raise ImportError(f"no dist_instrument_hooks extension in {folder}", name=name)
+
+
 def _worker_main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    from pytest_codspeed.instruments.hooks import dist_instrument_hooks as hooks
+    hooks = load_hooks()
 
     from bench.sweep import impls
     from bench.sweep.inputs import input_for

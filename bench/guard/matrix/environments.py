@@ -10,6 +10,7 @@ the SciPy version or wheel sha256; a harness change only reinstalls the harness.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -211,6 +212,52 @@ def python_version(python: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+#: what gfbench's own processes import in an environment (the CLI's verbs, the counting and
+#: timing workers, verify's pytest run and the reference suite's helpers): imported once, with
+#: bytecode written, when the harness goes in
+WARM_IMPORTS = (
+    "bench.cli", "bench.cli.envrunner", "bench.sweep.callcount", "bench.sweep.bytecodes",
+    "bench.sweep.impls", "bench.sweep.timing.paired", "bench.guard.verify", "mpmath",
+    "scipy.ndimage", "numpy.testing", "pytest", "hypothesis", "hypothesis.extra.numpy",
+)  # fmt: skip
+#: run by the environment's interpreter: import the modules named (and pytest's default plugins
+#: and the reference suite's non-test modules), each as far as it goes; best effort, exit 0
+_WARM = """\
+import importlib, pkgutil, sys
+def load(name):
+    try:
+        return importlib.import_module(name)
+    except Exception:
+        return None
+for name in sys.argv[1:]:
+    load(name)
+config = load("_pytest.config")
+for name in getattr(config, "default_plugins", ()):
+    load("_pytest." + name)
+reference = load("reference")
+for info in pkgutil.iter_modules(getattr(reference, "__path__", [])):
+    if not info.name.startswith(("test_", "conftest")):
+        load("reference." + info.name)
+"""
+
+
+def compile_bytecode(env_python: Path, modules: Sequence[str] = WARM_IMPORTS) -> None:
+    """Write the bytecode of what gfbench's processes import in the environment of
+    ``env_python``: one start that imports ``modules`` with bytecode writing on.
+
+    pip compiles what it installs; uv does not, and with ``PYTHONDONTWRITEBYTECODE`` set (CI
+    containers, and verify's own pytest run) every process in the environment compiled every
+    module it imported, again and again: about 0.4 s of CPU per process importing SciPy, 3 s in
+    a counting worker under valgrind (docs/ci.md). Importing writes only what is imported (about
+    650 files, 3.7 s of CPU; compiling the whole of those packages took 9.7 s) and skips what is
+    already compiled, so a harness update rewrites the harness's files only.
+    """
+    env = {k: v for k, v in child_env().items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+        subprocess.run([str(env_python), "-c", _WARM, *modules], capture_output=True, env=env,
+                       timeout=INSTALL_TIMEOUT_S, check=False)  # fmt: skip
+
+
 class EnvBuilder:
     """Builds, caches and refreshes the environment of one SciPy version."""
 
@@ -297,6 +344,7 @@ class EnvBuilder:
                 # resolver add any dependency the new pyproject asks for (scipy stays pinned)
                 self.installer.install(env_dir, [str(self.wheel())], no_deps=True, reinstall=True)
                 self.installer.install(env_dir, [*requirement, str(self.wheel())])
+                compile_bytecode(env_python)
                 meta["harness"] = self.fingerprint
                 meta_path.write_text(json.dumps(meta, indent=1))
             return env_dir, True, time.perf_counter() - started
@@ -309,6 +357,7 @@ class EnvBuilder:
             # one resolver call: SciPy pinned, numpy and the harness' dependencies resolved
             # compatibly with it (e.g. SciPy 1.10.1 -> numpy < 1.27)
             self.installer.install(env_dir, [*requirement, str(self.wheel())])
+            compile_bytecode(env_python)
         except (InstallError, subprocess.TimeoutExpired):
             shutil.rmtree(env_dir, ignore_errors=True)
             raise
