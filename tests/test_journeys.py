@@ -9,8 +9,9 @@ it to that.
 
 Marked ``slow`` and ``journey`` (CI runs them). The ``network`` ones build real environments
 with uv (SciPy 1.17.1 from the index, and candidates repacked from the installed SciPy:
-tests/scipy_wheels.py); the session shares one ``GFBENCH_CACHE_DIR`` (``GFBENCH_JOURNEY_CACHE``
-to keep it between sessions), so each environment is built once.
+tests/scipy_wheels.py) into the test environments' cache the other real-build tests use
+(``conftest.TEST_ENVS``; ``GFBENCH_JOURNEY_CACHE`` names another), so an environment several
+tests need is built once per machine; gfbench locks each environment while it builds it.
 
 Timing verdicts need data in proportion to the noise: on the 2-core development VM at a load
 average of 16-18 an A/A session of this grid left all 28 cases inconclusive after 15 rounds
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import pytest
 import scipy_wheels
-from conftest import DATA_DIR, run_gfbench
+from conftest import DATA_DIR, TEST_ENVS, run_gfbench
 
 from bench import store
 from bench.sweep.grid import load_grid
@@ -71,9 +72,9 @@ def test_the_journey_grid_keeps_every_kind_of_case():
 
 
 @pytest.fixture(scope="session")
-def session_env(tmp_path_factory) -> dict[str, str]:
-    """Variables of every journey: one environment cache for the session, pinned threads."""
-    cache = os.environ.get("GFBENCH_JOURNEY_CACHE") or str(tmp_path_factory.mktemp("envs"))
+def session_env() -> dict[str, str]:
+    """Variables of every journey: the shared environment cache, pinned threads."""
+    cache = os.environ.get("GFBENCH_JOURNEY_CACHE") or str(TEST_ENVS)
     return {"GFBENCH_CACHE_DIR": cache, **QUIET}
 
 
