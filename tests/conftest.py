@@ -11,8 +11,7 @@ Markers (registered in pyproject.toml) and what this file does with them:
 - ``valgrind`` tests skip, saying why, where valgrind is absent.
 - ``serial`` tests measure wall time and assert a verdict on it: under pytest-xdist they all run
   in one worker (``--dist loadgroup``), one after another, never two at once.
-- Collection order: the serial tests, the fast ones, the network and valgrind ones, then the
-  other slow ones (why: in ``pytest_collection_modifyitems``).
+- The serial and then the other slow tests are collected first, so the long ones start early.
 - ``tests/perf`` (pytest-benchmark) is not collected by default: name a path in it, or pass
   ``--perf`` (CI does, with ``--benchmark-disable``, so every benchmark still runs once).
 """
@@ -261,19 +260,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=NO_VALGRIND))
         if item.get_closest_marker("serial"):
             item.add_marker(pytest.mark.xdist_group("serial"))
-
-    # xdist hands out work in collection order. The serial group first: while one worker runs
-    # its timed sessions, the other takes the in-process fast tests, not valgrind and
-    # environment builds (more load, so more rounds before a verdict). Then the network and
-    # valgrind tests (the longest), and the other slow ones (5-15 s) last, so that no long test
-    # runs alone at the end while the other worker idles. A stable sort: each file's own order
-    # is kept.
-    def order(item: pytest.Item) -> int:
-        if item.get_closest_marker("serial"):
-            return 0
-        if not item.get_closest_marker("slow"):
-            return 1
-        heavy = item.get_closest_marker("network") or item.get_closest_marker("valgrind")
-        return 2 if heavy else 3
-
-    items.sort(key=order)
+    # The long ones first (the serial group, then the other slow tests): xdist hands out work in
+    # collection order, and a 60-s test collected last runs alone while the other worker idles.
+    # A stable sort, so each file's own order is kept.
+    items.sort(key=lambda item: (not item.get_closest_marker("serial"),
+                                 not item.get_closest_marker("slow")))  # fmt: skip
