@@ -95,9 +95,6 @@ def test_the_worker_loads_the_hooks_file_without_pytest_or_mpmath():
         "hooks = load_hooks()\n"
         "assert callable(hooks.callgrind_start_instrumentation)\n"
         "assert callable(hooks.instrument_hooks_set_executed_benchmark)\n"
-        "from bench.sweep.instructions import _instrumentation\n"  # the entry scope's worker
-        "assert _instrumentation(True) == (hooks.callgrind_start_instrumentation,\n"
-        "                                  hooks.callgrind_stop_instrumentation)\n"
         "print(sorted(m for m in ('pytest', 'pytest_codspeed', 'mpmath') if m in sys.modules))\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -379,9 +379,8 @@ def _instrumentation(switched: bool) -> tuple[Callable[[], object], Callable[[],
     """
     if not switched:
         return (lambda: None), (lambda: None)
-    from bench.sweep.callcount import load_hooks
+    from pytest_codspeed.instruments.hooks import dist_instrument_hooks as hooks
 
-    hooks = load_hooks()  # from its file: importing the package would import pytest
     return hooks.callgrind_start_instrumentation, hooks.callgrind_stop_instrumentation
 
 
