@@ -203,35 +203,6 @@ def test_dump_parts_map_to_cases(tmp_path):
     assert all("expected 6" in v for v in shifted.values())
 
 
-@pytest.mark.parametrize(("missing", "switched"), [(None, True), ("no binding", False)])
-def test_instrumentation_is_switched_on_around_the_cases_when_the_hooks_import(
-    monkeypatch, missing, switched
-):
-    """Start-up under full instrumentation is most of a batch's cost (measured 79 s of CPU
-    against 25 s switched for 9 cases); without the client-request binding it is the fallback."""
-    from bench.sweep import callcount
-    from bench.sweep import instructions as module
-
-    if shutil.which("valgrind") is None:
-        monkeypatch.setattr(module, "valgrind_missing", lambda: None)
-    monkeypatch.setattr(callcount, "hooks_missing", lambda python, env: missing)
-    seen = []
-
-    def fake_batch(batch, *, switched, **_):
-        seen.append(switched)
-        return {case.case_id: 1.0 for case in batch}
-
-    monkeypatch.setattr(module, "_count_batch", fake_batch)
-    case = Case(impl="scipy", dtype="float64", shape=(8, 8), sigma=1.0)
-    assert count_instructions([case], processes=1) == {case.case_id: 1.0}
-    assert seen == [switched]
-    command = module.valgrind_command(["NI_Correlate1D"], Path("cg.out"), "python",
-                                      switched=switched)  # fmt: skip
-    assert ("--instr-atstart=no" in command) == switched
-    assert "--toggle-collect=NI_Correlate1D" in command
-    assert command[-3:] == ["python", "-m", "bench.sweep.instructions"]
-
-
 # -- entry symbols -------------------------------------------------------------------------------
 
 
@@ -253,8 +224,8 @@ def test_every_entry_symbol_counts_instructions():
         dtype = "uint8" if name == "pillow" else "float32"
         cases.append(Case(impl=name, dtype=dtype, shape=(32, 32), sigma=2.0, mode="nearest"))
     assert any(c.impl == "scipy" for c in cases)
-    # one valgrind process: each one imports NumPy, SciPy and bench under valgrind, a start-up
-    # that two processes pay twice
+    # one valgrind process: each one imports NumPy, SciPy and bench under callgrind, ~25 s of
+    # CPU that two processes pay twice (measured 107 s of CPU for all 7 cases in one process)
     counts = count_instructions(cases, processes=1)
     for case in cases:
         value = counts[case.case_id]
@@ -304,7 +275,7 @@ sigma = { values = [2.0], why = "radius 8" }
 def _sweep(grid: Path, out: Path, patch: str | None = None) -> Path:
     env = {k: v for k, v in os.environ.items() if k != "GFBENCH_SCIPY_PATCH"}
     # both cases in one valgrind process: the interpreter start-up and the imports under
-    # valgrind are most of a sweep; the same order in every sweep
+    # callgrind (~25 s of CPU each) are most of a sweep; the same order in every sweep
     env[PROCESSES_VAR] = "1"
     if patch is not None:
         env["GFBENCH_SCIPY_PATCH"] = patch

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,6 @@ def count_instructions(
     calls: int = DEFAULT_CALLS,
     processes: int = DEFAULT_PROCESSES,
     timeout_s: float = 3600.0,
-    switched: bool | None = None,
 ) -> dict[str, float | str]:
     """Instructions per call inside each case's entry symbols, counted under callgrind.
 
@@ -187,10 +186,6 @@ def count_instructions(
     processes : int
         Valgrind processes run side by side, each on a share of the cases (the count does not
         depend on machine load).
-    switched : bool, optional
-        Switch callgrind's instrumentation on only around each case's counted calls
-        (``--instr-atstart=no`` and pytest-codspeed's client requests). Default: when
-        ``python`` can import that binding. The counts do not depend on it; the time does.
 
     Returns
     -------
@@ -238,12 +233,6 @@ def count_instructions(
     batches = [counted[i::n_batches] for i in range(n_batches)]
     worker_env = dict(os.environ if env is None else env)
     worker_env.setdefault("PYTHONHASHSEED", "0")
-    if switched is None:
-        # the whole-call scope's client-request binding; without it, instrumentation runs
-        # from the start (slower, same counts)
-        from bench.sweep.callcount import hooks_missing
-
-        switched = hooks_missing(python, worker_env) is None
     with concurrent.futures.ThreadPoolExecutor(n_batches) as pool:
         futures = [
             pool.submit(
@@ -253,7 +242,6 @@ def count_instructions(
                 env=worker_env,
                 calls=int(calls),
                 timeout_s=timeout_s,
-                switched=switched,
             )
             for batch in batches
         ]
@@ -262,19 +250,11 @@ def count_instructions(
     return results
 
 
-def valgrind_command(
-    symbols: Sequence[str], out_file: Path, python: str, *, switched: bool = False
-) -> list[str]:
-    """The valgrind command line that counts ``symbols`` in one worker.
-
-    ``switched``: instrumentation starts off, and the worker switches it on around each case's
-    markers (client requests), so the interpreter's start-up and imports run at valgrind's
-    uninstrumented speed. The counts are the same either way (tested).
-    """
+def valgrind_command(symbols: Sequence[str], out_file: Path, python: str) -> list[str]:
+    """The valgrind command line that counts ``symbols`` in one worker."""
     command = [
         "valgrind",
         "--tool=callgrind",
-        *(["--instr-atstart=no"] if switched else []),
         "--collect-atstart=no",
         f"--dump-before={MARKER}",
         f"--callgrind-out-file={out_file}",
@@ -284,20 +264,14 @@ def valgrind_command(
 
 
 def _count_batch(
-    cases: Sequence[Case],
-    *,
-    python: str,
-    env: dict[str, str],
-    calls: int,
-    timeout_s: float,
-    switched: bool,
+    cases: Sequence[Case], *, python: str, env: dict[str, str], calls: int, timeout_s: float
 ) -> dict[str, float | str]:
     symbols = [s for case in cases for s in entry_symbols(case.impl)[0]]
-    request = {"cases": [case.to_dict() for case in cases], "calls": calls, "switched": switched}
+    request = {"cases": [case.to_dict() for case in cases], "calls": calls}
     with tempfile.TemporaryDirectory(prefix="gfbench-callgrind-") as tmp:
         out_file = Path(tmp) / "cg.out"
         proc = subprocess.run(
-            valgrind_command(symbols, out_file, python, switched=switched),
+            valgrind_command(symbols, out_file, python),
             input=json.dumps(request),
             capture_output=True,
             text=True,
@@ -372,18 +346,6 @@ def _test_patch() -> str | None:
 # -- the worker, run under valgrind ------------------------------------------------------------
 
 
-def _instrumentation(switched: bool) -> tuple[Callable[[], object], Callable[[], object]]:
-    """(start, stop) of callgrind's instrumentation: client requests when ``switched``.
-
-    The markers fire only while instrumentation is on, so both sit between start and stop.
-    """
-    if not switched:
-        return (lambda: None), (lambda: None)
-    from pytest_codspeed.instruments.hooks import dist_instrument_hooks as hooks
-
-    return hooks.callgrind_start_instrumentation, hooks.callgrind_stop_instrumentation
-
-
 def _worker_main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     from bench.sweep import impls
@@ -391,7 +353,6 @@ def _worker_main() -> int:
 
     request = json.loads(sys.stdin.read())
     calls = int(request["calls"])
-    start, stop = _instrumentation(bool(request.get("switched")))
     if _test_patch():
         # Test-only (reference.patching): a planted change of scipy.ndimage must reach the
         # counted calls; describe() records the patch in run.json.
@@ -409,7 +370,6 @@ def _worker_main() -> int:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
             call = None
-        start()
         os.getppid()  # marker: closes the preparation part
         if call is not None:
             try:
@@ -418,7 +378,6 @@ def _worker_main() -> int:
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
         os.getppid()  # marker: closes the counted part
-        stop()
         errors.append(error)
     sys.stdout.write(json.dumps({"errors": errors}) + "\n")
     return 0
