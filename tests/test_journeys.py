@@ -220,6 +220,13 @@ def test_timed_ab_session_on_every_kind_of_case(tmp_path, session_env):
     assert loops[0] == loops[1] and all(n >= 1 for n in loops[0].values())
     again = run_gfbench("compare", str(matrix_dir), env=session_env)
     assert again.returncode == proc.returncode, again.stderr[-2000:]
+    # compare replays the session's own looks on its own units: a case it calls decided got no
+    # round after that look, and an open one got them all
+    received = {r["case_id"]: r["processes"] for r in rows}
+    (pair,) = json.loads((matrix_dir / "compare" / "compare.json").read_text())["comparisons"]
+    for perf in pair["performance"]:
+        decided = perf["verdict"] != "inconclusive"
+        assert received[perf["case_id"]] == (perf["rounds"] if decided else 5), perf
 
 
 # ------------------------------------------------------------------------------ candidate wheels

@@ -19,6 +19,7 @@ from conftest import REPO, gfbench_inproc
 from fake_installer import INSTALLED, FakeInstaller
 
 from bench.exitcodes import UsageError
+from bench.guard.ab_session import DEFAULT_SETTINGS
 from bench.guard.compare import command as compare
 from bench.guard.matrix import command as matrix
 from bench.guard.matrix import environments as envbuild
@@ -264,6 +265,9 @@ def test_envrunner_bad_usage_exit_2():
     assert proc.returncode == 2 and "usage" in proc.stderr
 
 
+SESSION_PASSES = DEFAULT_SETTINGS.repeats
+
+
 @pytest.mark.slow  # over 5 s on a quiet machine: the full suite runs it
 def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
     """Two environments (here: two caches of the installed SciPy), untimed sweeps, then
@@ -283,8 +287,9 @@ def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
         rows = [json.loads(line) for line in (timed / "cases.jsonl").read_text().splitlines()]
         assert len(rows) == 2
         for row in rows:
-            # one environment: its --rounds 2, each worker 7 passes; a reference time per round
-            assert row["processes"] == 2 and row["n_samples"] == 2 * 7
+            # one environment: its --rounds 2, each worker the session's passes; a reference
+            # time per round
+            assert row["processes"] == 2 and row["n_samples"] == 2 * SESSION_PASSES
             assert len(row["ref_ns"]) == 2
             assert row["output_sha256"] and row["min_ns"] > 0
         table = matrix_record.summary_table(out)

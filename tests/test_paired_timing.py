@@ -18,7 +18,9 @@ import psutil
 import pytest
 from scipy import stats
 
+from bench.exitcodes import UsageError
 from bench.guard.stats import one_look as seq
+from bench.guard.stats.round_units import MIN, PAIRED_MEDIAN, round_pair, round_units
 from bench.guard.stats.sequential_design import SequentialDesign, replay
 from bench.sweep.cases import Case
 from bench.sweep.timing.paired import run_interleaved
@@ -266,3 +268,49 @@ def test_the_design_stores_pairing_and_older_designs_read_as_unpaired():
     older = {k: v for k, v in design.to_dict().items() if k != "paired"}
     assert SequentialDesign.from_dict(older) == SequentialDesign(paired=False)
     assert SequentialDesign.from_dict({**design.to_dict(), "paired": "yes"}) is None
+
+
+# --- a round's units (bench.guard.stats.round_units) -------------------------------------------
+
+
+def test_a_burst_that_reaches_one_side_only_moves_the_minima_not_the_paired_median():
+    # B is 10% slower in every pass; in pass 3 a quiet moment reached A's sample, not B's
+    a = [200.0, 200.0, 100.0, 200.0, 200.0, 200.0, 200.0]
+    b = [220.0] * 7
+    assert round_pair(a, b, MIN) == (100.0, 220.0)  # ratio 2.2
+    low, high = round_pair(a, b, PAIRED_MEDIAN)
+    assert low == 100.0 and high / low == pytest.approx(1.1)
+
+
+def test_the_paired_median_is_the_median_of_the_passes_log_ratios():
+    rng = np.random.default_rng(3)
+    phase = np.exp(rng.normal(0, 0.4, 21))  # what the machine did during each pass
+    a = 60e3 * phase * np.exp(rng.normal(0, 0.05, 21))
+    b = 66e3 * phase * np.exp(rng.normal(0, 0.05, 21))
+    low, high = round_pair(list(a), list(b), PAIRED_MEDIAN)
+    assert low == a.min()
+    assert math.log(high / low) == pytest.approx(np.median(np.log(b) - np.log(a)))
+    assert 1.05 < high / low < 1.15  # the passes' shared phase cancels: 1.1 within noise
+
+
+def test_round_units_are_checked():
+    with pytest.raises(ValueError, match="same passes on both sides, got 2 and 3"):
+        round_pair([1.0, 2.0], [1.0, 2.0, 3.0], PAIRED_MEDIAN)
+    with pytest.raises(ValueError, match="unit must be one of min, paired-median"):
+        round_pair([1.0], [1.0], "mean")
+    with pytest.raises(ValueError, match="at least one sample"):
+        round_pair([], [1.0], MIN)
+    assert round_units([[3.0, 1.0], [2.0, 4.0]], [[6.0, 2.0], [4.0, 8.0]], PAIRED_MEDIAN) == (
+        [1.0, 2.0],
+        [pytest.approx(2.0), pytest.approx(4.0)],
+    )
+
+
+def test_the_design_stores_its_unit_and_older_designs_read_as_minima():
+    design = SequentialDesign(paired=True, unit=PAIRED_MEDIAN)
+    assert SequentialDesign.from_dict(design.to_dict()) == design
+    older = {k: v for k, v in design.to_dict().items() if k != "unit"}
+    assert SequentialDesign.from_dict(older).unit == MIN
+    assert SequentialDesign.from_dict({**design.to_dict(), "unit": "mean"}) is None
+    with pytest.raises(UsageError, match="unit must be one of min, paired-median, got 'mean'"):
+        SequentialDesign(unit="mean")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import store
+from bench.guard.stats.round_units import PAIRED_MEDIAN, round_units
 from bench.guard.stats.sequential_design import Outcome, SequentialDesign, replay, still_open
 from bench.guard.stats.verdicts import SLOWER
 from bench.outputs import progress
@@ -33,8 +34,9 @@ from bench.sweep.timing.sampling import TimingSettings, summarize
 from bench.sweep.timing.worker import Timer, case_seed
 
 WORKER_TIMEOUT_S = 1800.0
-#: per worker: 7 passes over the cases, samples of >= 1 ms (as gfbench sweep, which says why)
-DEFAULT_SETTINGS = TimingSettings(min_sample_s=0.001, repeats=7, warmup=1)
+#: per worker: 21 passes over the cases, samples of >= 1 ms (as gfbench sweep, which says why);
+#: 21 and not 7: a round's units vary half as much, measured (docs/timing.md, "A round's units")
+DEFAULT_SETTINGS = TimingSettings(min_sample_s=0.001, repeats=21, warmup=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,8 +170,9 @@ def ab_session(
     write
         Write one timed run per environment (``runs_dir`` of each).
     """
-    # every round times the environments side by side, sample by sample: its units are pairs
-    design = dataclasses.replace(design or SequentialDesign(), paired=True)
+    # every round times the environments side by side, sample by sample: its units are pairs,
+    # made of the samples' pairs
+    design = dataclasses.replace(design or SequentialDesign(), paired=True, unit=PAIRED_MEDIAN)
     settings = settings or DEFAULT_SETTINGS
     if budget_s is not None and not (math.isfinite(budget_s) and budget_s > 0):
         raise ValueError(f"budget_s must be > 0, got {budget_s!r}")
@@ -249,9 +252,9 @@ def _flagged(name: str, outcomes: Mapping[str, Outcome], scenarios: Sequence[Sce
     return stops and any(o.decision.verdict == SLOWER for o in outcomes.values())
 
 
-def _units(samples: Mapping[tuple[str, str], list[tuple[float, ...]]], label: str,
-           cid: str) -> list[float]:  # fmt: skip
-    return [min(chunk) for chunk in samples.get((label, cid), [])]
+def _pair_units(samples: Mapping[tuple[str, str], list[tuple[float, ...]]], base: str,
+                other: str, cid: str, unit: str) -> tuple[list[float], list[float]]:  # fmt: skip
+    return round_units(samples.get((base, cid), []), samples.get((other, cid), []), unit)
 
 
 def _looks(envs, samples, case_ids, design, scenarios, affected) -> dict[str, dict[str, Outcome]]:
@@ -262,15 +265,14 @@ def _looks(envs, samples, case_ids, design, scenarios, affected) -> dict[str, di
         other = envs[1].label
         for sc in scenarios:
             hit = affected[sc.name]
-            units = {cid: (_units(samples, base, cid),
-                           [u * (sc.factor if cid in hit else 1.0)
-                            for u in _units(samples, other, cid)])
-                     for cid in case_ids}  # fmt: skip
+            units = {}
+            for cid in case_ids:
+                a, b = _pair_units(samples, base, other, cid, design.unit)
+                units[cid] = (a, [u * (sc.factor if cid in hit else 1.0) for u in b])
             result[sc.name] = replay(units, design)
         return result
     for env in envs[1:]:
-        units = {cid: (_units(samples, base, cid), _units(samples, env.label, cid))
-                 for cid in case_ids}  # fmt: skip
+        units = {cid: _pair_units(samples, base, env.label, cid, design.unit) for cid in case_ids}
         result[env.label] = replay(units, design)
     return result
 

@@ -24,6 +24,7 @@ from bench.guard.compare.rows import case_fields, group_rows, is_null, row_key_c
 from bench.guard.compare.sides import Side
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.one_look import Decision, LookPlan, decide
+from bench.guard.stats.round_units import MIN, round_units
 from bench.guard.stats.sequential_design import UNDECIDED, SequentialDesign, replay
 
 
@@ -59,6 +60,7 @@ class SideTiming:
 
     minima: tuple[float, ...]  # one per worker process; empty when grouping is unknown
     samples: tuple[float, ...]
+    rounds: tuple[tuple[float, ...], ...]  # each process's samples; empty when minima are
     within_cv: float | None  # largest stdev/mean of the samples of one process
     refs: tuple[float, ...] | None  # reference-workload time per worker, aligned with minima
 
@@ -79,6 +81,7 @@ def side_units(group: Sequence[dict[str, Any]]) -> SideTiming:
     """
     minima: list[float] = []
     samples: list[float] = []
+    rounds: list[tuple[float, ...]] = []
     cvs: list[float] = []
     refs: list[float] | None = []
     known = True
@@ -92,11 +95,13 @@ def side_units(group: Sequence[dict[str, Any]]) -> SideTiming:
         refs = None if refs is None or got is None else [*refs, *got]
         for g in groups or []:
             minima.append(min(g))
+            rounds.append(tuple(g))
             if len(g) >= 2:
                 cvs.append(float(np.std(g, ddof=1) / np.mean(g)))
     return SideTiming(
         minima=tuple(minima) if known else (),
         samples=tuple(samples),
+        rounds=tuple(rounds) if known else (),
         within_cv=max(cvs) if cvs else None,
         refs=tuple(refs) if known and refs else None,
     )
@@ -162,7 +167,7 @@ def compare_run_performance(
     for key, (_, ta, tb) in timed.items():
         if len(ta.minima) >= 2 and len(tb.minima) >= 2:
             kinds[key] = gate.UNIT_PROCESS
-            units[key] = (list(ta.minima), list(tb.minima))
+            units[key] = _session_units(ta, tb, design)
         else:
             kinds[key] = gate.UNIT_SAMPLE
             units[key] = (list(ta.samples), list(tb.samples))
@@ -220,6 +225,22 @@ def compare_run_performance(
     if moved is not None:
         frame.attrs["drift"] = moved
     return frame
+
+
+def _session_units(
+    ta: SideTiming, tb: SideTiming, design: SequentialDesign | None
+) -> tuple[list[float], list[float]]:
+    """Per-process units of both sides: the session's own units when it recorded a design.
+
+    A session's rounds whose samples cannot be paired (not as ``bench.guard.ab_session`` writes
+    them: an edited file) fall back to the minima.
+    """
+    if design is not None and design.unit != MIN:
+        try:
+            return round_units(ta.rounds, tb.rounds, design.unit)
+        except ValueError:
+            pass
+    return list(ta.minima), list(tb.minima)
 
 
 def _final_verdict(

@@ -19,6 +19,7 @@ from typing import Any
 
 from bench.exitcodes import UsageError
 from bench.guard.stats.one_look import Decision, LookPlan, decide
+from bench.guard.stats.round_units import MIN, UNITS
 from bench.guard.stats.verdicts import UNDECIDED
 
 
@@ -38,6 +39,8 @@ class SequentialDesign:
     threshold: float = 0.10
     #: the units of round i were timed side by side (an interleaved session): paired tests
     paired: bool = False
+    #: how a round's samples become its units (`bench.guard.stats.round_units`)
+    unit: str = MIN
 
     def __post_init__(self) -> None:
         if not (isinstance(self.min_rounds, int) and self.min_rounds >= 2):
@@ -51,6 +54,8 @@ class SequentialDesign:
             raise UsageError(f"--threshold must be in (0, 10), got {self.threshold!r}")
         if not isinstance(self.paired, bool):
             raise UsageError(f"paired must be true or false, got {self.paired!r}")
+        if self.unit not in UNITS:
+            raise UsageError(f"unit must be one of {', '.join(UNITS)}, got {self.unit!r}")
         self.plan()  # checks alpha and spending
 
     @property
@@ -73,6 +78,8 @@ class SequentialDesign:
             fields["threshold"] = float(data["threshold"])
             # sessions before pairing stored no such field: their units were not side by side
             fields["paired"] = data.get("paired", False)
+            # and sessions before the paired-median unit stored none: their units were minima
+            fields["unit"] = data.get("unit", MIN)
             if not all(math.isfinite(float(fields[k])) for k in ("alpha", "threshold")):
                 return None
             return cls(**fields)
