@@ -53,7 +53,10 @@ class _Served:
         self.timeout_s = timeout_s
         self.errors: dict[str, str] = {}
         self._send(request)
-        while True:  # cases the worker cannot time are reported before it is ready
+
+    def wait_ready(self) -> None:
+        """Read the worker's start: the cases it cannot time, then "ready"."""
+        while True:
             message = self._read()
             if message.get("ready"):
                 break
@@ -133,11 +136,13 @@ def run_interleaved(
                 tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
             )
             request = {"cases": [c.to_dict() for c in cases], "settings": settings.to_dict()}
-            # started one by one, each closed however the round ends
+            # each closed however the round ends
             worker = _Served(timer, request, stderr, timeout_s)
             stack.callback(worker.close)
             workers.append(worker)
-            errors[timer.label].update(worker.errors)
+        for worker in workers:  # they start (import NumPy and SciPy) at the same time
+            worker.wait_ready()
+            errors[worker.timer.label].update(worker.errors)
         failed = {cid for errs in errors.values() for cid in errs}
         for _ in range(settings.repeats):
             order = [c for c in cases if c.case_id not in failed]
@@ -241,7 +246,9 @@ def _serve() -> int:
             refs.append(min(_sample(reference, ref_loops) for _ in range(int(command["n"]))))
             _emit({"ok": True})
         elif op == "collect":
-            gc.collect()
+            # the young generation only: what this pass left; a full collection took 10-30 ms
+            # here, twice per pass and round, for garbage a one-round worker never accumulates
+            gc.collect(0)
             _emit({"ok": True})
         elif op == "end":
             _emit({"ref_ns": min(refs) if refs else None, "ref_samples_ns": refs})
