@@ -17,8 +17,10 @@ Timing verdicts need data in proportion to the noise: on the 2-core development 
 average of 16-18 an A/A session of this grid left all 28 cases inconclusive after 15 rounds
 (intervals such as 0.81..2.31), and on the CI runner of 2026-12-03 (this suite's other tests
 running beside it under xdist) the uint16 session ended its 15 rounds with every case
-inconclusive, intervals about +-15% (exit 4). Quiet, the same session decides at the first
-look (3 rounds, 30 s); with three CPU-bound or two memory-bound processes beside it, by look 2.
+inconclusive, intervals about +-15% (exit 4). On this VM on the afternoon of 2026-12-03, with
+nothing else running, its calls switched between two speeds 2.4x apart, and the A/A session of
+7 passes per round ended 45 rounds with 22 cases open; with 21 passes and the paired-median unit
+(docs/timing.md, "A round's units") it passed in 160 s, and the uint16 one in 120 s.
 So the timed journeys do what docs/ci.md tells a user on a noisy runner: more rounds
 (``--max-rounds``, ``TIMED``). The sequential design spends its alpha over every look, and a
 decided case leaves the rounds, so a quiet machine still stops after 3-4 rounds. They assert

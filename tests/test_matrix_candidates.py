@@ -240,6 +240,7 @@ def test_planted_slowdown_flagged_slower_exit_3(tmp_path):
                    "--no-verify", "--rounds", "3", "--compare")  # fmt: skip
     assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "one A/B session, side by side sample by sample, paired by round" in proc.stdout
+    assert "the median over its passes of B's sample / A's" in proc.stdout
     assert "2 slower" in proc.stdout, proc.stdout
 
 

@@ -42,6 +42,7 @@ from bench.guard.compare.memory import (
 from bench.guard.compare.sides import Side, load_sides
 from bench.guard.compare.timing import compare_run_performance, sequential_design, time_matched
 from bench.guard.compare.where import DEFAULT_WHERE_TOP, check_where_top, where_lists
+from bench.guard.stats import round_units
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.sequential_design import SequentialDesign
 from bench.store.safe_text import one_line
@@ -259,7 +260,8 @@ def _timing_note(
     if matched and design is not None:
         rounds = perf["rounds"]
         return (
-            f"timing: one A/B session, side by side sample by sample, paired by round; sequential "
+            f"timing: one A/B session, side by side sample by sample, paired by round "
+            f"({round_units.WORDS[design.unit]}); sequential "
             f"looks after {design.min_rounds} rounds and every round up to {design.max_rounds} "
             f"({design.plan().describe()}); rounds used per case {int(rounds.min())}"
             f"..{int(rounds.max())}"

@@ -20,6 +20,11 @@ import numpy as np
 MIN = "min"
 PAIRED_MEDIAN = "paired-median"
 UNITS = (MIN, PAIRED_MEDIAN)
+#: what a round's pair is, in compare's words
+WORDS = {
+    PAIRED_MEDIAN: "each round: the median over its passes of B's sample / A's",
+    MIN: "each round: each side's minimum",
+}
 
 
 def round_pair(a: Sequence[float], b: Sequence[float], unit: str) -> tuple[float, float]:
