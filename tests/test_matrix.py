@@ -10,6 +10,7 @@ order -- runs the same code as a real build. ``test_matrix_real.py`` builds a re
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -184,6 +185,21 @@ def test_compile_bytecode_writes_what_the_named_modules_import(tmp_path, monkeyp
     cached = purelib / "pkg" / "__pycache__"
     assert (cached / f"mod.{tag}.pyc").is_file() and (cached / f"used.{tag}.pyc").is_file()
     assert not (cached / f"unused.{tag}.pyc").exists()  # never imported: left alone
+
+
+def test_the_warm_imports_cover_every_worker_gfbench_starts():
+    """Every module gfbench runs with ``python -m`` (in an environment, a worker or the CLI
+    there) is imported, so compiled, when the environment's bytecode is written."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "bench").rglob("*.py"))
+    spawned = set(re.findall(r'"-m",\s*"(bench\.[\w.]+)"', source))
+    spawned |= set(re.findall(r'start_worker\([^)]*?"(bench\.[\w.]+)"', source))
+    assert {"bench.sweep.timing.paired", "bench.sweep.callcount"} <= spawned  # the scan works
+    code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
+    code += "print(' '.join(sys.modules))"
+    ours = [m for m in envbuild.WARM_IMPORTS if m.startswith("bench")]
+    loaded = subprocess.run([sys.executable, "-c", code, *ours], capture_output=True, text=True,
+                            check=True, cwd=REPO).stdout.split()  # fmt: skip
+    assert spawned <= set(loaded), sorted(spawned - set(loaded))
 
 
 def test_latest_resolving_to_a_listed_version_is_not_built_twice(tmp_path, fake):

@@ -217,7 +217,8 @@ def python_version(python: str) -> tuple[int, int]:
 #: bytecode written, when the harness goes in
 WARM_IMPORTS = (
     "bench.cli", "bench.cli.envrunner", "bench.sweep.callcount", "bench.sweep.bytecodes",
-    "bench.sweep.impls", "bench.sweep.timing.paired", "bench.guard.verify", "mpmath",
+    "bench.sweep.instructions", "bench.sweep.impls", "bench.sweep.timing.paired",
+    "bench.guard.verify", "mpmath",
     "scipy.ndimage", "numpy.testing", "pytest", "hypothesis", "hypothesis.extra.numpy",
 )  # fmt: skip
 #: run by the environment's interpreter: import the modules named (and pytest's default plugins
