@@ -299,6 +299,8 @@ def test_end_to_end_interleaved_timing_then_compare(tmp_path, fake):
         env = record["environments"][0]
         assert env["status"] == "ok" and env["sweep_exits"] == [0]
         assert record["timing"] == "cases"
+        # the design the session ran, as its timed runs store it
+        assert record["sequential"]["paired"] and record["sequential"]["unit"] == "paired-median"
         timed = Path(record["interleaved_runs"][env["label"]])
         rows = [json.loads(line) for line in (timed / "cases.jsonl").read_text().splitlines()]
         assert len(rows) == 2

@@ -314,3 +314,9 @@ def test_the_design_stores_its_unit_and_older_designs_read_as_minima():
     assert SequentialDesign.from_dict({**design.to_dict(), "unit": "mean"}) is None
     with pytest.raises(UsageError, match="unit must be one of min, paired-median, got 'mean'"):
         SequentialDesign(unit="mean")
+    # B's units are made from A's samples: a file that says "not paired" is not a session's
+    with pytest.raises(UsageError, match="unit 'paired-median' needs paired rounds"):
+        SequentialDesign(unit=PAIRED_MEDIAN)
+    assert SequentialDesign.from_dict({**design.to_dict(), "paired": False}) is None
+    with pytest.raises(ValueError, match="the sides have 2 and 1 rounds"):
+        round_units([[1.0], [2.0]], [[1.0]], PAIRED_MEDIAN)

@@ -34,6 +34,7 @@ from bench.guard.matrix.environments import (
     default_cache_dir,
     project_root,
 )
+from bench.guard.stats.round_units import PAIRED_MEDIAN
 from bench.guard.stats.sequential_design import SequentialDesign
 
 #: what ``--metric`` may name: the A/B timing session, instruction counts, or both
@@ -156,6 +157,7 @@ def _check_rounds(
         max_rounds=max(int(rounds), max_rounds or SequentialDesign.max_rounds),
         threshold=threshold,
         paired=True,  # the A/B session times the environments side by side
+        unit=PAIRED_MEDIAN,  # and pairs their samples pass by pass (what matrix.json records)
     )
 
 

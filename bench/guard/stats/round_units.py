@@ -51,6 +51,8 @@ def round_pair(a: Sequence[float], b: Sequence[float], unit: str) -> tuple[float
 def round_units(
     rounds_a: Sequence[Sequence[float]], rounds_b: Sequence[Sequence[float]], unit: str
 ) -> tuple[list[float], list[float]]:
-    """Each side's units, round by round, over the rounds both sides have."""
-    pairs = [round_pair(a, b, unit) for a, b in zip(rounds_a, rounds_b, strict=False)]
+    """Each side's units, round by round (ValueError when the sides' rounds differ in number)."""
+    if len(rounds_a) != len(rounds_b):
+        raise ValueError(f"the sides have {len(rounds_a)} and {len(rounds_b)} rounds")
+    pairs = [round_pair(a, b, unit) for a, b in zip(rounds_a, rounds_b, strict=True)]
     return [p[0] for p in pairs], [p[1] for p in pairs]

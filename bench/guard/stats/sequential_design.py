@@ -56,6 +56,9 @@ class SequentialDesign:
             raise UsageError(f"paired must be true or false, got {self.paired!r}")
         if self.unit not in UNITS:
             raise UsageError(f"unit must be one of {', '.join(UNITS)}, got {self.unit!r}")
+        if self.unit != MIN and not self.paired:
+            # B's units are built from A's samples: only a paired test may read them
+            raise UsageError(f"unit {self.unit!r} needs paired rounds")
         self.plan()  # checks alpha and spending
 
     @property
