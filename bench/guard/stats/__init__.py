@@ -5,6 +5,7 @@
   at the alpha spent at that look,
   Benjamini-Hochberg across cases, "same" when the interval lies inside the threshold.
 - ``sequential_design``: the sequential design of an A/B session and the replay of its looks.
+- ``round_units``: a round's pair of units from its samples (the paired median, or minima).
 
 Why: docs/timing.md ("the gate").
 """
