@@ -324,6 +324,8 @@ def test_history_of_two_releases_with_instruction_counts(tmp_path, session_env):
         assert "outputs identical across versions" in line, line
     md = (folder / "history.md").read_text()
     assert "scipy-1.17.0" in md and "scipy-1.17.1" in md
+    # the timeline draws the units the session's gate used
+    assert "A release's time in one round: the first release's minimum x the median" in md
     assert sorted(p.name for p in folder.glob("*.png")) == sorted(
         f"history_{family}.png" for family in {c.family for c in cases}
     )

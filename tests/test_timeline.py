@@ -118,3 +118,94 @@ def test_instruction_steps_of_one_percent_are_named() -> None:
 
 def test_no_instruction_sentence_without_counts(sides) -> None:
     assert not any("instructions" in line for line in describe(timeline_table(sides)))
+
+
+# -- the session's round units -----------------------------------------------------------------
+
+ROUNDS, PASSES = 4, 6
+
+
+def _session_side(version: str, samples: dict[str, np.ndarray], unit: str | None) -> Side:
+    """A side as `ab_session` writes it: one row per case, ``ROUNDS`` processes of ``PASSES``
+    samples each (process order), and the session's design in run.json when ``unit`` is set."""
+    from bench.guard.stats.sequential_design import SequentialDesign
+
+    rows = [{
+        "case_id": cid, "status": "ok", "impl": "scipy", "dtype": "float64", "family": "2d",
+        "shape": [8, 8], "sigma": 1.0, "mode": "reflect", "min_ns": float(got.min()),
+        "samples_ns": [float(x) for x in got.ravel()], "processes": ROUNDS,
+        "n_samples": got.size, "out_dtype": "float64", "output_sha256": f"sha-{cid}",
+    } for cid, got in samples.items()]  # fmt: skip
+    design = None if unit is None else SequentialDesign(paired=True, unit=unit).to_dict()
+    metas = ({"timing": {"sequential": design}},) if design else ()
+    env = {"versions": {"scipy": version, "numpy": "2.2.6"}}
+    return Side(label=f"scipy-{version}", path="-", frame=pd.DataFrame(rows), env=env,
+                metas=metas)  # fmt: skip
+
+
+def _two_speed_sessions(unit: str | None) -> tuple[list[Side], dict[str, list[np.ndarray]]]:
+    """Three versions timed side by side on a host that runs some passes at half speed: B is
+    1.2x A and C is A, each pass's pair within 1% of that, but the slow passes fall on different
+    versions' minima."""
+    rng = np.random.default_rng(7)
+    cases = {"a": 1e6, "b": 3e6}
+    by_version: dict[str, dict[str, np.ndarray]] = {"1.13.1": {}, "1.14.1": {}, "1.15.0": {}}
+    for cid, base in cases.items():
+        speed = rng.choice([1.0, 2.0], size=(ROUNDS, PASSES))  # the host's state, per pass
+        speed[:, 0] = 1.0  # every round has at least one fast pass on A
+        a = base * speed * rng.uniform(1.0, 1.01, (ROUNDS, PASSES))
+        b = a * 1.2 * rng.uniform(0.99, 1.01, (ROUNDS, PASSES))
+        c = a * rng.uniform(0.99, 1.01, (ROUNDS, PASSES))
+        b[:, 0] *= 2.0  # B's pass that is fast on A ran slow: its minimum comes from a slow pass
+        by_version["1.13.1"][cid], by_version["1.14.1"][cid], by_version["1.15.0"][cid] = a, b, c
+    sides = [_session_side(v, got, unit) for v, got in by_version.items()]
+    arrays = {cid: [by_version[v][cid] for v in by_version] for cid in cases}
+    return sides, arrays
+
+
+def test_a_paired_median_session_draws_the_units_its_gate_used() -> None:
+    sides, arrays = _two_speed_sessions("paired-median")
+    table = timeline_table(sides).sort_values("order")
+    # independent: each round's unit is A's minimum x the median over its passes of V/A
+    for order, version in enumerate(["scipy-1.13.1", "scipy-1.14.1", "scipy-1.15.0"]):
+        logs = []
+        for per_version in arrays.values():
+            a, v = per_version[0], per_version[order]
+            per_round = np.log(a.min(axis=1)) + np.median(np.log(v / a), axis=1)
+            logs.append(per_round - np.log(1e6))
+        row = table[table["version"] == version].iloc[0]
+        assert row["ms"] == pytest.approx(math.exp(np.mean([lg.mean() for lg in logs])))
+        assert row["rounds"] == ROUNDS
+    assert list(table["ratio"]) == pytest.approx([1.0, 1.2, 1.0], rel=0.01)
+
+
+def test_sessions_without_the_paired_unit_keep_each_versions_minima() -> None:
+    for unit in (None, "min"):
+        sides, arrays = _two_speed_sessions(unit)
+        table = timeline_table(sides).sort_values("order")
+        for order, row in enumerate(table.itertuples()):
+            logs = [np.log(per[order].min(axis=1) / 1e6) for per in arrays.values()]
+            assert row.ms == pytest.approx(math.exp(np.mean([lg.mean() for lg in logs])))
+        # the minima of the two-speed passes are not what the pairs say: B is not 1.2x
+        assert abs(table.iloc[1]["ratio"] - 1.2) > 0.05
+
+
+def test_rounds_that_cannot_be_paired_fall_back_to_minima() -> None:
+    sides, arrays = _two_speed_sessions("paired-median")
+    frame = sides[1].frame.copy()
+    frame.at[0, "samples_ns"] = frame.at[0, "samples_ns"][
+        : PASSES * ROUNDS - ROUNDS
+    ]  # a pass short
+    sides[1] = Side(label=sides[1].label, path="-", frame=frame, env=sides[1].env,
+                    metas=sides[1].metas)  # fmt: skip
+    table = timeline_table(sides).sort_values("order")
+    # case "a" on every side: minima (B's now in 4 processes of 5 samples); case "b": paired
+    a_logs = np.log(arrays["a"][0].min(axis=1) / 1e6).mean()
+    short = np.asarray(frame.at[0, "samples_ns"]).reshape(ROUNDS, PASSES - 1)
+    a_b_logs = np.log(short.min(axis=1) / 1e6).mean()
+    base, other = arrays["b"][0], arrays["b"][1]
+    b_b_logs = (np.log(base.min(axis=1) / 1e6) + np.median(np.log(other / base), axis=1)).mean()
+    assert table.iloc[0]["ms"] == pytest.approx(
+        math.exp((a_logs + np.log(base.min(axis=1) / 1e6).mean()) / 2)
+    )
+    assert table.iloc[1]["ms"] == pytest.approx(math.exp((a_b_logs + b_b_logs) / 2))

@@ -207,7 +207,7 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
     from tabulate import tabulate
 
     from bench.guard.compare.sides import load_sides
-    from bench.guard.compare.timeline import describe, timeline_table
+    from bench.guard.compare.timeline import UNIT_WORDS, describe, session_unit, timeline_table
     from bench.report.plots.timeline import timeline_figures
 
     matrix = json.loads((matrix_dir / "matrix.json").read_text())
@@ -264,6 +264,8 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
         "",
         f"Matrix: `{matrix_dir.name}` (grid `{_shown(matrix['grid'])}`), timed in one interleaved "
         f"session; {len(sides)} environments.",
+        "",
+        f"A release's time in one round: {UNIT_WORDS[session_unit(sides)]}.",
         "",
     ]
     if meta.get("load_before"):

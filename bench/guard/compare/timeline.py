@@ -2,11 +2,17 @@
 
 One job: from the sides of one matrix whose environments were timed in one interleaved A/B
 session (`bench.guard.ab_session`), build one row per version x case family x dtype: the
-geometric mean over the family's cases of each case's per-worker minimum times, with a 95%
-interval (Student t on the log scale, from the spread of the workers' minima: the worker
-process is the unit, as in compare's gate), the ratio to the first version, the instruction
-count when the runs have one, and how many of the family's outputs differ from the version
-before (`bench.guard.compare.correctness`). The report layer draws it; this module draws nothing.
+geometric mean over the family's cases of each case's per-round units, with a 95% interval
+(Student t on the log scale, from the spread of the rounds' units: the round is the unit, as in
+compare's gate), the ratio to the first version, the instruction count when the runs have one,
+and how many of the family's outputs differ from the version before
+(`bench.guard.compare.correctness`). The report layer draws it; this module draws nothing.
+
+A round's units are the ones the session's looks used (`bench.guard.stats.round_units`): with
+the ``paired-median`` unit, the first version's minimum and, for every other version, that
+minimum x the median of its samples / the first version's, pass by pass; sessions recorded with
+the ``min`` unit, runs without a session design, and cases whose rounds cannot be paired use
+each version's per-round minima.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ import pandas as pd
 from bench.guard.compare.correctness import DTYPE, OUTPUT, STATUS, compare_run_correctness
 from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
 from bench.guard.compare.sides import Side
-from bench.guard.compare.timing import side_units
+from bench.guard.compare.timing import SideTiming, sequential_design, side_units
+from bench.guard.stats.round_units import MIN, PAIRED_MEDIAN, round_units
 
 COLUMNS = [
     "order",
@@ -42,10 +49,45 @@ COLUMNS = [
 ]
 
 
-def _case_logs(rows: list[dict[str, Any]]) -> tuple[float, float, int] | None:
-    """(mean log minimum, its standard error, units) of one case's worker minima."""
-    timing = side_units(rows)
-    units = list(timing.minima) or list(timing.samples)
+#: what a release's time in one round is, in history.md's words
+UNIT_WORDS = {
+    MIN: "its minimum over the round's passes (`min`)",
+    PAIRED_MEDIAN: (
+        "the first release's minimum x the median over the round's passes of this release's "
+        "sample / the first release's, taken side by side (`paired-median`, the units the "
+        "session's gate used)"
+    ),
+}
+
+
+def session_unit(sides: Sequence[Side]) -> str:
+    """The round unit the sides' session recorded: ``min`` unless every side shares one design."""
+    framed = [s for s in sides if s.frame is not None]
+    designs = {sequential_design(framed[0], other) for other in framed[1:]}
+    if len(designs) != 1:  # one version, or sessions that differ
+        return MIN
+    design = designs.pop()
+    return MIN if design is None else design.unit
+
+
+def case_units(timings: Sequence[SideTiming], unit: str) -> list[list[float]]:
+    """Each side's per-round units of one case (sides in order, the first is the baseline).
+
+    Paired units need every side's rounds to pair with the baseline's; otherwise, and for the
+    ``min`` unit, each side's minima (or, without process grouping, its samples).
+    """
+    if unit != MIN and timings and all(t.rounds for t in timings):
+        try:
+            paired = [round_units(timings[0].rounds, t.rounds, unit) for t in timings]
+        except ValueError:
+            pass
+        else:
+            return [paired[0][0], *(b for _, b in paired[1:])]
+    return [list(t.minima) or list(t.samples) for t in timings]
+
+
+def _case_logs(units: Sequence[float]) -> tuple[float, float, int] | None:
+    """(mean log unit, its standard error, units) of one case on one side."""
     units = [u for u in units if u and math.isfinite(u) and u > 0]
     if not units:
         return None
@@ -77,10 +119,25 @@ def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
         ok = side.frame[(side.frame["status"] == "ok") & side.frame["min_ns"].notna()]
         common = set(ok["case_id"]) if common is None else common & set(ok["case_id"])
     common = common or set()
+    framed = [side for side in sides if side.frame is not None]
+    unit = session_unit(framed)
+    per_side: list[dict[str, list[dict]]] = [
+        {
+            str(cid): sub.to_dict("records")
+            for cid, sub in side.frame[side.frame["case_id"].isin(common)].groupby("case_id")
+        }
+        for side in framed
+    ]
+    units: dict[tuple[int, str], list[float]] = {}
+    for cid in sorted(common):
+        timings = [side_units(rows[cid]) for rows in per_side]
+        for index, got in enumerate(case_units(timings, unit)):
+            units[(index, cid)] = got
     prev: Side | None = None
     for order, side in enumerate(sides):
         if side.frame is None:
             continue
+        index = next(i for i, s in enumerate(framed) if s is side)
         changed = _changed_outputs(prev, side)
         prev = side
         frame = side.frame[side.frame["case_id"].isin(common)]
@@ -90,7 +147,7 @@ def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
             key = (str(rows[0].get("family")), str(rows[0].get("dtype")))
             groups.setdefault(key, []).append((str(cid), rows))
         for (family, dtype), cases in sorted(groups.items()):
-            logs = [got for _, rows in cases if (got := _case_logs(rows)) is not None]
+            logs = [got for cid, _ in cases if (got := _case_logs(units[(index, cid)])) is not None]
             if not logs:
                 continue
             mean = float(np.mean([m for m, _, _ in logs]))
