@@ -1,18 +1,13 @@
 """The timeline of ``gfbench history``: time, instructions and output changes per release.
 
-One job: from the sides of one matrix whose environments were timed in one interleaved A/B
-session (`bench.guard.ab_session`), build one row per version x case family x dtype: the
-geometric mean over the family's cases of each case's per-round units, with a 95% interval
-(Student t on the log scale, from the spread of the rounds' units: the round is the unit, as in
-compare's gate), the ratio to the first version, the instruction count when the runs have one,
-and how many of the family's outputs differ from the version before
-(`bench.guard.compare.correctness`). The report layer draws it; this module draws nothing.
-
-A round's units are the ones the session's looks used (`bench.guard.stats.round_units`): with
-the ``paired-median`` unit, the first version's minimum and, for every other version, that
-minimum x the median of its samples / the first version's, pass by pass; sessions recorded with
-the ``min`` unit, runs without a session design, and cases whose rounds cannot be paired use
-each version's per-round minima.
+One job: from the sides of one matrix timed in one interleaved A/B session
+(`bench.guard.ab_session`), build one row per version x case family x dtype: the geometric mean
+over the family's cases of each case's per-round units with a 95% interval (Student t on the
+log scale; the round is the unit, as in compare's gate), the ratio to the first version, the
+instruction count when the runs have one, and how many of the family's outputs differ from the
+version before. A round's units are the ones the session's looks used (`paired-median` against
+the first version, or each version's minima: docs/attribution.md, "gfbench history"). The
+report layer draws it; this module draws nothing.
 """
 
 from __future__ import annotations
