@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import psutil
 import pytest
 from scipy import stats
@@ -320,3 +321,40 @@ def test_the_design_stores_its_unit_and_older_designs_read_as_minima():
     assert SequentialDesign.from_dict({**design.to_dict(), "paired": False}) is None
     with pytest.raises(ValueError, match="the sides have 2 and 1 rounds"):
         round_units([[1.0], [2.0]], [[1.0]], PAIRED_MEDIAN)
+
+
+def _session_rows(samples: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Rows as an A/B session stores them: each round a worker process of its passes' samples."""
+    return pd.DataFrame([{
+        "case_id": cid, "impl": "scipy", "dtype": "float64", "shape": [8, 8], "sigma": 1.0,
+        "mode": "reflect", "status": "ok", "samples_ns": [float(x) for x in got.ravel()],
+        "processes": got.shape[0], "min_ns": float(got.min()), "n_samples": got.size,
+    } for cid, got in samples.items()])  # fmt: skip
+
+
+def test_compare_says_which_cases_it_replayed_on_minima_because_their_rounds_do_not_pair():
+    """A stored paired-median session whose rounds no longer pair pass by pass (an edited
+    file): those cases are replayed on each side's minima, and compare's timing note says so."""
+    from bench.guard.compare.result import _timing_note
+    from bench.guard.compare.timing import compare_run_performance
+
+    rng = np.random.default_rng(3)
+    design = SequentialDesign(min_rounds=3, max_rounds=8, paired=True, unit=PAIRED_MEDIAN)
+    a = {cid: rng.uniform(1.0, 1.02, (6, 5)) * 1e6 for cid in ("c1", "c2", "c3")}
+    b = {cid: got * 1.3 for cid, got in a.items()}
+    b["c2"] = b["c2"][:, :4]  # one pass fewer in every round of B: nothing to pair it with
+    perf = compare_run_performance(_session_rows(a), _session_rows(b), time_matched=True,
+                                   design=design)  # fmt: skip
+    assert perf.attrs["unpaired"] == ["c2"]
+    by_case = perf.set_index("case_id")
+    assert set(by_case["verdict"]) == {"slower"}
+    # c2's decision is the replay of each round's minima, computed here from the arrays
+    minima = replay({"c2": (list(a["c2"].min(axis=1)), list(b["c2"].min(axis=1)))}, design)
+    assert by_case.loc["c2", "ratio"] == pytest.approx(minima["c2"].decision.ratio)
+    note = _timing_note(perf, True, design, False)
+    assert "1 case(s) whose stored rounds do not pair pass by pass" in note
+    assert "each round: each side's minimum (c2)" in note
+    paired = compare_run_performance(_session_rows(a), _session_rows(
+        {cid: got * 1.3 for cid, got in a.items()}), time_matched=True, design=design)  # fmt: skip
+    assert "unpaired" not in paired.attrs
+    assert "do not pair" not in _timing_note(paired, True, design, False)

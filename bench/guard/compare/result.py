@@ -259,12 +259,20 @@ def _timing_note(
     """How the two sides were timed, and so what the verdicts rest on."""
     if matched and design is not None:
         rounds = perf["rounds"]
+        unpaired = perf.attrs.get("unpaired") or []
         return (
             f"timing: one A/B session, side by side sample by sample, paired by round "
             f"({round_units.WORDS[design.unit]}); sequential "
             f"looks after {design.min_rounds} rounds and every round up to {design.max_rounds} "
             f"({design.plan().describe()}); rounds used per case {int(rounds.min())}"
             f"..{int(rounds.max())}"
+            + (
+                f"; {len(unpaired)} case(s) whose stored rounds do not pair pass by pass (not "
+                f"as the session wrote them) were replayed on {round_units.WORDS[round_units.MIN]}"
+                f" ({', '.join(unpaired[:5])}{', ...' if len(unpaired) > 5 else ''})"
+                if unpaired
+                else ""
+            )
         )
     if matched:
         return "timing: interleaved worker processes (A B, B A, ...): time-matched"

@@ -164,10 +164,14 @@ def compare_run_performance(
         moved = drift_factor([ta for _, ta, _ in sides], [tb for _, _, tb in sides])
     units: dict[Any, tuple[list[float], list[float]]] = {}
     kinds: dict[Any, str] = {}
-    for key, (_, ta, tb) in timed.items():
+    unpaired: list[str] = []
+    for key, (row, ta, tb) in timed.items():
         if len(ta.minima) >= 2 and len(tb.minima) >= 2:
             kinds[key] = gate.UNIT_PROCESS
-            units[key] = _session_units(ta, tb, design)
+            unit_a, unit_b, as_recorded = _session_units(ta, tb, design)
+            units[key] = (unit_a, unit_b)
+            if not as_recorded:
+                unpaired.append(str(row.get("case_id", key)))
         else:
             kinds[key] = gate.UNIT_SAMPLE
             units[key] = (list(ta.samples), list(tb.samples))
@@ -224,23 +228,26 @@ def compare_run_performance(
     frame = pd.DataFrame.from_records(records)
     if moved is not None:
         frame.attrs["drift"] = moved
+    if unpaired:
+        # the session's rounds of these cases do not pair pass by pass: replayed on minima
+        frame.attrs["unpaired"] = sorted(unpaired)
     return frame
 
 
 def _session_units(
     ta: SideTiming, tb: SideTiming, design: SequentialDesign | None
-) -> tuple[list[float], list[float]]:
-    """Per-process units of both sides: the session's own units when it recorded a design.
+) -> tuple[list[float], list[float], bool]:
+    """Per-process units of both sides, and whether they are the unit the session recorded.
 
     A session's rounds whose samples cannot be paired (not as ``bench.guard.ab_session`` writes
-    them: an edited file) fall back to the minima.
+    them: an edited file) fall back to the minima, and the third item says so (False).
     """
     if design is not None and design.unit != MIN:
         try:
-            return round_units(ta.rounds, tb.rounds, design.unit)
+            return (*round_units(ta.rounds, tb.rounds, design.unit), True)
         except ValueError:
-            pass
-    return list(ta.minima), list(tb.minima)
+            return list(ta.minima), list(tb.minima), False
+    return list(ta.minima), list(tb.minima), True
 
 
 def _final_verdict(
