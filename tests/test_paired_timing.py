@@ -37,12 +37,19 @@ SETTINGS = TimingSettings(min_sample_s=0.0005, repeats=4, warmup=0, processes=1)
 
 
 def fake_server(
-    folder: Path, label: str, log: Path, *, on_sample: str = "", calibrated: int = 5
+    folder: Path,
+    label: str,
+    log: Path,
+    *,
+    on_sample: str = "",
+    calibrated: int = 5,
+    on_start: str = "",
 ) -> Timer:
     """A Timer whose "interpreter" serves the protocol with fixed samples, logging each op.
 
     ``on_sample`` is code run before a sample is answered (``case_id`` and ``n`` are set);
-    ``calibrated`` the loop count its calibration finds.
+    ``calibrated`` the loop count its calibration finds; ``on_start`` code run before it says
+    it is ready.
     """
     script = folder / f"fake-{label}"
     script.write_text(
@@ -54,6 +61,7 @@ def fake_server(
         "request = json.loads(sys.stdin.readline())\n"
         f"LOG.write(json.dumps([time.monotonic_ns(), {label!r}, "
         "{'op': 'started', 'pid': os.getpid()}]) + '\\n'); LOG.flush()\n"
+        f"{on_start}\n"
         "emit({'ready': True})\n"
         "n = 0\n"
         "for line in sys.stdin:\n"
@@ -168,6 +176,19 @@ def test_a_hung_worker_is_killed_at_the_timeout(tmp_path):
     timers = [fake_server(tmp_path, "a", log, on_sample=hang), fake_server(tmp_path, "b", log)]
     with pytest.raises(RuntimeError, match="worker of a ran past 3 s"):
         run_interleaved(timers, CASES, SETTINGS, loops={}, seed=5, timeout_s=3)
+    _all_gone(log)
+
+
+def test_a_worker_that_dies_at_start_is_reported_before_a_hung_one_times_out(tmp_path):
+    """Workers start side by side: b's crash at start is the error, not a's hang (which would
+    be reported only at its timeout, as "ran past")."""
+    log = tmp_path / "ops.jsonl"
+    hang = "time.sleep(600)"
+    crash = "sys.stderr.write('ImportError: no scipy here\\n'); sys.exit(4)"
+    timers = [fake_server(tmp_path, "a", log, on_start=hang),
+              fake_server(tmp_path, "b", log, on_start=crash)]  # fmt: skip
+    with pytest.raises(RuntimeError, match="worker of b exited 4: ImportError: no scipy here"):
+        run_interleaved(timers, CASES, SETTINGS, loops={}, seed=6, timeout_s=120)
     _all_gone(log)
 
 

@@ -11,6 +11,7 @@ Why (a neighbour's bursts reach both sides alike): docs/timing.md, "Interleaving
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gc
 import json
@@ -140,8 +141,8 @@ def run_interleaved(
             worker = _Served(timer, request, stderr, timeout_s)
             stack.callback(worker.close)
             workers.append(worker)
-        for worker in workers:  # they start (import NumPy and SciPy) at the same time
-            worker.wait_ready()
+        _wait_ready(workers)  # they start (import NumPy and SciPy) at the same time
+        for worker in workers:
             errors[worker.timer.label].update(worker.errors)
         failed = {cid for errs in errors.values() for cid in errs}
         for _ in range(settings.repeats):
@@ -183,6 +184,20 @@ def run_interleaved(
         )
         for label in labels
     }
+
+
+def _wait_ready(workers: Sequence[_Served]) -> None:
+    """Read every worker's start side by side; the first that dies or runs past its timeout
+    raises at once, the others killed, so a crash is not reported only after a hung worker's
+    timeout (up to 30 min in a session)."""
+    with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:
+        futures = [pool.submit(worker.wait_ready) for worker in workers]
+        done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
+        failed = next((f.exception() for f in futures if f in done and f.exception()), None)
+        if failed is not None:
+            for worker in workers:  # their reads end, so the pool's threads can too
+                worker.proc.kill()
+            raise failed
 
 
 def _calibrate(
