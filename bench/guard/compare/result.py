@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from bench.exitcodes import ExitCode, UsageError
+from bench.guard.compare import timing as session_timing
 from bench.guard.compare.correctness import (
     CHANGE_KINDS_FAILING,
     compare_run_correctness,
@@ -266,14 +267,7 @@ def _timing_note(
             f"looks after {design.min_rounds} rounds and every round up to {design.max_rounds} "
             f"({design.plan().describe()}); rounds used per case {int(rounds.min())}"
             f"..{int(rounds.max())}"
-            + (
-                f"; {len(unpaired)} case(s) whose stored rounds do not pair pass by pass (not "
-                f"as the session wrote them) were replayed on {round_units.WORDS[round_units.MIN]}"
-                f" ({', '.join(unpaired[:5])}{', ...' if len(unpaired) > 5 else ''})"
-                if unpaired
-                else ""
-            )
-        )
+        ) + (session_timing.unpaired_words(unpaired) if unpaired else "")
     if matched:
         return "timing: interleaved worker processes (A B, B A, ...): time-matched"
     moved = perf.attrs.get("drift")

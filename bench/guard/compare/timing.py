@@ -24,7 +24,7 @@ from bench.guard.compare.rows import case_fields, group_rows, is_null, row_key_c
 from bench.guard.compare.sides import Side
 from bench.guard.stats import verdicts as gate
 from bench.guard.stats.one_look import Decision, LookPlan, decide
-from bench.guard.stats.round_units import MIN, round_units
+from bench.guard.stats.round_units import MIN, WORDS, round_units
 from bench.guard.stats.sequential_design import UNDECIDED, SequentialDesign, replay
 
 
@@ -248,6 +248,15 @@ def _session_units(
         except ValueError:
             return list(ta.minima), list(tb.minima), False
     return list(ta.minima), list(tb.minima), True
+
+
+def unpaired_words(case_ids: Sequence[str]) -> str:
+    """The timing note's words for the cases replayed on minima (``attrs["unpaired"]``)."""
+    shown = ", ".join(case_ids[:5]) + (", ..." if len(case_ids) > 5 else "")
+    return (
+        f"; {len(case_ids)} case(s) whose stored rounds do not pair pass by pass (not as the "
+        f"session wrote them) were replayed on {WORDS[MIN]} ({shown})"
+    )
 
 
 def _final_verdict(
