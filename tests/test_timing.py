@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 
 import numpy as np
 import pytest
@@ -134,7 +135,11 @@ def test_settings_reject_bad_values():
 def test_samples_in_fresh_worker_processes_are_pooled():
     case = Case(impl="scipy", dtype="float32", shape=(16, 16), sigma=1.0)
     settings = TimingSettings(min_sample_s=0.001, repeats=2, warmup=1, processes=2)
-    result = timing.time_in_processes("bench.sweep.measure:build_call", case.to_dict(), settings)
+    # runpy warns when the package imports the module it runs as __main__: an error here
+    env = dict(os.environ, PYTHONWARNINGS="error::RuntimeWarning")
+    result = timing.time_in_processes(
+        "bench.sweep.measure:build_call", case.to_dict(), settings, env=env
+    )
     assert result.processes == 2
     assert len(result.samples_ns) == 4
     assert all(s > 0 for s in result.samples_ns)

@@ -11,14 +11,7 @@
 Why timing is built this way: docs/timing.md.
 """
 
-from bench.sweep.timing.sampling import (
-    TimingSettings,
-    calibrate,
-    median_ci,
-    summarize,
-    time_call,
-    time_in_processes,
-)
+from typing import Any
 
 __all__ = [
     "TimingSettings",
@@ -28,3 +21,14 @@ __all__ = [
     "time_call",
     "time_in_processes",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Re-exported lazily: ``python -m bench.sweep.timing.sampling`` (the per-case timing
+    # process) imports this package first, and an eager import here would load the module
+    # twice (runpy's RuntimeWarning, two copies of its state).
+    if name in __all__:
+        from bench.sweep.timing import sampling
+
+        return getattr(sampling, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
