@@ -193,6 +193,36 @@ def test_a_worker_that_dies_at_start_is_reported_before_a_hung_one_times_out(tmp
     assert [p for p in psutil.Process().children(recursive=True) if _runs_from(p, tmp_path)] == []
 
 
+def test_ctrl_c_while_the_workers_start_kills_them_without_waiting_for_a_hung_one(
+    tmp_path, monkeypatch
+):
+    """Ctrl-C reaches only the driver (the workers run in their own session): the workers are
+    killed then, not left to a hung one's watchdog (30 min in a session)."""
+    import concurrent.futures
+
+    from bench.sweep.timing import paired
+
+    log = tmp_path / "ops.jsonl"
+    timers = [fake_server(tmp_path, "a", log, on_start="time.sleep(600)"),
+              fake_server(tmp_path, "b", log)]  # fmt: skip
+    expired: list[str] = []
+    expire = paired._Served._expire
+
+    def watchdog(self: paired._Served) -> None:
+        expired.append(self.timer.label)
+        expire(self)
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(paired._Served, "_expire", watchdog)
+    monkeypatch.setattr(concurrent.futures, "wait", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        run_interleaved(timers, CASES, SETTINGS, loops={}, seed=7, timeout_s=20)
+    assert expired == []  # killed at once, not by a's watchdog 20 s later
+    assert [p for p in psutil.Process().children(recursive=True) if _runs_from(p, tmp_path)] == []
+
+
 def _runs_from(process: psutil.Process, folder: Path) -> bool:
     try:
         return any(str(folder) in part for part in process.cmdline())
@@ -383,6 +413,11 @@ def test_compare_says_which_cases_it_replayed_on_minima_because_their_rounds_do_
     note = _timing_note(perf, True, design, False)
     assert "1 case(s) whose stored rounds do not pair pass by pass" in note
     assert "each round: each side's minimum (c2)" in note
+    # an unpaired case with fewer rounds than the first look gets no row, so no mention
+    short = compare_run_performance(_session_rows(a | {"c2": a["c2"][:2]}),
+                                    _session_rows(b | {"c2": b["c2"][:2]}), time_matched=True,
+                                    design=design)  # fmt: skip
+    assert "c2" not in set(short["case_id"]) and "unpaired" not in short.attrs
     paired = compare_run_performance(_session_rows(a), _session_rows(
         {cid: got * 1.3 for cid, got in a.items()}), time_matched=True, design=design)  # fmt: skip
     assert "unpaired" not in paired.attrs

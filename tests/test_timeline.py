@@ -177,6 +177,7 @@ def test_a_paired_median_session_draws_the_units_its_gate_used() -> None:
         assert row["ms"] == pytest.approx(math.exp(np.mean([lg.mean() for lg in logs])))
         assert row["rounds"] == ROUNDS
     assert list(table["ratio"]) == pytest.approx([1.0, 1.2, 1.0], rel=0.01)
+    assert (table.attrs["unit"], table.attrs["unpaired"]) == ("paired-median", [])
 
 
 def test_sessions_without_the_paired_unit_keep_each_versions_minima() -> None:
@@ -186,6 +187,7 @@ def test_sessions_without_the_paired_unit_keep_each_versions_minima() -> None:
         for order, row in enumerate(table.itertuples()):
             logs = [np.log(per[order].min(axis=1) / 1e6) for per in arrays.values()]
             assert row.ms == pytest.approx(math.exp(np.mean([lg.mean() for lg in logs])))
+        assert (table.attrs["unit"], table.attrs["unpaired"]) == ("min", [])
         # the minima of the two-speed passes are not what the pairs say: B is not 1.2x
         assert abs(table.iloc[1]["ratio"] - 1.2) > 0.05
 
@@ -199,6 +201,7 @@ def test_rounds_that_cannot_be_paired_fall_back_to_minima() -> None:
     sides[1] = Side(label=sides[1].label, path="-", frame=frame, env=sides[1].env,
                     metas=sides[1].metas)  # fmt: skip
     table = timeline_table(sides).sort_values("order")
+    assert table.attrs["unpaired"] == ["a"]  # history.md names it
     # case "a" on every side: minima (B's now in 4 processes of 5 samples); case "b": paired
     a_logs = np.log(arrays["a"][0].min(axis=1) / 1e6).mean()
     short = np.asarray(frame.at[0, "samples_ns"]).reshape(ROUNDS, PASSES - 1)

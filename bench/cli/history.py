@@ -207,7 +207,8 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
     from tabulate import tabulate
 
     from bench.guard.compare.sides import load_sides
-    from bench.guard.compare.timeline import UNIT_WORDS, describe, session_unit, timeline_table
+    from bench.guard.compare.timeline import UNIT_WORDS, describe, timeline_table
+    from bench.guard.stats.round_units import MIN
     from bench.report.plots.timeline import timeline_figures
 
     matrix = json.loads((matrix_dir / "matrix.json").read_text())
@@ -265,7 +266,13 @@ def draw(matrix_dir: Path, *, meta: dict[str, Any] | None = None) -> dict[str, A
         f"Matrix: `{matrix_dir.name}` (grid `{_shown(matrix['grid'])}`), timed in one interleaved "
         f"session; {len(sides)} environments.",
         "",
-        f"A release's time in one round: {UNIT_WORDS[session_unit(sides)]}.",
+        f"A release's time in one round: {UNIT_WORDS[table.attrs['unit']]}"
+        + (
+            f"; except {', '.join(table.attrs['unpaired'])}, whose rounds do not pair pass by "
+            f"pass: {UNIT_WORDS[MIN]}."
+            if table.attrs["unpaired"]
+            else "."
+        ),
         "",
     ]
     if meta.get("load_before"):

@@ -65,11 +65,12 @@ def session_unit(sides: Sequence[Side]) -> str:
     return MIN if design is None else design.unit
 
 
-def case_units(timings: Sequence[SideTiming], unit: str) -> list[list[float]]:
-    """Each side's per-round units of one case (sides in order, the first is the baseline).
+def case_units(timings: Sequence[SideTiming], unit: str) -> tuple[list[list[float]], bool]:
+    """Each side's per-round units of one case (sides in order, the first is the baseline), and
+    whether they are in ``unit``.
 
-    Paired units need every side's rounds to pair with the baseline's; otherwise, and for the
-    ``min`` unit, each side's minima (or, without process grouping, its samples).
+    Paired units need every side's rounds to pair with the baseline's; otherwise (False), and
+    for the ``min`` unit, each side's minima (or, without process grouping, its samples).
     """
     if unit != MIN and timings and all(t.rounds for t in timings):
         try:
@@ -77,8 +78,8 @@ def case_units(timings: Sequence[SideTiming], unit: str) -> list[list[float]]:
         except ValueError:
             pass
         else:
-            return [paired[0][0], *(b for _, b in paired[1:])]
-    return [list(t.minima) or list(t.samples) for t in timings]
+            return [paired[0][0], *(b for _, b in paired[1:])], True
+    return [list(t.minima) or list(t.samples) for t in timings], unit == MIN
 
 
 def _case_logs(units: Sequence[float]) -> tuple[float, float, int] | None:
@@ -124,9 +125,13 @@ def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
         for side in framed
     ]
     units: dict[tuple[int, str], list[float]] = {}
+    unpaired: list[str] = []  # drawn on minima: their rounds do not pair pass by pass
     for cid in sorted(common):
         timings = [side_units(rows[cid]) for rows in per_side]
-        for index, got in enumerate(case_units(timings, unit)):
+        per_case, as_recorded = case_units(timings, unit)
+        if not as_recorded:
+            unpaired.append(cid)
+        for index, got in enumerate(per_case):
             units[(index, cid)] = got
     prev: Side | None = None
     for order, side in enumerate(sides):
@@ -201,6 +206,8 @@ def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
     if not table.empty:
         first = table.sort_values("order").groupby(["family", "dtype"])["ms"].transform("first")
         table["ratio"] = table["ms"] / first
+    table.attrs["unit"] = unit
+    table.attrs["unpaired"] = unpaired
     return table
 
 

@@ -164,14 +164,14 @@ def compare_run_performance(
         moved = drift_factor([ta for _, ta, _ in sides], [tb for _, _, tb in sides])
     units: dict[Any, tuple[list[float], list[float]]] = {}
     kinds: dict[Any, str] = {}
-    unpaired: list[str] = []
-    for key, (row, ta, tb) in timed.items():
+    unpaired: list[Any] = []
+    for key, (_, ta, tb) in timed.items():
         if len(ta.minima) >= 2 and len(tb.minima) >= 2:
             kinds[key] = gate.UNIT_PROCESS
             unit_a, unit_b, as_recorded = _session_units(ta, tb, design)
             units[key] = (unit_a, unit_b)
             if not as_recorded:
-                unpaired.append(str(row.get("case_id", key)))
+                unpaired.append(key)
         else:
             kinds[key] = gate.UNIT_SAMPLE
             units[key] = (list(ta.samples), list(tb.samples))
@@ -228,9 +228,10 @@ def compare_run_performance(
     frame = pd.DataFrame.from_records(records)
     if moved is not None:
         frame.attrs["drift"] = moved
-    if unpaired:
-        # the session's rounds of these cases do not pair pass by pass: replayed on minima
-        frame.attrs["unpaired"] = sorted(unpaired)
+    # the session's rounds of these cases do not pair pass by pass: replayed on minima
+    named = sorted(str(timed[k][0].get("case_id", k)) for k in unpaired if k in decisions)
+    if named:
+        frame.attrs["unpaired"] = named
     return frame
 
 

@@ -25,8 +25,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # Re-exported lazily: ``python -m bench.sweep.timing.sampling`` (the per-case timing
-    # process) imports this package first, and an eager import here would load the module
-    # twice (runpy's RuntimeWarning, two copies of its state).
+    # process) imports this package first, and with an eager import here runpy found the
+    # module it runs as __main__ already imported and warned (RuntimeWarning) in every worker.
     if name in __all__:
         from bench.sweep.timing import sampling
 

@@ -192,12 +192,17 @@ def _wait_ready(workers: Sequence[_Served]) -> None:
     timeout (up to 30 min in a session)."""
     with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:
         futures = [pool.submit(worker.wait_ready) for worker in workers]
-        done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_EXCEPTION)
-        failed = next((f.exception() for f in futures if f in done and f.exception()), None)
-        if failed is not None:
-            for worker in workers:  # their reads end, so the pool's threads can too
+        try:
+            done, _ = concurrent.futures.wait(
+                futures, return_when=concurrent.futures.FIRST_EXCEPTION
+            )
+            failed = next((f.exception() for f in futures if f in done and f.exception()), None)
+            if failed is not None:
+                raise failed
+        except BaseException:  # a failed start, or Ctrl-C while waiting
+            for worker in workers:  # their reads end, so the pool's threads can join now
                 worker.proc.kill()
-            raise failed
+            raise
 
 
 def _calibrate(
