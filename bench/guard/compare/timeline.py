@@ -134,18 +134,17 @@ def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
         for index, got in enumerate(per_case):
             units[(index, cid)] = got
     prev: Side | None = None
+    index = -1  # the side's place among those with a frame (per_side, units)
     for order, side in enumerate(sides):
         if side.frame is None:
             continue
-        index = next(i for i, s in enumerate(framed) if s is side)
+        index += 1
         changed = _changed_outputs(prev, side)
         prev = side
-        frame = side.frame[side.frame["case_id"].isin(common)]
         groups: dict[tuple[str, str], list[tuple[str, list[dict]]]] = {}
-        for cid, sub in frame.groupby("case_id", sort=True):
-            rows = sub.to_dict("records")
+        for cid, rows in sorted(per_side[index].items()):
             key = (str(rows[0].get("family")), str(rows[0].get("dtype")))
-            groups.setdefault(key, []).append((str(cid), rows))
+            groups.setdefault(key, []).append((cid, rows))
         for (family, dtype), cases in sorted(groups.items()):
             logs = [got for cid, _ in cases if (got := _case_logs(units[(index, cid)])) is not None]
             if not logs:
@@ -173,7 +172,7 @@ def timeline_table(sides: Sequence[Side]) -> pd.DataFrame:
                     )
                     for _, rows in cases
                 ]
-                if "instructions" in frame
+                if "instructions" in side.frame
                 else []
             )
             instructions = (
