@@ -22,8 +22,8 @@ import pandas as pd
 from bench.guard.compare.correctness import DTYPE, OUTPUT, STATUS, compare_run_correctness
 from bench.guard.compare.instructions import DEFAULT_INSTRUCTIONS_THRESHOLD
 from bench.guard.compare.sides import Side
-from bench.guard.compare.timing import SideTiming, sequential_design, side_units
-from bench.guard.stats.round_units import MIN, PAIRED_MEDIAN, round_units
+from bench.guard.compare.timing import case_units, sequential_design, side_units
+from bench.guard.stats.round_units import MIN, PAIRED_MEDIAN
 
 COLUMNS = [
     "order",
@@ -63,23 +63,6 @@ def session_unit(sides: Sequence[Side]) -> str:
         return MIN
     design = designs.pop()
     return MIN if design is None else design.unit
-
-
-def case_units(timings: Sequence[SideTiming], unit: str) -> tuple[list[list[float]], bool]:
-    """Each side's per-round units of one case (sides in order, the first is the baseline), and
-    whether they are in ``unit``.
-
-    Paired units need every side's rounds to pair with the baseline's; otherwise (False), and
-    for the ``min`` unit, each side's minima (or, without process grouping, its samples).
-    """
-    if unit != MIN and timings and all(t.rounds for t in timings):
-        try:
-            paired = [round_units(timings[0].rounds, t.rounds, unit) for t in timings]
-        except ValueError:
-            pass
-        else:
-            return [paired[0][0], *(b for _, b in paired[1:])], True
-    return [list(t.minima) or list(t.samples) for t in timings], unit == MIN
 
 
 def _case_logs(units: Sequence[float]) -> tuple[float, float, int] | None:

@@ -168,7 +168,8 @@ def compare_run_performance(
     for key, (_, ta, tb) in timed.items():
         if len(ta.minima) >= 2 and len(tb.minima) >= 2:
             kinds[key] = gate.UNIT_PROCESS
-            unit_a, unit_b, as_recorded = _session_units(ta, tb, design)
+            # a session's own units; rounds that do not pair (an edited file): minima
+            (unit_a, unit_b), as_recorded = case_units([ta, tb], design.unit if design else MIN)
             units[key] = (unit_a, unit_b)
             if not as_recorded:
                 unpaired.append(key)
@@ -235,20 +236,21 @@ def compare_run_performance(
     return frame
 
 
-def _session_units(
-    ta: SideTiming, tb: SideTiming, design: SequentialDesign | None
-) -> tuple[list[float], list[float], bool]:
-    """Per-process units of both sides, and whether they are the unit the session recorded.
+def case_units(timings: Sequence[SideTiming], unit: str) -> tuple[list[list[float]], bool]:
+    """Each side's per-round units of one case (sides in order, the first is the baseline), and
+    whether they are in ``unit``.
 
-    A session's rounds whose samples cannot be paired (not as ``bench.guard.ab_session`` writes
-    them: an edited file) fall back to the minima, and the third item says so (False).
+    Paired units need every side's rounds to pair with the baseline's; otherwise (False), and
+    for the ``min`` unit, each side's minima (or, without process grouping, its samples).
     """
-    if design is not None and design.unit != MIN:
+    if unit != MIN and timings and all(t.rounds for t in timings):
         try:
-            return (*round_units(ta.rounds, tb.rounds, design.unit), True)
+            paired = [round_units(timings[0].rounds, t.rounds, unit) for t in timings]
         except ValueError:
-            return list(ta.minima), list(tb.minima), False
-    return list(ta.minima), list(tb.minima), True
+            pass
+        else:
+            return [paired[0][0], *(b for _, b in paired[1:])], True
+    return [list(t.minima) or list(t.samples) for t in timings], unit == MIN
 
 
 def unpaired_words(case_ids: Sequence[str]) -> str:
