@@ -10,8 +10,8 @@ Markers (registered in pyproject.toml) and what this file does with them:
   leaves out everything that downloads, builds environments or runs under valgrind.
 - ``valgrind`` tests skip, saying why, where valgrind is absent.
 - ``serial`` tests measure wall time and assert a verdict on it: under pytest-xdist they all run
-  in one worker (``--dist loadgroup``), one after another, never two at once; a worker whose
-  xdist would not group them fails them (`pytest_runtest_setup`).
+  in one worker (``--dist loadgroup``), one after another, never two at once; an xdist worker
+  that would not keep them so fails them (`pytest_runtest_setup`).
 - The serial and then the other slow tests are collected first, so the long ones start early.
 - ``tests/perf`` (pytest-benchmark) is not collected by default: name a path in it, or pass
   ``--perf`` (CI does, with ``--benchmark-disable``, so every benchmark still runs once).
@@ -269,18 +269,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Fail a serial test that xdist's ``--dist loadgroup`` did not put in the serial group.
+    """Fail a serial test that an xdist worker would run beside another one.
 
-    xdist's worker says which group a test is in by suffixing its node id (``...@serial``).
-    pytest 9.2 made node ids structured, and xdist <= 3.8 then drops the suffix without a word
-    (pytest-dev/pytest-xdist#1386): the serial tests ran two at a time. pyproject's test extra
-    keeps pytest below 9.2; this check fails each serial test on an install that does not.
+    That happens without ``--dist loadgroup``, and with it where xdist drops the group: its
+    worker says which group a test is in by suffixing its node id (``...@serial``), and on
+    pytest >= 9.2 (structured node ids) xdist <= 3.8 loses the suffix without a word
+    (pytest-dev/pytest-xdist#1386). pyproject's test extra keeps pytest below 9.2.
     """
-    grouped = getattr(item.config.option, "loadgroup", False)  # set in xdist's workers only
-    if grouped and item.get_closest_marker("serial") and not item.nodeid.endswith("@serial"):
-        pytest.fail(
-            "--dist loadgroup did not group this serial test (pytest-dev/pytest-xdist#1386: "
-            "pytest-xdist <= 3.8 cannot group on pytest >= 9.2); it would run beside another "
-            "serial test: install the test extra's versions (pip install -e '.[test]')",
-            pytrace=False,
+    if not item.get_closest_marker("serial") or not hasattr(item.config, "workerinput"):
+        return  # not a serial test, or not in an xdist worker
+    if not getattr(item.config.option, "loadgroup", False):
+        why = "this xdist run has no --dist loadgroup"
+    elif not item.nodeid.endswith("@serial"):
+        why = (
+            "--dist loadgroup did not group it (pytest-dev/pytest-xdist#1386: pytest-xdist "
+            "<= 3.8 cannot group on pytest >= 9.2; pip install -e '.[test]' keeps pytest < 9.2)"
         )
+    else:
+        return
+    pytest.fail(f"a serial test would run beside another one: {why}", pytrace=False)

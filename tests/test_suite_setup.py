@@ -25,7 +25,7 @@ import pytest
 
 def _log(name):
     start = time.time()
-    time.sleep(0.4)
+    time.sleep(0.2)
     with open(os.environ["INNER_LOG"], "a") as f:
         f.write(json.dumps({"name": name, "worker": os.environ.get("PYTEST_XDIST_WORKER"),
                             "start": start, "end": time.time()}) + "\\n")
@@ -49,21 +49,25 @@ def _inner_suite(folder: Path) -> None:
     (folder / "test_inner.py").write_text(INNER_TESTS)
 
 
-def test_serial_tests_run_in_one_worker_one_at_a_time(tmp_path):
-    _inner_suite(tmp_path)
-    log = tmp_path / "log.jsonl"
+def _run_inner(folder: Path, *options: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    log = folder / "log.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider",
-         "-q", str(tmp_path)],
-        cwd=tmp_path,
+        [sys.executable, "-m", "pytest", *options, "-p", "no:cacheprovider", "-q", str(folder)],
+        cwd=folder,
         env={**_clean_env(), "INNER_LOG": str(log)},
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
-    )  # fmt: skip
+    )
+    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return proc, rows
+
+
+def test_serial_tests_run_in_one_worker_one_at_a_time(tmp_path):
+    _inner_suite(tmp_path)
+    proc, rows = _run_inner(tmp_path, "-n", "2", "--dist", "loadgroup")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    rows = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(rows) == 8
     serial = sorted((r for r in rows if r["name"].startswith("serial")), key=lambda r: r["start"])
     assert len({r["worker"] for r in serial}) == 1, serial
@@ -72,6 +76,17 @@ def test_serial_tests_run_in_one_worker_one_at_a_time(tmp_path):
     worker = serial[0]["worker"]
     first = min((r for r in rows if r["worker"] == worker), key=lambda r: r["start"])
     assert first["name"].startswith("serial"), rows
+
+
+def test_serial_tests_refuse_an_xdist_run_without_loadgroup(tmp_path):
+    _inner_suite(tmp_path)
+    proc, rows = _run_inner(tmp_path, "-n", "2")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "4 passed, 4 errors" in proc.stdout, proc.stdout
+    assert "a serial test would run beside another one: this xdist run has no --dist loadgroup" in (
+        proc.stdout
+    )
+    assert sorted(r["name"] for r in rows) == [f"other{i}" for i in range(4)]
 
 
 def _clean_env() -> dict[str, str]:
