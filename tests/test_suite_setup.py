@@ -1,8 +1,8 @@
 """The suite's own set-up (tests/conftest.py) under pytest-xdist, as the README's command runs it.
 
-A small suite in a temporary folder runs with this checkout's ``conftest.py`` and pytest
-options, ``-n 2 --dist loadgroup``: its serial tests must run in one worker, one after another,
-and first.
+A small suite in a temporary folder runs with this checkout's ``conftest.py`` and markers.
+Under ``-n 2 --dist loadgroup`` its serial tests run in one worker, one after another, and
+first; under ``-n 2`` alone they fail, saying why, and the other tests pass.
 """
 
 from __future__ import annotations
