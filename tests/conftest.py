@@ -10,8 +10,8 @@ Markers (registered in pyproject.toml) and what this file does with them:
   leaves out everything that downloads, builds environments or runs under valgrind.
 - ``valgrind`` tests skip, saying why, where valgrind is absent.
 - ``serial`` tests measure wall time and assert a verdict on it: under pytest-xdist they all run
-  in one worker (``--dist loadgroup``), one after another, never two at once; an xdist worker
-  that would not keep them so fails them (`pytest_runtest_setup`).
+  in one worker (``--dist loadgroup``), one after another, and a lock keeps them apart where
+  xdist does not group them (`_one_serial_test_at_a_time`): never two at once.
 - The serial and then the other slow tests are collected first, so the long ones start early.
 - ``tests/perf`` (pytest-benchmark) is not collected by default: name a path in it, or pass
   ``--perf`` (CI does, with ``--benchmark-disable``, so every benchmark still runs once).
@@ -268,23 +268,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                  not item.get_closest_marker("slow")))  # fmt: skip
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Fail a serial test that an xdist worker would run beside another one.
+@pytest.fixture(autouse=True)
+def _one_serial_test_at_a_time(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[None]:
+    """Hold the session's serial lock while a ``serial`` test runs in an xdist worker.
 
-    That happens without ``--dist loadgroup``, and with it where xdist drops the group: its
-    worker says which group a test is in by suffixing its node id (``...@serial``), and on
-    pytest >= 9.2 (structured node ids) xdist <= 3.8 loses the suffix without a word
-    (pytest-dev/pytest-xdist#1386). pyproject's test extra keeps pytest below 9.2.
+    ``--dist loadgroup`` already runs them in one worker, one after another. The lock keeps them
+    apart where it does not: a run without the flag, or pytest >= 9.2 with pytest-xdist <= 3.8,
+    which drops the groups without a word (pytest-dev/pytest-xdist#1386). There a worker waits
+    for the other's serial test instead of running beside it.
     """
-    if not item.get_closest_marker("serial") or not hasattr(item.config, "workerinput"):
-        return  # not a serial test, or not in an xdist worker
-    if not getattr(item.config.option, "loadgroup", False):
-        why = "this xdist run has no --dist loadgroup"
-    elif not item.nodeid.endswith("@serial"):
-        why = (
-            "--dist loadgroup did not group it (pytest-dev/pytest-xdist#1386: pytest-xdist "
-            "<= 3.8 cannot group on pytest >= 9.2; pip install -e '.[test]' keeps pytest < 9.2)"
-        )
-    else:
+    if request.node.get_closest_marker("serial") is None or not hasattr(
+        request.config, "workerinput"
+    ):
+        yield
         return
-    pytest.fail(f"a serial test would run beside another one: {why}", pytrace=False)
+    # the workers' base temporary folders share this parent, one per session
+    with FileLock(str(tmp_path_factory.getbasetemp().parent / "serial-tests.lock")):
+        yield

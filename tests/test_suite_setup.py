@@ -2,7 +2,7 @@
 
 A small suite in a temporary folder runs with this checkout's ``conftest.py`` and markers.
 Under ``-n 2 --dist loadgroup`` its serial tests run in one worker, one after another, and
-first; under ``-n 2`` alone they fail, saying why, and the other tests pass.
+first; under ``-n 2`` alone they still never overlap (the lock of `_one_serial_test_at_a_time`).
 """
 
 from __future__ import annotations
@@ -64,29 +64,36 @@ def _run_inner(folder: Path, *options: str) -> tuple[subprocess.CompletedProcess
     return proc, rows
 
 
+def _serial(rows: list[dict]) -> list[dict]:
+    """The serial tests' rows, by start; asserts that no two of them overlapped."""
+    serial = sorted((r for r in rows if r["name"].startswith("serial")), key=lambda r: r["start"])
+    assert len(serial) == 4, rows
+    assert all(a["end"] <= b["start"] for a, b in itertools.pairwise(serial)), serial
+    return serial
+
+
 def test_serial_tests_run_in_one_worker_one_at_a_time(tmp_path):
     _inner_suite(tmp_path)
     proc, rows = _run_inner(tmp_path, "-n", "2", "--dist", "loadgroup")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(rows) == 8
-    serial = sorted((r for r in rows if r["name"].startswith("serial")), key=lambda r: r["start"])
+    serial = _serial(rows)
+    # one worker: on pytest >= 9.2 with pytest-xdist <= 3.8 the group is lost
+    # (pytest-dev/pytest-xdist#1386), which pyproject's test extra rules out
     assert len({r["worker"] for r in serial}) == 1, serial
-    assert all(a["end"] <= b["start"] for a, b in itertools.pairwise(serial)), serial
     # collected first, so the group starts at once rather than after the other tests
     worker = serial[0]["worker"]
     first = min((r for r in rows if r["worker"] == worker), key=lambda r: r["start"])
     assert first["name"].startswith("serial"), rows
 
 
-def test_serial_tests_refuse_an_xdist_run_without_loadgroup(tmp_path):
+def test_serial_tests_take_turns_without_loadgroup(tmp_path):
+    """Without ``--dist loadgroup`` they land in both workers; the lock keeps them apart."""
     _inner_suite(tmp_path)
     proc, rows = _run_inner(tmp_path, "-n", "2")
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "4 passed, 4 errors" in proc.stdout, proc.stdout
-    assert "a serial test would run beside another one: this xdist run has no --dist loadgroup" in (
-        proc.stdout
-    )
-    assert sorted(r["name"] for r in rows) == [f"other{i}" for i in range(4)]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(rows) == 8
+    _serial(rows)
 
 
 def _clean_env() -> dict[str, str]:
