@@ -277,9 +277,8 @@ def _one_serial_test_at_a_time(request: pytest.FixtureRequest, tmp_path_factory)
     which drops the groups without a word (pytest-dev/pytest-xdist#1386). There a worker waits
     for the other's serial test instead of running beside it.
     """
-    if request.node.get_closest_marker("serial") is None or not hasattr(
-        request.config, "workerinput"
-    ):
+    in_worker = hasattr(request.config, "workerinput")
+    if request.node.get_closest_marker("serial") is None or not in_worker:
         yield
         return
     # the workers' base temporary folders share this parent, one per session

@@ -93,7 +93,8 @@ def test_serial_tests_take_turns_without_loadgroup(tmp_path):
     proc, rows = _run_inner(tmp_path, "-n", "2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(rows) == 8
-    _serial(rows)
+    serial = _serial(rows)
+    assert len({r["worker"] for r in serial}) == 2, serial  # else the lock was not needed
 
 
 def _clean_env() -> dict[str, str]:
